@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.Tokens;
+
+namespace EventsSubscriptions.Gateway.Auth;
+
+public static class AuthExtensions
+{
+    public const string OperationsPolicy = "operations";
+
+    public static IServiceCollection AddGatewayAuth(this IServiceCollection services, AuthSettings settings, bool isDevelopment)
+    {
+        if (!isDevelopment && settings.SigningKey == AuthSettings.DevelopmentSigningKey)
+        {
+            throw new InvalidOperationException(
+                "Auth__SigningKey is the development key. Set a secret key of at least 32 bytes outside Development.");
+        }
+
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        {
+            o.MapInboundClaims = false;
+            o.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = settings.Issuer,
+                ValidAudience = settings.Audience,
+                IssuerSigningKey = TokenIssuer.SigningKey(settings),
+                ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                ClockSkew = TimeSpan.FromSeconds(30),
+                NameClaimType = "sub",
+            };
+        });
+
+        services.AddAuthorizationBuilder().AddScopePolicies().AddPolicy(OperationsPolicy, p =>
+        {
+            if (settings.ProtectOperations)
+            {
+                p.RequireAuthenticatedUser().RequireAssertion(c => HasScope(c.User, Scopes.Admin));
+            }
+            else
+            {
+                p.RequireAssertion(_ => true);
+            }
+        });
+        return services;
+    }
+
+    private static AuthorizationBuilder AddScopePolicies(this AuthorizationBuilder builder)
+    {
+        foreach (var scope in Scopes.All)
+        {
+            builder.AddPolicy(scope, p => p.RequireAuthenticatedUser().RequireAssertion(c => HasScope(c.User, scope)));
+        }
+        return builder;
+    }
+
+    private static bool HasScope(System.Security.Claims.ClaimsPrincipal user, string scope) =>
+        user.FindAll("scope").Any(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(scope, StringComparer.Ordinal));
+}

@@ -1,0 +1,41 @@
+using EventsSubscriptions.Gateway.Hosting;
+
+namespace EventsSubscriptions.Gateway.Auth;
+
+/// <summary>
+/// <c>Gateway token [scopes…] [--hours N]</c>: prints a token signed with the configured key, for
+/// local use. Scopes may be separated by spaces or commas; none means every scope.
+/// </summary>
+public static class DevelopmentToken
+{
+    public static int Print(string[] args)
+    {
+        var hours = 12.0;
+        var scopes = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--hours" && i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var h) && h > 0)
+            {
+                hours = h;
+                i++;
+                continue;
+            }
+            scopes.AddRange(args[i].Split([' ', ','], StringSplitOptions.RemoveEmptyEntries));
+        }
+        var unknown = scopes.Where(s => !Scopes.All.Contains(s)).ToList();
+        if (unknown.Count > 0)
+        {
+            Console.Error.WriteLine($"Unknown scope(s): {string.Join(", ", unknown)}. Known: {string.Join(" ", Scopes.All)}");
+            return 2;
+        }
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory,
+                $"appsettings.{Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? "Production"}.json"), optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+        var settings = GatewayHostingExtensions.Bind<AuthSettings>(configuration, AuthSettings.Section);
+        Console.WriteLine(TokenIssuer.Issue(settings, scopes.Count == 0 ? Scopes.All : scopes, TimeSpan.FromHours(hours)));
+        return 0;
+    }
+}

@@ -1,0 +1,89 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EventsSubscriptions.Gateway.Auth;
+using EventsSubscriptions.Gateway.Health;
+using EventsSubscriptions.Grains.Interfaces.Hosting;
+using Npgsql;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+using StackExchange.Redis;
+
+namespace EventsSubscriptions.Gateway.Hosting;
+
+public static class GatewayHostingExtensions
+{
+    /// <summary>Registers everything the gateway serves with: Orleans client, auth, problem details, OpenAPI.</summary>
+    public static WebApplicationBuilder AddGatewayServices(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var postgres = RequiredConnectionString(configuration, "Postgres");
+        var redis = RequiredConnectionString(configuration, "Redis");
+        var cluster = Bind<ClusterSettings>(configuration, ClusterSettings.Section);
+        var auth = Bind<AuthSettings>(configuration, AuthSettings.Section);
+        var gateway = Bind<GatewaySettings>(configuration, GatewaySettings.Section);
+
+        // The Orleans client keeps retrying until a silo answers; start Kestrel alongside it so
+        // that /healthz and /readyz answer meanwhile.
+        builder.Services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true);
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = gateway.MaxRequestBodyBytes);
+
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = cluster.ClusterId;
+                o.ServiceId = cluster.ServiceId;
+            });
+            client.UseRedisClustering(o =>
+            {
+                o.ConfigurationOptions = ConfigurationOptions.Parse(redis);
+                o.ConfigurationOptions.AbortOnConnectFail = false;
+            });
+            client.UseConnectionRetryFilter<ClusterConnectionRetry>();
+            client.AddDashboard();
+        });
+
+        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(postgres).Build());
+        builder.Services.AddSingleton(_ => new RedisConnection(redis));
+        builder.Services.AddSingleton<ReadinessProbe>();
+
+        builder.Services.AddGatewayAuth(auth, builder.Environment.IsDevelopment());
+
+        builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseUpper));
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        });
+        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer<ApiDocumentDescription>());
+        return builder;
+    }
+
+    /// <summary>The middleware order matters: problem details wrap everything, auth runs before endpoints.</summary>
+    public static WebApplication UseGateway(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+
+    public static string RequiredConnectionString(IConfiguration configuration, string name) =>
+        configuration.GetConnectionString(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"Configuration 'ConnectionStrings:{name}' (environment ConnectionStrings__{name}) is required.");
+
+    public static T Bind<T>(IConfiguration configuration, string section) where T : class, new()
+    {
+        var settings = configuration.GetSection(section).Get<T>() ?? new T();
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(settings, new ValidationContext(settings), results, validateAllProperties: true))
+        {
+            throw new InvalidOperationException(
+                $"Invalid configuration section '{section}': " + string.Join("; ", results.Select(r => r.ErrorMessage)));
+        }
+        return settings;
+    }
+}

@@ -1,0 +1,24 @@
+using EventsSubscriptions.Gateway.Apis;
+using EventsSubscriptions.Gateway.Auth;
+using EventsSubscriptions.Gateway.Hosting;
+using Orleans.Dashboard;
+using Scalar.AspNetCore;
+
+if (args.Length > 0 && args[0] == "token")
+{
+    return DevelopmentToken.Print(args[1..]);
+}
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.AddGatewayServices();
+
+var app = builder.Build();
+app.UseGateway();
+
+app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+app.MapScalarApiReference("/docs", o => o.WithTitle("Events Subscriptions API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+app.MapHealthApi();
+app.MapOrleansDashboard("/dashboard").RequireAuthorization(AuthExtensions.OperationsPolicy);
+
+app.Run();
+return 0;

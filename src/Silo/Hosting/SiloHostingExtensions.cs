@@ -1,0 +1,129 @@
+using System.Net;
+using EventsSubscriptions.Grains.Interfaces.Hosting;
+using EventsSubscriptions.Silo.Schema;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+using Orleans.Hosting;
+using Orleans.Streams;
+using StackExchange.Redis;
+
+namespace EventsSubscriptions.Silo.Hosting;
+
+public static class SiloHostingExtensions
+{
+    private const string AdoNetInvariant = "Npgsql";
+
+    /// <summary>
+    /// Everything a silo of this service runs with, from configuration: Redis membership,
+    /// PostgreSQL grain state, reminders and the durable entity-event stream, and the dashboard.
+    /// </summary>
+    public static IHostApplicationBuilder AddEventsSubscriptionsSilo(this IHostApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var postgres = RequiredConnectionString(configuration, "Postgres");
+        var redis = RequiredConnectionString(configuration, "Redis");
+        var cluster = Bind<ClusterSettings>(configuration, ClusterSettings.Section);
+        var silo = Bind<SiloSettings>(configuration, SiloSettings.Section);
+        var streams = Bind<StreamSettings>(configuration, StreamSettings.Section);
+
+        // Registered before Orleans so that a silo never joins the cluster on an old schema.
+        builder.Services.AddSingleton(sp => new SchemaMigrator(postgres, sp.GetRequiredService<ILogger<SchemaMigrator>>()));
+        builder.Services.AddHostedService<SchemaVersionCheck>();
+
+        builder.UseOrleans(siloBuilder =>
+        {
+            siloBuilder.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = cluster.ClusterId;
+                o.ServiceId = cluster.ServiceId;
+            });
+            ConfigureEndpoints(siloBuilder, silo);
+
+            siloBuilder.UseRedisClustering(o => o.ConfigurationOptions = RedisOptions(redis));
+
+            siloBuilder.AddAdoNetGrainStorageAsDefault(o =>
+            {
+                o.Invariant = AdoNetInvariant;
+                o.ConnectionString = postgres;
+            });
+            siloBuilder.AddAdoNetGrainStorage(StorageNames.PubSubStore, o =>
+            {
+                o.Invariant = AdoNetInvariant;
+                o.ConnectionString = postgres;
+            });
+            siloBuilder.UseAdoNetReminderService(o =>
+            {
+                o.Invariant = AdoNetInvariant;
+                o.ConnectionString = postgres;
+            });
+
+            siloBuilder.AddAdoNetStreams(StorageNames.EventStream, (SiloAdoNetStreamConfigurator c) =>
+            {
+                c.ConfigureAdoNet(ob => ob.Configure(o =>
+                {
+                    o.Invariant = AdoNetInvariant;
+                    o.ConnectionString = postgres;
+                    o.MaxAttempts = streams.MaxAttempts;
+                    o.VisibilityTimeout = TimeSpan.FromSeconds(streams.VisibilityTimeoutSeconds);
+                    o.ExpiryTimeout = TimeSpan.FromSeconds(streams.ExpirySeconds);
+                    o.DeadLetterEvictionTimeout = TimeSpan.FromSeconds(streams.DeadLetterRetentionSeconds);
+                }));
+                c.ConfigurePartitioning(streams.Queues);
+                c.ConfigurePullingAgent(ob => ob.Configure(o =>
+                {
+                    o.BatchContainerBatchSize = streams.PullBatchSize;
+                    o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(streams.PullIntervalMilliseconds);
+                }));
+                c.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
+            });
+
+            siloBuilder.AddDashboard();
+        });
+        return builder;
+    }
+
+    public static ConfigurationOptions RedisOptions(string connectionString)
+    {
+        var options = ConfigurationOptions.Parse(connectionString);
+        // Start even while Redis is briefly away; membership calls retry on their own.
+        options.AbortOnConnectFail = false;
+        return options;
+    }
+
+    private static void ConfigureEndpoints(ISiloBuilder siloBuilder, SiloSettings silo)
+    {
+        if (string.IsNullOrWhiteSpace(silo.AdvertisedAddress))
+        {
+            siloBuilder.ConfigureEndpoints(silo.SiloPort, silo.GatewayPort, listenOnAnyHostAddress: true);
+        }
+        else if (IPAddress.TryParse(silo.AdvertisedAddress, out var address))
+        {
+            siloBuilder.ConfigureEndpoints(address, silo.SiloPort, silo.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(address));
+        }
+        else
+        {
+            siloBuilder.ConfigureEndpoints(silo.AdvertisedAddress, silo.SiloPort, silo.GatewayPort, listenOnAnyHostAddress: true);
+        }
+    }
+
+    private static string RequiredConnectionString(IConfiguration configuration, string name) =>
+        configuration.GetConnectionString(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"Configuration 'ConnectionStrings:{name}' (environment ConnectionStrings__{name}) is required.");
+
+    private static T Bind<T>(IConfiguration configuration, string section) where T : class, new()
+    {
+        var settings = configuration.GetSection(section).Get<T>() ?? new T();
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(settings, new(settings), results, validateAllProperties: true))
+        {
+            throw new InvalidOperationException(
+                $"Invalid configuration section '{section}': " + string.Join("; ", results.Select(r => r.ErrorMessage)));
+        }
+        return settings;
+    }
+}

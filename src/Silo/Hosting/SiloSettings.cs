@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EventsSubscriptions.Silo.Hosting;
+
+/// <summary>Where this silo listens (section <c>Silo</c>). Give each silo on one machine its own ports.</summary>
+public sealed class SiloSettings
+{
+    public const string Section = "Silo";
+
+    [Range(1, 65535)]
+    public int SiloPort { get; set; } = 11111;
+
+    [Range(1, 65535)]
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>
+    /// The address other silos and clients reach this one at: an IP or a host name. Empty: the
+    /// host's own address, which suits one container per silo.
+    /// </summary>
+    public string? AdvertisedAddress { get; set; }
+}

@@ -1,0 +1,37 @@
+using EventsSubscriptions.Silo.Hosting;
+using EventsSubscriptions.Silo.Schema;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+var migrateOnly = args.Length > 0 && args[0] == "migrate";
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+{
+    Args = migrateOnly ? args[1..] : args,
+    ContentRootPath = AppContext.BaseDirectory,
+});
+
+if (migrateOnly)
+{
+    builder.Services.AddSingleton(sp => new SchemaMigrator(
+        builder.Configuration.GetConnectionString("Postgres")
+            ?? throw new InvalidOperationException("ConnectionStrings__Postgres is required."),
+        sp.GetRequiredService<ILogger<SchemaMigrator>>()));
+    using var tool = builder.Build();
+    await tool.Services.GetRequiredService<SchemaMigrator>().MigrateAsync();
+    return 0;
+}
+
+builder.AddEventsSubscriptionsSilo();
+using var host = builder.Build();
+try
+{
+    await host.RunAsync();
+    return 0;
+}
+catch (SchemaBehindException e)
+{
+    host.Services.GetRequiredService<ILogger<Program>>().LogCritical("{Reason}", e.Message);
+    return 2;
+}
