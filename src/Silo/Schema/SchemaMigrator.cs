@@ -65,9 +65,14 @@ public sealed class SchemaMigrator(string connectionString, ILogger logger)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0 " +
-            "ELSE (SELECT coalesce(max(version), 0) FROM schema_migrations) END", connection);
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('schema_migrations') IS NOT NULL", connection))
+        {
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken))!)
+            {
+                return 0;
+            }
+        }
+        await using var command = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM schema_migrations", connection);
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken));
     }
 

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs every test of the solution against real Redis and PostgreSQL, started here on ports of
+# their own (a running scripts/up.sh is not disturbed), and stops them afterwards.
+# Ends with the line "N passed, N failed[, N skipped]" and the tests' exit status.
+#   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Readiness]
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+source "$ROOT/scripts/lib/services.sh"
+
+PG_PORT=${ES_TEST_PG_PORT:-55433}
+REDIS_PORT=${ES_TEST_REDIS_PORT:-6381}
+WORK=$(mktemp -d /tmp/es-test.XXXXXX)
+chmod 755 "$WORK"
+started=$(date +%s)
+
+cleanup() {
+  es_redis_stop "$WORK/redis" "$REDIS_PORT"
+  es_pg_stop "$WORK/postgres"
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+command -v dotnet >/dev/null || es_die "the .NET SDK 10 is required (dotnet not found)"
+es_redis_start "$WORK/redis" "$REDIS_PORT" || exit 1
+es_pg_start "$WORK/postgres" "$PG_PORT" postgres || exit 1
+
+export ES_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres"
+export ES_TEST_REDIS="127.0.0.1:$REDIS_PORT"
+export ES_TEST_PG_DATA="$WORK/postgres"
+export ES_TEST_PG_PORT="$PG_PORT"
+export ES_TEST_PG_CONTROL="$ROOT/scripts/lib/pg-control.sh"
+
+es_log "building (Release)"
+if ! dotnet build "$ROOT/EventsSubscriptions.sln" -c Release --nologo -v quiet >"$WORK/build.log" 2>&1; then
+  grep -E "error|Error" "$WORK/build.log" | sort -u | head -n 40 >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+status=0
+for project in "$ROOT"/tests/*/*.csproj; do
+  name=$(basename "$project" .csproj)
+  es_log "testing $name"
+  dotnet test "$project" -c Release --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+    --results-directory "$WORK/results" "$@" || status=1
+done
+
+passed=0; failed=0; skipped=0
+for trx in "$WORK"/results/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  passed=$((passed + $(get passed)))
+  failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+  skipped=$((skipped + $(get notExecuted)))
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # a test host that crashed counts
+
+es_log "tests took $(( $(date +%s) - started )) s"
+trap - EXIT
+cleanup
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+exit $status

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Prints a development token for the local (up.sh) configuration.
+#   scripts/token.sh                          every scope
+#   scripts/token.sh subscriptions:read ...   only these scopes
+#   scripts/token.sh --hours 2 entities:write
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+source "$ROOT/scripts/lib/dev-env.sh"
+dll="$ES_DATA/app/gateway/Gateway.dll"
+if [ ! -f "$dll" ]; then
+  dotnet publish "$ROOT/src/Gateway/Gateway.csproj" -c Release -o "$ES_DATA/app/gateway" --nologo -v quiet >/dev/null
+fi
+exec dotnet "$dll" token "$@"

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Runs the whole service on this machine: Redis, PostgreSQL, two silos and the gateway.
+#   scripts/up.sh            run in the foreground; Ctrl-C stops everything
+#   scripts/up.sh --detach   return once ready; scripts/down.sh stops it
+# Development configuration: http webhook URLs and loopback targets are allowed.
+# Data lives in .data/ and survives down/up.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+source "$ROOT/scripts/lib/services.sh"
+source "$ROOT/scripts/lib/dev-env.sh"
+
+DETACH=0
+for arg in "$@"; do
+  case "$arg" in
+    --detach|-d) DETACH=1 ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    *) es_die "unknown option: $arg" ;;
+  esac
+done
+
+command -v dotnet >/dev/null || es_die "the .NET SDK 10 is required (dotnet not found)"
+mkdir -p "$ES_DATA/logs" "$ES_DATA/run"
+started=$(date +%s)
+
+if [ -s "$ES_DATA/run/gateway.pid" ] && kill -0 "$(cat "$ES_DATA/run/gateway.pid")" 2>/dev/null; then
+  es_die "already running (gateway pid $(cat "$ES_DATA/run/gateway.pid")); scripts/down.sh stops it"
+fi
+
+es_redis_start "$ES_DATA/redis" "$ES_REDIS_PORT"
+es_pg_start "$ES_DATA/postgres" "$ES_PG_PORT" "$ES_PG_DATABASE"
+
+# Run from a published copy, so that building or testing the tree never pulls files from under
+# the running processes.
+es_log "building (Release)"
+dotnet publish "$ROOT/src/Silo/Silo.csproj" -c Release -o "$ES_DATA/app/silo" --nologo -v quiet >"$ES_DATA/logs/build.log" 2>&1 \
+  || { tail -n 30 "$ES_DATA/logs/build.log" >&2; es_die "build failed (see $ES_DATA/logs/build.log)"; }
+dotnet publish "$ROOT/src/Gateway/Gateway.csproj" -c Release -o "$ES_DATA/app/gateway" --nologo -v quiet >>"$ES_DATA/logs/build.log" 2>&1 \
+  || { tail -n 30 "$ES_DATA/logs/build.log" >&2; es_die "build failed (see $ES_DATA/logs/build.log)"; }
+
+es_log "applying database migrations"
+dotnet "$ES_DATA/app/silo/Silo.dll" migrate >"$ES_DATA/logs/migrate.log" 2>&1 \
+  || { cat "$ES_DATA/logs/migrate.log" >&2; es_die "migrations failed"; }
+
+start_process() { # name dll extra-env...
+  local name=$1 dll=$2; shift 2
+  es_log "starting $name"
+  ( cd "$(dirname "$dll")" && exec env "$@" dotnet "$dll" ) >>"$ES_DATA/logs/$name.log" 2>&1 &
+  echo $! >"$ES_DATA/run/$name.pid"
+}
+
+start_process silo1 "$ES_DATA/app/silo/Silo.dll" Silo__SiloPort=11111 Silo__GatewayPort=30000
+start_process silo2 "$ES_DATA/app/silo/Silo.dll" Silo__SiloPort=11112 Silo__GatewayPort=30001
+start_process gateway "$ES_DATA/app/gateway/Gateway.dll" Urls="$ES_GATEWAY_URL"
+
+stop_all() { trap - INT TERM; echo; "$ROOT/scripts/down.sh"; exit 0; }
+trap stop_all INT TERM
+
+es_log "waiting for $ES_GATEWAY_URL/readyz with two silos"
+ready=0
+for _ in $(seq 1 180); do
+  for name in silo1 silo2 gateway; do
+    kill -0 "$(cat "$ES_DATA/run/$name.pid")" 2>/dev/null || { tail -n 40 "$ES_DATA/logs/$name.log" >&2; "$ROOT/scripts/down.sh" >/dev/null 2>&1; es_die "$name exited (see $ES_DATA/logs/$name.log)"; }
+  done
+  if curl -fsS -m 5 "$ES_GATEWAY_URL/readyz" 2>/dev/null | grep -q '"2 active silo'; then ready=1; break; fi
+  sleep 1
+done
+[ "$ready" -eq 1 ] || { "$ROOT/scripts/down.sh" >/dev/null 2>&1; es_die "not ready after 180 s (logs in $ES_DATA/logs)"; }
+
+cat <<BANNER
+
+  Events Subscriptions is running — DEVELOPMENT configuration
+  (http webhook URLs and loopback targets allowed; never expose this setup)   ready in $(( $(date +%s) - started )) s
+
+  API            $ES_GATEWAY_URL/rest/v1
+  API reference  $ES_GATEWAY_URL/docs
+  OpenAPI        $ES_GATEWAY_URL/openapi/v1.json
+  Dashboard      $ES_GATEWAY_URL/dashboard
+  Health         $ES_GATEWAY_URL/healthz   $ES_GATEWAY_URL/readyz
+  Logs           $ES_DATA/logs/{silo1,silo2,gateway}.log
+  PostgreSQL     127.0.0.1:$ES_PG_PORT (database $ES_PG_DATABASE)   Redis 127.0.0.1:$ES_REDIS_PORT
+
+  A token (every scope):   TOKEN=\$(scripts/token.sh)
+  Only some scopes:        scripts/token.sh subscriptions:read entities:read
+  First call:              curl -s -H "Authorization: Bearer \$TOKEN" $ES_GATEWAY_URL/readyz
+
+BANNER
+
+if [ "$DETACH" -eq 1 ]; then
+  echo "  Detached. Stop with: scripts/down.sh"
+  exit 0
+fi
+echo "  Ctrl-C stops everything."
+while kill -0 "$(cat "$ES_DATA/run/gateway.pid")" 2>/dev/null; do sleep 1; done
+es_log "gateway exited"; stop_all

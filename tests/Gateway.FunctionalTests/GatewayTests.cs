@@ -1,0 +1,147 @@
+using System.Net;
+using System.Text.Json;
+using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
+
+namespace EventsSubscriptions.Gateway.FunctionalTests;
+
+[Collection(ServiceClusterCollection.Name)]
+public sealed class GatewayTests(ServiceCluster service)
+{
+    [Fact]
+    public async Task Healthz_answers_without_a_token()
+    {
+        using var response = await service.Http.GetAsync("/healthz");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("alive", (await Json(response)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Readyz_reports_redis_postgres_and_both_silos_up()
+    {
+        using var response = await service.Http.GetAsync("/readyz");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await Json(response);
+        Assert.Equal("ready", body.GetProperty("status").GetString());
+        var checks = body.GetProperty("checks");
+        Assert.Equal("UP", checks.GetProperty("redis").GetProperty("status").GetString());
+        Assert.Equal("UP", checks.GetProperty("postgres").GetProperty("status").GetString());
+        Assert.Equal("UP", checks.GetProperty("cluster").GetProperty("status").GetString());
+        Assert.Equal("2 active silo(s)", checks.GetProperty("cluster").GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task An_unknown_path_is_a_404_problem()
+    {
+        using var response = await service.Http.GetAsync("/rest/v1/no-such-thing/1/deeper/still");
+
+        await AssertProblemAsync(response, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_wrong_method_is_a_405_problem()
+    {
+        using var response = await service.Http.DeleteAsync("/healthz");
+
+        await AssertProblemAsync(response, HttpStatusCode.MethodNotAllowed);
+    }
+
+    [Fact]
+    public async Task The_dashboard_without_a_token_is_a_401_problem()
+    {
+        using var response = await service.Http.GetAsync("/dashboard/");
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+        Assert.Contains(response.Headers.WwwAuthenticate, h => h.Scheme == "Bearer");
+    }
+
+    [Fact]
+    public async Task A_token_without_the_scope_is_a_403_problem()
+    {
+        using var request = service.Request(HttpMethod.Get, "/dashboard/", service.Token("subscriptions:read", "entities:write"));
+        using var response = await service.Http.SendAsync(request);
+
+        await AssertProblemAsync(response, HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task A_token_with_the_scope_opens_the_dashboard()
+    {
+        using var request = service.Request(HttpMethod.Get, "/dashboard/", service.Token("admin"));
+        using var response = await service.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("Orleans Dashboard", await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("another key of at least thirty-two bytes, not the gateway's", ServiceCluster.Issuer, ServiceCluster.Audience)]
+    [InlineData(null, "someone-else", ServiceCluster.Audience)]
+    [InlineData(null, ServiceCluster.Issuer, "another-audience")]
+    public async Task A_token_with_the_wrong_key_issuer_or_audience_is_a_401(string? key, string issuer, string audience)
+    {
+        var token = ServiceCluster.Token(["admin"], key ?? service.SigningKey, issuer, audience);
+        using var request = service.Request(HttpMethod.Get, "/dashboard/", token);
+        using var response = await service.Http.SendAsync(request);
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task The_openapi_document_and_the_reference_page_are_public()
+    {
+        using var document = await service.Http.GetAsync("/openapi/v1.json");
+        Assert.Equal(HttpStatusCode.OK, document.StatusCode);
+        var openApi = await Json(document);
+        Assert.Equal("Events Subscriptions", openApi.GetProperty("info").GetProperty("title").GetString());
+        Assert.True(openApi.GetProperty("paths").TryGetProperty("/readyz", out _));
+        Assert.Equal("bearer", openApi.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer").GetProperty("scheme").GetString());
+
+        using var page = await service.Http.GetAsync("/docs/");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("scalar", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task The_token_command_mints_tokens_the_gateway_accepts()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["Auth__Issuer"] = ServiceCluster.Issuer,
+            ["Auth__Audience"] = ServiceCluster.Audience,
+            ["Auth__SigningKey"] = service.SigningKey,
+        };
+        var admin = await RunTokenCommandAsync(environment, "admin");
+        var reader = await RunTokenCommandAsync(environment, "subscriptions:read,entities:read");
+
+        using var allowed = await service.Http.SendAsync(service.Request(HttpMethod.Get, "/dashboard/", admin));
+        using var denied = await service.Http.SendAsync(service.Request(HttpMethod.Get, "/dashboard/", reader));
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+
+        var unknown = ServiceProcess.Start("token", TestEnvironment.GatewayDll, environment, "token", "everything:please");
+        Assert.Equal(2, await unknown.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("Unknown scope", unknown.Output);
+    }
+
+    private static async Task<string> RunTokenCommandAsync(Dictionary<string, string> environment, string scopes)
+    {
+        var process = ServiceProcess.Start("token", TestEnvironment.GatewayDll, environment, "token", scopes);
+        Assert.Equal(0, await process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        return process.Output.Trim();
+    }
+
+    internal static async Task<JsonElement> Json(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+    internal static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await Json(response);
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("type").GetString()));
+    }
+}

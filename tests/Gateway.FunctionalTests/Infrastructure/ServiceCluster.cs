@@ -1,0 +1,165 @@
+using System.Net.Http.Headers;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Npgsql;
+
+namespace EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
+
+/// <summary>
+/// The service as users run it: a migrated database of its own, two silo processes and the
+/// gateway process in the Production environment, on free ports, against the real Redis and
+/// PostgreSQL of scripts/test.sh.
+/// </summary>
+public sealed class ServiceCluster : IAsyncLifetime
+{
+    public const string Issuer = "functional-tests";
+    public const string Audience = "events-subscriptions-tests";
+
+    private readonly List<ServiceProcess> silos = [];
+    private ServiceProcess? gateway;
+
+    public string Database { get; } = $"es_ft_{Guid.NewGuid():N}";
+
+    public string ClusterId { get; } = $"ft-{Guid.NewGuid():N}";
+
+    public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public IReadOnlyList<ServiceProcess> Silos => silos;
+
+    public ServiceProcess Gateway => gateway!;
+
+    public string PostgresConnectionString => TestEnvironment.PostgresFor(Database);
+
+    public async Task InitializeAsync()
+    {
+        await using (var connection = new NpgsqlConnection(TestEnvironment.Postgres))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE {Database}", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var migrate = ServiceProcess.Start("migrate", TestEnvironment.SiloDll, CommonEnvironment(), "migrate");
+        var exit = await migrate.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        if (exit != 0)
+        {
+            throw new InvalidOperationException($"migrate exited with {exit}:\n{migrate.Output}");
+        }
+
+        StartSilo();
+        StartSilo();
+        var port = TestEnvironment.FreePort();
+        BaseAddress = new Uri($"http://127.0.0.1:{port}");
+        gateway = ServiceProcess.Start("gateway", TestEnvironment.GatewayDll, new Dictionary<string, string>(CommonEnvironment())
+        {
+            ["Urls"] = BaseAddress.ToString(),
+            ["Auth__Issuer"] = Issuer,
+            ["Auth__Audience"] = Audience,
+            ["Auth__SigningKey"] = SigningKey,
+        });
+        Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        await WaitUntilReadyAsync(expectedSilos: 2, TimeSpan.FromSeconds(120));
+    }
+
+    public ServiceProcess StartSilo()
+    {
+        var silo = ServiceProcess.Start($"silo{silos.Count + 1}", TestEnvironment.SiloDll, new Dictionary<string, string>(CommonEnvironment())
+        {
+            ["Silo__SiloPort"] = TestEnvironment.FreePort().ToString(),
+            ["Silo__GatewayPort"] = TestEnvironment.FreePort().ToString(),
+            ["Silo__AdvertisedAddress"] = "127.0.0.1",
+        });
+        silos.Add(silo);
+        return silo;
+    }
+
+    public async Task WaitUntilReadyAsync(int expectedSilos, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var process in silos.Append(gateway!).Where(p => p.HasExited))
+            {
+                throw new InvalidOperationException($"{process.Name} exited with {process.ExitCode}:\n{process.Output}");
+            }
+            try
+            {
+                using var response = await Http.GetAsync("/readyz");
+                last = await response.Content.ReadAsStringAsync();
+                if (response.IsSuccessStatusCode && last.Contains($"\"{expectedSilos} active silo"))
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException e)
+            {
+                last = e.Message;
+            }
+            await Task.Delay(500);
+        }
+        throw new TimeoutException($"Not ready with {expectedSilos} silos after {timeout}: {last}\n--- gateway ---\n{gateway!.Output}");
+    }
+
+    /// <summary>A token signed like the gateway expects, written here independently of the product's issuer.</summary>
+    public string Token(params string[] scopes) => Token(scopes, SigningKey, Issuer, Audience);
+
+    public static string Token(string[] scopes, string key, string issuer, string audience) =>
+        new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Audience = audience,
+            Expires = DateTime.UtcNow.AddMinutes(30),
+            Subject = new ClaimsIdentity([new Claim("sub", "functional-test"), new Claim("scope", string.Join(' ', scopes))]),
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
+        });
+
+    public HttpRequestMessage Request(HttpMethod method, string path, string? token = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        return request;
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http?.Dispose();
+        if (gateway is not null)
+        {
+            await gateway.DisposeAsync();
+        }
+        await Task.WhenAll(silos.Select(s => s.DisposeAsync().AsTask()));
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(TestEnvironment.Postgres);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Database} WITH (FORCE)", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private Dictionary<string, string> CommonEnvironment() => new()
+    {
+        ["DOTNET_ENVIRONMENT"] = "Production",
+        ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        ["ConnectionStrings__Postgres"] = PostgresConnectionString,
+        ["ConnectionStrings__Redis"] = TestEnvironment.Redis,
+        ["Cluster__ClusterId"] = ClusterId,
+        ["Cluster__ServiceId"] = ClusterId,
+        ["Logging__Console__FormatterName"] = "json",
+    };
+}
+
+[CollectionDefinition(Name)]
+public sealed class ServiceClusterCollection : ICollectionFixture<ServiceCluster>
+{
+    public const string Name = "service cluster";
+}

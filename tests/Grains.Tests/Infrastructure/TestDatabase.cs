@@ -1,0 +1,52 @@
+using EventsSubscriptions.Silo.Schema;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace EventsSubscriptions.Grains.Tests.Infrastructure;
+
+/// <summary>A database of its own for one fixture, created empty and dropped afterwards.</summary>
+public sealed class TestDatabase : IAsyncDisposable
+{
+    private TestDatabase(string name)
+    {
+        Name = name;
+        ConnectionString = TestEnvironment.PostgresFor(name);
+    }
+
+    public string Name { get; }
+
+    public string ConnectionString { get; }
+
+    public static async Task<TestDatabase> CreateAsync(bool migrate = true)
+    {
+        var database = new TestDatabase($"es_test_{Guid.NewGuid():N}");
+        await using (var connection = new NpgsqlConnection(TestEnvironment.Postgres))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE {database.Name}", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        if (migrate)
+        {
+            await new SchemaMigrator(database.ConnectionString, NullLogger.Instance).MigrateAsync();
+        }
+        return database;
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)Convert.ChangeType((await command.ExecuteScalarAsync())!, typeof(T));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(TestEnvironment.Postgres);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}

@@ -1,0 +1,28 @@
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace EventsSubscriptions.Grains.Tests.Infrastructure;
+
+/// <summary>The real Redis and PostgreSQL that scripts/test.sh starts for the tests.</summary>
+public static class TestEnvironment
+{
+    public static string Postgres => Required("ES_TEST_POSTGRES");
+
+    public static string Redis => Required("ES_TEST_REDIS");
+
+    public static string PostgresFor(string database) =>
+        new NpgsqlConnectionStringBuilder(Postgres) { Database = database }.ConnectionString;
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string Required(string name) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{name} is not set: run the tests with scripts/test.sh, which starts Redis and PostgreSQL.");
+}
