@@ -75,6 +75,17 @@ public sealed class GatewayTests(ServiceCluster service)
         Assert.Contains("Orleans Dashboard", await response.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task The_dashboard_shows_both_silos_active()
+    {
+        using var request = service.Request(HttpMethod.Get, "/dashboard/DashboardCounters", service.Token("admin"));
+        using var response = await service.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var hosts = (await Json(response)).GetProperty("hosts").EnumerateArray().ToList();
+        Assert.Equal(2, hosts.Count(h => h.GetProperty("status").GetString() == "Active"));
+    }
+
     [Theory]
     [InlineData("another key of at least thirty-two bytes, not the gateway's", ServiceCluster.Issuer, ServiceCluster.Audience)]
     [InlineData(null, "someone-else", ServiceCluster.Audience)]
