@@ -3,7 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using EventsSubscriptions.Gateway.Auth;
 using EventsSubscriptions.Gateway.Health;
+using EventsSubscriptions.Gateway.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Hosting;
+using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -47,6 +49,9 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(postgres).Build());
         builder.Services.AddSingleton(_ => new RedisConnection(redis));
         builder.Services.AddSingleton<ReadinessProbe>();
+        builder.Services.AddSingleton(new WebhookTargetPolicy(
+            configuration.GetSection(WebhookSettings.Section).Get<WebhookSettings>() ?? new WebhookSettings()));
+        builder.Services.AddSingleton<SubscriptionRequestReader>();
 
         builder.Services.AddGatewayAuth(auth, builder.Environment.IsDevelopment());
 

@@ -1,6 +1,9 @@
 using System.Net;
 using EventsSubscriptions.Grains.Interfaces.Hosting;
+using EventsSubscriptions.Grains.Persistence;
+using EventsSubscriptions.Grains.Subscriptions;
 using EventsSubscriptions.Silo.Schema;
+using Npgsql;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -33,6 +36,11 @@ public static class SiloHostingExtensions
         // Registered before Orleans so that a silo never joins the cluster on an old schema.
         builder.Services.AddSingleton(sp => new SchemaMigrator(postgres, sp.GetRequiredService<ILogger<SchemaMigrator>>()));
         builder.Services.AddHostedService<SchemaVersionCheck>();
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(postgres).Build());
+        builder.Services.AddSingleton<SubscriptionReadModel>();
+        builder.Services.AddSingleton(new SecretProtector(SecretKey(configuration, builder.Environment)));
 
         builder.UseOrleans(siloBuilder =>
         {
@@ -84,6 +92,21 @@ public static class SiloHostingExtensions
             siloBuilder.AddDashboard();
         });
         return builder;
+    }
+
+    private static byte[] SecretKey(IConfiguration configuration, IHostEnvironment environment)
+    {
+        var settings = configuration.GetSection(SecretSettings.Section).Get<SecretSettings>() ?? new SecretSettings();
+        if (string.IsNullOrEmpty(settings.EncryptionKey))
+        {
+            throw new InvalidOperationException(
+                "Secrets:EncryptionKey (Secrets__EncryptionKey) is required: base64 of 32 random bytes (openssl rand -base64 32).");
+        }
+        if (!environment.IsDevelopment() && settings.EncryptionKey == SecretSettings.DevelopmentKey)
+        {
+            throw new InvalidOperationException("Secrets__EncryptionKey is the development key. Set a key of your own outside Development.");
+        }
+        return settings.KeyBytes();
     }
 
     public static ConfigurationOptions RedisOptions(string connectionString)

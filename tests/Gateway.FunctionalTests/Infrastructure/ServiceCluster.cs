@@ -27,6 +27,8 @@ public sealed class ServiceCluster : IAsyncLifetime
 
     public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
 
+    public string SecretKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
     public Uri BaseAddress { get; private set; } = null!;
 
     public HttpClient Http { get; private set; } = null!;
@@ -75,6 +77,7 @@ public sealed class ServiceCluster : IAsyncLifetime
             ["Silo__SiloPort"] = TestEnvironment.FreePort().ToString(),
             ["Silo__GatewayPort"] = TestEnvironment.FreePort().ToString(),
             ["Silo__AdvertisedAddress"] = "127.0.0.1",
+            ["Secrets__EncryptionKey"] = SecretKey,
         });
         silos.Add(silo);
         return silo;

@@ -24,6 +24,9 @@ public sealed class TestCluster(TestDatabase database) : IAsyncDisposable
 
     public TestDatabase Database => database;
 
+    /// <summary>The key the silos encrypt subscription secrets with.</summary>
+    public string SecretKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     public IReadOnlyList<IHost> Silos => silos;
 
     public IClusterClient Client => clientHost?.Services.GetRequiredService<IClusterClient>()
@@ -54,6 +57,7 @@ public sealed class TestCluster(TestDatabase database) : IAsyncDisposable
             ["Silo:GatewayPort"] = TestEnvironment.FreePort().ToString(),
             ["Silo:AdvertisedAddress"] = "127.0.0.1",
             ["Streams:Queues"] = "4",
+            ["Secrets:EncryptionKey"] = SecretKey,
             ["Streams:PullIntervalMilliseconds"] = "50",
         });
         configure?.Invoke(builder.Configuration);

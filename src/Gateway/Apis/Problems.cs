@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace EventsSubscriptions.Gateway.Apis;
+
+/// <summary>The RFC 9457 answers of the API, with the titles and types of the status codes they carry.</summary>
+public static class Problems
+{
+    public static ProblemHttpResult NotFound(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not Found",
+            type: "https://tools.ietf.org/html/rfc9110#section-15.5.5");
+
+    public static ProblemHttpResult Conflict(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict",
+            type: "https://tools.ietf.org/html/rfc9110#section-15.5.10");
+
+    public static ProblemHttpResult BadRequest(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Bad Request",
+            type: "https://tools.ietf.org/html/rfc9110#section-15.5.1");
+
+    public static ProblemHttpResult UnsupportedMediaType(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported Media Type",
+            type: "https://tools.ietf.org/html/rfc9110#section-15.5.16");
+
+    public static ProblemHttpResult PayloadTooLarge(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status413PayloadTooLarge, title: "Content Too Large",
+            type: "https://tools.ietf.org/html/rfc9110#section-15.5.14");
+
+    public static ValidationProblem Validation(ValidationErrors errors) =>
+        TypedResults.ValidationProblem(errors.ToDictionary(),
+            detail: $"{errors.Raw.Count} field(s) are invalid; nothing was changed.",
+            title: "One or more fields are invalid.",
+            type: "https://tools.ietf.org/html/rfc9110#section-15.5.1");
+}

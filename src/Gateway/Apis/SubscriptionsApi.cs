@@ -1,0 +1,242 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EventsSubscriptions.Gateway.Auth;
+using EventsSubscriptions.Gateway.Subscriptions;
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace EventsSubscriptions.Gateway.Apis;
+
+/// <summary><c>/rest/v1/events-subscriptions</c>: create, read, list, replace, patch, and the status actions.</summary>
+public static class SubscriptionsApi
+{
+    private static readonly string[] Actions = ["suspend", "enable", "archive"];
+
+    public static IEndpointRouteBuilder MapSubscriptionsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup(SubscriptionItem.BasePath).WithTags("Events subscriptions");
+
+        group.MapPost("", CreateAsync).RequireAuthorization(Scopes.SubscriptionsWrite)
+            .WithName("CreateSubscription").WithSummary("Create an events subscription.")
+            .Accepts<SubscriptionRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapGet("", ListAsync).RequireAuthorization(Scopes.SubscriptionsRead)
+            .WithName("ListSubscriptions")
+            .WithSummary("List events subscriptions.")
+            .WithDescription("Filters: id, customId, name, status, createdOn, updatedOn, as field=, field:not=, field:in=a,b, " +
+                             "field:contains=, field:startswith=, field:endswith=, field:gt= (gte, lt, lte). sort=field,-field. " +
+                             "limit (1-1000, default 100), offset. Archived subscriptions only with includeInactive=true " +
+                             "or a status filter naming ARCHIVED.");
+        group.MapGet("{id}", GetAsync).RequireAuthorization(Scopes.SubscriptionsRead)
+            .WithName("GetSubscription").WithSummary("Read one events subscription.");
+        group.MapPut("{id}", ReplaceAsync).RequireAuthorization(Scopes.SubscriptionsWrite)
+            .WithName("ReplaceSubscription").WithSummary("Replace an events subscription (same rules as create; the secret is required).")
+            .Accepts<SubscriptionRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapPatch("{id}", PatchAsync).RequireAuthorization(Scopes.SubscriptionsWrite)
+            .WithName("PatchSubscription").WithSummary("Change some fields (JSON merge patch; null resets an optional field).")
+            .Accepts<JsonObject>("application/merge-patch+json", "application/json")
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapPost("{id}/actions/{action}", ActAsync).RequireAuthorization(Scopes.SubscriptionsWrite)
+            .WithName("SubscriptionAction")
+            .WithSummary("suspend (body {\"reason\"} required): ACTIVE to SUSPENDED; enable: SUSPENDED to ACTIVE; archive (optional reason): final.")
+            .Accepts<ActionRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        return app;
+    }
+
+    private static async Task<Results<Created<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        HttpRequest request, IClusterClient grains, SubscriptionRequestReader reader, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(request, optional: false, cancellationToken);
+        if (problem is not null)
+        {
+            return (ProblemHttpResult)problem;
+        }
+        var read = reader.Read(body!.Value, secretRequired: true);
+        if (read.Errors.Any)
+        {
+            return Problems.Validation(read.Errors);
+        }
+        var id = await grains.GetGrain<ISubscriptionIdGrain>(0).NextAsync();
+        var result = await grains.GetGrain<ISubscriptionGrain>(id).CreateAsync(read.Spec!, read.Secret!);
+        if (result.Outcome != SubscriptionOutcome.Ok)
+        {
+            return Failure(result);
+        }
+        return TypedResults.Created($"{SubscriptionItem.BasePath}/{id}", new DataResponse<SubscriptionItem>(SubscriptionItem.From(result.View!)));
+    }
+
+    private static async Task<Results<Ok<ListResponse<SubscriptionItem>>, ValidationProblem>> ListAsync(HttpRequest request, IClusterClient grains)
+    {
+        var (query, errors) = ListQueryReader.Read(request.Query);
+        if (query is null)
+        {
+            return Problems.Validation(errors);
+        }
+        var page = await grains.GetGrain<ISubscriptionQueryGrain>(0).ListAsync(query);
+        var items = page.Items.Select(SubscriptionItem.From).ToList();
+        return TypedResults.Ok(new ListResponse<SubscriptionItem>(new ListMeta(page.Count, items.Count, query.Limit, query.Offset), items));
+    }
+
+    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, ProblemHttpResult>> GetAsync(string id, IClusterClient grains)
+    {
+        if (!TryId(id, out var key) || await grains.GetGrain<ISubscriptionGrain>(key).GetAsync() is not { } view)
+        {
+            return UnknownId(id);
+        }
+        return TypedResults.Ok(new DataResponse<SubscriptionItem>(SubscriptionItem.From(view)));
+    }
+
+    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> ReplaceAsync(
+        string id, HttpRequest request, IClusterClient grains, SubscriptionRequestReader reader, CancellationToken cancellationToken)
+    {
+        if (!TryId(id, out var key))
+        {
+            return UnknownId(id);
+        }
+        var (body, problem) = await JsonBody.ReadAsync(request, optional: false, cancellationToken);
+        if (problem is not null)
+        {
+            return (ProblemHttpResult)problem;
+        }
+        var read = reader.Read(body!.Value, secretRequired: true);
+        if (read.Errors.Any)
+        {
+            return Problems.Validation(read.Errors);
+        }
+        return Outcome(await grains.GetGrain<ISubscriptionGrain>(key).UpdateAsync(read.Spec!, read.Secret, expectedVersion: null));
+    }
+
+    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> PatchAsync(
+        string id, HttpRequest request, IClusterClient grains, SubscriptionRequestReader reader, CancellationToken cancellationToken)
+    {
+        if (!TryId(id, out var key))
+        {
+            return UnknownId(id);
+        }
+        var (body, problem) = await JsonBody.ReadAsync(request, optional: false, cancellationToken);
+        if (problem is not null)
+        {
+            return (ProblemHttpResult)problem;
+        }
+        if (body!.Value.ValueKind != JsonValueKind.Object)
+        {
+            return Problems.BadRequest("A merge patch must be a JSON object.");
+        }
+        var patch = JsonNode.Parse(body.Value.GetRawText())!.AsObject();
+        var grain = grains.GetGrain<ISubscriptionGrain>(key);
+        // Built from the version read; if another change lands in between, read and merge again.
+        for (var attempt = 0; ; attempt++)
+        {
+            if (await grain.GetAsync() is not { } view)
+            {
+                return UnknownId(id);
+            }
+            var current = JsonSerializer.SerializeToNode(SubscriptionItem.From(view), request.HttpContext.JsonOptions())!.AsObject();
+            foreach (var field in SubscriptionItem.ServiceFields)
+            {
+                current.Remove(field);
+            }
+            var merged = MergePatch.Apply(current, patch);
+            var read = reader.Read(JsonSerializer.SerializeToElement(merged), secretRequired: false);
+            if (read.Errors.Any)
+            {
+                return Problems.Validation(read.Errors);
+            }
+            var result = await grain.UpdateAsync(read.Spec!, read.Secret, view.Version);
+            if (result.Outcome != SubscriptionOutcome.VersionMismatch || attempt >= 4)
+            {
+                return Outcome(result);
+            }
+        }
+    }
+
+    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> ActAsync(
+        string id, string action, HttpRequest request, IClusterClient grains, CancellationToken cancellationToken)
+    {
+        if (!TryId(id, out var key))
+        {
+            return UnknownId(id);
+        }
+        if (!Actions.Contains(action))
+        {
+            return Problems.NotFound($"There is no action '{action}'; the actions are {string.Join(", ", Actions)}.");
+        }
+        var (body, problem) = await JsonBody.ReadAsync(request, optional: action != "suspend", cancellationToken);
+        if (problem is not null)
+        {
+            return (ProblemHttpResult)problem;
+        }
+        var errors = new ValidationErrors();
+        var reason = ReadReason(body, required: action == "suspend", allowed: action != "enable", errors);
+        if (errors.Any)
+        {
+            return Problems.Validation(errors);
+        }
+        var grain = grains.GetGrain<ISubscriptionGrain>(key);
+        var result = action switch
+        {
+            "suspend" => await grain.SuspendAsync(reason!),
+            "enable" => await grain.EnableAsync(),
+            _ => await grain.ArchiveAsync(reason),
+        };
+        return Outcome(result);
+    }
+
+    private static string? ReadReason(JsonElement? body, bool required, bool allowed, ValidationErrors errors)
+    {
+        string? reason = null;
+        if (body is { } value)
+        {
+            if (value.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add("$", "the body must be a JSON object");
+                return null;
+            }
+            foreach (var property in value.EnumerateObject())
+            {
+                if (property.Name == "reason" && allowed)
+                {
+                    if (property.Value.ValueKind == JsonValueKind.String && property.Value.GetString()!.Trim().Length is > 0 and <= 255)
+                    {
+                        reason = property.Value.GetString()!.Trim();
+                    }
+                    else if (property.Value.ValueKind != JsonValueKind.Null)
+                    {
+                        errors.Add("reason", "must be a string of 1 to 255 characters");
+                    }
+                }
+                else
+                {
+                    errors.Add(property.Name, "is not a field of this action");
+                }
+            }
+        }
+        if (required && reason is null && !errors.Raw.ContainsKey("reason"))
+        {
+            errors.Add("reason", "is required");
+        }
+        return reason;
+    }
+
+    private static Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult> Outcome(SubscriptionResult result) =>
+        result.Outcome == SubscriptionOutcome.Ok
+            ? TypedResults.Ok(new DataResponse<SubscriptionItem>(SubscriptionItem.From(result.View!)))
+            : Failure(result);
+
+    private static ProblemHttpResult Failure(SubscriptionResult result) => result.Outcome switch
+    {
+        SubscriptionOutcome.NotFound => Problems.NotFound(result.Detail ?? "No such subscription."),
+        _ => Problems.Conflict(result.Detail ?? "The subscription cannot do that now."),
+    };
+
+    private static ProblemHttpResult UnknownId(string id) => Problems.NotFound($"There is no events subscription with id '{id}'.");
+
+    private static bool TryId(string text, out long id) =>
+        long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out id) && id > 0;
+
+    private static JsonSerializerOptions JsonOptions(this HttpContext context) =>
+        context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+}

@@ -1,0 +1,101 @@
+using System.Text.Json;
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+
+namespace EventsSubscriptions.Gateway.Subscriptions;
+
+// The HTTP shapes of API.md. They are built from grain views and never sent to a grain.
+
+public sealed record DataResponse<T>(T Data);
+
+public sealed record ListMeta(long Count, int ItemCount, int Limit, int Offset);
+
+public sealed record ListResponse<T>(ListMeta Meta, IReadOnlyList<T> Data);
+
+public sealed record ContextFilterItem(string Tag, bool IncludeChildren);
+
+public sealed record ContextFiltersItem(IReadOnlyList<ContextFilterItem> Filters, IReadOnlyList<string> Exclusions);
+
+public sealed record EntityResponseItem(IReadOnlyList<string> Fields, IReadOnlyList<string> Include);
+
+public sealed record DeliveryItem(int MaxInFlight, int TimeoutSeconds, double? MaxPerSecond);
+
+public sealed record HealthItem(
+    string State, int ConsecutiveFailures, DateTime? LastSuccessOn, DateTime? LastFailureOn, string? LastError, long PendingDeliveries);
+
+/// <summary>An events subscription as the API renders it: every request field but the secret, and what the service adds.</summary>
+public sealed record SubscriptionItem(
+    long Id,
+    string CustomId,
+    string Name,
+    IReadOnlyList<string> Events,
+    ContextFiltersItem ContextFilters,
+    JsonElement? UserDefinedFilters,
+    EntityResponseItem? EntityResponse,
+    string Url,
+    string SecretHeaderName,
+    string? FailureEmail,
+    string Language,
+    DeliveryItem Delivery,
+    string Status,
+    string? StatusReason,
+    DateTime? LastTriggeredOn,
+    DateTime CreatedOn,
+    DateTime UpdatedOn,
+    string Uri,
+    string ResourceType,
+    HealthItem Health)
+{
+    public const string BasePath = "/rest/v1/events-subscriptions";
+
+    /// <summary>Fields that exist only in responses; a PATCH base drops them.</summary>
+    public static readonly string[] ServiceFields =
+        ["id", "status", "statusReason", "lastTriggeredOn", "createdOn", "updatedOn", "uri", "resourceType", "health"];
+
+    public static SubscriptionItem From(SubscriptionView view)
+    {
+        var spec = view.Spec;
+        return new SubscriptionItem(
+            view.Id,
+            spec.CustomId,
+            spec.Name,
+            spec.Events,
+            new ContextFiltersItem(
+                [.. spec.ContextFilters.Filters.Select(f => new ContextFilterItem(f.Tag, f.IncludeChildren))],
+                [.. spec.ContextFilters.Exclusions.Select(r => $"{ScopeFilter.RegionTagPrefix}{r}")]),
+            spec.UserDefinedFilters is { } filters ? JsonDocument.Parse(filters.Json).RootElement.Clone() : null,
+            spec.EntityResponse is { } shape ? new EntityResponseItem(shape.Fields, shape.Include) : null,
+            spec.Url,
+            spec.SecretHeaderName,
+            spec.FailureEmail,
+            spec.Language,
+            new DeliveryItem(spec.Delivery.MaxInFlight, spec.Delivery.TimeoutSeconds, spec.Delivery.MaxPerSecond),
+            Upper(view.Status),
+            view.StatusReason,
+            view.LastTriggeredOn?.UtcDateTime,
+            view.CreatedOn.UtcDateTime,
+            view.UpdatedOn.UtcDateTime,
+            $"{BasePath}/{view.Id}",
+            "events-subscriptions",
+            new HealthItem(Upper(view.Health.State), view.Health.ConsecutiveFailures, view.Health.LastSuccessOn?.UtcDateTime,
+                view.Health.LastFailureOn?.UtcDateTime, view.Health.LastError, view.Health.PendingDeliveries));
+    }
+
+    private static string Upper<T>(T value) where T : Enum => value.ToString().ToUpperInvariant();
+}
+
+/// <summary>The body of create and PUT (documentation of the schema; bodies are read field by field).</summary>
+public sealed record SubscriptionRequest(
+    string CustomId,
+    string Name,
+    IReadOnlyList<string> Events,
+    ContextFiltersItem ContextFilters,
+    Dictionary<string, JsonElement>? UserDefinedFilters,
+    EntityResponseItem? EntityResponse,
+    string Url,
+    string? SecretHeaderName,
+    string Secret,
+    string? FailureEmail,
+    string? Language,
+    DeliveryItem? Delivery);
+
+public sealed record ActionRequest(string? Reason);

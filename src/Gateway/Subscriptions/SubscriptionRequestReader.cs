@@ -1,0 +1,560 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using EventsSubscriptions.Gateway.Apis;
+using EventsSubscriptions.Grains.Interfaces.Filters;
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Interfaces.Webhooks;
+
+namespace EventsSubscriptions.Gateway.Subscriptions;
+
+/// <summary>
+/// Reads a subscription body (create, PUT, or PATCH merged onto the current one) against every
+/// rule of the API, collecting all errors of the request; unknown and read-only fields are refused.
+/// </summary>
+public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy targets)
+{
+    public const string DefaultSecretHeaderName = "TrackTik-Subscription-Secret";
+    public const int MaxEvents = 50;
+    public const int MaxScopeFilters = 100;
+
+    public static readonly IReadOnlyList<string> Languages = ["en-US", "fr", "es", "de", "nl", "pt", "sv", "ro", "zh-Hans", "th"];
+
+    private static readonly HashSet<string> Fields =
+    [
+        "customId", "name", "events", "contextFilters", "userDefinedFilters", "entityResponse", "url",
+        "secretHeaderName", "secret", "failureEmail", "language", "delivery",
+    ];
+
+    private static readonly HashSet<string> ReadOnlyFields =
+    [
+        "id", "status", "statusReason", "lastTriggeredOn", "createdOn", "updatedOn", "uri", "resourceType", "health", "logs",
+    ];
+
+    /// <summary>Headers the service sets on every call, or that HTTP reserves: a secret header may not reuse them.</summary>
+    private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "content-type", "content-length", "content-encoding", "transfer-encoding", "host", "connection", "keep-alive",
+        "te", "trailer", "upgrade", "expect", "date", "user-agent", "ttc-language", "webhook-id", "webhook-timestamp",
+        "webhook-signature", "proxy-authorization", "proxy-connection", "cookie", "authorization",
+    };
+
+    public sealed record Result(SubscriptionSpec? Spec, SecretText? Secret, ValidationErrors Errors);
+
+    public Result Read(JsonElement body, bool secretRequired)
+    {
+        var errors = new ValidationErrors();
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("$", "the body must be a JSON object");
+            return new Result(null, null, errors);
+        }
+        var seen = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var property in body.EnumerateObject())
+        {
+            if (ReadOnlyFields.Contains(property.Name))
+            {
+                errors.Add(property.Name, property.Name == "status"
+                    ? "is read-only: use the actions suspend, enable and archive"
+                    : "is read-only");
+            }
+            else if (!Fields.Contains(property.Name))
+            {
+                errors.Add(property.Name, "is not a field of an events subscription");
+            }
+            else if (property.Value.ValueKind != JsonValueKind.Null)
+            {
+                seen[property.Name] = property.Value;
+            }
+        }
+
+        var customId = RequiredString(seen, "customId", 1, 64, errors);
+        var name = RequiredString(seen, "name", 1, 255, errors);
+        var (events, resource) = ReadEvents(seen, errors);
+        var scope = ReadScope(seen, errors);
+        var userFilters = seen.TryGetValue("userDefinedFilters", out var filters)
+            ? UserFilterParser.Parse(filters, "userDefinedFilters", errors.Raw)
+            : null;
+        var entityResponse = ReadEntityResponse(seen, errors);
+        var url = ReadUrl(seen, errors);
+        var headerName = ReadHeaderName(seen, errors);
+        var secret = ReadSecret(seen, secretRequired, errors);
+        var failureEmail = ReadEmail(seen, errors);
+        var language = ReadLanguage(seen, errors);
+        var delivery = ReadDelivery(seen, errors);
+
+        if (errors.Any)
+        {
+            return new Result(null, null, errors);
+        }
+        var spec = new SubscriptionSpec
+        {
+            CustomId = customId!,
+            Name = name!,
+            Events = events!,
+            Resource = resource!,
+            ContextFilters = scope!,
+            UserDefinedFilters = userFilters,
+            EntityResponse = entityResponse,
+            Url = url!,
+            SecretHeaderName = headerName,
+            FailureEmail = failureEmail,
+            Language = language,
+            Delivery = delivery!,
+        };
+        return new Result(spec, secret is null ? null : new SecretText(secret), errors);
+    }
+
+    private static string? RequiredString(Dictionary<string, JsonElement> seen, string field, int min, int max, ValidationErrors errors)
+    {
+        if (!seen.TryGetValue(field, out var value))
+        {
+            errors.Add(field, "is required");
+            return null;
+        }
+        return StringOf(value, field, min, max, errors);
+    }
+
+    private static string? StringOf(JsonElement value, string field, int min, int max, ValidationErrors errors)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(field, "must be a string");
+            return null;
+        }
+        var text = value.GetString()!;
+        if (text.Length < min || text.Length > max)
+        {
+            errors.Add(field, min == max ? $"must be {min} characters" : $"must be {min} to {max} characters long");
+            return null;
+        }
+        if (min > 0 && string.IsNullOrWhiteSpace(text))
+        {
+            errors.Add(field, "must not be blank");
+            return null;
+        }
+        return text;
+    }
+
+    private static (string[]?, string?) ReadEvents(Dictionary<string, JsonElement> seen, ValidationErrors errors)
+    {
+        if (!seen.TryGetValue("events", out var value))
+        {
+            errors.Add("events", "is required");
+            return (null, null);
+        }
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add("events", "must be an array of event names");
+            return (null, null);
+        }
+        var names = new List<string>();
+        var resources = new SortedSet<string>(StringComparer.Ordinal);
+        var index = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            var at = $"events[{index++}]";
+            if (item.ValueKind != JsonValueKind.String)
+            {
+                errors.Add(at, "must be a string");
+                continue;
+            }
+            var match = EventName().Match(item.GetString()!);
+            if (!match.Success)
+            {
+                errors.Add(at, $"'{item.GetString()}' is not an event name: entity:<resource>:<trigger>, e.g. entity:employees:created");
+                continue;
+            }
+            resources.Add(match.Groups["resource"].Value);
+            if (!names.Contains(item.GetString()!))
+            {
+                names.Add(item.GetString()!);
+            }
+        }
+        if (index == 0 || index > MaxEvents)
+        {
+            errors.Add("events", $"must hold 1 to {MaxEvents} event names");
+        }
+        if (resources.Count > 1)
+        {
+            errors.Add("events", $"all events must name the same resource (found {string.Join(", ", resources)})");
+        }
+        return names.Count == 0 || resources.Count != 1 ? (null, null) : ([.. names], resources.Min);
+    }
+
+    private static RegionScope? ReadScope(Dictionary<string, JsonElement> seen, ValidationErrors errors)
+    {
+        if (!seen.TryGetValue("contextFilters", out var value))
+        {
+            errors.Add("contextFilters", "is required");
+            return null;
+        }
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("contextFilters", "must be an object with 'filters' (and optionally 'exclusions')");
+            return null;
+        }
+        var filters = new List<ScopeFilter>();
+        var exclusions = new List<long>();
+        var hasFilters = false;
+        foreach (var property in value.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "filters":
+                    hasFilters = true;
+                    ReadScopeFilters(property.Value, filters, errors);
+                    break;
+                case "exclusions":
+                    if (property.Value.ValueKind == JsonValueKind.Null)
+                    {
+                        break;
+                    }
+                    if (property.Value.ValueKind != JsonValueKind.Array)
+                    {
+                        errors.Add("contextFilters.exclusions", "must be an array of context.region.<id> tags");
+                        break;
+                    }
+                    var i = 0;
+                    foreach (var tag in property.Value.EnumerateArray())
+                    {
+                        var at = $"contextFilters.exclusions[{i++}]";
+                        if (ParseTag(tag, at, errors, allowAny: false) is { } region)
+                        {
+                            exclusions.Add(region);
+                        }
+                    }
+                    break;
+                default:
+                    errors.Add($"contextFilters.{property.Name}", "is not a field of contextFilters");
+                    break;
+            }
+        }
+        if (!hasFilters)
+        {
+            errors.Add("contextFilters.filters", "is required");
+        }
+        return new RegionScope([.. filters], [.. exclusions.Distinct()]);
+    }
+
+    private static void ReadScopeFilters(JsonElement value, List<ScopeFilter> filters, ValidationErrors errors)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add("contextFilters.filters", "must be an array of {tag, includeChildren}");
+            return;
+        }
+        var count = value.GetArrayLength();
+        if (count < 1 || count > MaxScopeFilters)
+        {
+            errors.Add("contextFilters.filters", $"must hold 1 to {MaxScopeFilters} filters");
+        }
+        var index = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            var at = $"contextFilters.filters[{index++}]";
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add(at, "must be an object {tag, includeChildren}");
+                continue;
+            }
+            long? region = null;
+            var valid = true;
+            var hasTag = false;
+            var includeChildren = false;
+            foreach (var property in item.EnumerateObject())
+            {
+                switch (property.Name)
+                {
+                    case "tag":
+                        hasTag = true;
+                        if (property.Value.ValueKind == JsonValueKind.String && property.Value.GetString() == ScopeFilter.AnyRegionTag)
+                        {
+                            break;
+                        }
+                        region = ParseTag(property.Value, $"{at}.tag", errors, allowAny: true);
+                        valid &= region is not null;
+                        break;
+                    case "includeChildren":
+                        if (property.Value.ValueKind is JsonValueKind.True or JsonValueKind.False)
+                        {
+                            includeChildren = property.Value.GetBoolean();
+                        }
+                        else if (property.Value.ValueKind != JsonValueKind.Null)
+                        {
+                            errors.Add($"{at}.includeChildren", "must be true or false");
+                            valid = false;
+                        }
+                        break;
+                    default:
+                        errors.Add($"{at}.{property.Name}", "is not a field of a context filter");
+                        valid = false;
+                        break;
+                }
+            }
+            if (!hasTag)
+            {
+                errors.Add($"{at}.tag", "is required");
+                valid = false;
+            }
+            if (valid)
+            {
+                var filter = new ScopeFilter(region, includeChildren);
+                if (!filters.Contains(filter))
+                {
+                    filters.Add(filter);
+                }
+            }
+        }
+    }
+
+    private static long? ParseTag(JsonElement tag, string at, ValidationErrors errors, bool allowAny)
+    {
+        var text = tag.ValueKind == JsonValueKind.String ? tag.GetString()! : null;
+        if (text is not null && text.StartsWith(ScopeFilter.RegionTagPrefix, StringComparison.Ordinal)
+            && long.TryParse(text.AsSpan(ScopeFilter.RegionTagPrefix.Length), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var region) && region > 0)
+        {
+            return region;
+        }
+        errors.Add(at, allowAny
+            ? $"'{text ?? tag.GetRawText()}' is not a tag: use context.region.<id> or context.*"
+            : $"'{text ?? tag.GetRawText()}' is not a region tag: use context.region.<id>");
+        return null;
+    }
+
+    private static EntityResponse? ReadEntityResponse(Dictionary<string, JsonElement> seen, ValidationErrors errors)
+    {
+        if (!seen.TryGetValue("entityResponse", out var value))
+        {
+            return null;
+        }
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("entityResponse", "must be an object {fields, include}");
+            return null;
+        }
+        string[] fields = [], include = [];
+        foreach (var property in value.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "fields":
+                    fields = ReadNames(property.Value, "entityResponse.fields", FieldSelector(), "a field path (a.b, or a.b:alias)", errors);
+                    break;
+                case "include":
+                    include = ReadNames(property.Value, "entityResponse.include", RelationPath(), "a relation name (region, or region.parentRegion)", errors);
+                    break;
+                default:
+                    errors.Add($"entityResponse.{property.Name}", "is not a field of entityResponse");
+                    break;
+            }
+        }
+        return new EntityResponse(fields, include);
+    }
+
+    private static string[] ReadNames(JsonElement value, string at, Regex pattern, string what, ValidationErrors errors)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return [];
+        }
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add(at, "must be an array of strings");
+            return [];
+        }
+        var names = new List<string>();
+        var index = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            var text = item.ValueKind == JsonValueKind.String ? item.GetString()! : null;
+            if (text is null || !pattern.IsMatch(text))
+            {
+                errors.Add($"{at}[{index}]", $"'{text ?? item.GetRawText()}' is not {what}");
+            }
+            else if (!names.Contains(text))
+            {
+                names.Add(text);
+            }
+            index++;
+        }
+        return [.. names];
+    }
+
+    private string? ReadUrl(Dictionary<string, JsonElement> seen, ValidationErrors errors)
+    {
+        if (!seen.TryGetValue("url", out var value))
+        {
+            errors.Add("url", "is required");
+            return null;
+        }
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors.Add("url", "must be a string");
+            return null;
+        }
+        var url = value.GetString()!;
+        var problems = targets.CheckUrl(url);
+        foreach (var problem in problems)
+        {
+            errors.Add("url", problem);
+        }
+        return problems.Count == 0 ? url : null;
+    }
+
+    private static string ReadHeaderName(Dictionary<string, JsonElement> seen, ValidationErrors errors)
+    {
+        if (!seen.TryGetValue("secretHeaderName", out var value))
+        {
+            return DefaultSecretHeaderName;
+        }
+        var name = StringOf(value, "secretHeaderName", 1, 100, errors);
+        if (name is null)
+        {
+            return DefaultSecretHeaderName;
+        }
+        if (!HeaderToken().IsMatch(name))
+        {
+            errors.Add("secretHeaderName", "must be an HTTP header name: letters, digits and !#$%&'*+-.^_`|~, no spaces");
+        }
+        else if (ReservedHeaders.Contains(name))
+        {
+            errors.Add("secretHeaderName", $"'{name}' is a header the service sets itself or HTTP reserves");
+        }
+        return name;
+    }
+
+    private static string? ReadSecret(Dictionary<string, JsonElement> seen, bool required, ValidationErrors errors)
+    {
+        if (!seen.TryGetValue("secret", out var value))
+        {
+            if (required)
+            {
+                errors.Add("secret", "is required");
+            }
+            return null;
+        }
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors.Add("secret", "must be a string");
+            return null;
+        }
+        var secret = value.GetString()!;
+        if (secret.Length is < 16 or > 256)
+        {
+            // Never echo the secret, not even in an error.
+            errors.Add("secret", "must be 16 to 256 characters long");
+            return null;
+        }
+        return secret;
+    }
+
+    private static string? ReadEmail(Dictionary<string, JsonElement> seen, ValidationErrors errors)
+    {
+        if (!seen.TryGetValue("failureEmail", out var value))
+        {
+            return null;
+        }
+        var text = StringOf(value, "failureEmail", 3, 254, errors);
+        if (text is null)
+        {
+            return null;
+        }
+        if (!Email().IsMatch(text) || !System.Net.Mail.MailAddress.TryCreate(text, out var address) || address.Address != text)
+        {
+            errors.Add("failureEmail", $"'{text}' is not an e-mail address");
+            return null;
+        }
+        return text;
+    }
+
+    private static string ReadLanguage(Dictionary<string, JsonElement> seen, ValidationErrors errors)
+    {
+        if (!seen.TryGetValue("language", out var value))
+        {
+            return "en-US";
+        }
+        var text = value.ValueKind == JsonValueKind.String ? value.GetString()! : null;
+        var canonical = Languages.FirstOrDefault(l => l.Equals(text, StringComparison.OrdinalIgnoreCase));
+        if (canonical is null)
+        {
+            errors.Add("language", $"'{text ?? value.GetRawText()}' is not a supported language: {string.Join(", ", Languages)}");
+            return "en-US";
+        }
+        return canonical;
+    }
+
+    private static DeliveryOptions? ReadDelivery(Dictionary<string, JsonElement> seen, ValidationErrors errors)
+    {
+        if (!seen.TryGetValue("delivery", out var value))
+        {
+            return DeliveryOptions.Default;
+        }
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("delivery", "must be an object {maxInFlight, timeoutSeconds, maxPerSecond}");
+            return null;
+        }
+        var options = DeliveryOptions.Default;
+        foreach (var property in value.EnumerateObject())
+        {
+            var at = $"delivery.{property.Name}";
+            if (property.Value.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+            switch (property.Name)
+            {
+                case "maxInFlight":
+                    if (property.Value.TryGetInt32(out var inFlight) && inFlight is >= 1 and <= 64)
+                    {
+                        options = options with { MaxInFlight = inFlight };
+                    }
+                    else
+                    {
+                        errors.Add(at, "must be an integer from 1 to 64");
+                    }
+                    break;
+                case "timeoutSeconds":
+                    if (property.Value.TryGetInt32(out var timeout) && timeout is >= 1 and <= 30)
+                    {
+                        options = options with { TimeoutSeconds = timeout };
+                    }
+                    else
+                    {
+                        errors.Add(at, "must be an integer from 1 to 30");
+                    }
+                    break;
+                case "maxPerSecond":
+                    if (property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetDouble(out var rate) && rate is > 0 and <= 10_000)
+                    {
+                        options = options with { MaxPerSecond = rate };
+                    }
+                    else
+                    {
+                        errors.Add(at, "must be a number above 0 and at most 10000");
+                    }
+                    break;
+                default:
+                    errors.Add(at, "is not a field of delivery");
+                    break;
+            }
+        }
+        return options;
+    }
+
+    [GeneratedRegex("^entity:(?<resource>[a-z][a-z0-9-]*):(?<trigger>[a-z][a-z0-9-]*)$")]
+    private static partial Regex EventName();
+
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_]*)?$")]
+    private static partial Regex FieldSelector();
+
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]
+    private static partial Regex RelationPath();
+
+    [GeneratedRegex(@"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")]
+    private static partial Regex HeaderToken();
+
+    [GeneratedRegex(@"^[^@\s<>()\[\],;:""]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")]
+    private static partial Regex Email();
+}

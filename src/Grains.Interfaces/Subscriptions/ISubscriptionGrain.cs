@@ -1,0 +1,58 @@
+using Orleans.Concurrency;
+
+namespace EventsSubscriptions.Grains.Interfaces.Subscriptions;
+
+/// <summary>One subscription (key: its id): configuration, status and health; the secret encrypted at rest.</summary>
+[Alias("es.ISubscriptionGrain")]
+public interface ISubscriptionGrain : IGrainWithIntegerKey
+{
+    [Alias("Create")]
+    Task<SubscriptionResult> CreateAsync(SubscriptionSpec spec, SecretText secret);
+
+    /// <summary>The subscription, or null when no subscription has this id.</summary>
+    [Alias("Get"), ReadOnly]
+    Task<SubscriptionView?> GetAsync();
+
+    /// <summary>
+    /// Replaces the configuration. A null secret keeps the current one. With an expected
+    /// version, fails with <see cref="SubscriptionOutcome.VersionMismatch"/> if it changed since.
+    /// </summary>
+    [Alias("Update")]
+    Task<SubscriptionResult> UpdateAsync(SubscriptionSpec spec, SecretText? secret, int? expectedVersion);
+
+    [Alias("Suspend")]
+    Task<SubscriptionResult> SuspendAsync(string reason);
+
+    [Alias("Enable")]
+    Task<SubscriptionResult> EnableAsync();
+
+    [Alias("Archive")]
+    Task<SubscriptionResult> ArchiveAsync(string? reason);
+
+    /// <summary>Asked by a custom id whose claim is contested: does this subscription still hold it?</summary>
+    [Alias("HoldsCustomId"), AlwaysInterleave, ReadOnly]
+    Task<bool> HoldsCustomIdAsync(string customId);
+}
+
+/// <summary>Hands out subscription ids: positive, increasing, never reused (a PostgreSQL sequence).</summary>
+[Alias("es.ISubscriptionIdGrain")]
+public interface ISubscriptionIdGrain : IGrainWithIntegerKey
+{
+    [Alias("Next")]
+    Task<long> NextAsync();
+}
+
+/// <summary>
+/// One custom id (key: the custom id) and the non-archived subscription that holds it. Claims of
+/// one custom id are serialized here, so two creates can never both win it.
+/// </summary>
+[Alias("es.ICustomIdGrain")]
+public interface ICustomIdGrain : IGrainWithStringKey
+{
+    /// <summary>True when the subscription holds the custom id now (it was free, stale, or already its own).</summary>
+    [Alias("Claim")]
+    Task<bool> ClaimAsync(long subscriptionId);
+
+    [Alias("Release")]
+    Task ReleaseAsync(long subscriptionId);
+}

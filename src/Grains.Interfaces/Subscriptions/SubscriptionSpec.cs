@@ -1,0 +1,43 @@
+using EventsSubscriptions.Grains.Interfaces.Filters;
+
+namespace EventsSubscriptions.Grains.Interfaces.Subscriptions;
+
+/// <summary>What a user configures on a subscription, validated; everything but the secret.</summary>
+[GenerateSerializer, Immutable, Alias("es.SubscriptionSpec")]
+public sealed record SubscriptionSpec
+{
+    [Id(0)] public required string CustomId { get; init; }
+    [Id(1)] public required string Name { get; init; }
+
+    /// <summary>Event names, <c>entity:&lt;resource&gt;:&lt;trigger&gt;</c>, without duplicates, all of <see cref="Resource"/>.</summary>
+    [Id(2)] public required string[] Events { get; init; }
+    [Id(3)] public required string Resource { get; init; }
+    [Id(4)] public required RegionScope ContextFilters { get; init; }
+    [Id(5)] public UserDefinedFilters? UserDefinedFilters { get; init; }
+    [Id(6)] public EntityResponse? EntityResponse { get; init; }
+    [Id(7)] public required string Url { get; init; }
+    [Id(8)] public required string SecretHeaderName { get; init; }
+    [Id(9)] public string? FailureEmail { get; init; }
+    [Id(10)] public required string Language { get; init; }
+    [Id(11)] public required DeliveryOptions Delivery { get; init; }
+
+    /// <summary>The triggers (last part of each event name) this subscription listens to.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IEnumerable<string> Triggers => Events.Select(e => e[(e.LastIndexOf(':') + 1)..]);
+}
+
+/// <summary>Shapes the entity in the payload the way <c>fields=</c> and <c>include=</c> shape a GET.</summary>
+[GenerateSerializer, Immutable, Alias("es.EntityResponse")]
+public sealed record EntityResponse([property: Id(0)] string[] Fields, [property: Id(1)] string[] Include);
+
+[GenerateSerializer, Immutable, Alias("es.DeliveryOptions")]
+public sealed record DeliveryOptions(
+    [property: Id(0)] int MaxInFlight,
+    [property: Id(1)] int TimeoutSeconds,
+    [property: Id(2)] double? MaxPerSecond)
+{
+    public const int DefaultMaxInFlight = 8;
+    public const int DefaultTimeoutSeconds = 15;
+
+    public static DeliveryOptions Default { get; } = new(DefaultMaxInFlight, DefaultTimeoutSeconds, null);
+}

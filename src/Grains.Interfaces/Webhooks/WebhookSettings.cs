@@ -1,0 +1,20 @@
+namespace EventsSubscriptions.Grains.Interfaces.Webhooks;
+
+/// <summary>
+/// Which webhook targets are allowed (section <c>Webhooks</c>), read by the gateway at create time
+/// and by the silos at every delivery. The defaults are the production ones: https only, public
+/// addresses only.
+/// </summary>
+public sealed class WebhookSettings
+{
+    public const string Section = "Webhooks";
+
+    /// <summary>Accept <c>http://</c> URLs (development and tests).</summary>
+    public bool AllowHttp { get; set; }
+
+    /// <summary>
+    /// Networks (CIDR, e.g. <c>127.0.0.0/8</c>, <c>10.1.0.0/16</c>) that may be called although they
+    /// are not public. Loopback listed here also allows the name <c>localhost</c>.
+    /// </summary>
+    public string[] AllowedNetworks { get; set; } = [];
+}

@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace EventsSubscriptions.Grains.Persistence;
+
+/// <summary>The <c>subscription_list</c> table: written by subscription grains, read by listings.</summary>
+public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource)
+{
+    public async Task UpsertAsync(string serviceId, SubscriptionView view, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO subscription_list AS l
+                (service_id, id, custom_id, name, status, resource, created_on, updated_on, version, view)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            ON CONFLICT (service_id, id) DO UPDATE
+            SET custom_id = EXCLUDED.custom_id, name = EXCLUDED.name, status = EXCLUDED.status,
+                resource = EXCLUDED.resource, created_on = EXCLUDED.created_on,
+                updated_on = EXCLUDED.updated_on, version = EXCLUDED.version, view = EXCLUDED.view
+            WHERE l.version <= EXCLUDED.version
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = serviceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = view.Id });
+        command.Parameters.Add(new NpgsqlParameter { Value = view.Spec.CustomId });
+        command.Parameters.Add(new NpgsqlParameter { Value = view.Spec.Name });
+        command.Parameters.Add(new NpgsqlParameter { Value = StatusText(view.Status) });
+        command.Parameters.Add(new NpgsqlParameter { Value = view.Spec.Resource });
+        command.Parameters.Add(new NpgsqlParameter { Value = view.CreatedOn.UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter { Value = view.UpdatedOn.UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter { Value = view.Version });
+        command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(view, ReadModelJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<SubscriptionPage> ListAsync(string serviceId, SubscriptionListQuery query, CancellationToken cancellationToken = default)
+    {
+        var where = new StringBuilder("service_id = $1");
+        var parameters = new List<NpgsqlParameter> { new() { Value = serviceId } };
+        if (!query.IncludeInactive && !query.Filters.Any(NamesArchived))
+        {
+            where.Append(" AND status <> 'ARCHIVED'");
+        }
+        foreach (var filter in query.Filters)
+        {
+            where.Append(" AND ").Append(Condition(filter, parameters));
+        }
+
+        long count;
+        await using (var countCommand = dataSource.CreateCommand($"SELECT count(*) FROM subscription_list WHERE {where}"))
+        {
+            countCommand.Parameters.AddRange(parameters.Select(p => p.Clone()).ToArray());
+            count = (long)(await countCommand.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        var order = string.Join(", ", query.Sort.Select(s => $"{Column(s.Field)} {(s.Descending ? "DESC" : "ASC")}").Append("id ASC"));
+        var items = new List<SubscriptionView>();
+        await using var command = dataSource.CreateCommand(
+            $"SELECT view FROM subscription_list WHERE {where} ORDER BY {order} LIMIT {query.Limit} OFFSET {query.Offset}");
+        command.Parameters.AddRange(parameters.ToArray());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add(JsonSerializer.Deserialize<SubscriptionView>(reader.GetString(0), ReadModelJson.Options)!);
+        }
+        return new SubscriptionPage(count, [.. items]);
+    }
+
+    public static string StatusText(SubscriptionStatus status) => status.ToString().ToUpperInvariant();
+
+    private static bool NamesArchived(ListFilter filter) =>
+        filter.Field == ListField.Status
+        && filter.Operator is ListOperator.Equal or ListOperator.In
+        && filter.Values.Any(v => v.Equals("ARCHIVED", StringComparison.OrdinalIgnoreCase));
+
+    private static string Column(ListField field) => field switch
+    {
+        ListField.Id => "id",
+        ListField.CustomId => "custom_id",
+        ListField.Name => "name",
+        ListField.Status => "status",
+        ListField.CreatedOn => "created_on",
+        ListField.UpdatedOn => "updated_on",
+        _ => throw new ArgumentOutOfRangeException(nameof(field)),
+    };
+
+    private static string Condition(ListFilter filter, List<NpgsqlParameter> parameters)
+    {
+        var column = Column(filter.Field);
+        string Add(object value)
+        {
+            parameters.Add(new NpgsqlParameter { Value = value });
+            return $"${parameters.Count}";
+        }
+        object Typed(string value) => filter.Field switch
+        {
+            ListField.Id => long.Parse(value, CultureInfo.InvariantCulture),
+            ListField.CreatedOn or ListField.UpdatedOn => DateTimeOffset.Parse(value, CultureInfo.InvariantCulture).UtcDateTime,
+            ListField.Status => value.ToUpperInvariant(),
+            _ => value,
+        };
+        string Like(string pattern) => $"{(filter.Field is ListField.Id ? "id::text" : column)} ILIKE {Add(pattern)} ESCAPE '\\'";
+        var first = filter.Values[0];
+        return filter.Operator switch
+        {
+            ListOperator.Equal => $"{column} = {Add(Typed(first))}",
+            ListOperator.NotEqual => $"{column} <> {Add(Typed(first))}",
+            ListOperator.In => filter.Field switch
+            {
+                ListField.Id => $"{column} = ANY({Add(filter.Values.Select(v => (long)Typed(v)).ToArray())})",
+                ListField.CreatedOn or ListField.UpdatedOn => $"{column} = ANY({Add(filter.Values.Select(v => (DateTime)Typed(v)).ToArray())})",
+                _ => $"{column} = ANY({Add(filter.Values.Select(v => (string)Typed(v)).ToArray())})",
+            },
+            ListOperator.Contains => Like($"%{EscapeLike(first)}%"),
+            ListOperator.StartsWith => Like($"{EscapeLike(first)}%"),
+            ListOperator.EndsWith => Like($"%{EscapeLike(first)}"),
+            ListOperator.GreaterThan => $"{column} > {Add(Typed(first))}",
+            ListOperator.GreaterOrEqual => $"{column} >= {Add(Typed(first))}",
+            ListOperator.LessThan => $"{column} < {Add(Typed(first))}",
+            ListOperator.LessOrEqual => $"{column} <= {Add(Typed(first))}",
+            _ => throw new ArgumentOutOfRangeException(nameof(filter)),
+        };
+    }
+
+    private static string EscapeLike(string text) =>
+        text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
+}

@@ -1,0 +1,217 @@
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Persistence;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+
+namespace EventsSubscriptions.Grains.Subscriptions;
+
+/// <summary>
+/// One subscription. Saves its state first, then brings the listing read model and its
+/// resource's index in step ("projection"); a projection cut short by a crash is finished on the
+/// next activation, since the state records which version was last projected.
+/// </summary>
+public sealed class SubscriptionGrain(
+    [PersistentState("subscription")] IPersistentState<SubscriptionState> state,
+    SecretProtector secrets,
+    SubscriptionReadModel readModel,
+    IOptions<ClusterOptions> cluster,
+    TimeProvider clock,
+    ILogger<SubscriptionGrain> logger) : Grain, ISubscriptionGrain
+{
+    private long Id => this.GetPrimaryKeyLong();
+
+    private SubscriptionState S => state.State;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (S.Spec is not null && S.ProjectedVersion < S.Version)
+        {
+            logger.LogInformation("Subscription {Id}: finishing the projection of version {Version}", Id, S.Version);
+            await ProjectAsync();
+        }
+    }
+
+    public async Task<SubscriptionResult> CreateAsync(SubscriptionSpec spec, SecretText secret)
+    {
+        if (S.Spec is not null)
+        {
+            return SubscriptionResult.Fail(SubscriptionOutcome.StatusConflict, $"subscription {Id} exists already");
+        }
+        if (!await CustomId(spec.CustomId).ClaimAsync(Id))
+        {
+            return CustomIdTaken(spec.CustomId);
+        }
+        var now = clock.GetUtcNow();
+        S.Spec = spec;
+        S.EncryptedSecret = secrets.Protect(secret.Value, Id);
+        S.Status = SubscriptionStatus.Active;
+        S.CreatedOn = now;
+        S.UpdatedOn = now;
+        S.Version = 1;
+        await SaveAndProjectAsync();
+        logger.LogInformation("Subscription {Id} created for {Resource}", Id, spec.Resource);
+        return SubscriptionResult.Ok(View());
+    }
+
+    public Task<SubscriptionView?> GetAsync() => Task.FromResult(S.Spec is null ? null : View());
+
+    public async Task<SubscriptionResult> UpdateAsync(SubscriptionSpec spec, SecretText? secret, int? expectedVersion)
+    {
+        if (Check(expectedVersion) is { } refused)
+        {
+            return refused;
+        }
+        var previousCustomId = S.Spec!.CustomId;
+        if (spec.CustomId != previousCustomId && !await CustomId(spec.CustomId).ClaimAsync(Id))
+        {
+            return CustomIdTaken(spec.CustomId);
+        }
+        if (secret is not null && !SameSecret(secret))
+        {
+            S.PreviousEncryptedSecret = S.EncryptedSecret;
+            S.SecretRotatedOn = clock.GetUtcNow();
+            S.EncryptedSecret = secrets.Protect(secret.Value, Id);
+        }
+        S.Spec = spec;
+        Touch();
+        await SaveAndProjectAsync();
+        if (spec.CustomId != previousCustomId)
+        {
+            await CustomId(previousCustomId).ReleaseAsync(Id);
+        }
+        return SubscriptionResult.Ok(View());
+    }
+
+    public async Task<SubscriptionResult> SuspendAsync(string reason)
+    {
+        if (Check(null) is { } refused)
+        {
+            return refused;
+        }
+        if (S.Status != SubscriptionStatus.Active)
+        {
+            return NotAllowed("suspend");
+        }
+        S.Status = SubscriptionStatus.Suspended;
+        S.StatusReason = reason;
+        Touch();
+        await SaveAndProjectAsync();
+        return SubscriptionResult.Ok(View());
+    }
+
+    public async Task<SubscriptionResult> EnableAsync()
+    {
+        if (Check(null) is { } refused)
+        {
+            return refused;
+        }
+        if (S.Status != SubscriptionStatus.Suspended)
+        {
+            return NotAllowed("enable");
+        }
+        S.Status = SubscriptionStatus.Active;
+        S.StatusReason = null;
+        S.Health = S.Health with { State = HealthState.Unknown, ConsecutiveFailures = 0 };
+        Touch();
+        await SaveAndProjectAsync();
+        return SubscriptionResult.Ok(View());
+    }
+
+    public async Task<SubscriptionResult> ArchiveAsync(string? reason)
+    {
+        if (Check(null) is { } refused)
+        {
+            return refused;
+        }
+        S.Status = SubscriptionStatus.Archived;
+        S.StatusReason = reason;
+        Touch();
+        await SaveAndProjectAsync();
+        await CustomId(S.Spec!.CustomId).ReleaseAsync(Id);
+        return SubscriptionResult.Ok(View());
+    }
+
+    public Task<bool> HoldsCustomIdAsync(string customId) =>
+        Task.FromResult(S.Spec is not null && S.Status != SubscriptionStatus.Archived && S.Spec.CustomId == customId);
+
+    /// <summary>Refuses changes to a subscription that does not exist, is archived, or moved on.</summary>
+    private SubscriptionResult? Check(int? expectedVersion)
+    {
+        if (S.Spec is null)
+        {
+            return SubscriptionResult.Fail(SubscriptionOutcome.NotFound, $"no subscription {Id}");
+        }
+        if (S.Status == SubscriptionStatus.Archived)
+        {
+            return SubscriptionResult.Fail(SubscriptionOutcome.StatusConflict, $"subscription {Id} is archived, which is final");
+        }
+        if (expectedVersion is { } expected && expected != S.Version)
+        {
+            return SubscriptionResult.Fail(SubscriptionOutcome.VersionMismatch, $"subscription {Id} changed meanwhile");
+        }
+        return null;
+    }
+
+    private bool SameSecret(SecretText secret) =>
+        S.EncryptedSecret is { } current && secrets.Unprotect(current, Id) == secret.Value;
+
+    private void Touch()
+    {
+        S.UpdatedOn = clock.GetUtcNow();
+        S.Version++;
+    }
+
+    private async Task SaveAndProjectAsync()
+    {
+        await state.WriteStateAsync();
+        await ProjectAsync();
+    }
+
+    private async Task ProjectAsync()
+    {
+        var spec = S.Spec!;
+        await readModel.UpsertAsync(cluster.Value.ServiceId, View());
+        if (S.IndexedResource is { } old && old != spec.Resource)
+        {
+            await Index(old).RemoveAsync(Id);
+        }
+        if (S.Status == SubscriptionStatus.Archived)
+        {
+            await Index(spec.Resource).RemoveAsync(Id);
+            S.IndexedResource = null;
+        }
+        else
+        {
+            await Index(spec.Resource).UpsertAsync(new SubscriptionRoute(
+                Id, [.. spec.Triggers], spec.ContextFilters, spec.UserDefinedFilters?.Conditions ?? [], S.Status));
+            S.IndexedResource = spec.Resource;
+        }
+        S.ProjectedVersion = S.Version;
+        await state.WriteStateAsync();
+    }
+
+    private SubscriptionView View() => new()
+    {
+        Id = Id,
+        Spec = S.Spec!,
+        Status = S.Status,
+        StatusReason = S.StatusReason,
+        LastTriggeredOn = S.LastTriggeredOn,
+        CreatedOn = S.CreatedOn,
+        UpdatedOn = S.UpdatedOn,
+        Health = S.Health,
+        Version = S.Version,
+    };
+
+    private SubscriptionResult NotAllowed(string action) =>
+        SubscriptionResult.Fail(SubscriptionOutcome.StatusConflict,
+            $"'{action}' does not apply to a subscription that is {SubscriptionReadModel.StatusText(S.Status)}");
+
+    private static SubscriptionResult CustomIdTaken(string customId) =>
+        SubscriptionResult.Fail(SubscriptionOutcome.CustomIdTaken, $"customId '{customId}' is used by another subscription");
+
+    private ICustomIdGrain CustomId(string customId) => GrainFactory.GetGrain<ICustomIdGrain>(customId);
+
+    private ISubscriptionIndexGrain Index(string resource) => GrainFactory.GetGrain<ISubscriptionIndexGrain>(resource);
+}

@@ -1,0 +1,13 @@
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Persistence;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Configuration;
+
+namespace EventsSubscriptions.Grains.Subscriptions;
+
+[StatelessWorker]
+public sealed class SubscriptionQueryGrain(SubscriptionReadModel readModel, IOptions<ClusterOptions> cluster) : Grain, ISubscriptionQueryGrain
+{
+    public Task<SubscriptionPage> ListAsync(SubscriptionListQuery query) => readModel.ListAsync(cluster.Value.ServiceId, query);
+}

@@ -1,0 +1,31 @@
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+
+namespace EventsSubscriptions.Grains.Subscriptions;
+
+[GenerateSerializer, Alias("es.SubscriptionState")]
+public sealed class SubscriptionState
+{
+    /// <summary>Null until the subscription is created.</summary>
+    [Id(0)] public SubscriptionSpec? Spec { get; set; }
+
+    /// <summary>The secret, encrypted (see <see cref="SecretProtector"/>); never stored in clear.</summary>
+    [Id(1)] public byte[]? EncryptedSecret { get; set; }
+
+    /// <summary>The secret before the last change, kept for the signature overlap after a rotation.</summary>
+    [Id(2)] public byte[]? PreviousEncryptedSecret { get; set; }
+    [Id(3)] public DateTimeOffset? SecretRotatedOn { get; set; }
+
+    [Id(4)] public SubscriptionStatus Status { get; set; }
+    [Id(5)] public string? StatusReason { get; set; }
+    [Id(6)] public DateTimeOffset CreatedOn { get; set; }
+    [Id(7)] public DateTimeOffset UpdatedOn { get; set; }
+    [Id(8)] public DateTimeOffset? LastTriggeredOn { get; set; }
+    [Id(9)] public SubscriptionHealth Health { get; set; } = SubscriptionHealth.None;
+    [Id(10)] public int Version { get; set; }
+
+    /// <summary>The version last written to the read model and the index; behind <see cref="Version"/> after a crash mid-way.</summary>
+    [Id(11)] public int ProjectedVersion { get; set; }
+
+    /// <summary>The resource whose index lists this subscription, if any.</summary>
+    [Id(12)] public string? IndexedResource { get; set; }
+}
