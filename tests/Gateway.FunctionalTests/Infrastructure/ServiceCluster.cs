@@ -19,6 +19,7 @@ public sealed class ServiceCluster : IAsyncLifetime
     public const string Audience = "events-subscriptions-tests";
 
     private readonly List<ServiceProcess> silos = [];
+    private readonly List<ServiceProcess> retired = [];
     private ServiceProcess? gateway;
 
     public string Database { get; } = $"es_ft_{Guid.NewGuid():N}";
@@ -72,7 +73,7 @@ public sealed class ServiceCluster : IAsyncLifetime
 
     public ServiceProcess StartSilo()
     {
-        var silo = ServiceProcess.Start($"silo{silos.Count + 1}", TestEnvironment.SiloDll, new Dictionary<string, string>(CommonEnvironment())
+        var silo = ServiceProcess.Start($"silo{silos.Count + retired.Count + 1}", TestEnvironment.SiloDll, new Dictionary<string, string>(CommonEnvironment())
         {
             ["Silo__SiloPort"] = TestEnvironment.FreePort().ToString(),
             ["Silo__GatewayPort"] = TestEnvironment.FreePort().ToString(),
@@ -82,6 +83,23 @@ public sealed class ServiceCluster : IAsyncLifetime
         silos.Add(silo);
         return silo;
     }
+
+    /// <summary>Stops every silo (the whole cluster is gone), then starts two new ones.</summary>
+    public async Task RestartSilosAsync()
+    {
+        await Task.WhenAll(silos.Select(s => s.StopAsync()));
+        foreach (var silo in silos)
+        {
+            retired.Add(silo);
+        }
+        silos.Clear();
+        StartSilo();
+        StartSilo();
+        await WaitUntilReadyAsync(expectedSilos: 2, TimeSpan.FromSeconds(120));
+    }
+
+    /// <summary>Everything the silos and the gateway have written to their consoles so far.</summary>
+    public string AllOutput => string.Join('\n', silos.Concat(retired).Append(gateway!).Select(p => p.Output));
 
     public async Task WaitUntilReadyAsync(int expectedSilos, TimeSpan timeout)
     {
@@ -141,7 +159,7 @@ public sealed class ServiceCluster : IAsyncLifetime
         {
             await gateway.DisposeAsync();
         }
-        await Task.WhenAll(silos.Select(s => s.DisposeAsync().AsTask()));
+        await Task.WhenAll(silos.Concat(retired).Select(s => s.DisposeAsync().AsTask()));
         NpgsqlConnection.ClearAllPools();
         await using var connection = new NpgsqlConnection(TestEnvironment.Postgres);
         await connection.OpenAsync();

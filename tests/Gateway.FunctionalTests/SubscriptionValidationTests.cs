@@ -1,0 +1,216 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
+
+namespace EventsSubscriptions.Gateway.FunctionalTests;
+
+[Collection(ServiceClusterCollection.Name)]
+public sealed class SubscriptionValidationTests(ServiceCluster service)
+{
+    private readonly SubscriptionsClient api = new(service);
+
+    private const string DocumentationExample = """
+        { "customId": "customId of your choosing like ABC-123", "name": "A bit more descriptive text about the purpouse of this subscription", "events": [ "entity:employees:created" ], "contextFilters": { "filters": [ { "tag": "context.region.3", "includeChildren": true } ] }, "url": "https://your.webhook.url/path/path", "secretHeaderName": "TrackTik-subscription-secret-without-spaces", "secret": "B2C60113ECB7 etc.", "failureEmail": "(optional) An email address you'd like to monitor errors at" }
+        """;
+
+    [Fact]
+    public async Task The_documentation_example_as_written_is_a_400_naming_only_failureEmail()
+    {
+        using var response = await api.CreateAsync(JsonNode.Parse(DocumentationExample)!);
+
+        var errors = await AssertValidationProblemAsync(response);
+        Assert.Equal(["failureEmail"], errors);
+    }
+
+    [Fact]
+    public async Task The_documentation_example_with_a_real_address_is_created_with_defaults_and_no_secret()
+    {
+        var body = JsonNode.Parse(DocumentationExample)!.AsObject();
+        body["customId"] = $"ABC-123-{Guid.NewGuid():N}";
+        body["failureEmail"] = "ops@example.com";
+
+        using var response = await api.CreateAsync(body);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var item = JsonDocument.Parse(text).RootElement.GetProperty("data");
+        var id = item.GetProperty("id").GetInt64();
+        Assert.True(id > 0);
+        Assert.Equal($"/rest/v1/events-subscriptions/{id}", response.Headers.Location?.ToString());
+        Assert.Equal("en-US", item.GetProperty("language").GetString());
+        Assert.Equal("ACTIVE", item.GetProperty("status").GetString());
+        Assert.Equal("TrackTik-subscription-secret-without-spaces", item.GetProperty("secretHeaderName").GetString());
+        Assert.Equal("events-subscriptions", item.GetProperty("resourceType").GetString());
+        Assert.Equal(8, item.GetProperty("delivery").GetProperty("maxInFlight").GetInt32());
+        Assert.Equal("UNKNOWN", item.GetProperty("health").GetProperty("state").GetString());
+        Assert.False(item.TryGetProperty("secret", out _));
+        Assert.DoesNotContain("B2C60113ECB7", text);
+    }
+
+    public static TheoryData<string, string?, string> Invalid => new()
+    {
+        { "events", """["entity:employees:created", "entity:sites:created"]""", "events" },
+        { "events", """["employees.created"]""", "events[0]" },
+        { "events", """["entity:Employees:created"]""", "events[0]" },
+        { "events", "[]", "events" },
+        { "events", null, "events" },
+        { "contextFilters", """{"filters": [{"tag": "region.3"}]}""", "contextFilters.filters[0].tag" },
+        { "contextFilters", """{"filters": [{"tag": "context.region.x"}]}""", "contextFilters.filters[0].tag" },
+        { "contextFilters", """{"filters": [{"tag": "context.site.3"}]}""", "contextFilters.filters[0].tag" },
+        { "contextFilters", """{"filters": [{"tag": "context.*", "includeChildren": "yes"}]}""", "contextFilters.filters[0].includeChildren" },
+        { "contextFilters", """{"filters": []}""", "contextFilters.filters" },
+        { "contextFilters", """{"filters": [{"tag": "context.*"}], "exclusions": ["context.*"]}""", "contextFilters.exclusions[0]" },
+        { "contextFilters", """{"filters": [{"tag": "context.*"}], "colour": 1}""", "contextFilters.colour" },
+        { "url", "\"http://hooks.example.com/x\"", "url" },
+        { "url", "\"https://user:password@hooks.example.com/x\"", "url" },
+        { "url", "\"http://169.254.169.254/latest/meta-data\"", "url" },
+        { "url", "\"https://169.254.169.254/latest/meta-data\"", "url" },
+        { "url", "\"https://10.0.0.1/\"", "url" },
+        { "url", "\"http://10.0.0.1/\"", "url" },
+        { "url", "\"https://[::1]/\"", "url" },
+        { "url", "\"http://[::1]/\"", "url" },
+        { "url", "\"https://localhost/hook\"", "url" },
+        { "url", "\"https://127.0.0.1:8443/hook\"", "url" },
+        { "url", "\"ftp://hooks.example.com/x\"", "url" },
+        { "url", "\"/relative/path\"", "url" },
+        { "secret", "\"fifteen-chars!!\"", "secret" },
+        { "secret", null, "secret" },
+        { "secretHeaderName", "\"My Secret\"", "secretHeaderName" },
+        { "secretHeaderName", "\"webhook-signature\"", "secretHeaderName" },
+        { "secretHeaderName", "\"Content-Type\"", "secretHeaderName" },
+        { "language", "\"klingon\"", "language" },
+        { "customId", "\"\"", "customId" },
+        { "customId", $"\"{new string('c', 65)}\"", "customId" },
+        { "customId", null, "customId" },
+        { "name", null, "name" },
+        { "name", "42", "name" },
+        { "failureEmail", "\"not-an-address\"", "failureEmail" },
+        { "delivery", """{"maxInFlight": 0}""", "delivery.maxInFlight" },
+        { "delivery", """{"timeoutSeconds": 31}""", "delivery.timeoutSeconds" },
+        { "delivery", """{"maxPerSecond": -1}""", "delivery.maxPerSecond" },
+        { "userDefinedFilters", """{"salary:approx": "5"}""", "userDefinedFilters.salary:approx" },
+        { "userDefinedFilters", """{"salary:between": "5"}""", "userDefinedFilters.salary:between" },
+        { "userDefinedFilters", """{"hiredOn:before": "yesterday"}""", "userDefinedFilters.hiredOn:before" },
+        { "userDefinedFilters", """{"salary:gt": "lots"}""", "userDefinedFilters.salary:gt" },
+        { "userDefinedFilters", """{"0": "address:isEmpty"}""", "userDefinedFilters.0" },
+        { "userDefinedFilters", """{"bad path!": "x"}""", "userDefinedFilters.bad path!" },
+        { "userDefinedFilters", "[1]", "userDefinedFilters" },
+        { "entityResponse", """{"fields": ["a b"]}""", "entityResponse.fields[0]" },
+        { "entityResponse", """{"include": ["region"], "expand": true}""", "entityResponse.expand" },
+        { "colour", "\"blue\"", "colour" },
+        { "id", "7", "id" },
+        { "status", "\"SUSPENDED\"", "status" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Invalid))]
+    public async Task A_rule_broken_is_a_400_naming_that_field_and_nothing_is_stored(string field, string? json, string expectedKey)
+    {
+        var body = SubscriptionsClient.ValidBody();
+        var before = await CountAllAsync();
+        if (json is null)
+        {
+            body.Remove(field);
+        }
+        else
+        {
+            body[field] = JsonNode.Parse(json);
+        }
+
+        using var response = await api.CreateAsync(body);
+
+        var errors = await AssertValidationProblemAsync(response);
+        Assert.Equal([expectedKey], errors);
+        Assert.Equal(before, await CountAllAsync());
+    }
+
+    public static TheoryData<string, string, string, string> Valid => new()
+    {
+        // field, value, then a path into the created item and what it must read
+        { "url", "\"https://hooks.example.com:8443/a/b?c=d\"", "url", "https://hooks.example.com:8443/a/b?c=d" },
+        { "language", "\"FR\"", "language", "fr" },
+        { "language", "\"zh-hans\"", "language", "zh-Hans" },
+        { "secret", "\"sixteen-chars!!!\"", "status", "ACTIVE" },
+        { "secretHeaderName", "\"X-My_Secret.1\"", "secretHeaderName", "X-My_Secret.1" },
+        { "events", """["entity:employees:created", "entity:employees:created", "entity:employees:clock-in"]""", "events", """["entity:employees:created","entity:employees:clock-in"]""" },
+        { "contextFilters", """{"filters": [{"tag": "context.*"}], "exclusions": ["context.region.9"]}""", "contextFilters", """{"filters":[{"tag":"context.*","includeChildren":false}],"exclusions":["context.region.9"]}""" },
+        { "userDefinedFilters", """{"salary:gte": 1000, "status:in": ["A", "B"], "hiredOn:between": "2024-01-01|2024-12-31", "0": "address:isNotNull", "skills:inSet": "a|b"}""", "userDefinedFilters", """{"salary:gte":1000,"status:in":["A","B"],"hiredOn:between":"2024-01-01|2024-12-31","0":"address:isNotNull","skills:inSet":"a|b"}""" },
+        { "entityResponse", """{"fields": ["id", "address.city", "firstName:first"], "include": ["region"]}""", "entityResponse", """{"fields":["id","address.city","firstName:first"],"include":["region"]}""" },
+        { "delivery", """{"maxInFlight": 64, "timeoutSeconds": 1, "maxPerSecond": 2.5}""", "delivery", """{"maxInFlight":64,"timeoutSeconds":1,"maxPerSecond":2.5}""" },
+        { "failureEmail", "\"first.last+hooks@mail.example.co.uk\"", "failureEmail", "first.last+hooks@mail.example.co.uk" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Valid))]
+    public async Task A_rule_kept_is_accepted_and_rendered_canonically(string field, string json, string path, string expected)
+    {
+        var body = SubscriptionsClient.ValidBody();
+        body[field] = JsonNode.Parse(json);
+
+        var item = await api.CreatedAsync(body);
+
+        var value = item.GetProperty(path);
+        Assert.Equal(expected, value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText());
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_json_is_a_400_and_a_body_of_another_type_a_415()
+    {
+        using var notJson = await service.Http.SendAsync(Raw("{ this is not json", "application/json"));
+        await GatewayTests.AssertProblemAsync(notJson, HttpStatusCode.BadRequest);
+
+        using var text = await service.Http.SendAsync(Raw(SubscriptionsClient.ValidBody().ToJsonString(), "text/plain"));
+        await GatewayTests.AssertProblemAsync(text, HttpStatusCode.UnsupportedMediaType);
+
+        using var array = await service.Http.SendAsync(Raw("[]", "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, array.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_size_limit_is_a_413()
+    {
+        var body = SubscriptionsClient.ValidBody();
+        body["name"] = new string('n', 1024 * 1024 + 10);
+
+        using var response = await service.Http.SendAsync(Raw(body.ToJsonString(), "application/json"));
+
+        await GatewayTests.AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
+    public async Task All_errors_of_one_request_are_reported_together()
+    {
+        var body = SubscriptionsClient.ValidBody();
+        body["url"] = "http://10.0.0.1/";
+        body["secret"] = "short";
+        body["contextFilters"] = JsonNode.Parse("""{"filters": [{"tag": "context.*"}, {"tag": "nope"}]}""");
+        body["surprise"] = true;
+
+        using var response = await api.CreateAsync(body);
+
+        var errors = await AssertValidationProblemAsync(response);
+        Assert.Equal(["contextFilters.filters[1].tag", "secret", "surprise", "url"], errors.Order(StringComparer.Ordinal));
+    }
+
+    private async Task<long> CountAllAsync() =>
+        (await api.ListAsync("includeInactive=true&limit=1")).GetProperty("meta").GetProperty("count").GetInt64();
+
+    private HttpRequestMessage Raw(string content, string contentType)
+    {
+        var request = service.Request(HttpMethod.Post, SubscriptionsClient.Path, service.Token("subscriptions:write", "subscriptions:read"));
+        request.Content = new StringContent(content);
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        return request;
+    }
+
+    internal static async Task<string[]> AssertValidationProblemAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"expected 400, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(text).RootElement;
+        Assert.Equal(400, problem.GetProperty("status").GetInt32());
+        return [.. problem.GetProperty("errors").EnumerateObject().Select(e => e.Name)];
+    }
+}
