@@ -19,6 +19,10 @@ public sealed class SubscriptionGrain(
     TimeProvider clock,
     ILogger<SubscriptionGrain> logger) : Grain, ISubscriptionGrain
 {
+    // The custom id this activation is claiming right now: it counts as held while the claim is
+    // answered and the state saved, so that a contested claim does not mistake it for stale.
+    private string? claiming;
+
     private long Id => this.GetPrimaryKeyLong();
 
     private SubscriptionState S => state.State;
@@ -38,18 +42,25 @@ public sealed class SubscriptionGrain(
         {
             return SubscriptionResult.Fail(SubscriptionOutcome.StatusConflict, $"subscription {Id} exists already");
         }
-        if (!await CustomId(spec.CustomId).ClaimAsync(Id))
+        if (!await ClaimAsync(spec.CustomId))
         {
             return CustomIdTaken(spec.CustomId);
         }
-        var now = clock.GetUtcNow();
-        S.Spec = spec;
-        S.EncryptedSecret = secrets.Protect(secret.Value, Id);
-        S.Status = SubscriptionStatus.Active;
-        S.CreatedOn = now;
-        S.UpdatedOn = now;
-        S.Version = 1;
-        await SaveAndProjectAsync();
+        try
+        {
+            var now = clock.GetUtcNow();
+            S.Spec = spec;
+            S.EncryptedSecret = secrets.Protect(secret.Value, Id);
+            S.Status = SubscriptionStatus.Active;
+            S.CreatedOn = now;
+            S.UpdatedOn = now;
+            S.Version = 1;
+            await SaveAndProjectAsync();
+        }
+        finally
+        {
+            claiming = null;
+        }
         logger.LogInformation("Subscription {Id} created for {Resource}", Id, spec.Resource);
         return SubscriptionResult.Ok(View());
     }
@@ -63,19 +74,26 @@ public sealed class SubscriptionGrain(
             return refused;
         }
         var previousCustomId = S.Spec!.CustomId;
-        if (spec.CustomId != previousCustomId && !await CustomId(spec.CustomId).ClaimAsync(Id))
+        if (spec.CustomId != previousCustomId && !await ClaimAsync(spec.CustomId))
         {
             return CustomIdTaken(spec.CustomId);
         }
-        if (secret is not null && !SameSecret(secret))
+        try
         {
-            S.PreviousEncryptedSecret = S.EncryptedSecret;
-            S.SecretRotatedOn = clock.GetUtcNow();
-            S.EncryptedSecret = secrets.Protect(secret.Value, Id);
+            if (secret is not null && !SameSecret(secret))
+            {
+                S.PreviousEncryptedSecret = S.EncryptedSecret;
+                S.SecretRotatedOn = clock.GetUtcNow();
+                S.EncryptedSecret = secrets.Protect(secret.Value, Id);
+            }
+            S.Spec = spec;
+            Touch();
+            await SaveAndProjectAsync();
         }
-        S.Spec = spec;
-        Touch();
-        await SaveAndProjectAsync();
+        finally
+        {
+            claiming = null;
+        }
         if (spec.CustomId != previousCustomId)
         {
             await CustomId(previousCustomId).ReleaseAsync(Id);
@@ -133,7 +151,19 @@ public sealed class SubscriptionGrain(
     }
 
     public Task<bool> HoldsCustomIdAsync(string customId) =>
-        Task.FromResult(S.Spec is not null && S.Status != SubscriptionStatus.Archived && S.Spec.CustomId == customId);
+        Task.FromResult(claiming == customId
+            || (S.Spec is not null && S.Status != SubscriptionStatus.Archived && S.Spec.CustomId == customId));
+
+    private async Task<bool> ClaimAsync(string customId)
+    {
+        claiming = customId;
+        if (await CustomId(customId).ClaimAsync(Id))
+        {
+            return true;
+        }
+        claiming = null;
+        return false;
+    }
 
     /// <summary>Refuses changes to a subscription that does not exist, is archived, or moved on.</summary>
     private SubscriptionResult? Check(int? expectedVersion)

@@ -1,0 +1,293 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
+using Npgsql;
+
+namespace EventsSubscriptions.Gateway.FunctionalTests;
+
+[Collection(ServiceClusterCollection.Name)]
+public sealed class SubscriptionLifecycleTests(ServiceCluster service)
+{
+    private readonly SubscriptionsClient api = new(service);
+
+    [Fact]
+    public async Task Suspend_enable_and_archive_move_the_status_and_refuse_what_does_not_apply()
+    {
+        var created = await api.CreatedAsync(SubscriptionsClient.ValidBody());
+        var path = $"{SubscriptionsClient.Path}/{created.GetProperty("id").GetInt64()}";
+
+        var (noReason, _) = await api.ReadAsync(HttpMethod.Post, $"{path}/actions/suspend", new JsonObject());
+        Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
+
+        var (suspended, suspendedBody) = await api.ReadAsync(HttpMethod.Post, $"{path}/actions/suspend", new JsonObject { ["reason"] = "receiver maintenance" });
+        Assert.Equal(HttpStatusCode.OK, suspended.StatusCode);
+        var item = suspendedBody.GetProperty("data");
+        Assert.Equal("SUSPENDED", item.GetProperty("status").GetString());
+        Assert.Equal("receiver maintenance", item.GetProperty("statusReason").GetString());
+        Assert.True(item.GetProperty("updatedOn").GetDateTime() > created.GetProperty("updatedOn").GetDateTime());
+        Assert.Equal(created.GetProperty("createdOn").GetDateTime(), item.GetProperty("createdOn").GetDateTime());
+
+        var (again, _) = await api.ReadAsync(HttpMethod.Post, $"{path}/actions/suspend", new JsonObject { ["reason"] = "twice" });
+        await GatewayTests.AssertProblemAsync(again, HttpStatusCode.Conflict);
+
+        var (enabled, enabledBody) = await api.ReadAsync(HttpMethod.Post, $"{path}/actions/enable");
+        Assert.Equal(HttpStatusCode.OK, enabled.StatusCode);
+        Assert.Equal("ACTIVE", enabledBody.GetProperty("data").GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, enabledBody.GetProperty("data").GetProperty("statusReason").ValueKind);
+        var (enabledTwice, _) = await api.ReadAsync(HttpMethod.Post, $"{path}/actions/enable");
+        await GatewayTests.AssertProblemAsync(enabledTwice, HttpStatusCode.Conflict);
+
+        var (archived, archivedBody) = await api.ReadAsync(HttpMethod.Post, $"{path}/actions/archive");
+        Assert.Equal(HttpStatusCode.OK, archived.StatusCode);
+        Assert.Equal("ARCHIVED", archivedBody.GetProperty("data").GetProperty("status").GetString());
+
+        foreach (var action in new[] { "archive", "enable" })
+        {
+            var (refused, _) = await api.ReadAsync(HttpMethod.Post, $"{path}/actions/{action}");
+            await GatewayTests.AssertProblemAsync(refused, HttpStatusCode.Conflict);
+        }
+        var (suspendArchived, _) = await api.ReadAsync(HttpMethod.Post, $"{path}/actions/suspend", new JsonObject { ["reason"] = "x" });
+        await GatewayTests.AssertProblemAsync(suspendArchived, HttpStatusCode.Conflict);
+        var (putArchived, _) = await api.ReadAsync(HttpMethod.Put, path, SubscriptionsClient.ValidBody());
+        await GatewayTests.AssertProblemAsync(putArchived, HttpStatusCode.Conflict);
+        var (unknown, _) = await api.ReadAsync(HttpMethod.Post, $"{path}/actions/explode");
+        await GatewayTests.AssertProblemAsync(unknown, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Archived_subscriptions_are_hidden_from_the_list_unless_asked_for_and_free_their_custom_id()
+    {
+        var customId = $"archived-{Guid.NewGuid():N}";
+        var created = await api.CreatedAsync(SubscriptionsClient.ValidBody(customId));
+        var id = created.GetProperty("id").GetInt64();
+        await api.ReadAsync(HttpMethod.Post, $"{SubscriptionsClient.Path}/{id}/actions/archive");
+
+        Assert.Equal(0, (await api.ListAsync($"customId={customId}")).GetProperty("meta").GetProperty("count").GetInt64());
+        var inactive = await api.ListAsync($"customId={customId}&includeInactive=true");
+        Assert.Equal(id, inactive.GetProperty("data")[0].GetProperty("id").GetInt64());
+        Assert.Equal(1, (await api.ListAsync($"customId={customId}&status=ARCHIVED")).GetProperty("meta").GetProperty("count").GetInt64());
+
+        var again = await api.CreatedAsync(SubscriptionsClient.ValidBody(customId));
+        Assert.NotEqual(id, again.GetProperty("id").GetInt64());
+    }
+
+    [Fact]
+    public async Task Fifty_concurrent_creates_get_fifty_distinct_increasing_ids()
+    {
+        var items = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => api.CreatedAsync(SubscriptionsClient.ValidBody())));
+
+        var ids = items.Select(i => i.GetProperty("id").GetInt64()).ToList();
+        Assert.Equal(50, ids.Distinct().Count());
+        Assert.All(ids, id => Assert.True(id > 0));
+    }
+
+    [Fact]
+    public async Task Ten_concurrent_creates_with_one_custom_id_give_one_201_and_nine_409()
+    {
+        var customId = $"race-{Guid.NewGuid():N}";
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => api.CreateAsync(SubscriptionsClient.ValidBody(customId))));
+
+        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
+        Assert.Equal(9, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
+        Assert.Equal(1, (await api.ListAsync($"customId={customId}")).GetProperty("meta").GetProperty("count").GetInt64());
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Put_replaces_everything_and_needs_the_secret_patch_merges()
+    {
+        var created = await api.CreatedAsync(SubscriptionsClient.ValidBody());
+        var path = $"{SubscriptionsClient.Path}/{created.GetProperty("id").GetInt64()}";
+
+        var replacement = SubscriptionsClient.ValidBody(created.GetProperty("customId").GetString());
+        replacement["name"] = "replaced";
+        replacement.Remove("secret");
+        var (noSecret, noSecretBody) = await api.ReadAsync(HttpMethod.Put, path, replacement);
+        Assert.Equal(HttpStatusCode.BadRequest, noSecret.StatusCode);
+        Assert.True(noSecretBody.GetProperty("errors").TryGetProperty("secret", out _));
+
+        replacement["secret"] = "a-brand-new-secret-value";
+        replacement["language"] = "de";
+        var (put, putBody) = await api.ReadAsync(HttpMethod.Put, path, replacement);
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal("replaced", putBody.GetProperty("data").GetProperty("name").GetString());
+        Assert.Equal("de", putBody.GetProperty("data").GetProperty("language").GetString());
+
+        var (patched, patchedBody) = await api.ReadAsync(HttpMethod.Patch, path,
+            JsonNode.Parse("""{"name": "patched", "language": null, "delivery": {"maxInFlight": 2}}"""));
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        var item = patchedBody.GetProperty("data");
+        Assert.Equal("patched", item.GetProperty("name").GetString());
+        Assert.Equal("en-US", item.GetProperty("language").GetString());
+        Assert.Equal(2, item.GetProperty("delivery").GetProperty("maxInFlight").GetInt32());
+        Assert.Equal(15, item.GetProperty("delivery").GetProperty("timeoutSeconds").GetInt32());
+        Assert.Equal("https://hooks.example.com/hr", item.GetProperty("url").GetString());
+
+        var (unknownField, unknownBody) = await api.ReadAsync(HttpMethod.Patch, path, JsonNode.Parse("""{"colour": "blue"}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, unknownField.StatusCode);
+        Assert.True(unknownBody.GetProperty("errors").TryGetProperty("colour", out _));
+        var (_, unchanged) = await api.ReadAsync(HttpMethod.Get, path);
+        Assert.Equal("patched", unchanged.GetProperty("data").GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task A_change_of_custom_id_to_one_in_use_is_a_409()
+    {
+        var first = await api.CreatedAsync(SubscriptionsClient.ValidBody());
+        var second = await api.CreatedAsync(SubscriptionsClient.ValidBody());
+
+        var (response, _) = await api.ReadAsync(HttpMethod.Patch, $"{SubscriptionsClient.Path}/{second.GetProperty("id").GetInt64()}",
+            new JsonObject { ["customId"] = first.GetProperty("customId").GetString() });
+
+        await GatewayTests.AssertProblemAsync(response, HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task Unknown_and_malformed_ids_are_404()
+    {
+        foreach (var id in new[] { "999999999", "abc", "-1", "0" })
+        {
+            var (response, _) = await api.ReadAsync(HttpMethod.Get, $"{SubscriptionsClient.Path}/{id}");
+            await GatewayTests.AssertProblemAsync(response, HttpStatusCode.NotFound);
+        }
+    }
+
+    [Fact]
+    public async Task The_list_filters_sorts_and_pages()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..10];
+        var names = new[] { "delta", "alpha", "echo", "charlie", "bravo" };
+        var ids = new List<long>();
+        foreach (var name in names)
+        {
+            var body = SubscriptionsClient.ValidBody($"{tag}-{name}");
+            body["name"] = $"{name} {tag}";
+            ids.Add((await api.CreatedAsync(body)).GetProperty("id").GetInt64());
+        }
+        await api.ReadAsync(HttpMethod.Post, $"{SubscriptionsClient.Path}/{ids[2]}/actions/suspend", new JsonObject { ["reason"] = "r" });
+
+        var page = await api.ListAsync($"customId:startswith={tag}&sort=-name&limit=2&offset=1");
+        Assert.Equal(5, page.GetProperty("meta").GetProperty("count").GetInt64());
+        Assert.Equal(2, page.GetProperty("meta").GetProperty("itemCount").GetInt32());
+        Assert.Equal(2, page.GetProperty("meta").GetProperty("limit").GetInt32());
+        Assert.Equal(1, page.GetProperty("meta").GetProperty("offset").GetInt32());
+        Assert.Equal([$"delta {tag}", $"charlie {tag}"], page.GetProperty("data").EnumerateArray().Select(i => i.GetProperty("name").GetString()));
+
+        var byIds = await api.ListAsync($"id:in={ids[0]},{ids[4]}&sort=id");
+        Assert.Equal([ids[0], ids[4]], byIds.GetProperty("data").EnumerateArray().Select(i => i.GetProperty("id").GetInt64()));
+
+        var contains = await api.ListAsync($"name:contains=HARLIE {tag.ToUpperInvariant()}");
+        Assert.Equal(ids[3], contains.GetProperty("data").EnumerateArray().Single().GetProperty("id").GetInt64());
+
+        var suspended = await api.ListAsync($"customId:startswith={tag}&status=suspended");
+        Assert.Equal(ids[2], suspended.GetProperty("data").EnumerateArray().Single().GetProperty("id").GetInt64());
+
+        var notSuspended = await api.ListAsync($"customId:startswith={tag}&status:not=SUSPENDED&sort=-id");
+        Assert.Equal(ids.Where(i => i != ids[2]).Reverse(), notSuspended.GetProperty("data").EnumerateArray().Select(i => i.GetProperty("id").GetInt64()));
+
+        var after = await api.ListAsync($"customId:startswith={tag}&id:gt={ids[3]}");
+        Assert.Equal([ids[4]], after.GetProperty("data").EnumerateArray().Select(i => i.GetProperty("id").GetInt64()));
+
+        foreach (var bad in new[] { "colour=blue", "sort=secret", "limit=0", "limit=1001", "offset=-1", "id=abc", "status=PAUSED", "name:approx=x", "includeInactive=maybe" })
+        {
+            var (response, body) = await api.ReadAsync(HttpMethod.Get, $"{SubscriptionsClient.Path}?{bad}");
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{bad}: {(int)response.StatusCode}");
+            Assert.Single(body.GetProperty("errors").EnumerateObject());
+        }
+    }
+
+    [Fact]
+    public async Task The_secret_is_in_no_response_no_log_line_and_not_in_clear_in_the_database()
+    {
+        var secret = $"s3cr3t-{Guid.NewGuid():N}";
+        var body = SubscriptionsClient.ValidBody();
+        body["secret"] = secret;
+        var responses = new List<string>();
+
+        using (var create = await api.CreateAsync(body))
+        {
+            responses.Add(await create.Content.ReadAsStringAsync());
+        }
+        var id = JsonDocument.Parse(responses[0]).RootElement.GetProperty("data").GetProperty("id").GetInt64();
+        var path = $"{SubscriptionsClient.Path}/{id}";
+        var rotated = $"r0tated-{Guid.NewGuid():N}";
+        foreach (var (method, payload) in new (HttpMethod, JsonNode?)[]
+                 {
+                     (HttpMethod.Get, null),
+                     (HttpMethod.Patch, new JsonObject { ["secret"] = rotated, ["name"] = "rotated" }),
+                     (HttpMethod.Patch, new JsonObject { ["secret"] = "short" }),
+                     (HttpMethod.Post, JsonNode.Parse("""{"reason": "checking"}""")),
+                 })
+        {
+            using var response = await api.SendAsync(method, method == HttpMethod.Post ? $"{path}/actions/suspend" : path, payload);
+            responses.Add(await response.Content.ReadAsStringAsync());
+        }
+        responses.Add((await api.ListAsync("includeInactive=true&limit=1000")).GetRawText());
+
+        Assert.All(responses, r => Assert.DoesNotContain(secret, r));
+        Assert.All(responses, r => Assert.DoesNotContain(rotated, r));
+        Assert.DoesNotContain("\"secret\":\"", string.Concat(responses));
+        await Task.Delay(500);
+        Assert.DoesNotContain(secret, service.AllOutput);
+        Assert.DoesNotContain(rotated, service.AllOutput);
+
+        await using var connection = new NpgsqlConnection(service.PostgresConnectionString);
+        await connection.OpenAsync();
+        foreach (var value in new[] { secret, rotated })
+        {
+            await using var command = new NpgsqlCommand("""
+                SELECT (SELECT count(*) FROM orleans_grain_state WHERE position(convert_to($1, 'UTF8') IN payloadbinary) > 0)
+                     + (SELECT count(*) FROM subscription_list WHERE view::text LIKE '%' || $1 || '%')
+                """, connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+            Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
+        }
+        await using var stored = new NpgsqlCommand(
+            "SELECT count(*) FROM orleans_grain_state WHERE graintypestring = 'subscription' AND payloadbinary IS NOT NULL", connection);
+        Assert.True((long)(await stored.ExecuteScalarAsync())! > 0);
+    }
+
+    [Fact]
+    public async Task No_token_is_a_401_and_a_read_only_token_cannot_write()
+    {
+        using var anonymous = await service.Http.GetAsync(SubscriptionsClient.Path);
+        await GatewayTests.AssertProblemAsync(anonymous, HttpStatusCode.Unauthorized);
+
+        var reader = service.Token("subscriptions:read");
+        using var write = await api.SendAsync(HttpMethod.Post, SubscriptionsClient.Path, SubscriptionsClient.ValidBody(), asToken: reader);
+        await GatewayTests.AssertProblemAsync(write, HttpStatusCode.Forbidden);
+        using var read = await api.SendAsync(HttpMethod.Get, SubscriptionsClient.Path, asToken: reader);
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        using var entitiesOnly = await api.SendAsync(HttpMethod.Get, SubscriptionsClient.Path, asToken: service.Token("entities:read"));
+        await GatewayTests.AssertProblemAsync(entitiesOnly, HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task Subscriptions_survive_a_full_cluster_restart()
+    {
+        var created = await api.CreatedAsync(SubscriptionsClient.ValidBody());
+        var id = created.GetProperty("id").GetInt64();
+        await api.ReadAsync(HttpMethod.Post, $"{SubscriptionsClient.Path}/{id}/actions/suspend", new JsonObject { ["reason"] = "before restart" });
+
+        await service.RestartSilosAsync();
+
+        var (response, body) = await api.ReadAsync(HttpMethod.Get, $"{SubscriptionsClient.Path}/{id}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var item = body.GetProperty("data");
+        Assert.Equal(created.GetProperty("customId").GetString(), item.GetProperty("customId").GetString());
+        Assert.Equal("SUSPENDED", item.GetProperty("status").GetString());
+        Assert.Equal("before restart", item.GetProperty("statusReason").GetString());
+        var (enable, _) = await api.ReadAsync(HttpMethod.Post, $"{SubscriptionsClient.Path}/{id}/actions/enable");
+        Assert.Equal(HttpStatusCode.OK, enable.StatusCode);
+
+        var next = await api.CreatedAsync(SubscriptionsClient.ValidBody());
+        Assert.True(next.GetProperty("id").GetInt64() > id);
+        using var duplicate = await api.CreateAsync(SubscriptionsClient.ValidBody(created.GetProperty("customId").GetString()));
+        Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
+    }
+}
