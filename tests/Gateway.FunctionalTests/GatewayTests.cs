@@ -106,7 +106,17 @@ public sealed class GatewayTests(ServiceCluster service)
         Assert.Equal(HttpStatusCode.OK, document.StatusCode);
         var openApi = await Json(document);
         Assert.Equal("Events Subscriptions", openApi.GetProperty("info").GetProperty("title").GetString());
-        Assert.True(openApi.GetProperty("paths").TryGetProperty("/readyz", out _));
+        var paths = openApi.GetProperty("paths");
+        Assert.True(paths.TryGetProperty("/readyz", out _));
+        Assert.True(paths.GetProperty("/rest/v1/events-subscriptions").TryGetProperty("post", out var create));
+        Assert.True(create.GetProperty("responses").TryGetProperty("201", out _));
+        Assert.True(create.GetProperty("responses").TryGetProperty("409", out _));
+        Assert.True(create.TryGetProperty("requestBody", out _));
+        foreach (var method in new[] { "get", "put", "patch" })
+        {
+            Assert.True(paths.GetProperty("/rest/v1/events-subscriptions/{id}").TryGetProperty(method, out _), method);
+        }
+        Assert.True(paths.TryGetProperty("/rest/v1/events-subscriptions/{id}/actions/{action}", out _));
         Assert.Equal("bearer", openApi.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer").GetProperty("scheme").GetString());
 
         using var page = await service.Http.GetAsync("/docs/");

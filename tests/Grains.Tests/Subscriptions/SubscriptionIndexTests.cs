@@ -1,0 +1,71 @@
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Tests.Infrastructure;
+
+namespace EventsSubscriptions.Grains.Tests.Subscriptions;
+
+[Collection(SharedClusterCollection.Name)]
+public sealed class SubscriptionIndexTests(SharedClusterFixture fixture)
+{
+    private IClusterClient Grains => fixture.Cluster.Client;
+
+    [Fact]
+    public async Task The_index_of_a_resource_follows_creates_changes_and_archives_with_a_rising_version()
+    {
+        var resource = $"things{Guid.NewGuid():N}"[..20];
+        var index = Grains.GetGrain<ISubscriptionIndexGrain>(resource);
+        var empty = await index.GetAsync(0);
+        Assert.Empty(empty!.Routes);
+
+        var id = await Grains.GetGrain<ISubscriptionIdGrain>(0).NextAsync();
+        var grain = Grains.GetGrain<ISubscriptionGrain>(id);
+        var created = await grain.CreateAsync(Spec(resource, "created", "updated"), new SecretText("0123456789abcdef"));
+        Assert.Equal(SubscriptionOutcome.Ok, created.Outcome);
+
+        var first = await index.GetAsync(empty.Version);
+        var route = Assert.Single(first!.Routes);
+        Assert.Equal(id, route.SubscriptionId);
+        Assert.Equal(["created", "updated"], route.Triggers);
+        Assert.Equal(SubscriptionStatus.Active, route.Status);
+        Assert.Null(await index.GetAsync(first.Version));
+
+        await grain.SuspendAsync("pause");
+        var second = await index.GetAsync(first.Version);
+        Assert.True(second!.Version > first.Version);
+        Assert.Equal(SubscriptionStatus.Suspended, Assert.Single(second.Routes).Status);
+
+        var other = $"others{Guid.NewGuid():N}"[..20];
+        await grain.UpdateAsync(Spec(other, "deleted"), secret: null, expectedVersion: null);
+        Assert.Empty((await index.GetAsync(second.Version))!.Routes);
+        Assert.Equal(["deleted"], Assert.Single((await Grains.GetGrain<ISubscriptionIndexGrain>(other).GetAsync(0))!.Routes).Triggers);
+
+        await grain.ArchiveAsync("done");
+        Assert.Empty((await Grains.GetGrain<ISubscriptionIndexGrain>(other).GetAsync(0))!.Routes);
+    }
+
+    [Fact]
+    public async Task A_stale_version_is_refused_and_nothing_changes()
+    {
+        var id = await Grains.GetGrain<ISubscriptionIdGrain>(0).NextAsync();
+        var grain = Grains.GetGrain<ISubscriptionGrain>(id);
+        var created = (await grain.CreateAsync(Spec("employees", "created"), new SecretText("0123456789abcdef"))).View!;
+        await grain.UpdateAsync(Spec("employees", "updated"), null, created.Version);
+
+        var stale = await grain.UpdateAsync(Spec("employees", "deleted"), null, created.Version);
+
+        Assert.Equal(SubscriptionOutcome.VersionMismatch, stale.Outcome);
+        Assert.Equal(["entity:employees:updated"], (await grain.GetAsync())!.Spec.Events);
+    }
+
+    private static SubscriptionSpec Spec(string resource, params string[] triggers) => new()
+    {
+        CustomId = $"index-{Guid.NewGuid():N}",
+        Name = "index test",
+        Events = [.. triggers.Select(t => $"entity:{resource}:{t}")],
+        Resource = resource,
+        ContextFilters = new RegionScope([new ScopeFilter(null, false)], []),
+        Url = "https://hooks.example.com/x",
+        SecretHeaderName = "X-Secret",
+        Language = "en-US",
+        Delivery = DeliveryOptions.Default,
+    };
+}
