@@ -19,6 +19,7 @@ app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapScalarApiReference("/docs", o => o.WithTitle("Events Subscriptions API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
 app.MapHealthApi();
 app.MapSubscriptionsApi();
+app.MapEntitiesApi();
 app.MapOrleansDashboard("/dashboard").RequireAuthorization(AuthExtensions.OperationsPolicy);
 
 app.Run();

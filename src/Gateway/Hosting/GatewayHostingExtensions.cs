@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using EventsSubscriptions.Gateway.Auth;
 using EventsSubscriptions.Gateway.Health;
 using EventsSubscriptions.Gateway.Subscriptions;
+using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using Npgsql;
@@ -52,6 +53,8 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton(new WebhookTargetPolicy(
             configuration.GetSection(WebhookSettings.Section).Get<WebhookSettings>() ?? new WebhookSettings()));
         builder.Services.AddSingleton<SubscriptionRequestReader>();
+        builder.Services.AddSingleton(new RelationMap(
+            configuration.GetSection("Entities:Relations").Get<Dictionary<string, string>>()));
 
         builder.Services.AddGatewayAuth(auth, builder.Environment.IsDevelopment());
 

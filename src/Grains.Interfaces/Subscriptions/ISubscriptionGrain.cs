@@ -29,6 +29,13 @@ public interface ISubscriptionGrain : IGrainWithIntegerKey
     [Alias("Archive")]
     Task<SubscriptionResult> ArchiveAsync(string? reason);
 
+    /// <summary>
+    /// Queues a matched event for delivery: builds the body once and stores it durably before
+    /// returning. Idempotent on the event id; an archived subscription ignores it (false).
+    /// </summary>
+    [Alias("Enqueue"), AlwaysInterleave]
+    Task<bool> EnqueueAsync(EventsSubscriptions.Grains.Interfaces.Entities.EntityEvent entityEvent);
+
     /// <summary>Asked by a custom id whose claim is contested: does this subscription still hold it?</summary>
     [Alias("HoldsCustomId"), AlwaysInterleave, ReadOnly]
     Task<bool> HoldsCustomIdAsync(string customId);

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Persistence;
 using Microsoft.Extensions.Logging;
@@ -15,6 +17,8 @@ public sealed class SubscriptionGrain(
     [PersistentState("subscription")] IPersistentState<SubscriptionState> state,
     SecretProtector secrets,
     SubscriptionReadModel readModel,
+    OutboxWriter outbox,
+    RelationMap relations,
     IOptions<ClusterOptions> cluster,
     TimeProvider clock,
     ILogger<SubscriptionGrain> logger) : Grain, ISubscriptionGrain
@@ -23,12 +27,20 @@ public sealed class SubscriptionGrain(
     // answered and the state saved, so that a contested claim does not mistake it for stale.
     private string? claiming;
 
+    // Kept in memory, read back from the outbox on activation: no state write per delivery.
+    private long pendingDeliveries;
+    private DateTimeOffset? lastTriggeredOn;
+
     private long Id => this.GetPrimaryKeyLong();
 
     private SubscriptionState S => state.State;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (S.Spec is not null)
+        {
+            (pendingDeliveries, lastTriggeredOn) = await outbox.ReadSubscriptionAsync(Id, cancellationToken);
+        }
         if (S.Spec is not null && S.ProjectedVersion < S.Version)
         {
             logger.LogInformation("Subscription {Id}: finishing the projection of version {Version}", Id, S.Version);
@@ -150,6 +162,47 @@ public sealed class SubscriptionGrain(
         return SubscriptionResult.Ok(View());
     }
 
+    public async Task<bool> EnqueueAsync(EntityEvent entityEvent)
+    {
+        if (S.Spec is not { } spec || S.Status == SubscriptionStatus.Archived)
+        {
+            return false;
+        }
+        var body = await BuildBodyAsync(spec, entityEvent);
+        var queued = await outbox.AppendAsync(new OutboxRow(
+            Id, entityEvent.EventId, $"{entityEvent.Resource}/{entityEvent.EntityId}", entityEvent.Name, body, clock.GetUtcNow()));
+        if (queued)
+        {
+            pendingDeliveries++;
+            lastTriggeredOn = clock.GetUtcNow();
+        }
+        return true;
+    }
+
+    /// <summary>The webhook body, built once: <c>meta</c>, and the entity shaped by <c>entityResponse</c>, related entities read now.</summary>
+    private async Task<string> BuildBodyAsync(SubscriptionSpec spec, EntityEvent entityEvent)
+    {
+        var entity = JsonNode.Parse(entityEvent.Snapshot)!.AsObject();
+        var data = await EntityShaper.ShapeAsync(entity, spec.EntityResponse?.Include ?? [], spec.EntityResponse?.Fields ?? [], relations,
+            async (resource, id) => await GrainFactory.GetGrain<IEntityGrain>($"{resource}/{id}").GetAsync() is { } json
+                ? JsonNode.Parse(json)!.AsObject()
+                : null);
+        var body = new JsonObject
+        {
+            ["meta"] = new JsonObject
+            {
+                ["event"] = entityEvent.Name,
+                ["eventId"] = entityEvent.EventId,
+                ["subscription"] = Id,
+                ["customId"] = spec.CustomId,
+                ["occurredOn"] = entityEvent.OccurredOn.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+                ["language"] = spec.Language,
+            },
+            ["data"] = data,
+        };
+        return body.ToJsonString();
+    }
+
     public Task<bool> HoldsCustomIdAsync(string customId) =>
         Task.FromResult(claiming == customId
             || (S.Spec is not null && S.Status != SubscriptionStatus.Archived && S.Spec.CustomId == customId));
@@ -227,10 +280,10 @@ public sealed class SubscriptionGrain(
         Spec = S.Spec!,
         Status = S.Status,
         StatusReason = S.StatusReason,
-        LastTriggeredOn = S.LastTriggeredOn,
+        LastTriggeredOn = lastTriggeredOn ?? S.LastTriggeredOn,
         CreatedOn = S.CreatedOn,
         UpdatedOn = S.UpdatedOn,
-        Health = S.Health,
+        Health = S.Health with { PendingDeliveries = pendingDeliveries },
         Version = S.Version,
     };
 

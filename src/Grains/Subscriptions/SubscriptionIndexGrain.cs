@@ -1,4 +1,7 @@
+using EventsSubscriptions.Grains.Entities;
+using EventsSubscriptions.Grains.Interfaces.Routing;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using Microsoft.Extensions.Options;
 
 namespace EventsSubscriptions.Grains.Subscriptions;
 
@@ -11,7 +14,8 @@ public sealed class SubscriptionIndexState
 
 /// <summary>The subscriptions of one resource, versioned: every change raises the version.</summary>
 public sealed class SubscriptionIndexGrain(
-    [PersistentState("subscription-index")] IPersistentState<SubscriptionIndexState> state) : Grain, ISubscriptionIndexGrain
+    [PersistentState("subscription-index")] IPersistentState<SubscriptionIndexState> state,
+    IOptions<EventSettings> events) : Grain, ISubscriptionIndexGrain
 {
     private SubscriptionIndexSnapshot? snapshot;
 
@@ -49,6 +53,11 @@ public sealed class SubscriptionIndexGrain(
         state.State.Version++;
         snapshot = null;
         await state.WriteStateAsync();
+        // Every router of this resource learns of the change before the caller's API call returns,
+        // so that events accepted afterwards are matched against it.
+        var resource = this.GetPrimaryKeyString();
+        await Task.WhenAll(Enumerable.Range(0, events.Value.Partitions)
+            .Select(p => GrainFactory.GetGrain<IEventRouterGrain>($"{resource}/{p}").InvalidateAsync(state.State.Version)));
     }
 
     // Records holding arrays compare arrays by reference: compare their contents.

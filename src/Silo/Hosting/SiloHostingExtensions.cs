@@ -1,5 +1,7 @@
 using System.Net;
 using EventsSubscriptions.Grains.Interfaces.Hosting;
+using EventsSubscriptions.Grains.Entities;
+using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Persistence;
 using EventsSubscriptions.Grains.Subscriptions;
 using EventsSubscriptions.Silo.Schema;
@@ -40,6 +42,11 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(postgres).Build());
         builder.Services.AddSingleton<SubscriptionReadModel>();
+        builder.Services.AddSingleton<OutboxWriter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxWriter>());
+        builder.Services.AddSingleton(new RelationMap(
+            configuration.GetSection("Entities:Relations").Get<Dictionary<string, string>>()));
+        builder.Services.AddOptions<EventSettings>().BindConfiguration(EventSettings.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(new SecretProtector(SecretKey(configuration, builder.Environment)));
 
         builder.UseOrleans(siloBuilder =>

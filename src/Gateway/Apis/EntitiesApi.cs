@@ -1,0 +1,307 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using EventsSubscriptions.Gateway.Auth;
+using EventsSubscriptions.Gateway.Subscriptions;
+using EventsSubscriptions.Grains.Interfaces.Entities;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace EventsSubscriptions.Gateway.Apis;
+
+/// <summary>
+/// The data API that fires events: <c>/rest/v1/{resource}</c> for any lowercase plural resource.
+/// A 2xx answer means the change is saved and its event durably on the stream.
+/// </summary>
+public static partial class EntitiesApi
+{
+    public const string EventIdHeader = "X-Event-Id";
+
+    public static IEndpointRouteBuilder MapEntitiesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/rest/v1/{resource}").WithTags("Entities");
+        group.MapPost("", CreateAsync).RequireAuthorization(Scopes.EntitiesWrite)
+            .WithName("CreateEntity").WithSummary("Create an entity with a new id; fires entity:{resource}:created.")
+            .Accepts<JsonObject>("application/json").ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapGet("{id}", GetAsync).RequireAuthorization(Scopes.EntitiesRead)
+            .WithName("GetEntity").WithSummary("Read an entity; include=a,b renders relations as objects, fields=x,y.z,a:alias selects.");
+        group.MapPut("{id}", PutAsync).RequireAuthorization(Scopes.EntitiesWrite)
+            .WithName("PutEntity").WithSummary("Create or replace an entity; fires created, or updated when something changed.")
+            .Accepts<JsonObject>("application/json");
+        group.MapPatch("{id}", PatchAsync).RequireAuthorization(Scopes.EntitiesWrite)
+            .WithName("PatchEntity").WithSummary("JSON merge patch; fires updated only when something changed.")
+            .Accepts<JsonObject>("application/merge-patch+json", "application/json");
+        group.MapDelete("{id}", DeleteAsync).RequireAuthorization(Scopes.EntitiesWrite)
+            .WithName("DeleteEntity").WithSummary("Delete an entity; fires deleted with its last state.");
+        group.MapPost("{id}/actions/{action}", ActAsync).RequireAuthorization(Scopes.EntitiesWrite)
+            .WithName("EntityAction").WithSummary("Fires entity:{resource}:{action}; the optional body is recorded with the event.")
+            .Accepts<JsonObject>("application/json");
+        return app;
+    }
+
+    private static async Task<Results<Created<DataResponse<JsonObject>>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        string resource, HttpRequest request, IClusterClient grains, RelationMap relations, CancellationToken cancellationToken)
+    {
+        if (!IsResource(resource))
+        {
+            return UnknownResource(resource);
+        }
+        var (body, problem) = await ReadEntityAsync(request, resource, pathId: null, relations, cancellationToken);
+        if (problem is not null)
+        {
+            return problem switch { ValidationProblem v => v, _ => (ProblemHttpResult)problem };
+        }
+        // A PUT may have taken an id the sequence hands out later: then take the next one.
+        while (true)
+        {
+            var id = await grains.GetGrain<IEntityIdGrain>(0).NextAsync();
+            var result = await Entity(grains, resource, id).CreateAsync(body!.ToJsonString());
+            if (result.Outcome == EntityOutcome.Exists)
+            {
+                continue;
+            }
+            if (Refused(result) is { } refused)
+            {
+                return refused;
+            }
+            request.HttpContext.Response.Headers[EventIdHeader] = result.EventId;
+            return TypedResults.Created($"/rest/v1/{resource}/{id}", new DataResponse<JsonObject>(Parse(result.Snapshot!)));
+        }
+    }
+
+    private static async Task<Results<Ok<DataResponse<JsonObject>>, ValidationProblem, ProblemHttpResult>> GetAsync(
+        string resource, string id, HttpRequest request, IClusterClient grains, RelationMap relations)
+    {
+        if (Check(resource, id, out var key) is { } invalid)
+        {
+            return invalid;
+        }
+        var errors = new ValidationErrors();
+        var include = List(request.Query["include"]);
+        var fields = List(request.Query["fields"]);
+        foreach (var error in EntityShaper.CheckInclude(include, relations))
+        {
+            errors.Add("include", error);
+        }
+        foreach (var error in EntityShaper.CheckFields(fields))
+        {
+            errors.Add("fields", error);
+        }
+        foreach (var name in request.Query.Keys.Where(k => k is not ("include" or "fields")))
+        {
+            errors.Add(name, "is not a parameter of this endpoint (include, fields)");
+        }
+        if (errors.Any)
+        {
+            return Problems.Validation(errors);
+        }
+        if (await Entity(grains, resource, key).GetAsync() is not { } snapshot)
+        {
+            return Problems.NotFound($"There is no {resource} with id {key}.");
+        }
+        var shaped = await EntityShaper.ShapeAsync(Parse(snapshot), include, fields, relations,
+            async (r, i) => await Entity(grains, r, i).GetAsync() is { } json ? Parse(json) : null);
+        return TypedResults.Ok(new DataResponse<JsonObject>(shaped));
+    }
+
+    private static async Task<Results<Ok<DataResponse<JsonObject>>, Created<DataResponse<JsonObject>>, ValidationProblem, ProblemHttpResult>> PutAsync(
+        string resource, string id, HttpRequest request, IClusterClient grains, RelationMap relations, CancellationToken cancellationToken)
+    {
+        if (Check(resource, id, out var key) is { } invalid)
+        {
+            return invalid;
+        }
+        var (body, problem) = await ReadEntityAsync(request, resource, key, relations, cancellationToken);
+        if (problem is not null)
+        {
+            return problem switch { ValidationProblem v => v, _ => (ProblemHttpResult)problem };
+        }
+        var result = await Entity(grains, resource, key).PutAsync(body!.ToJsonString());
+        if (Refused(result) is { } refused)
+        {
+            return refused;
+        }
+        if (NotFound(result, resource, key) is { } notFound)
+        {
+            return notFound;
+        }
+        SetEventId(request, result);
+        var data = new DataResponse<JsonObject>(Parse(result.Snapshot!));
+        return result.Created ? TypedResults.Created($"/rest/v1/{resource}/{key}", data) : TypedResults.Ok(data);
+    }
+
+    private static async Task<Results<Ok<DataResponse<JsonObject>>, ValidationProblem, ProblemHttpResult>> PatchAsync(
+        string resource, string id, HttpRequest request, IClusterClient grains, RelationMap relations, CancellationToken cancellationToken)
+    {
+        if (Check(resource, id, out var key) is { } invalid)
+        {
+            return invalid;
+        }
+        var (body, problem) = await ReadEntityAsync(request, resource, key, relations, cancellationToken, patch: true);
+        if (problem is not null)
+        {
+            return problem switch { ValidationProblem v => v, _ => (ProblemHttpResult)problem };
+        }
+        var result = await Entity(grains, resource, key).PatchAsync(body!.ToJsonString());
+        if (Refused(result) is { } refused)
+        {
+            return refused;
+        }
+        if (NotFound(result, resource, key) is { } notFound)
+        {
+            return notFound;
+        }
+        SetEventId(request, result);
+        return TypedResults.Ok(new DataResponse<JsonObject>(Parse(result.Snapshot!)));
+    }
+
+    private static async Task<Results<Ok<DataResponse<JsonObject>>, ValidationProblem, ProblemHttpResult>> DeleteAsync(
+        string resource, string id, HttpRequest request, IClusterClient grains)
+    {
+        if (Check(resource, id, out var key) is { } invalid)
+        {
+            return invalid;
+        }
+        var result = await Entity(grains, resource, key).DeleteAsync();
+        if (Refused(result) is { } refused)
+        {
+            return refused;
+        }
+        if (NotFound(result, resource, key) is { } notFound)
+        {
+            return notFound;
+        }
+        SetEventId(request, result);
+        return TypedResults.Ok(new DataResponse<JsonObject>(Parse(result.Snapshot!)));
+    }
+
+    private static async Task<Results<Ok<DataResponse<JsonObject>>, ValidationProblem, ProblemHttpResult>> ActAsync(
+        string resource, string id, string action, HttpRequest request, IClusterClient grains, CancellationToken cancellationToken)
+    {
+        if (Check(resource, id, out var key) is { } invalid)
+        {
+            return invalid;
+        }
+        if (!Name().IsMatch(action) || action is "created" or "updated" or "deleted")
+        {
+            var errors = new ValidationErrors();
+            errors.Add("action", $"'{action}' is not an action name (lowercase letters, digits and '-'; not created, updated or deleted)");
+            return Problems.Validation(errors);
+        }
+        var (body, problem) = await JsonBody.ReadAsync(request, optional: true, cancellationToken);
+        if (problem is not null)
+        {
+            return (ProblemHttpResult)problem;
+        }
+        var result = await Entity(grains, resource, key).ActAsync(action, body?.GetRawText());
+        if (Refused(result) is { } refused)
+        {
+            return refused;
+        }
+        if (NotFound(result, resource, key) is { } notFound)
+        {
+            return notFound;
+        }
+        SetEventId(request, result);
+        return TypedResults.Ok(new DataResponse<JsonObject>(Parse(result.Snapshot!)));
+    }
+
+    /// <summary>Reads and checks an entity body: an object, its id (if any) the path's, relation fields ids or null.</summary>
+    private static async Task<(JsonObject? Body, IResult? Problem)> ReadEntityAsync(
+        HttpRequest request, string resource, long? pathId, RelationMap relations, CancellationToken cancellationToken, bool patch = false)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(request, optional: false, cancellationToken);
+        if (problem is not null)
+        {
+            return (null, problem);
+        }
+        var errors = new ValidationErrors();
+        if (body!.Value.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("$", "the body must be a JSON object");
+            return (null, Problems.Validation(errors));
+        }
+        var entity = JsonNode.Parse(body.Value.GetRawText())!.AsObject();
+        if (entity.TryGetPropertyValue("id", out var idNode) && idNode is not null)
+        {
+            if (pathId is null)
+            {
+                errors.Add("id", "is assigned by the service on POST; use PUT to choose it");
+            }
+            else if (idNode is not JsonValue v || !v.TryGetValue<long>(out var given) || given != pathId)
+            {
+                errors.Add("id", $"must be {pathId}, the id in the path, or left out");
+            }
+        }
+        foreach (var (name, value) in entity)
+        {
+            if (relations.TryGetResource(name, out var related) && value is not null
+                && (value is not JsonValue scalar || !scalar.TryGetValue<long>(out var relatedId) || relatedId <= 0))
+            {
+                errors.Add(name, $"must be the id of a {related} entity (a positive integer) or null");
+            }
+        }
+        if (resource == "regions")
+        {
+            var hasName = entity.TryGetPropertyValue("name", out var name) && name is not null;
+            if (hasName && (name is not JsonValue n || !n.TryGetValue<string>(out var text) || string.IsNullOrWhiteSpace(text) || text.Length > 255))
+            {
+                errors.Add("name", "must be a string of 1 to 255 characters");
+            }
+            else if (!hasName && !patch)
+            {
+                errors.Add("name", "is required");
+            }
+            if (patch && entity.ContainsKey("name") && entity["name"] is null)
+            {
+                errors.Add("name", "cannot be removed");
+            }
+        }
+        return errors.Any ? (null, Problems.Validation(errors)) : (entity, null);
+    }
+
+    private static ProblemHttpResult? Check(string resource, string id, out long key)
+    {
+        key = 0;
+        if (!IsResource(resource))
+        {
+            return UnknownResource(resource);
+        }
+        if (!long.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out key) || key <= 0)
+        {
+            return Problems.BadRequest($"'{id}' is not an entity id: ids are positive integers.");
+        }
+        return null;
+    }
+
+    private static ProblemHttpResult? NotFound(EntityResult result, string resource, long id) =>
+        result.Outcome == EntityOutcome.NotFound ? Problems.NotFound($"There is no {resource} with id {id}.") : null;
+
+    private static ValidationProblem? Refused(EntityResult result) =>
+        result.Outcome == EntityOutcome.Invalid
+            ? TypedResults.ValidationProblem(result.Errors!, detail: "Nothing was changed.",
+                title: "One or more fields are invalid.", type: "https://tools.ietf.org/html/rfc9110#section-15.5.1")
+            : null;
+
+    private static void SetEventId(HttpRequest request, EntityResult result)
+    {
+        if (result.EventId is not null)
+        {
+            request.HttpContext.Response.Headers[EventIdHeader] = result.EventId;
+        }
+    }
+
+    private static string[] List(Microsoft.Extensions.Primitives.StringValues values) =>
+        [.. values.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).Distinct()];
+
+    private static IEntityGrain Entity(IClusterClient grains, string resource, long id) => grains.GetGrain<IEntityGrain>($"{resource}/{id}");
+
+    private static JsonObject Parse(string json) => JsonNode.Parse(json)!.AsObject();
+
+    private static bool IsResource(string resource) => Name().IsMatch(resource) && resource.Length <= 64;
+
+    private static ProblemHttpResult UnknownResource(string resource) =>
+        Problems.NotFound($"'{resource}' is not a resource: resources are lowercase plural names (employees, sites, regions…).");
+
+    [GeneratedRegex("^[a-z][a-z0-9-]*$")]
+    private static partial Regex Name();
+}

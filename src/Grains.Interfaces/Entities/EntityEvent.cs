@@ -1,0 +1,30 @@
+namespace EventsSubscriptions.Grains.Interfaces.Entities;
+
+/// <summary>
+/// One change of one entity, as carried by the durable stream. <see cref="RegionPath"/> is the
+/// entity's region followed by its ancestors up to the root, as the tree stood when the event
+/// was accepted: scopes are matched against it, so a tree change applies to events accepted after it.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("es.EntityEvent")]
+public sealed record EntityEvent(
+    [property: Id(0)] string EventId,
+    [property: Id(1)] string Resource,
+    [property: Id(2)] string Trigger,
+    [property: Id(3)] long EntityId,
+    [property: Id(4)] long[] RegionPath,
+    [property: Id(5)] string Snapshot,
+    [property: Id(6)] DateTimeOffset OccurredOn,
+    [property: Id(7)] string? ActionBody)
+{
+    public string Name => $"entity:{Resource}:{Trigger}";
+
+    public long? Region => RegionPath.Length > 0 ? RegionPath[0] : null;
+}
+
+public static class EntityStream
+{
+    /// <summary>The stream namespace of entity events; keys are <c>resource/partition</c>.</summary>
+    public const string Namespace = "entity-events";
+
+    public static string Key(string resource, long entityId, int partitions) => $"{resource}/{entityId % partitions}";
+}

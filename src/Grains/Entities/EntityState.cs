@@ -1,0 +1,13 @@
+using EventsSubscriptions.Grains.Interfaces.Entities;
+
+namespace EventsSubscriptions.Grains.Entities;
+
+[GenerateSerializer, Alias("es.EntityState")]
+public sealed class EntityState
+{
+    /// <summary>The entity as a JSON object; null when it does not exist (never created, or deleted).</summary>
+    [Id(0)] public string? Snapshot { get; set; }
+
+    /// <summary>Events saved with their change but not yet known to be on the stream; published again after a crash.</summary>
+    [Id(1)] public List<EntityEvent> Unpublished { get; set; } = [];
+}
