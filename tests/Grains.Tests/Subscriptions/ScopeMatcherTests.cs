@@ -1,0 +1,40 @@
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+
+namespace EventsSubscriptions.Grains.Tests.Subscriptions;
+
+public sealed class ScopeMatcherTests
+{
+    // A tree four levels deep:  1 ─┬─ 2 ─┬─ 4 ── 8
+    //                              │     └─ 5
+    //                              └─ 3 ── 6
+    private static readonly Dictionary<long, long[]> Paths = new()
+    {
+        [1] = [1], [2] = [2, 1], [3] = [3, 1], [4] = [4, 2, 1], [5] = [5, 2, 1], [6] = [6, 3, 1], [8] = [8, 4, 2, 1], [0] = [],
+    };
+
+    [Theory]
+    [InlineData("2", false, "", "2")]
+    [InlineData("2+", false, "", "2 4 5 8")]
+    [InlineData("1+", false, "", "1 2 3 4 5 6 8")]
+    [InlineData("4+", false, "", "4 8")]
+    [InlineData("8+", false, "", "8")]
+    [InlineData("*", false, "", "0 1 2 3 4 5 6 8")]
+    [InlineData("*", false, "4", "0 1 2 3 5 6")]
+    [InlineData("*", false, "2", "0 1 3 6")]
+    [InlineData("1+", false, "2 6", "1 3")]
+    [InlineData("2+", false, "8", "2 4 5")]
+    [InlineData("2 3", false, "", "2 3")]
+    [InlineData("2 6+", false, "", "2 6")]
+    [InlineData("4", false, "4", "")]
+    [InlineData("9+", false, "", "")]
+    public void A_scope_takes_exactly_its_regions(string filters, bool _, string exclusions, string expected)
+    {
+        var scope = new RegionScope(
+            [.. filters.Split(' ').Select(f => f == "*" ? new ScopeFilter(null, false) : new ScopeFilter(long.Parse(f.TrimEnd('+')), f.EndsWith('+')))],
+            [.. exclusions.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(long.Parse)]);
+
+        var matched = Paths.Where(p => ScopeMatcher.Matches(scope, p.Value)).Select(p => p.Key).Order();
+
+        Assert.Equal(expected, string.Join(' ', matched));
+    }
+}
