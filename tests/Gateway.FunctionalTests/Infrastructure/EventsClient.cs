@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Npgsql;
+
+namespace EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
+
+public sealed record QueuedDelivery(string EventId, string EntityKey, string EventName, JsonObject Body);
+
+/// <summary>Drives the data API through the gateway and reads what subscriptions queued, from PostgreSQL.</summary>
+public sealed class EventsClient(ServiceCluster service)
+{
+    private readonly string token = service.Token("entities:read", "entities:write", "subscriptions:read", "subscriptions:write");
+
+    public async Task<(HttpStatusCode Status, JsonElement Body, string? EventId)> SendAsync(HttpMethod method, string path, JsonNode? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        }
+        using var response = await service.Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        var eventId = response.Headers.TryGetValues("X-Event-Id", out var values) ? values.Single() : null;
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone(), eventId);
+    }
+
+    /// <summary>Sends and insists on a 2xx; returns the event id the change fired, if any.</summary>
+    public async Task<string?> OkAsync(HttpMethod method, string path, JsonNode? body = null)
+    {
+        var (status, response, eventId) = await SendAsync(method, path, body);
+        Assert.True((int)status is >= 200 and < 300, $"{method} {path} answered {(int)status}: {response}");
+        return eventId;
+    }
+
+    public Task<string?> RegionAsync(long id, string name, long? parent) =>
+        OkAsync(HttpMethod.Put, $"/rest/v1/regions/{id}", new JsonObject { ["name"] = name, ["parentRegion"] = parent });
+
+    public async Task<long> SubscribeAsync(JsonObject body)
+    {
+        var (status, response, _) = await SendAsync(HttpMethod.Post, "/rest/v1/events-subscriptions", body);
+        Assert.True(status == HttpStatusCode.Created, $"subscription: {(int)status} {response}");
+        return response.GetProperty("data").GetProperty("id").GetInt64();
+    }
+
+    public static JsonObject Subscription(string events, string scope, string? filters = null, string? entityResponse = null)
+    {
+        var body = SubscriptionsClient.ValidBody();
+        body["events"] = new JsonArray(events.Split(' ').Select(e => (JsonNode)JsonValue.Create(e)!).ToArray());
+        body["contextFilters"] = JsonNode.Parse(scope);
+        if (filters is not null)
+        {
+            body["userDefinedFilters"] = JsonNode.Parse(filters);
+        }
+        if (entityResponse is not null)
+        {
+            body["entityResponse"] = JsonNode.Parse(entityResponse);
+        }
+        return body;
+    }
+
+    public async Task<List<QueuedDelivery>> QueuedAsync(long subscriptionId)
+    {
+        await using var connection = new NpgsqlConnection(service.PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT event_id, entity_key, event_name, body FROM delivery_outbox WHERE subscription_id = $1 ORDER BY seq", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = subscriptionId });
+        var rows = new List<QueuedDelivery>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(new QueuedDelivery(reader.GetString(0), reader.GetString(1), reader.GetString(2), JsonNode.Parse(reader.GetString(3))!.AsObject()));
+        }
+        return rows;
+    }
+
+    /// <summary>Waits until the subscription has queued <paramref name="count"/> deliveries, then a moment more to catch extras.</summary>
+    public async Task<List<QueuedDelivery>> QueuedAsync(long subscriptionId, int count, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var rows = await QueuedAsync(subscriptionId);
+            if (rows.Count >= count)
+            {
+                await Task.Delay(300);
+                return await QueuedAsync(subscriptionId);
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                return rows;
+            }
+            await Task.Delay(200);
+        }
+    }
+}
