@@ -13,7 +13,7 @@ namespace EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 /// gateway process in the Production environment, on free ports, against the real Redis and
 /// PostgreSQL of scripts/test.sh.
 /// </summary>
-public sealed class ServiceCluster : IAsyncLifetime
+public class ServiceCluster : IAsyncLifetime
 {
     public const string Issuer = "functional-tests";
     public const string Audience = "events-subscriptions-tests";
@@ -71,6 +71,9 @@ public sealed class ServiceCluster : IAsyncLifetime
         await WaitUntilReadyAsync(expectedSilos: 2, TimeSpan.FromSeconds(120));
     }
 
+    /// <summary>Extra configuration of every silo this cluster starts.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string>> SiloSettings => [];
+
     public ServiceProcess StartSilo()
     {
         var silo = ServiceProcess.Start($"silo{silos.Count + retired.Count + 1}", TestEnvironment.SiloDll, new Dictionary<string, string>(CommonEnvironment())
@@ -79,7 +82,7 @@ public sealed class ServiceCluster : IAsyncLifetime
             ["Silo__GatewayPort"] = TestEnvironment.FreePort().ToString(),
             ["Silo__AdvertisedAddress"] = "127.0.0.1",
             ["Secrets__EncryptionKey"] = SecretKey,
-        });
+        }.Concat(SiloSettings).ToDictionary());
         silos.Add(silo);
         return silo;
     }

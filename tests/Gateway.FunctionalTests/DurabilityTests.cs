@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json.Nodes;
+using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
+
+namespace EventsSubscriptions.Gateway.FunctionalTests;
+
+/// <summary>A cluster of its own whose stream messages claimed by a dead silo come back after 10 s.</summary>
+public sealed class RecoveryCluster : ServiceCluster
+{
+    protected override IEnumerable<KeyValuePair<string, string>> SiloSettings =>
+        [new("Streams__VisibilityTimeoutSeconds", "10")];
+}
+
+[CollectionDefinition(Name)]
+public sealed class RecoveryClusterCollection : ICollectionFixture<RecoveryCluster>
+{
+    public const string Name = "recovery cluster";
+}
+
+[Collection(RecoveryClusterCollection.Name)]
+public sealed class DurabilityTests(RecoveryCluster service)
+{
+    private readonly EventsClient api = new(service);
+
+    [Fact]
+    public async Task A_silo_killed_during_a_burst_of_2000_events_loses_none_and_queues_each_once()
+    {
+        var res = $"burst-{Guid.NewGuid():N}"[..20];
+        var subscription = await api.SubscribeAsync(EventsClient.Subscription($"entity:{res}:created entity:{res}:updated",
+            """{"filters": [{"tag": "context.*"}]}"""));
+        var accepted = new ConcurrentBag<string>();
+        var progress = 0;
+        var killed = new TaskCompletionSource();
+
+        var burst = Enumerable.Range(1, 20).Select(async entity =>
+        {
+            for (var counter = 0; counter < 100; counter++)
+            {
+                JsonNode body = new JsonObject { ["counter"] = counter };
+                // A request that fails while the cluster recovers is sent again, as a client would;
+                // only 2xx answers count as accepted events.
+                for (var attempt = 0; ; attempt++)
+                {
+                    try
+                    {
+                        var (status, _, eventId) = await api.SendAsync(HttpMethod.Put, $"/rest/v1/{res}/{entity}", body);
+                        if ((int)status is >= 200 and < 300)
+                        {
+                            if (eventId is not null)
+                            {
+                                accepted.Add(eventId);
+                            }
+                            break;
+                        }
+                    }
+                    catch (Exception) when (attempt < 300)
+                    {
+                    }
+                    if (attempt >= 300)
+                    {
+                        Assert.Fail($"{res}/{entity} was never accepted again");
+                    }
+                    await Task.Delay(300);
+                }
+                if (Interlocked.Increment(ref progress) == 500)
+                {
+                    service.Silos[1].Kill();
+                    killed.SetResult();
+                }
+            }
+        }).ToList();
+        await Task.WhenAll(burst);
+        Assert.True(killed.Task.IsCompleted);
+
+        var queued = await api.QueuedAsync(subscription, accepted.Count, TimeSpan.FromSeconds(180));
+        var queuedIds = queued.Select(q => q.EventId).ToHashSet();
+        var missing = accepted.Where(id => !queuedIds.Contains(id)).ToList();
+        Assert.True(missing.Count == 0, $"{missing.Count} of {accepted.Count} accepted events were never queued");
+        Assert.Equal(queued.Count, queuedIds.Count);
+        Assert.True(accepted.Count >= 2000, $"only {accepted.Count} events accepted");
+        foreach (var entity in queued.GroupBy(q => q.EntityKey))
+        {
+            var counters = entity.Select(q => q.Body["data"]!["counter"]!.GetValue<int>()).ToList();
+            Assert.Equal(counters.Order(), counters);
+        }
+    }
+}
