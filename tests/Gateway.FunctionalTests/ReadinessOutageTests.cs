@@ -22,12 +22,26 @@ public sealed class ReadinessOutageTests(ServiceCluster service)
         finally
         {
             await TestEnvironment.PostgresAsync("start");
+            // This test process's own pooled connections died with the server too.
+            Npgsql.NpgsqlConnection.ClearAllPools();
         }
 
         var (after, _) = await PollAsync(s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(60));
         Assert.Equal(HttpStatusCode.OK, after);
         await service.WaitUntilReadyAsync(expectedSilos: 2, TimeSpan.FromSeconds(60));
         Assert.DoesNotContain(service.Silos, s => s.HasExited);
+
+        // Within a few seconds of the restart (connection keep-alive), writes work again everywhere.
+        var api = new SubscriptionsClient(service);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var successes = 0;
+        while (successes < 5 && DateTime.UtcNow < deadline)
+        {
+            using var response = await api.CreateAsync(SubscriptionsClient.ValidBody());
+            successes = response.StatusCode == HttpStatusCode.Created ? successes + 1 : 0;
+            await Task.Delay(successes == 0 ? 1000 : 100);
+        }
+        Assert.Equal(5, successes);
     }
 
     private async Task<(HttpStatusCode Status, System.Text.Json.JsonElement Body)> PollAsync(Func<HttpStatusCode, bool> wanted, TimeSpan timeout)

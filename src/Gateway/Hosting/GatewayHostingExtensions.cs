@@ -47,7 +47,7 @@ public static class GatewayHostingExtensions
             client.AddDashboard();
         });
 
-        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(postgres).Build());
+        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(postgres) { KeepAlive = 5 }.ConnectionString).Build());
         builder.Services.AddSingleton(_ => new RedisConnection(redis));
         builder.Services.AddSingleton<ReadinessProbe>();
         builder.Services.AddSingleton(new WebhookTargetPolicy(

@@ -1,6 +1,7 @@
 using System.Net;
 using EventsSubscriptions.Grains.Interfaces.Hosting;
 using EventsSubscriptions.Grains.Entities;
+using EventsSubscriptions.Grains.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Persistence;
 using EventsSubscriptions.Grains.Subscriptions;
@@ -29,7 +30,7 @@ public static class SiloHostingExtensions
     public static IHostApplicationBuilder AddEventsSubscriptionsSilo(this IHostApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        var postgres = RequiredConnectionString(configuration, "Postgres");
+        var postgres = WithKeepAlive(RequiredConnectionString(configuration, "Postgres"));
         var redis = RequiredConnectionString(configuration, "Redis");
         var cluster = Bind<ClusterSettings>(configuration, ClusterSettings.Section);
         var silo = Bind<SiloSettings>(configuration, SiloSettings.Section);
@@ -97,6 +98,7 @@ public static class SiloHostingExtensions
             });
 
             siloBuilder.AddDashboard();
+            siloBuilder.AddIncomingGrainCallFilter<DeactivateOnFailureFilter>();
         });
         return builder;
     }
@@ -138,6 +140,20 @@ public static class SiloHostingExtensions
         {
             siloBuilder.ConfigureEndpoints(silo.AdvertisedAddress, silo.SiloPort, silo.GatewayPort, listenOnAnyHostAddress: true);
         }
+    }
+
+    /// <summary>
+    /// Idle pooled connections are probed every few seconds, so that those a database restart broke
+    /// are dropped instead of failing the next call that borrows them.
+    /// </summary>
+    public static string WithKeepAlive(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.KeepAlive == 0)
+        {
+            builder.KeepAlive = 5;
+        }
+        return builder.ConnectionString;
     }
 
     private static string RequiredConnectionString(IConfiguration configuration, string name) =>
