@@ -153,6 +153,7 @@ public sealed class EventRoutingTests(ServiceCluster service)
             var rows = queued.Where(q => q.EntityKey == $"{res}/{entity}").ToList();
             Assert.Equal(eventIds, rows.Select(q => q.EventId));
             Assert.Equal(Enumerable.Range(1, 100), rows.Select(q => q.Body["data"]!["counter"]!.GetValue<int>()));
+            Assert.Equal(Enumerable.Range(2, 100).Select(i => (long)i), rows.Select(q => q.EntitySequence));
         }
     }
 

@@ -4,6 +4,8 @@ namespace EventsSubscriptions.Grains.Interfaces.Entities;
 /// One change of one entity, as carried by the durable stream. <see cref="RegionPath"/> is the
 /// entity's region followed by its ancestors up to the root, as the tree stood when the event
 /// was accepted: scopes are matched against it, so a tree change applies to events accepted after it.
+/// <see cref="Sequence"/> numbers the events of one entity from 1 in acceptance order: deliveries of
+/// an entity follow it, whatever order a recovering stream hands the events over in.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("es.EntityEvent")]
 public sealed record EntityEvent(
@@ -14,7 +16,8 @@ public sealed record EntityEvent(
     [property: Id(4)] long[] RegionPath,
     [property: Id(5)] string Snapshot,
     [property: Id(6)] DateTimeOffset OccurredOn,
-    [property: Id(7)] string? ActionBody)
+    [property: Id(7)] string? ActionBody,
+    [property: Id(8)] long Sequence)
 {
     public string Name => $"entity:{Resource}:{Trigger}";
 

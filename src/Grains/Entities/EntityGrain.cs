@@ -138,7 +138,8 @@ public sealed class EntityGrain(
 
         var snapshot = entity.ToJsonString();
         var entityEvent = new EntityEvent(Guid.CreateVersion7().ToString(), resource, trigger, id, path ?? [], snapshot,
-            clock.GetUtcNow(), actionBody);
+            clock.GetUtcNow(), actionBody, state.State.Sequence + 1);
+        state.State.Sequence = entityEvent.Sequence;
         var created = state.State.Snapshot is null;
         state.State.Snapshot = delete ? null : snapshot;
         state.State.Unpublished.Add(entityEvent);

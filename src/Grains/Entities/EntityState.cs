@@ -10,4 +10,7 @@ public sealed class EntityState
 
     /// <summary>Events saved with their change but not yet known to be on the stream; published again after a crash.</summary>
     [Id(1)] public List<EntityEvent> Unpublished { get; set; } = [];
+
+    /// <summary>The sequence number of the entity's last event.</summary>
+    [Id(2)] public long Sequence { get; set; }
 }

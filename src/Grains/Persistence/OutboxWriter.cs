@@ -9,7 +9,7 @@ using Orleans.Configuration;
 namespace EventsSubscriptions.Grains.Persistence;
 
 /// <summary>A delivery to queue: one (subscription, event) with the body built for it.</summary>
-public sealed record OutboxRow(long SubscriptionId, string EventId, string EntityKey, string EventName, string Body, DateTimeOffset CreatedOn);
+public sealed record OutboxRow(long SubscriptionId, string EventId, string EntityKey, long EntitySequence, string EventName, string Body, DateTimeOffset CreatedOn);
 
 /// <summary>
 /// The silo's single writer of <c>delivery_outbox</c>: rows queued by every subscription grain of
@@ -77,10 +77,10 @@ public sealed class OutboxWriter(NpgsqlDataSource dataSource, IOptions<ClusterOp
     private async Task<HashSet<(long, string)>> InsertAsync(List<(OutboxRow Row, TaskCompletionSource<bool> Done)> batch, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            INSERT INTO delivery_outbox (service_id, subscription_id, event_id, entity_key, event_name, body, created_on)
-            SELECT $1, r.subscription_id, r.event_id, r.entity_key, r.event_name, r.body, r.created_on
-            FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
-                 WITH ORDINALITY AS r(subscription_id, event_id, entity_key, event_name, body, created_on, n)
+            INSERT INTO delivery_outbox (service_id, subscription_id, event_id, entity_key, entity_seq, event_name, body, created_on)
+            SELECT $1, r.subscription_id, r.event_id, r.entity_key, r.entity_seq, r.event_name, r.body, r.created_on
+            FROM unnest($2::bigint[], $3::text[], $4::text[], $8::bigint[], $5::text[], $6::text[], $7::timestamptz[])
+                 WITH ORDINALITY AS r(subscription_id, event_id, entity_key, entity_seq, event_name, body, created_on, n)
             ORDER BY r.n
             ON CONFLICT (service_id, subscription_id, event_id) DO NOTHING
             RETURNING subscription_id, event_id
@@ -92,6 +92,7 @@ public sealed class OutboxWriter(NpgsqlDataSource dataSource, IOptions<ClusterOp
         command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Row.EventName).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Row.Body).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Row.CreatedOn.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Row.EntitySequence).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         var inserted = new HashSet<(long, string)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -170,7 +170,7 @@ public sealed class SubscriptionGrain(
         }
         var body = await BuildBodyAsync(spec, entityEvent);
         var queued = await outbox.AppendAsync(new OutboxRow(
-            Id, entityEvent.EventId, $"{entityEvent.Resource}/{entityEvent.EntityId}", entityEvent.Name, body, clock.GetUtcNow()));
+            Id, entityEvent.EventId, $"{entityEvent.Resource}/{entityEvent.EntityId}", entityEvent.Sequence, entityEvent.Name, body, clock.GetUtcNow()));
         if (queued)
         {
             pendingDeliveries++;

@@ -7,7 +7,7 @@ using Npgsql;
 
 namespace EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 
-public sealed record QueuedDelivery(string EventId, string EntityKey, string EventName, JsonObject Body);
+public sealed record QueuedDelivery(string EventId, string EntityKey, string EventName, JsonObject Body, long EntitySequence);
 
 /// <summary>Drives the data API through the gateway and reads what subscriptions queued, from PostgreSQL.</summary>
 public sealed class EventsClient(ServiceCluster service)
@@ -67,13 +67,13 @@ public sealed class EventsClient(ServiceCluster service)
         await using var connection = new NpgsqlConnection(service.PostgresConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            "SELECT event_id, entity_key, event_name, body FROM delivery_outbox WHERE subscription_id = $1 ORDER BY seq", connection);
+            "SELECT event_id, entity_key, event_name, body, entity_seq FROM delivery_outbox WHERE subscription_id = $1 ORDER BY seq", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = subscriptionId });
         var rows = new List<QueuedDelivery>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            rows.Add(new QueuedDelivery(reader.GetString(0), reader.GetString(1), reader.GetString(2), JsonNode.Parse(reader.GetString(3))!.AsObject()));
+            rows.Add(new QueuedDelivery(reader.GetString(0), reader.GetString(1), reader.GetString(2), JsonNode.Parse(reader.GetString(3))!.AsObject(), reader.GetInt64(4)));
         }
         return rows;
     }
