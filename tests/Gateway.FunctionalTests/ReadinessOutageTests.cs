@@ -18,6 +18,15 @@ public sealed class ReadinessOutageTests(ServiceCluster service)
             Assert.Equal("not-ready", body.GetProperty("status").GetString());
             Assert.Equal("DOWN", body.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
             Assert.Equal("UP", body.GetProperty("checks").GetProperty("redis").GetProperty("status").GetString());
+
+            // A call that needs the database fails as a plain problem, without internals.
+            using var failed = await new SubscriptionsClient(service).CreateAsync(SubscriptionsClient.ValidBody());
+            var text = await failed.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+            Assert.Equal("application/problem+json", failed.Content.Headers.ContentType?.MediaType);
+            Assert.DoesNotContain("Npgsql", text);
+            Assert.DoesNotContain("Exception", text);
+            Assert.DoesNotContain(" at ", text);
         }
         finally
         {

@@ -18,7 +18,9 @@ public static partial class EntitiesApi
 
     public static IEndpointRouteBuilder MapEntitiesApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/rest/v1/{resource}").WithTags("Entities");
+        var group = app.MapGroup("/rest/v1/{resource}").WithTags("Entities")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesValidationProblem();
         group.MapPost("", CreateAsync).RequireAuthorization(Scopes.EntitiesWrite)
             .WithName("CreateEntity").WithSummary("Create an entity with a new id; fires entity:{resource}:created.")
             .Accepts<JsonObject>("application/json").ProducesProblem(StatusCodes.Status415UnsupportedMediaType);

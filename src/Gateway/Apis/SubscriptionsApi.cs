@@ -14,7 +14,9 @@ public static class SubscriptionsApi
 
     public static IEndpointRouteBuilder MapSubscriptionsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup(SubscriptionItem.BasePath).WithTags("Events subscriptions");
+        var group = app.MapGroup(SubscriptionItem.BasePath).WithTags("Events subscriptions")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesValidationProblem();
 
         group.MapPost("", CreateAsync).RequireAuthorization(Scopes.SubscriptionsWrite)
             .WithName("CreateSubscription").WithSummary("Create an events subscription.")
