@@ -41,6 +41,22 @@ public interface ISubscriptionGrain : IGrainWithIntegerKey
     Task<bool> HoldsCustomIdAsync(string customId);
 }
 
+/// <summary>
+/// What the subscription's own sender asks of it, as ordinary (serialized) calls: the sender runs
+/// interleaved with the grain's requests and must not write the grain's state itself.
+/// </summary>
+[Alias("es.ISubscriptionSenderControl")]
+public interface ISubscriptionSenderControl : IGrainWithIntegerKey
+{
+    /// <summary>Saves the health summary (on a change of state: healthy, failing).</summary>
+    [Alias("SaveHealth")]
+    Task SaveHealthAsync(SubscriptionHealth health, DateTimeOffset? failingSince);
+
+    /// <summary>Suspends an active subscription on the sender's behalf (410, or failing too long).</summary>
+    [Alias("SuspendForDelivery")]
+    Task SuspendForDeliveryAsync(string reason);
+}
+
 /// <summary>Hands out subscription ids: positive, increasing, never reused (a PostgreSQL sequence).</summary>
 [Alias("es.ISubscriptionIdGrain")]
 public interface ISubscriptionIdGrain : IGrainWithIntegerKey

@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -12,69 +10,21 @@ namespace EventsSubscriptions.Grains.Persistence;
 public sealed record OutboxRow(long SubscriptionId, string EventId, string EntityKey, long EntitySequence, string EventName, string Body, DateTimeOffset CreatedOn);
 
 /// <summary>
-/// The silo's single writer of <c>delivery_outbox</c>: rows queued by every subscription grain of
-/// this silo are coalesced into one INSERT per round trip. Each caller's task completes when its
-/// row is durable (true) or was there already (false: a re-delivered event), or fails with the batch.
+/// Writes <c>delivery_outbox</c> for the subscription grains of this silo, batched. A row's task
+/// completes with true when it is durable, false when it was there already (a re-delivered event).
 /// </summary>
 public sealed class OutboxWriter(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, ILogger<OutboxWriter> logger)
-    : BackgroundService
+    : BatchingWriter<OutboxRow, bool>(logger)
 {
-    private const int MaxBatch = 512;
+    public Task<bool> AppendAsync(OutboxRow row) => EnqueueAsync(row);
 
-    private readonly Channel<(OutboxRow Row, TaskCompletionSource<bool> Done)> queue =
-        Channel.CreateUnbounded<(OutboxRow, TaskCompletionSource<bool>)>(new UnboundedChannelOptions { SingleReader = true });
-
-    public Task<bool> AppendAsync(OutboxRow row)
+    protected override async Task<IReadOnlyList<bool>> WriteAsync(IReadOnlyList<OutboxRow> batch, CancellationToken cancellationToken)
     {
-        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!queue.Writer.TryWrite((row, done)))
-        {
-            done.SetException(new InvalidOperationException("The outbox writer is stopped."));
-        }
-        return done.Task;
+        var inserted = await InsertAsync(batch, cancellationToken);
+        return batch.Select(row => inserted.Contains((row.SubscriptionId, row.EventId))).ToList();
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var batch = new List<(OutboxRow Row, TaskCompletionSource<bool> Done)>(MaxBatch);
-        try
-        {
-            while (await queue.Reader.WaitToReadAsync(stoppingToken))
-            {
-                while (batch.Count < MaxBatch && queue.Reader.TryRead(out var item))
-                {
-                    batch.Add(item);
-                }
-                try
-                {
-                    var inserted = await InsertAsync(batch, stoppingToken);
-                    foreach (var (row, done) in batch)
-                    {
-                        done.TrySetResult(inserted.Contains((row.SubscriptionId, row.EventId)));
-                    }
-                }
-                catch (Exception e)
-                {
-                    logger.LogWarning("Outbox batch of {Count} row(s) failed: {Error}", batch.Count, e.Message);
-                    foreach (var (_, done) in batch)
-                    {
-                        done.TrySetException(e);
-                    }
-                }
-                batch.Clear();
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        queue.Writer.TryComplete();
-        while (queue.Reader.TryRead(out var left))
-        {
-            left.Done.TrySetException(new OperationCanceledException("The silo is stopping."));
-        }
-    }
-
-    private async Task<HashSet<(long, string)>> InsertAsync(List<(OutboxRow Row, TaskCompletionSource<bool> Done)> batch, CancellationToken cancellationToken)
+    private async Task<HashSet<(long, string)>> InsertAsync(IReadOnlyList<OutboxRow> batch, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
             INSERT INTO delivery_outbox (service_id, subscription_id, event_id, entity_key, entity_seq, event_name, body, created_on)
@@ -86,13 +36,13 @@ public sealed class OutboxWriter(NpgsqlDataSource dataSource, IOptions<ClusterOp
             RETURNING subscription_id, event_id
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
-        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Row.SubscriptionId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Row.EventId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Row.EntityKey).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Row.EventName).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Row.Body).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Row.CreatedOn.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Row.EntitySequence).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.SubscriptionId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.EventId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.EntityKey).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.EventName).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Body).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.CreatedOn.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.EntitySequence).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         var inserted = new HashSet<(long, string)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

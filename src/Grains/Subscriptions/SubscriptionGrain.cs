@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Persistence;
@@ -13,15 +14,18 @@ namespace EventsSubscriptions.Grains.Subscriptions;
 /// resource's index in step ("projection"); a projection cut short by a crash is finished on the
 /// next activation, since the state records which version was last projected.
 /// </summary>
-public sealed class SubscriptionGrain(
+public sealed partial class SubscriptionGrain(
     [PersistentState("subscription")] IPersistentState<SubscriptionState> state,
     SecretProtector secrets,
     SubscriptionReadModel readModel,
     OutboxWriter outbox,
+    DeliveryStore deliveries,
+    WebhookSender sender,
+    IOptions<DeliverySettings> deliverySettings,
     RelationMap relations,
     IOptions<ClusterOptions> cluster,
     TimeProvider clock,
-    ILogger<SubscriptionGrain> logger) : Grain, ISubscriptionGrain
+    ILogger<SubscriptionGrain> logger) : Grain, ISubscriptionGrain, ISubscriptionSenderControl, IRemindable
 {
     // The custom id this activation is claiming right now: it counts as held while the claim is
     // answered and the state saved, so that a contested claim does not mistake it for stale.
@@ -40,6 +44,7 @@ public sealed class SubscriptionGrain(
         if (S.Spec is not null)
         {
             (pendingDeliveries, lastTriggeredOn) = await outbox.ReadSubscriptionAsync(Id, cancellationToken);
+            health = S.Health;
         }
         if (S.Spec is not null && S.ProjectedVersion < S.Version)
         {
@@ -142,9 +147,11 @@ public sealed class SubscriptionGrain(
         }
         S.Status = SubscriptionStatus.Active;
         S.StatusReason = null;
-        S.Health = S.Health with { State = HealthState.Unknown, ConsecutiveFailures = 0 };
+        S.Health = health = health with { State = HealthState.Unknown, ConsecutiveFailures = 0 };
+        S.FailingSince = null;
         Touch();
         await SaveAndProjectAsync();
+        await EnsureSendingAsync();
         return SubscriptionResult.Ok(View());
     }
 
@@ -159,6 +166,7 @@ public sealed class SubscriptionGrain(
         Touch();
         await SaveAndProjectAsync();
         await CustomId(S.Spec!.CustomId).ReleaseAsync(Id);
+        await CancelDeliveriesAsync();
         return SubscriptionResult.Ok(View());
     }
 
@@ -175,6 +183,18 @@ public sealed class SubscriptionGrain(
         {
             pendingDeliveries++;
             lastTriggeredOn = clock.GetUtcNow();
+            if (loaded)
+            {
+                queue.Add(new PendingDelivery
+                {
+                    EventId = entityEvent.EventId,
+                    EventName = entityEvent.Name,
+                    EntityKey = $"{entityEvent.Resource}/{entityEvent.EntityId}",
+                    EntitySequence = entityEvent.Sequence,
+                    Body = body,
+                });
+            }
+            await EnsureSendingAsync();
         }
         return true;
     }
@@ -283,7 +303,7 @@ public sealed class SubscriptionGrain(
         LastTriggeredOn = lastTriggeredOn ?? S.LastTriggeredOn,
         CreatedOn = S.CreatedOn,
         UpdatedOn = S.UpdatedOn,
-        Health = S.Health with { PendingDeliveries = pendingDeliveries },
+        Health = health with { PendingDeliveries = pendingDeliveries },
         Version = S.Version,
     };
 

@@ -26,6 +26,9 @@ public sealed class SubscriptionState
     /// <summary>The version last written to the read model and the index; behind <see cref="Version"/> after a crash mid-way.</summary>
     [Id(11)] public int ProjectedVersion { get; set; }
 
+    /// <summary>Since when every attempt failed; null while healthy.</summary>
+    [Id(13)] public DateTimeOffset? FailingSince { get; set; }
+
     /// <summary>The resource whose index lists this subscription, if any.</summary>
     [Id(12)] public string? IndexedResource { get; set; }
 }

@@ -1,6 +1,8 @@
 using System.Net;
 using EventsSubscriptions.Grains.Interfaces.Hosting;
+using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Entities;
+using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using EventsSubscriptions.Grains.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Persistence;
@@ -44,6 +46,13 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(postgres).Build());
         builder.Services.AddSingleton<SubscriptionReadModel>();
         builder.Services.AddSingleton<OutboxWriter>();
+        builder.Services.AddSingleton<DeliveryStore>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryStore>());
+        builder.Services.AddSingleton(new WebhookTargetPolicy(
+            configuration.GetSection(WebhookSettings.Section).Get<WebhookSettings>() ?? new WebhookSettings()));
+        builder.Services.AddSingleton<GuardedConnector>();
+        builder.Services.AddSingleton<WebhookSender>();
+        builder.Services.AddOptions<DeliverySettings>().BindConfiguration(DeliverySettings.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxWriter>());
         builder.Services.AddSingleton(new RelationMap(
             configuration.GetSection("Entities:Relations").Get<Dictionary<string, string>>()));

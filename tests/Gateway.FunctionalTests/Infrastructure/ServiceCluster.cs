@@ -66,10 +66,13 @@ public class ServiceCluster : IAsyncLifetime
             ["Auth__Issuer"] = Issuer,
             ["Auth__Audience"] = Audience,
             ["Auth__SigningKey"] = SigningKey,
-        });
+        }.Concat(GatewaySettings).ToDictionary());
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         await WaitUntilReadyAsync(expectedSilos: 2, TimeSpan.FromSeconds(120));
     }
+
+    /// <summary>Extra configuration of the gateway.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string>> GatewaySettings => [];
 
     /// <summary>Extra configuration of every silo this cluster starts.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string>> SiloSettings => [];

@@ -1,0 +1,101 @@
+namespace EventsSubscriptions.Grains.Delivery;
+
+/// <summary>A queued delivery as the sender works on it.</summary>
+public sealed class PendingDelivery
+{
+    public required string EventId { get; init; }
+    public required string EventName { get; init; }
+    public required string EntityKey { get; init; }
+    public required long EntitySequence { get; init; }
+    public required string Body { get; init; }
+    public int Attempts { get; set; }
+    public DateTimeOffset? NextAttemptOn { get; set; }
+}
+
+/// <summary>
+/// The subscription's pending deliveries, one FIFO per entity ordered by the entity's event
+/// sequence. An entity whose head is being sent, or waits for its retry, holds back only itself.
+/// </summary>
+public sealed class DeliveryQueue
+{
+    private readonly Dictionary<string, SortedList<long, PendingDelivery>> byEntity = new(StringComparer.Ordinal);
+    private readonly HashSet<string> inFlight = new(StringComparer.Ordinal);
+    private readonly HashSet<string> known = new(StringComparer.Ordinal);
+
+    public int Count => known.Count;
+
+    public int InFlight => inFlight.Count;
+
+    /// <summary>Adds a delivery unless it is queued already; false when it was.</summary>
+    public bool Add(PendingDelivery delivery)
+    {
+        if (!known.Add(delivery.EventId))
+        {
+            return false;
+        }
+        if (!byEntity.TryGetValue(delivery.EntityKey, out var queue))
+        {
+            byEntity[delivery.EntityKey] = queue = [];
+        }
+        queue[delivery.EntitySequence] = delivery;
+        return true;
+    }
+
+    /// <summary>Heads of entities not in flight whose attempt is due, oldest entity sequence first, at most <paramref name="max"/>.</summary>
+    public List<PendingDelivery> TakeDue(DateTimeOffset now, int max)
+    {
+        var due = new List<PendingDelivery>();
+        foreach (var (entity, queue) in byEntity)
+        {
+            if (due.Count >= max)
+            {
+                break;
+            }
+            if (inFlight.Contains(entity) || queue.Count == 0)
+            {
+                continue;
+            }
+            var head = queue.Values[0];
+            if (head.NextAttemptOn is { } at && at > now)
+            {
+                continue;
+            }
+            inFlight.Add(entity);
+            due.Add(head);
+        }
+        return due;
+    }
+
+    /// <summary>The earliest time a waiting head becomes due, if any.</summary>
+    public DateTimeOffset? NextDue() =>
+        byEntity.Where(e => !inFlight.Contains(e.Key) && e.Value.Count > 0)
+            .Select(e => e.Value.Values[0].NextAttemptOn ?? DateTimeOffset.MinValue)
+            .DefaultIfEmpty(DateTimeOffset.MaxValue).Min() is var min && min == DateTimeOffset.MaxValue ? null : min;
+
+    /// <summary>The head was sent for good (or given up on): the entity's next delivery may go.</summary>
+    public void Complete(PendingDelivery delivery)
+    {
+        inFlight.Remove(delivery.EntityKey);
+        known.Remove(delivery.EventId);
+        if (byEntity.TryGetValue(delivery.EntityKey, out var queue))
+        {
+            queue.Remove(delivery.EntitySequence);
+            if (queue.Count == 0)
+            {
+                byEntity.Remove(delivery.EntityKey);
+            }
+        }
+    }
+
+    /// <summary>The head failed and waits for its retry; it stays first of its entity.</summary>
+    public void Postpone(PendingDelivery delivery) => inFlight.Remove(delivery.EntityKey);
+
+    public List<PendingDelivery> DrainAll()
+    {
+        var all = byEntity.Values.SelectMany(q => q.Values).ToList();
+        byEntity.Clear();
+        known.Clear();
+        inFlight.Clear();
+        return all;
+    }
+}

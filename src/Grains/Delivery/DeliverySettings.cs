@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EventsSubscriptions.Grains.Delivery;
+
+/// <summary>Delivery behaviour (section <c>Delivery</c>).</summary>
+public sealed class DeliverySettings
+{
+    public const string Section = "Delivery";
+
+    /// <summary>A subscription failing without a single success for this long is suspended.</summary>
+    [Range(0.001, 24 * 365)]
+    public double SuspendAfterHours { get; set; } = 24;
+
+    /// <summary>
+    /// Waits between attempts, in seconds, each ±20 %; after the last the delivery is exhausted.
+    /// Default: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+    /// </summary>
+    public double[] RetryDelaySeconds { get; set; } = [];
+
+    public RetrySchedule Schedule => RetryDelaySeconds.Length == 0
+        ? RetrySchedule.Default
+        : new RetrySchedule([.. RetryDelaySeconds.Select(TimeSpan.FromSeconds)]);
+
+    /// <summary>After a secret change, calls are also signed with the previous secret for this long.</summary>
+    [Range(0, 24 * 30)]
+    public double SecretOverlapHours { get; set; } = 24;
+}

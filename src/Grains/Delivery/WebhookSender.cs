@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using Polly;
+using Polly.Timeout;
+
+namespace EventsSubscriptions.Grains.Delivery;
+
+/// <summary>Everything one attempt needs. The secrets are in clear only for the time of the call.</summary>
+public sealed record WebhookCall(
+    string Url, string Body, string DeliveryId, string SecretHeaderName, string Secret, string? PreviousSecret,
+    string Language, int TimeoutSeconds)
+{
+    public override string ToString() => $"WebhookCall {{ Url = {Url}, DeliveryId = {DeliveryId} }}";
+}
+
+public sealed record AttemptOutcome(AttemptResult Result, int? StatusCode, TimeSpan Duration, string? Error, string? ResponseExcerpt, TimeSpan? RetryAfter);
+
+/// <summary>
+/// Makes one signed webhook call through the SSRF-guarded client, bounded by the subscription's
+/// timeout (a Polly timeout), and says how it went. It never throws for the receiver's sake.
+/// </summary>
+public sealed class WebhookSender(GuardedConnector connector, TimeProvider clock)
+{
+    public const int MaxExcerptBytes = 4096;
+
+    private static readonly string UserAgent = $"EventsSubscriptions/{typeof(WebhookSender).Assembly.GetName().Version?.ToString(3)}";
+
+    private readonly HttpClient client = new(connector.CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan };
+    private readonly ConcurrentDictionary<int, ResiliencePipeline> timeouts = new();
+
+    public async Task<AttemptOutcome> SendAsync(WebhookCall call, CancellationToken cancellationToken)
+    {
+        var body = Encoding.UTF8.GetBytes(call.Body);
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            var pipeline = timeouts.GetOrAdd(call.TimeoutSeconds, s => new ResiliencePipelineBuilder()
+                .AddTimeout(TimeSpan.FromSeconds(s)).Build());
+            return await pipeline.ExecuteAsync(async token =>
+            {
+                using var request = Build(call, body);
+                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
+                var excerpt = await ExcerptAsync(response, token);
+                var status = response.StatusCode;
+                var retryAfter = DeliveryOutcome.HonoursRetryAfter(status)
+                    ? RetrySchedule.ParseRetryAfter(response.Headers.RetryAfter?.ToString(), clock.GetUtcNow())
+                    : null;
+                var result = DeliveryOutcome.Classify(status);
+                return new AttemptOutcome(result, (int)status, watch.Elapsed,
+                    result == AttemptResult.Succeeded ? null : $"the receiver answered {(int)status} {response.ReasonPhrase}".TrimEnd(),
+                    excerpt, retryAfter);
+            }, cancellationToken);
+        }
+        catch (TimeoutRejectedException)
+        {
+            return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, $"no answer within {call.TimeoutSeconds} s", null, null);
+        }
+        catch (WebhookTargetRefusedException e)
+        {
+            return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, $"refused by the SSRF guard: {e.Message}", null, null);
+        }
+        catch (HttpRequestException e)
+        {
+            return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, $"connection failed: {e.Message}", null, null);
+        }
+    }
+
+    private HttpRequestMessage Build(WebhookCall call, byte[] body)
+    {
+        var timestamp = clock.GetUtcNow().ToUnixTimeSeconds();
+        var request = new HttpRequestMessage(HttpMethod.Post, call.Url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.TryAddWithoutValidation(call.SecretHeaderName, WebhookSigner.TrackTik(body, call.Secret));
+        request.Headers.TryAddWithoutValidation("webhook-id", call.DeliveryId);
+        request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.TryAddWithoutValidation("webhook-signature", WebhookSigner.Standard(call.DeliveryId, timestamp, body,
+            call.PreviousSecret is null ? [call.Secret] : [call.Secret, call.PreviousSecret]));
+        request.Headers.TryAddWithoutValidation("TTC-Language", call.Language);
+        request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
+        return request;
+    }
+
+    private static async Task<string?> ExcerptAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var buffer = new byte[MaxExcerptBytes];
+        var read = 0;
+        while (read < buffer.Length && await stream.ReadAsync(buffer.AsMemory(read), cancellationToken) is var n and > 0)
+        {
+            read += n;
+        }
+        return read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read);
+    }
+}

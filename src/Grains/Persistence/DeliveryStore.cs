@@ -1,0 +1,120 @@
+using EventsSubscriptions.Grains.Delivery;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using Orleans.Configuration;
+
+namespace EventsSubscriptions.Grains.Persistence;
+
+/// <summary>One attempt (or cancellation) of one delivery: a log row, and the delivery's new state.</summary>
+public sealed record AttemptRecord(
+    long SubscriptionId, string DeliveryId, string EventId, string EventName, string EntityKey, int Attempt,
+    string Outcome, int? StatusCode, int? DurationMs, string? Error, string? ResponseExcerpt,
+    DateTimeOffset CreatedOn, DateTimeOffset? NextAttemptOn, string State);
+
+/// <summary>
+/// The sender's side of <c>delivery_outbox</c> and <c>delivery_log</c>: attempts are recorded in
+/// batches across the grains of the silo (the outbox row's state and the log row in one statement).
+/// </summary>
+public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, ILogger<DeliveryStore> logger)
+    : BatchingWriter<AttemptRecord, bool>(logger)
+{
+    public const string Pending = "PENDING";
+
+    public Task RecordAsync(AttemptRecord record) => EnqueueAsync(record);
+
+    protected override async Task<IReadOnlyList<bool>> WriteAsync(IReadOnlyList<AttemptRecord> batch, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            WITH r AS (
+                SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[],
+                                     $9::int[], $10::int[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::text[])
+                    WITH ORDINALITY AS r(subscription_id, delivery_id, event_id, event_name, entity_key, attempt, outcome,
+                                         status_code, duration_ms, error, excerpt, created_on, next_attempt_on, state, n)
+            ), updated AS (
+                UPDATE delivery_outbox o
+                SET state = r.state, attempts = r.attempt, next_attempt_on = r.next_attempt_on
+                FROM r
+                WHERE o.service_id = $1 AND o.subscription_id = r.subscription_id AND o.event_id = r.event_id
+                RETURNING 1
+            )
+            INSERT INTO delivery_log (service_id, subscription_id, delivery_id, event_id, event_name, entity_key, attempt, outcome,
+                                      status_code, duration_ms, error, response_excerpt, created_on, next_attempt_on)
+            SELECT $1, subscription_id, delivery_id, event_id, event_name, entity_key, attempt, outcome,
+                   status_code, duration_ms, error, excerpt, created_on, next_attempt_on
+            FROM r ORDER BY n
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
+        Add(command, batch.Select(b => b.SubscriptionId).ToArray(), NpgsqlDbType.Bigint);
+        Add(command, batch.Select(b => b.DeliveryId).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => b.EventId).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => b.EventName).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => b.EntityKey).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => b.Attempt).ToArray(), NpgsqlDbType.Integer);
+        Add(command, batch.Select(b => b.Outcome).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => b.StatusCode).ToArray(), NpgsqlDbType.Integer);
+        Add(command, batch.Select(b => b.DurationMs).ToArray(), NpgsqlDbType.Integer);
+        Add(command, batch.Select(b => b.Error).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => b.ResponseExcerpt).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => b.CreatedOn.UtcDateTime).ToArray(), NpgsqlDbType.TimestampTz);
+        Add(command, batch.Select(b => b.NextAttemptOn?.UtcDateTime).ToArray(), NpgsqlDbType.TimestampTz);
+        Add(command, batch.Select(b => b.State).ToArray(), NpgsqlDbType.Text);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return batch.Select(_ => true).ToList();
+    }
+
+    /// <summary>The pending deliveries of a subscription, oldest first, at most <paramref name="limit"/>.</summary>
+    public async Task<List<PendingDelivery>> LoadPendingAsync(long subscriptionId, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT event_id, event_name, entity_key, entity_seq, body, attempts, next_attempt_on
+            FROM delivery_outbox
+            WHERE service_id = $1 AND subscription_id = $2 AND state = 'PENDING'
+            ORDER BY seq LIMIT $3
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = subscriptionId });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        var pending = new List<PendingDelivery>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            pending.Add(new PendingDelivery
+            {
+                EventId = reader.GetString(0),
+                EventName = reader.GetString(1),
+                EntityKey = reader.GetString(2),
+                EntitySequence = reader.GetInt64(3),
+                Body = reader.GetString(4),
+                Attempts = reader.GetInt32(5),
+                NextAttemptOn = reader.IsDBNull(6) ? null : new DateTimeOffset(reader.GetDateTime(6), TimeSpan.Zero),
+            });
+        }
+        return pending;
+    }
+
+    /// <summary>Cancels every pending delivery of an archived subscription, each logged as CANCELLED.</summary>
+    public async Task<int> CancelPendingAsync(long subscriptionId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            WITH cancelled AS (
+                UPDATE delivery_outbox SET state = 'CANCELLED', next_attempt_on = NULL
+                WHERE service_id = $1 AND subscription_id = $2 AND state = 'PENDING'
+                RETURNING subscription_id, event_id, event_name, entity_key, attempts, seq
+            )
+            INSERT INTO delivery_log (service_id, subscription_id, delivery_id, event_id, event_name, entity_key, attempt, outcome,
+                                      error, created_on)
+            SELECT $1, subscription_id, subscription_id || '-' || event_id, event_id, event_name, entity_key, attempts,
+                   'CANCELLED', 'the subscription was archived', $3
+            FROM cancelled ORDER BY seq
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = subscriptionId });
+        command.Parameters.Add(new NpgsqlParameter { Value = now.UtcDateTime });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static void Add<T>(NpgsqlCommand command, T[] values, NpgsqlDbType type) =>
+        command.Parameters.Add(new NpgsqlParameter { Value = values, NpgsqlDbType = NpgsqlDbType.Array | type });
+}

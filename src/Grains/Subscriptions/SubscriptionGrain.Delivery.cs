@@ -1,0 +1,227 @@
+using EventsSubscriptions.Grains.Delivery;
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Persistence;
+using Microsoft.Extensions.Logging;
+
+namespace EventsSubscriptions.Grains.Subscriptions;
+
+// The sender: an interleaving grain timer takes the due head of each entity's queue, up to
+// maxInFlight entities at once, and calls the receiver without holding the grain's mailbox.
+// Each attempt is recorded (outbox state and log row) before the entity's next delivery goes.
+// A reminder brings the grain back after a restart while deliveries are pending.
+public sealed partial class SubscriptionGrain
+{
+    private const string DeliveryReminder = "deliveries";
+    private const int LoadLimit = 10_000;
+    private static readonly TimeSpan PumpPeriod = TimeSpan.FromSeconds(1);
+
+    private readonly DeliveryQueue queue = new();
+    private RetrySchedule RetryPlan => deliverySettings.Value.Schedule;
+    private SubscriptionHealth health = SubscriptionHealth.None;
+    private IGrainTimer? pump;
+    private bool loaded;
+    private bool reminderOn;
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (S.Spec is null || S.Status == SubscriptionStatus.Archived || pendingDeliveries == 0)
+        {
+            await StopSendingAsync();
+            return;
+        }
+        await EnsureSendingAsync();
+    }
+
+    public async Task SaveHealthAsync(SubscriptionHealth saved, DateTimeOffset? failingSince)
+    {
+        if (S.Spec is null)
+        {
+            return;
+        }
+        S.Health = saved;
+        S.FailingSince = failingSince;
+        await state.WriteStateAsync();
+    }
+
+    public async Task SuspendForDeliveryAsync(string reason)
+    {
+        if (S.Spec is not null && S.Status == SubscriptionStatus.Active)
+        {
+            logger.LogWarning("Subscription {Id} suspended: {Reason}", Id, reason);
+            await SuspendAsync(reason);
+        }
+    }
+
+    private async Task EnsureSendingAsync()
+    {
+        if (S.Spec is null || S.Status != SubscriptionStatus.Active || pendingDeliveries == 0)
+        {
+            return;
+        }
+        if (!reminderOn)
+        {
+            reminderOn = true;
+            await this.RegisterOrUpdateReminder(DeliveryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+        if (pump is null)
+        {
+            pump = this.RegisterGrainTimer(PumpAsync, new GrainTimerCreationOptions
+            {
+                DueTime = TimeSpan.Zero,
+                Period = PumpPeriod,
+                Interleave = true,
+                KeepAlive = true,
+            });
+        }
+        else
+        {
+            pump.Change(TimeSpan.Zero, PumpPeriod);
+        }
+    }
+
+    private async Task StopSendingAsync()
+    {
+        pump?.Dispose();
+        pump = null;
+        if (reminderOn || await this.GetReminder(DeliveryReminder) is not null)
+        {
+            if (await this.GetReminder(DeliveryReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+            reminderOn = false;
+        }
+    }
+
+    private async Task PumpAsync(CancellationToken cancellationToken)
+    {
+        if (S.Spec is not { } spec || S.Status != SubscriptionStatus.Active)
+        {
+            // Suspended or archived: nothing goes out; enable starts the pump again.
+            pump?.Dispose();
+            pump = null;
+            return;
+        }
+        if (!loaded)
+        {
+            foreach (var pending in await deliveries.LoadPendingAsync(Id, LoadLimit, cancellationToken))
+            {
+                queue.Add(pending);
+            }
+            loaded = true;
+        }
+        if (queue.Count == 0)
+        {
+            if (pendingDeliveries > 0)
+            {
+                // More were pending than one load takes: load the next ones on the next tick.
+                loaded = false;
+                return;
+            }
+            await StopSendingAsync();
+            return;
+        }
+        foreach (var delivery in queue.TakeDue(clock.GetUtcNow(), spec.Delivery.MaxInFlight - queue.InFlight))
+        {
+            _ = AttemptAsync(spec, delivery);
+        }
+    }
+
+    private async Task AttemptAsync(SubscriptionSpec spec, PendingDelivery delivery)
+    {
+        var attempt = delivery.Attempts + 1;
+        var deliveryId = $"{Id}-{delivery.EventId}";
+        try
+        {
+            var secret = secrets.Unprotect(S.EncryptedSecret!, Id);
+            var previous = S.PreviousEncryptedSecret is { } old && S.SecretRotatedOn is { } rotated
+                && clock.GetUtcNow() - rotated < TimeSpan.FromHours(deliverySettings.Value.SecretOverlapHours)
+                ? secrets.Unprotect(old, Id)
+                : null;
+            var outcome = await sender.SendAsync(new WebhookCall(spec.Url, delivery.Body, deliveryId, spec.SecretHeaderName,
+                secret, previous, spec.Language, spec.Delivery.TimeoutSeconds), CancellationToken.None);
+            await RecordAsync(delivery, deliveryId, attempt, outcome);
+        }
+        catch (Exception e)
+        {
+            // The attempt could not be recorded: try it again shortly (at least once, never lost).
+            logger.LogWarning("Subscription {Id}: delivery {Delivery} not recorded ({Error}); retrying", Id, deliveryId, e.Message);
+            delivery.NextAttemptOn = clock.GetUtcNow().AddSeconds(5);
+            queue.Postpone(delivery);
+        }
+        pump?.Change(TimeSpan.Zero, PumpPeriod);
+    }
+
+    private async Task RecordAsync(PendingDelivery delivery, string deliveryId, int attempt, AttemptOutcome outcome)
+    {
+        var now = clock.GetUtcNow();
+        var (logged, state, next) = outcome.Result switch
+        {
+            AttemptResult.Succeeded => ("SUCCEEDED", "SUCCEEDED", (DateTimeOffset?)null),
+            // 410: this delivery stays queued and the subscription is suspended; enable resumes it.
+            AttemptResult.Gone => ("FAILED", DeliveryStore.Pending, null),
+            _ => RetryPlan.NextDelay(attempt, Random.Shared.NextDouble(), outcome.RetryAfter) is { } delay
+                ? ("RETRY_SCHEDULED", DeliveryStore.Pending, now + delay)
+                : ("EXHAUSTED", "EXHAUSTED", null),
+        };
+        await deliveries.RecordAsync(new AttemptRecord(Id, deliveryId, delivery.EventId, delivery.EventName, delivery.EntityKey, attempt,
+            logged, outcome.StatusCode, (int)outcome.Duration.TotalMilliseconds, outcome.Error, outcome.ResponseExcerpt, now, next, state));
+
+        delivery.Attempts = attempt;
+        delivery.NextAttemptOn = next;
+        if (state == DeliveryStore.Pending)
+        {
+            queue.Postpone(delivery);
+        }
+        else
+        {
+            queue.Complete(delivery);
+            pendingDeliveries--;
+        }
+        await UpdateHealthAsync(outcome, now);
+    }
+
+    private async Task UpdateHealthAsync(AttemptOutcome outcome, DateTimeOffset now)
+    {
+        var control = this.AsReference<ISubscriptionSenderControl>();
+        var wasFailing = health.State == HealthState.Failing;
+        if (outcome.Result == AttemptResult.Succeeded)
+        {
+            health = health with { State = HealthState.Healthy, ConsecutiveFailures = 0, LastSuccessOn = now };
+            if (wasFailing || S.Health.State != HealthState.Healthy)
+            {
+                await control.SaveHealthAsync(health, null);
+            }
+            return;
+        }
+        health = health with
+        {
+            State = HealthState.Failing,
+            ConsecutiveFailures = health.ConsecutiveFailures + 1,
+            LastFailureOn = now,
+            LastError = outcome.Error,
+        };
+        var failingSince = wasFailing ? S.FailingSince ?? now : now;
+        if (!wasFailing)
+        {
+            await control.SaveHealthAsync(health, failingSince);
+        }
+        if (outcome.Result == AttemptResult.Gone)
+        {
+            await control.SuspendForDeliveryAsync($"the receiver answered 410 Gone on {now:yyyy-MM-ddTHH:mm:ssZ}");
+        }
+        else if (now - failingSince >= TimeSpan.FromHours(deliverySettings.Value.SuspendAfterHours))
+        {
+            await control.SaveHealthAsync(health, failingSince);
+            await control.SuspendForDeliveryAsync($"every delivery failed since {failingSince:yyyy-MM-ddTHH:mm:ssZ}");
+        }
+    }
+
+    private async Task CancelDeliveriesAsync()
+    {
+        queue.DrainAll();
+        await deliveries.CancelPendingAsync(Id, clock.GetUtcNow());
+        pendingDeliveries = 0;
+        await StopSendingAsync();
+    }
+}

@@ -1,0 +1,248 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
+using Npgsql;
+
+namespace EventsSubscriptions.Gateway.FunctionalTests;
+
+/// <summary>A cluster that may call loopback over http, and retries after about a second, three times.</summary>
+public sealed class DeliveryCluster : ServiceCluster
+{
+    private static readonly KeyValuePair<string, string>[] Targets =
+    [
+        new("Webhooks__AllowHttp", "true"),
+        new("Webhooks__AllowedNetworks__0", "127.0.0.0/8"),
+    ];
+
+    protected override IEnumerable<KeyValuePair<string, string>> GatewaySettings => Targets;
+
+    protected override IEnumerable<KeyValuePair<string, string>> SiloSettings =>
+    [
+        .. Targets,
+        new("Delivery__RetryDelaySeconds__0", "1"),
+        new("Delivery__RetryDelaySeconds__1", "1"),
+        new("Delivery__RetryDelaySeconds__2", "1"),
+    ];
+}
+
+[CollectionDefinition(Name)]
+public sealed class DeliveryClusterCollection : ICollectionFixture<DeliveryCluster>
+{
+    public const string Name = "delivery cluster";
+}
+
+public sealed record LogRow(int Attempt, string Outcome, int? StatusCode, string? Error, string DeliveryId);
+
+[Collection(DeliveryClusterCollection.Name)]
+public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
+{
+    private const string Secret = "delivery-secret-0123456789";
+    private readonly EventsClient api = new(service);
+    private readonly string resource = $"hooks-{Guid.NewGuid():N}"[..20];
+    private WebhookReceiver receiver = null!;
+
+    public async Task InitializeAsync() => receiver = await WebhookReceiver.StartAsync();
+
+    public async Task DisposeAsync() => await receiver.DisposeAsync();
+
+    [Fact]
+    public async Task A_delivery_arrives_signed_both_ways_and_is_logged()
+    {
+        var subscription = await SubscribeAsync(receiver.Url("signed"), """{"secretHeaderName": "X-Hook-Secret", "language": "fr"}""");
+
+        var eventId = await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Ann" });
+
+        var call = Assert.Single(await CallsAsync("signed", 1));
+        using var sha512 = new HMACSHA512(Encoding.UTF8.GetBytes(Secret));
+        Assert.Equal(Convert.ToHexString(sha512.ComputeHash(call.Body)).ToLowerInvariant(), call.Headers["x-hook-secret"]);
+        var signed = Encoding.UTF8.GetBytes($"{call.Headers["webhook-id"]}.{call.Headers["webhook-timestamp"]}.").Concat(call.Body).ToArray();
+        using var sha256 = new HMACSHA256(Encoding.UTF8.GetBytes(Secret));
+        Assert.Equal($"v1,{Convert.ToBase64String(sha256.ComputeHash(signed))}", call.Headers["webhook-signature"]);
+        Assert.InRange(long.Parse(call.Headers["webhook-timestamp"]), DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        Assert.Equal("fr", call.Headers["ttc-language"]);
+        Assert.StartsWith("EventsSubscriptions/", call.Headers["user-agent"]);
+        Assert.StartsWith("application/json", call.Headers["content-type"]);
+        var body = JsonNode.Parse(call.Body)!;
+        Assert.Equal(eventId, body["meta"]!["eventId"]!.GetValue<string>());
+        Assert.Equal("Ann", body["data"]!["name"]!.GetValue<string>());
+
+        var log = Assert.Single(await LogsAsync(subscription, 1));
+        Assert.Equal(("SUCCEEDED", 200, 1), (log.Outcome, log.StatusCode, log.Attempt));
+        Assert.Equal(call.Headers["webhook-id"], log.DeliveryId);
+        var item = await ItemAsync(subscription);
+        Assert.Equal("HEALTHY", item.GetProperty("health").GetProperty("state").GetString());
+        Assert.Equal(0, item.GetProperty("health").GetProperty("pendingDeliveries").GetInt64());
+    }
+
+    [Fact]
+    public async Task Failures_are_retried_with_the_same_body_and_webhook_id_until_one_succeeds()
+    {
+        var subscription = await SubscribeAsync(receiver.Url("flaky", "500 500 200"));
+
+        await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Bob" });
+
+        var calls = await CallsAsync("flaky", 3);
+        Assert.Equal(3, calls.Count);
+        Assert.Single(calls.Select(c => Convert.ToBase64String(c.Body)).Distinct());
+        Assert.Single(calls.Select(c => c.Headers["webhook-id"]).Distinct());
+        var logs = await LogsAsync(subscription, 3);
+        Assert.Equal(["RETRY_SCHEDULED", "RETRY_SCHEDULED", "SUCCEEDED"], logs.Select(l => l.Outcome));
+        Assert.Equal([1, 2, 3], logs.Select(l => l.Attempt));
+        Assert.Equal([500, 500, 200], logs.Select(l => l.StatusCode ?? 0));
+    }
+
+    [Fact]
+    public async Task Retry_after_on_a_503_is_honoured()
+    {
+        await SubscribeAsync(receiver.Url("busy", "503 200", retryAfter: "2"));
+
+        await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Cid" });
+
+        var calls = await CallsAsync("busy", 2);
+        Assert.True(calls[1].At - calls[0].At >= TimeSpan.FromSeconds(1.9), $"retried after {(calls[1].At - calls[0].At).TotalSeconds:0.00} s");
+    }
+
+    [Fact]
+    public async Task A_receiver_that_hangs_times_out_and_the_delivery_is_retried()
+    {
+        var subscription = await SubscribeAsync(receiver.Url("slow", "hang 200"), """{"delivery": {"timeoutSeconds": 1}}""");
+
+        await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Dee" });
+
+        Assert.Equal(2, (await CallsAsync("slow", 2)).Count);
+        var logs = await LogsAsync(subscription, 2);
+        Assert.Equal("RETRY_SCHEDULED", logs[0].Outcome);
+        Assert.Contains("no answer within 1 s", logs[0].Error);
+        Assert.Equal("SUCCEEDED", logs[1].Outcome);
+    }
+
+    [Fact]
+    public async Task A_delivery_failing_every_attempt_is_exhausted()
+    {
+        var subscription = await SubscribeAsync(receiver.Url("down", "500"));
+
+        await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Eve" });
+
+        var logs = await LogsAsync(subscription, 4);
+        Assert.Equal(["RETRY_SCHEDULED", "RETRY_SCHEDULED", "RETRY_SCHEDULED", "EXHAUSTED"], logs.Select(l => l.Outcome));
+        var health = (await ItemAsync(subscription)).GetProperty("health");
+        Assert.Equal("FAILING", health.GetProperty("state").GetString());
+        Assert.Equal(4, health.GetProperty("consecutiveFailures").GetInt32());
+        Assert.Equal(0, health.GetProperty("pendingDeliveries").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_410_suspends_the_subscription_at_once()
+    {
+        var subscription = await SubscribeAsync(receiver.Url("gone", "410"));
+
+        await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Fay" });
+
+        var log = Assert.Single(await LogsAsync(subscription, 1));
+        Assert.Equal(("FAILED", 410), (log.Outcome, log.StatusCode ?? 0));
+        var item = await WaitForAsync(subscription, i => i.GetProperty("status").GetString() == "SUSPENDED");
+        Assert.Contains("410", item.GetProperty("statusReason").GetString());
+        Assert.Equal(1, item.GetProperty("health").GetProperty("pendingDeliveries").GetInt64());
+    }
+
+    [Fact]
+    public async Task Deliveries_queued_while_suspended_go_out_in_order_on_enable_and_archive_cancels_the_rest()
+    {
+        var ordered = await SubscribeAsync(receiver.Url("ordered"));
+        var archived = await SubscribeAsync(receiver.Url("archived"));
+        foreach (var id in new[] { ordered, archived })
+        {
+            await api.OkAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/suspend", new JsonObject { ["reason"] = "hold" });
+        }
+
+        await api.OkAsync(HttpMethod.Put, $"/rest/v1/{resource}/1", new JsonObject { ["step"] = 0 });
+        for (var step = 1; step <= 4; step++)
+        {
+            await api.OkAsync(HttpMethod.Patch, $"/rest/v1/{resource}/1", new JsonObject { ["step"] = step });
+        }
+        await WaitForAsync(ordered, i => i.GetProperty("health").GetProperty("pendingDeliveries").GetInt64() == 5);
+        await WaitForAsync(archived, i => i.GetProperty("health").GetProperty("pendingDeliveries").GetInt64() == 5);
+        await Task.Delay(1500);
+        Assert.Empty(receiver.Calls("ordered"));
+
+        await api.OkAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{ordered}/actions/enable");
+        await api.OkAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{archived}/actions/archive");
+
+        var calls = await CallsAsync("ordered", 5);
+        Assert.Equal([0, 1, 2, 3, 4], calls.Select(c => JsonNode.Parse(c.Body)!["data"]!["step"]!.GetValue<int>()));
+        var cancelled = await LogsAsync(archived, 5);
+        Assert.All(cancelled, l => Assert.Equal("CANCELLED", l.Outcome));
+        await Task.Delay(1500);
+        Assert.Empty(receiver.Calls("archived"));
+    }
+
+    private async Task<long> SubscribeAsync(string url, string? extra = null)
+    {
+        var body = EventsClient.Subscription($"entity:{resource}:created entity:{resource}:updated", """{"filters": [{"tag": "context.*"}]}""");
+        body["url"] = url;
+        body["secret"] = Secret;
+        foreach (var (name, value) in JsonNode.Parse(extra ?? "{}")!.AsObject())
+        {
+            body[name] = value?.DeepClone();
+        }
+        return await api.SubscribeAsync(body);
+    }
+
+    private async Task<List<ReceivedCall>> CallsAsync(string name, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (receiver.Calls(name).Count < count && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        return [.. receiver.Calls(name)];
+    }
+
+    private async Task<JsonElement> ItemAsync(long subscription) =>
+        (await api.SendAsync(HttpMethod.Get, $"/rest/v1/events-subscriptions/{subscription}")).Body.GetProperty("data");
+
+    private async Task<JsonElement> WaitForAsync(long subscription, Func<JsonElement, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var item = await ItemAsync(subscription);
+            if (condition(item) || DateTime.UtcNow > deadline)
+            {
+                Assert.True(condition(item), item.GetRawText());
+                return item;
+            }
+            await Task.Delay(200);
+        }
+    }
+
+    private async Task<List<LogRow>> LogsAsync(long subscription, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            await using var connection = new NpgsqlConnection(service.PostgresConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                "SELECT attempt, outcome, status_code, error, delivery_id FROM delivery_log WHERE subscription_id = $1 ORDER BY id", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = subscription });
+            var rows = new List<LogRow>();
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    rows.Add(new LogRow(reader.GetInt32(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2),
+                        reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
+                }
+            }
+            if (rows.Count >= count || DateTime.UtcNow > deadline)
+            {
+                return rows;
+            }
+            await Task.Delay(200);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
+
+public sealed record ReceivedCall(string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body, DateTimeOffset At);
+
+/// <summary>
+/// A real HTTP receiver (Kestrel on loopback) for webhook calls. Each path answers from a script
+/// of statuses (the last one repeats), optionally with a Retry-After, or hangs.
+/// </summary>
+public sealed class WebhookReceiver : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<ReceivedCall>> calls = new();
+    private readonly ConcurrentDictionary<string, (Queue<int> Script, int Last, string? RetryAfter)> scripts = new();
+
+    private WebhookReceiver(WebApplication app) => this.app = app;
+
+    public string BaseUrl { get; private set; } = "";
+
+    public static async Task<WebhookReceiver> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var receiver = new WebhookReceiver(builder.Build());
+        receiver.app.MapPost("/hooks/{name}", receiver.HandleAsync);
+        await receiver.app.StartAsync();
+        receiver.BaseUrl = receiver.app.Urls.First();
+        return receiver;
+    }
+
+    /// <summary>Scripts a path: <c>"500 500 200"</c>; <c>hang</c> never answers.</summary>
+    public string Url(string name, string answers = "200", string? retryAfter = null)
+    {
+        var statuses = answers.Split(' ').Select(a => a == "hang" ? -1 : int.Parse(a)).ToList();
+        scripts[name] = (new Queue<int>(statuses), statuses[^1], retryAfter);
+        return $"{BaseUrl}/hooks/{name}";
+    }
+
+    public IReadOnlyList<ReceivedCall> Calls(string name) => calls.TryGetValue(name, out var queue) ? [.. queue] : [];
+
+    private async Task HandleAsync(string name, HttpContext context)
+    {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer);
+        var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
+        calls.GetOrAdd(name, _ => new ConcurrentQueue<ReceivedCall>()).Enqueue(new ReceivedCall(name, headers, buffer.ToArray(), DateTimeOffset.UtcNow));
+        var status = 200;
+        string? retryAfter = null;
+        if (scripts.TryGetValue(name, out var script))
+        {
+            lock (script.Script)
+            {
+                status = script.Script.Count > 0 ? script.Script.Dequeue() : script.Last;
+            }
+            retryAfter = script.RetryAfter;
+        }
+        if (status < 0)
+        {
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
+            return;
+        }
+        context.Response.StatusCode = status;
+        if (retryAfter is not null)
+        {
+            context.Response.Headers.RetryAfter = retryAfter;
+        }
+        await context.Response.WriteAsync(status < 300 ? "thanks" : $"nope {(HttpStatusCode)status}");
+    }
+
+    public async ValueTask DisposeAsync() => await app.DisposeAsync();
+}
