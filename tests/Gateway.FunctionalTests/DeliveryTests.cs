@@ -95,6 +95,80 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_log_is_served_newest_first_with_filters_and_on_the_item()
+    {
+        var subscription = await SubscribeAsync(receiver.Url("logged", "500 200"));
+        var eventId = await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Gus" });
+        await LogsAsync(subscription, 2);
+        var path = $"/rest/v1/events-subscriptions/{subscription}";
+
+        var (status, page, _) = await api.SendAsync(HttpMethod.Get, $"{path}/logs");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(2, page.GetProperty("meta").GetProperty("count").GetInt64());
+        var entries = page.GetProperty("data").EnumerateArray().ToList();
+        Assert.Equal(["SUCCEEDED", "RETRY_SCHEDULED"], entries.Select(e => e.GetProperty("outcome").GetString()));
+        var first = entries[1];
+        Assert.Equal(subscription, first.GetProperty("eventsSubscription").GetInt64());
+        Assert.Equal(eventId, first.GetProperty("eventData").GetProperty("eventId").GetString());
+        Assert.Equal($"entity:{resource}:created", first.GetProperty("eventData").GetProperty("event").GetString());
+        Assert.Equal(resource, first.GetProperty("eventData").GetProperty("resource").GetString());
+        Assert.Equal(500, first.GetProperty("statusCode").GetInt32());
+        Assert.Contains("nope", first.GetProperty("responseExcerpt").GetString());
+        Assert.NotEqual(JsonValueKind.Null, first.GetProperty("nextAttemptOn").ValueKind);
+
+        var (_, succeeded, _) = await api.SendAsync(HttpMethod.Get, $"{path}/logs?outcome=succeeded&eventId={eventId}&limit=1");
+        Assert.Equal(1, succeeded.GetProperty("meta").GetProperty("count").GetInt64());
+        var (_, none, _) = await api.SendAsync(HttpMethod.Get, $"{path}/logs?since=2999-01-01");
+        Assert.Equal(0, none.GetProperty("meta").GetProperty("count").GetInt64());
+        var (bad, _, _) = await api.SendAsync(HttpMethod.Get, $"{path}/logs?outcome=MAYBE");
+        Assert.Equal(HttpStatusCode.BadRequest, bad);
+
+        var (_, withLogs, _) = await api.SendAsync(HttpMethod.Get, $"{path}?include=logs");
+        Assert.Equal(2, withLogs.GetProperty("data").GetProperty("logs").GetArrayLength());
+        var (badInclude, _, _) = await api.SendAsync(HttpMethod.Get, $"{path}?include=secrets");
+        Assert.Equal(HttpStatusCode.BadRequest, badInclude);
+    }
+
+    [Fact]
+    public async Task After_a_secret_change_calls_carry_signatures_with_the_new_and_the_previous_secret()
+    {
+        var subscription = await SubscribeAsync(receiver.Url("rotated"));
+        const string rotated = "rotated-secret-9876543210";
+        await api.OkAsync(HttpMethod.Patch, $"/rest/v1/events-subscriptions/{subscription}", new JsonObject { ["secret"] = rotated });
+
+        await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Hal" });
+
+        var call = Assert.Single(await CallsAsync("rotated", 1));
+        var signed = Encoding.UTF8.GetBytes($"{call.Headers["webhook-id"]}.{call.Headers["webhook-timestamp"]}.").Concat(call.Body).ToArray();
+        string Sign(string key)
+        {
+            using var hmac = new HMACSHA256(Encoding.UTF8.GetBytes(key));
+            return $"v1,{Convert.ToBase64String(hmac.ComputeHash(signed))}";
+        }
+        Assert.Equal([Sign(rotated), Sign(Secret)], call.Headers["webhook-signature"].Split(' '));
+        using var sha512 = new HMACSHA512(Encoding.UTF8.GetBytes(rotated));
+        Assert.Equal(Convert.ToHexString(sha512.ComputeHash(call.Body)).ToLowerInvariant(), call.Headers["tracktik-subscription-secret"]);
+    }
+
+    [Fact]
+    public async Task A_receiver_that_hangs_does_not_slow_another_subscription()
+    {
+        await SubscribeAsync(receiver.Url("stuck", "hang"), """{"delivery": {"timeoutSeconds": 30, "maxInFlight": 2}}""");
+        await SubscribeAsync(receiver.Url("brisk"));
+
+        var started = DateTimeOffset.UtcNow;
+        for (var i = 1; i <= 20; i++)
+        {
+            await api.OkAsync(HttpMethod.Put, $"/rest/v1/{resource}/{i}", new JsonObject { ["n"] = i });
+        }
+
+        var calls = await CallsAsync("brisk", 20);
+        Assert.Equal(20, calls.Count);
+        Assert.True(calls[^1].At - started < TimeSpan.FromSeconds(20), $"the last call came {(calls[^1].At - started).TotalSeconds:0.0} s after the first event");
+        Assert.Equal(2, receiver.Calls("stuck").Count);
+    }
+
+    [Fact]
     public async Task Retry_after_on_a_503_is_honoured()
     {
         await SubscribeAsync(receiver.Url("busy", "503 200", retryAfter: "2"));

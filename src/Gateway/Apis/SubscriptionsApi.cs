@@ -31,7 +31,11 @@ public static class SubscriptionsApi
                              "limit (1-1000, default 100), offset. Archived subscriptions only with includeInactive=true " +
                              "or a status filter naming ARCHIVED.");
         group.MapGet("{id}", GetAsync).RequireAuthorization(Scopes.SubscriptionsRead)
-            .WithName("GetSubscription").WithSummary("Read one events subscription.");
+            .WithName("GetSubscription").WithSummary("Read one events subscription; include=logs adds its newest 100 log entries.");
+        group.MapGet("{id}/logs", LogsAsync).RequireAuthorization(Scopes.SubscriptionsRead)
+            .WithName("SubscriptionLogs")
+            .WithSummary("The delivery log, newest first: one entry per attempt (and per cancelled delivery).")
+            .WithDescription("Filters: outcome (SUCCEEDED, FAILED, RETRY_SCHEDULED, EXHAUSTED, CANCELLED), since, until (ISO 8601), eventId; limit, offset.");
         group.MapPut("{id}", ReplaceAsync).RequireAuthorization(Scopes.SubscriptionsWrite)
             .WithName("ReplaceSubscription").WithSummary("Replace an events subscription (same rules as create; the secret is required).")
             .Accepts<SubscriptionRequest>("application/json")
@@ -82,13 +86,94 @@ public static class SubscriptionsApi
         return TypedResults.Ok(new ListResponse<SubscriptionItem>(new ListMeta(page.Count, items.Count, query.Limit, query.Offset), items));
     }
 
-    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, ProblemHttpResult>> GetAsync(string id, IClusterClient grains)
+    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, Ok<DataResponse<JsonObject>>, ValidationProblem, ProblemHttpResult>> GetAsync(
+        string id, HttpRequest request, IClusterClient grains)
     {
+        var include = request.Query["include"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
+        var errors = new ValidationErrors();
+        foreach (var unknown in include.Where(i => i != "logs"))
+        {
+            errors.Add("include", $"'{unknown}' cannot be included; the only include is logs");
+        }
+        foreach (var name in request.Query.Keys.Where(k => k != "include"))
+        {
+            errors.Add(name, "is not a parameter of this endpoint (include)");
+        }
+        if (errors.Any)
+        {
+            return Problems.Validation(errors);
+        }
         if (!TryId(id, out var key) || await grains.GetGrain<ISubscriptionGrain>(key).GetAsync() is not { } view)
         {
             return UnknownId(id);
         }
-        return TypedResults.Ok(new DataResponse<SubscriptionItem>(SubscriptionItem.From(view)));
+        var item = SubscriptionItem.From(view);
+        if (include.Count == 0)
+        {
+            return TypedResults.Ok(new DataResponse<SubscriptionItem>(item));
+        }
+        var page = await grains.GetGrain<ISubscriptionQueryGrain>(0).LogsAsync(key, new DeliveryLogQuery(100, 0, null, null, null, null));
+        var withLogs = JsonSerializer.SerializeToNode(item, request.HttpContext.JsonOptions())!.AsObject();
+        withLogs["logs"] = JsonSerializer.SerializeToNode(page.Entries.Select(LogItem.From).ToList(), request.HttpContext.JsonOptions());
+        return TypedResults.Ok(new DataResponse<JsonObject>(withLogs));
+    }
+
+    private static async Task<Results<Ok<ListResponse<LogItem>>, ValidationProblem, ProblemHttpResult>> LogsAsync(
+        string id, HttpRequest request, IClusterClient grains)
+    {
+        var errors = new ValidationErrors();
+        var query = request.Query;
+        int Number(string name, int fallback, int min, int max)
+        {
+            if (!query.TryGetValue(name, out var text))
+            {
+                return fallback;
+            }
+            if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+            {
+                return value;
+            }
+            errors.Add(name, $"must be an integer from {min} to {max}");
+            return fallback;
+        }
+        DateTimeOffset? Date(string name)
+        {
+            if (!query.TryGetValue(name, out var text))
+            {
+                return null;
+            }
+            if (EventsSubscriptions.Grains.Interfaces.Filters.FilterValues.TryParseDate(text.ToString(), out var date))
+            {
+                return date;
+            }
+            errors.Add(name, "must be a date (yyyy-MM-dd or ISO 8601)");
+            return null;
+        }
+        var limit = Number("limit", ListQueryReader.DefaultLimit, 1, ListQueryReader.MaxLimit);
+        var offset = Number("offset", 0, 0, int.MaxValue);
+        var since = Date("since");
+        var until = Date("until");
+        string? outcome = query["outcome"].ToString() is { Length: > 0 } o ? o.ToUpperInvariant() : null;
+        if (outcome is not null && outcome is not ("SUCCEEDED" or "FAILED" or "RETRY_SCHEDULED" or "EXHAUSTED" or "CANCELLED"))
+        {
+            errors.Add("outcome", "must be SUCCEEDED, FAILED, RETRY_SCHEDULED, EXHAUSTED or CANCELLED");
+        }
+        string? eventId = query["eventId"].ToString() is { Length: > 0 } e ? e : null;
+        foreach (var name in query.Keys.Where(k => k is not ("limit" or "offset" or "since" or "until" or "outcome" or "eventId")))
+        {
+            errors.Add(name, "is not a parameter of the log (limit, offset, outcome, since, until, eventId)");
+        }
+        if (errors.Any)
+        {
+            return Problems.Validation(errors);
+        }
+        if (!TryId(id, out var key) || await grains.GetGrain<ISubscriptionGrain>(key).GetAsync() is null)
+        {
+            return UnknownId(id);
+        }
+        var page = await grains.GetGrain<ISubscriptionQueryGrain>(0).LogsAsync(key, new DeliveryLogQuery(limit, offset, outcome, since, until, eventId));
+        var items = page.Entries.Select(LogItem.From).ToList();
+        return TypedResults.Ok(new ListResponse<LogItem>(new ListMeta(page.Count, items.Count, limit, offset), items));
     }
 
     private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> ReplaceAsync(

@@ -99,3 +99,30 @@ public sealed record SubscriptionRequest(
     DeliveryItem? Delivery);
 
 public sealed record ActionRequest(string? Reason);
+
+public sealed record LogEventData(string Event, string EventId, string Resource, long EntityId);
+
+/// <summary>A delivery log entry as the API renders it.</summary>
+public sealed record LogItem(
+    long Id,
+    long EventsSubscription,
+    LogEventData EventData,
+    string DeliveryId,
+    int Attempt,
+    string Outcome,
+    int? StatusCode,
+    int? DurationMs,
+    string? Error,
+    string? ResponseExcerpt,
+    DateTime CreatedOn,
+    DateTime? NextAttemptOn)
+{
+    public static LogItem From(DeliveryLogEntry entry)
+    {
+        var slash = entry.EntityKey.LastIndexOf('/');
+        return new LogItem(entry.Id, entry.SubscriptionId,
+            new LogEventData(entry.EventName, entry.EventId, entry.EntityKey[..slash], long.Parse(entry.EntityKey[(slash + 1)..], System.Globalization.CultureInfo.InvariantCulture)),
+            entry.DeliveryId, entry.Attempt, entry.Outcome, entry.StatusCode, entry.DurationMs, entry.Error, entry.ResponseExcerpt,
+            entry.CreatedOn.UtcDateTime, entry.NextAttemptOn?.UtcDateTime);
+    }
+}

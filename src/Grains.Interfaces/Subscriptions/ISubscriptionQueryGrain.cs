@@ -53,4 +53,38 @@ public interface ISubscriptionQueryGrain : IGrainWithIntegerKey
 {
     [Alias("List")]
     Task<SubscriptionPage> ListAsync(SubscriptionListQuery query);
+
+    [Alias("Logs")]
+    Task<DeliveryLogPage> LogsAsync(long subscriptionId, DeliveryLogQuery query);
 }
+
+/// <summary>A page of a subscription's delivery log, newest first, with optional filters.</summary>
+[GenerateSerializer, Immutable, Alias("es.DeliveryLogQuery")]
+public sealed record DeliveryLogQuery(
+    [property: Id(0)] int Limit,
+    [property: Id(1)] int Offset,
+    [property: Id(2)] string? Outcome,
+    [property: Id(3)] DateTimeOffset? Since,
+    [property: Id(4)] DateTimeOffset? Until,
+    [property: Id(5)] string? EventId);
+
+/// <summary>One attempt (or cancellation) of one delivery.</summary>
+[GenerateSerializer, Immutable, Alias("es.DeliveryLogEntry")]
+public sealed record DeliveryLogEntry(
+    [property: Id(0)] long Id,
+    [property: Id(1)] long SubscriptionId,
+    [property: Id(2)] string DeliveryId,
+    [property: Id(3)] string EventId,
+    [property: Id(4)] string EventName,
+    [property: Id(5)] string EntityKey,
+    [property: Id(6)] int Attempt,
+    [property: Id(7)] string Outcome,
+    [property: Id(8)] int? StatusCode,
+    [property: Id(9)] int? DurationMs,
+    [property: Id(10)] string? Error,
+    [property: Id(11)] string? ResponseExcerpt,
+    [property: Id(12)] DateTimeOffset CreatedOn,
+    [property: Id(13)] DateTimeOffset? NextAttemptOn);
+
+[GenerateSerializer, Immutable, Alias("es.DeliveryLogPage")]
+public sealed record DeliveryLogPage([property: Id(0)] long Count, [property: Id(1)] DeliveryLogEntry[] Entries);

@@ -21,6 +21,10 @@ public sealed class DeliverySettings
         ? RetrySchedule.Default
         : new RetrySchedule([.. RetryDelaySeconds.Select(TimeSpan.FromSeconds)]);
 
+    /// <summary>Delivery log rows older than this are purged.</summary>
+    [Range(1, 3650)]
+    public int LogRetentionDays { get; set; } = 30;
+
     /// <summary>After a secret change, calls are also signed with the previous secret for this long.</summary>
     [Range(0, 24 * 30)]
     public double SecretOverlapHours { get; set; } = 24;

@@ -1,4 +1,5 @@
 using EventsSubscriptions.Grains.Delivery;
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -112,6 +113,62 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = subscriptionId });
         command.Parameters.Add(new NpgsqlParameter { Value = now.UtcDateTime });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<DeliveryLogPage> ReadLogAsync(long subscriptionId, DeliveryLogQuery query, CancellationToken cancellationToken = default)
+    {
+        const string Where = """
+            service_id = $1 AND subscription_id = $2
+              AND ($3::text IS NULL OR outcome = $3) AND ($4::timestamptz IS NULL OR created_on >= $4)
+              AND ($5::timestamptz IS NULL OR created_on < $5) AND ($6::text IS NULL OR event_id = $6)
+            """;
+        void Bind(NpgsqlCommand command)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
+            command.Parameters.Add(new NpgsqlParameter { Value = subscriptionId });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Outcome ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Since?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Until?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.EventId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        }
+        long count;
+        await using (var counting = dataSource.CreateCommand($"SELECT count(*) FROM delivery_log WHERE {Where}"))
+        {
+            Bind(counting);
+            count = (long)(await counting.ExecuteScalarAsync(cancellationToken))!;
+        }
+        await using var command = dataSource.CreateCommand($"""
+            SELECT id, subscription_id, delivery_id, event_id, event_name, entity_key, attempt, outcome, status_code, duration_ms,
+                   error, response_excerpt, created_on, next_attempt_on
+            FROM delivery_log WHERE {Where}
+            ORDER BY id DESC LIMIT {query.Limit} OFFSET {query.Offset}
+            """);
+        Bind(command);
+        var entries = new List<DeliveryLogEntry>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            entries.Add(new DeliveryLogEntry(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3),
+                reader.GetString(4), reader.GetString(5), reader.GetInt32(6), reader.GetString(7),
+                reader.IsDBNull(8) ? null : reader.GetInt32(8), reader.IsDBNull(9) ? null : reader.GetInt32(9),
+                reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetString(11),
+                new DateTimeOffset(reader.GetDateTime(12), TimeSpan.Zero),
+                reader.IsDBNull(13) ? null : new DateTimeOffset(reader.GetDateTime(13), TimeSpan.Zero)));
+        }
+        return new DeliveryLogPage(count, [.. entries]);
+    }
+
+    /// <summary>Deletes log rows older than the retention, a bounded batch at a time; returns how many went.</summary>
+    public async Task<int> PurgeLogAsync(DateTimeOffset before, int batch, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            DELETE FROM delivery_log WHERE (service_id, id) IN (
+                SELECT service_id, id FROM delivery_log WHERE service_id = $1 AND created_on < $2 LIMIT $3)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = before.UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch });
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

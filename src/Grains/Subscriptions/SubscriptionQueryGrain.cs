@@ -7,7 +7,10 @@ using Orleans.Configuration;
 namespace EventsSubscriptions.Grains.Subscriptions;
 
 [StatelessWorker]
-public sealed class SubscriptionQueryGrain(SubscriptionReadModel readModel, IOptions<ClusterOptions> cluster) : Grain, ISubscriptionQueryGrain
+public sealed class SubscriptionQueryGrain(SubscriptionReadModel readModel, DeliveryStore deliveries, IOptions<ClusterOptions> cluster)
+    : Grain, ISubscriptionQueryGrain
 {
     public Task<SubscriptionPage> ListAsync(SubscriptionListQuery query) => readModel.ListAsync(cluster.Value.ServiceId, query);
+
+    public Task<DeliveryLogPage> LogsAsync(long subscriptionId, DeliveryLogQuery query) => deliveries.ReadLogAsync(subscriptionId, query);
 }

@@ -50,6 +50,7 @@ public static class SiloHostingExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryStore>());
         builder.Services.AddSingleton(new WebhookTargetPolicy(
             configuration.GetSection(WebhookSettings.Section).Get<WebhookSettings>() ?? new WebhookSettings()));
+        builder.Services.AddHostedService<DeliveryLogRetention>();
         builder.Services.AddSingleton<GuardedConnector>();
         builder.Services.AddSingleton<WebhookSender>();
         builder.Services.AddOptions<DeliverySettings>().BindConfiguration(DeliverySettings.Section).ValidateDataAnnotations().ValidateOnStart();
