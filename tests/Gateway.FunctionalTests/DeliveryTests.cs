@@ -169,6 +169,43 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_test_action_sends_one_signed_test_call_and_answers_with_its_log_entry()
+    {
+        var subscription = await SubscribeAsync(receiver.Url("tested"));
+
+        var (status, body, _) = await api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{subscription}/actions/test");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var entry = body.GetProperty("data");
+        Assert.Equal("SUCCEEDED", entry.GetProperty("outcome").GetString());
+        Assert.Equal(200, entry.GetProperty("statusCode").GetInt32());
+        Assert.Equal($"entity:{resource}:test", entry.GetProperty("eventData").GetProperty("event").GetString());
+        var call = Assert.Single(receiver.Calls("tested"));
+        Assert.Equal($"entity:{resource}:test", JsonNode.Parse(call.Body)!["meta"]!["event"]!.GetValue<string>());
+        Assert.Equal(entry.GetProperty("deliveryId").GetString(), call.Headers["webhook-id"]);
+        using var sha512 = new HMACSHA512(Encoding.UTF8.GetBytes(Secret));
+        Assert.Equal(Convert.ToHexString(sha512.ComputeHash(call.Body)).ToLowerInvariant(), call.Headers["tracktik-subscription-secret"]);
+    }
+
+    [Fact]
+    public async Task Replay_queues_exhausted_deliveries_again()
+    {
+        var subscription = await SubscribeAsync(receiver.Url("replayed", "500"));
+        await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Ivy" });
+        Assert.Equal("EXHAUSTED", (await LogsAsync(subscription, 4))[^1].Outcome);
+        receiver.Url("replayed", "200");
+
+        var (bad, _, _) = await api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{subscription}/actions/replay", new JsonObject { ["until"] = "2020-01-01" });
+        Assert.Equal(HttpStatusCode.BadRequest, bad);
+        await api.OkAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{subscription}/actions/replay",
+            new JsonObject { ["since"] = DateTime.UtcNow.AddHours(-1).ToString("O"), ["onlyFailed"] = true });
+
+        var logs = await LogsAsync(subscription, 5);
+        Assert.Equal("SUCCEEDED", logs[^1].Outcome);
+        Assert.Single((await CallsAsync("replayed", 5)).Select(c => c.Headers["webhook-id"]).Distinct());
+    }
+
+    [Fact]
     public async Task Retry_after_on_a_503_is_honoured()
     {
         await SubscribeAsync(receiver.Url("busy", "503 200", retryAfter: "2"));

@@ -10,7 +10,7 @@ namespace EventsSubscriptions.Gateway.Apis;
 /// <summary><c>/rest/v1/events-subscriptions</c>: create, read, list, replace, patch, and the status actions.</summary>
 public static class SubscriptionsApi
 {
-    private static readonly string[] Actions = ["suspend", "enable", "archive"];
+    private static readonly string[] Actions = ["suspend", "enable", "archive", "test", "replay"];
 
     public static IEndpointRouteBuilder MapSubscriptionsApi(this IEndpointRouteBuilder app)
     {
@@ -46,7 +46,9 @@ public static class SubscriptionsApi
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         group.MapPost("{id}/actions/{action}", ActAsync).RequireAuthorization(Scopes.SubscriptionsWrite)
             .WithName("SubscriptionAction")
-            .WithSummary("suspend (body {\"reason\"} required): ACTIVE to SUSPENDED; enable: SUSPENDED to ACTIVE; archive (optional reason): final.")
+            .WithSummary("suspend (body {\"reason\"} required): ACTIVE to SUSPENDED; enable: SUSPENDED to ACTIVE; archive (optional reason): final; " +
+                         "test: one signed entity:<resource>:test call now, answered with its log entry; " +
+                         "replay (body {\"since\", \"until\"?, \"onlyFailed\"?}): queue again what was queued in that window.")
             .Accepts<ActionRequest>("application/json")
             .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
@@ -240,7 +242,7 @@ public static class SubscriptionsApi
         }
     }
 
-    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> ActAsync(
+    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, Ok<DataResponse<LogItem>>, ValidationProblem, ProblemHttpResult>> ActAsync(
         string id, string action, HttpRequest request, IClusterClient grains, CancellationToken cancellationToken)
     {
         if (!TryId(id, out var key))
@@ -250,6 +252,21 @@ public static class SubscriptionsApi
         if (!Actions.Contains(action))
         {
             return Problems.NotFound($"There is no action '{action}'; the actions are {string.Join(", ", Actions)}.");
+        }
+        if (action == "test")
+        {
+            var tested = grains.GetGrain<ISubscriptionGrain>(key);
+            if (await tested.GetAsync() is not { } current)
+            {
+                return UnknownId(id);
+            }
+            return await tested.TestAsync() is { } entry
+                ? TypedResults.Ok(new DataResponse<LogItem>(LogItem.From(entry)))
+                : Problems.Conflict($"'test' does not apply to a subscription that is {current.Status.ToString().ToUpperInvariant()}");
+        }
+        if (action == "replay")
+        {
+            return await ReplayAsync(id, key, request, grains, cancellationToken);
         }
         var (body, problem) = await JsonBody.ReadAsync(request, optional: action != "suspend", cancellationToken);
         if (problem is not null)
@@ -269,7 +286,80 @@ public static class SubscriptionsApi
             "enable" => await grain.EnableAsync(),
             _ => await grain.ArchiveAsync(reason),
         };
-        return Outcome(result);
+        return ActionOutcome(result);
+    }
+
+    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, Ok<DataResponse<LogItem>>, ValidationProblem, ProblemHttpResult>> ReplayAsync(
+        string id, long key, HttpRequest request, IClusterClient grains, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(request, optional: false, cancellationToken);
+        if (problem is not null)
+        {
+            return (ProblemHttpResult)problem;
+        }
+        var errors = new ValidationErrors();
+        DateTimeOffset? since = null, until = null;
+        var onlyFailed = false;
+        if (body!.Value.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("$", "the body must be a JSON object {since, until, onlyFailed}");
+        }
+        else
+        {
+            foreach (var property in body.Value.EnumerateObject())
+            {
+                switch (property.Name)
+                {
+                    case "since" or "until":
+                        if (property.Value.ValueKind == JsonValueKind.String
+                            && EventsSubscriptions.Grains.Interfaces.Filters.FilterValues.TryParseDate(property.Value.GetString()!, out var date))
+                        {
+                            if (property.Name == "since") { since = date; } else { until = date; }
+                        }
+                        else if (property.Value.ValueKind != JsonValueKind.Null)
+                        {
+                            errors.Add(property.Name, "must be a date (yyyy-MM-dd or ISO 8601)");
+                        }
+                        break;
+                    case "onlyFailed":
+                        if (property.Value.ValueKind is JsonValueKind.True or JsonValueKind.False)
+                        {
+                            onlyFailed = property.Value.GetBoolean();
+                        }
+                        else if (property.Value.ValueKind != JsonValueKind.Null)
+                        {
+                            errors.Add("onlyFailed", "must be true or false");
+                        }
+                        break;
+                    default:
+                        errors.Add(property.Name, "is not a field of replay (since, until, onlyFailed)");
+                        break;
+                }
+            }
+            if (since is null && !errors.Raw.ContainsKey("since"))
+            {
+                errors.Add("since", "is required");
+            }
+            if (since is not null && until is not null && until <= since)
+            {
+                errors.Add("until", "must be after since");
+            }
+        }
+        if (errors.Any)
+        {
+            return Problems.Validation(errors);
+        }
+        var grain = grains.GetGrain<ISubscriptionGrain>(key);
+        if (await grain.GetAsync() is null)
+        {
+            return UnknownId(id);
+        }
+        if (await grain.ReplayAsync(since!.Value, until, onlyFailed) is not { } requeued)
+        {
+            return Problems.Conflict("'replay' does not apply to a subscription that is ARCHIVED");
+        }
+        request.HttpContext.Response.Headers["X-Replayed-Deliveries"] = requeued.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Ok(new DataResponse<SubscriptionItem>(SubscriptionItem.From((await grain.GetAsync())!)));
     }
 
     private static string? ReadReason(JsonElement? body, bool required, bool allowed, ValidationErrors errors)
@@ -307,6 +397,11 @@ public static class SubscriptionsApi
         }
         return reason;
     }
+
+    private static Results<Ok<DataResponse<SubscriptionItem>>, Ok<DataResponse<LogItem>>, ValidationProblem, ProblemHttpResult> ActionOutcome(SubscriptionResult result) =>
+        result.Outcome == SubscriptionOutcome.Ok
+            ? TypedResults.Ok(new DataResponse<SubscriptionItem>(SubscriptionItem.From(result.View!)))
+            : Failure(result);
 
     private static Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult> Outcome(SubscriptionResult result) =>
         result.Outcome == SubscriptionOutcome.Ok

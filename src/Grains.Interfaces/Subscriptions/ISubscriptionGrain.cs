@@ -36,6 +36,21 @@ public interface ISubscriptionGrain : IGrainWithIntegerKey
     [Alias("Enqueue"), AlwaysInterleave]
     Task<bool> EnqueueAsync(EventsSubscriptions.Grains.Interfaces.Entities.EntityEvent entityEvent);
 
+    /// <summary>
+    /// Sends one signed <c>entity:&lt;resource&gt;:test</c> call now, outside the queue, and returns
+    /// its log entry; null when the subscription does not exist or is archived.
+    /// </summary>
+    [Alias("Test"), AlwaysInterleave]
+    Task<DeliveryLogEntry?> TestAsync();
+
+    /// <summary>
+    /// Queues again the deliveries of the events it queued between <paramref name="since"/> and
+    /// <paramref name="until"/> (only those that failed for good, with <paramref name="onlyFailed"/>);
+    /// the number queued again, or null when the subscription does not exist or is archived.
+    /// </summary>
+    [Alias("Replay")]
+    Task<int?> ReplayAsync(DateTimeOffset since, DateTimeOffset? until, bool onlyFailed);
+
     /// <summary>Asked by a custom id whose claim is contested: does this subscription still hold it?</summary>
     [Alias("HoldsCustomId"), AlwaysInterleave, ReadOnly]
     Task<bool> HoldsCustomIdAsync(string customId);

@@ -159,6 +159,23 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
         return new DeliveryLogPage(count, [.. entries]);
     }
 
+    /// <summary>Makes finished deliveries of a window pending again (attempts from zero); returns how many.</summary>
+    public async Task<int> RequeueAsync(long subscriptionId, DateTimeOffset since, DateTimeOffset? until, bool onlyFailed,
+        CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE delivery_outbox SET state = 'PENDING', attempts = 0, next_attempt_on = NULL
+            WHERE service_id = $1 AND subscription_id = $2 AND created_on >= $3 AND ($4::timestamptz IS NULL OR created_on < $4)
+              AND state <> 'PENDING' AND (NOT $5 OR state = 'EXHAUSTED')
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = subscriptionId });
+        command.Parameters.Add(new NpgsqlParameter { Value = since.UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)until?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = onlyFailed });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>Deletes log rows older than the retention, a bounded batch at a time; returns how many went.</summary>
     public async Task<int> PurgeLogAsync(DateTimeOffset before, int batch, CancellationToken cancellationToken = default)
     {

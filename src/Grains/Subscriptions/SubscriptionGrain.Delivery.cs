@@ -52,6 +52,60 @@ public sealed partial class SubscriptionGrain
         }
     }
 
+    public async Task<DeliveryLogEntry?> TestAsync()
+    {
+        if (S.Spec is not { } spec || S.Status == SubscriptionStatus.Archived)
+        {
+            return null;
+        }
+        var now = clock.GetUtcNow();
+        var eventId = Guid.CreateVersion7().ToString();
+        var body = new System.Text.Json.Nodes.JsonObject
+        {
+            ["meta"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["event"] = $"entity:{spec.Resource}:test",
+                ["eventId"] = eventId,
+                ["subscription"] = Id,
+                ["customId"] = spec.CustomId,
+                ["occurredOn"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+                ["language"] = spec.Language,
+            },
+            ["data"] = new System.Text.Json.Nodes.JsonObject(),
+        }.ToJsonString();
+        var deliveryId = $"{Id}-{eventId}";
+        var outcome = await sender.SendAsync(new WebhookCall(spec.Url, body, deliveryId, spec.SecretHeaderName,
+            secrets.Unprotect(S.EncryptedSecret!, Id), CurrentPreviousSecret(), spec.Language, spec.Delivery.TimeoutSeconds), CancellationToken.None);
+        var logged = outcome.Result == AttemptResult.Succeeded ? "SUCCEEDED" : "FAILED";
+        await deliveries.RecordAsync(new AttemptRecord(Id, deliveryId, eventId, $"entity:{spec.Resource}:test", $"{spec.Resource}/0", 1,
+            logged, outcome.StatusCode, (int)outcome.Duration.TotalMilliseconds, outcome.Error, outcome.ResponseExcerpt, now, null, logged));
+        var page = await deliveries.ReadLogAsync(Id, new DeliveryLogQuery(1, 0, null, null, null, eventId));
+        return page.Entries.FirstOrDefault();
+    }
+
+    public async Task<int?> ReplayAsync(DateTimeOffset since, DateTimeOffset? until, bool onlyFailed)
+    {
+        if (S.Spec is null || S.Status == SubscriptionStatus.Archived)
+        {
+            return null;
+        }
+        var requeued = await deliveries.RequeueAsync(Id, since, until, onlyFailed);
+        if (requeued > 0)
+        {
+            pendingDeliveries += requeued;
+            // Reloaded on the next tick; deliveries in flight are not queued twice.
+            loaded = false;
+            await EnsureSendingAsync();
+        }
+        return requeued;
+    }
+
+    private string? CurrentPreviousSecret() =>
+        S.PreviousEncryptedSecret is { } old && S.SecretRotatedOn is { } rotated
+        && clock.GetUtcNow() - rotated < TimeSpan.FromHours(deliverySettings.Value.SecretOverlapHours)
+            ? secrets.Unprotect(old, Id)
+            : null;
+
     private async Task EnsureSendingAsync()
     {
         if (S.Spec is null || S.Status != SubscriptionStatus.Active || pendingDeliveries == 0)
@@ -133,13 +187,9 @@ public sealed partial class SubscriptionGrain
         var deliveryId = $"{Id}-{delivery.EventId}";
         try
         {
-            var secret = secrets.Unprotect(S.EncryptedSecret!, Id);
-            var previous = S.PreviousEncryptedSecret is { } old && S.SecretRotatedOn is { } rotated
-                && clock.GetUtcNow() - rotated < TimeSpan.FromHours(deliverySettings.Value.SecretOverlapHours)
-                ? secrets.Unprotect(old, Id)
-                : null;
             var outcome = await sender.SendAsync(new WebhookCall(spec.Url, delivery.Body, deliveryId, spec.SecretHeaderName,
-                secret, previous, spec.Language, spec.Delivery.TimeoutSeconds), CancellationToken.None);
+                secrets.Unprotect(S.EncryptedSecret!, Id), CurrentPreviousSecret(), spec.Language, spec.Delivery.TimeoutSeconds),
+                CancellationToken.None);
             await RecordAsync(delivery, deliveryId, attempt, outcome);
         }
         catch (Exception e)
