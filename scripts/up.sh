@@ -48,8 +48,8 @@ start_process() { # name dll extra-env...
   echo $! >"$ES_DATA/run/$name.pid"
 }
 
-start_process silo1 "$ES_DATA/app/silo/Silo.dll" Silo__SiloPort=11111 Silo__GatewayPort=30000
-start_process silo2 "$ES_DATA/app/silo/Silo.dll" Silo__SiloPort=11112 Silo__GatewayPort=30001
+start_process silo1 "$ES_DATA/app/silo/Silo.dll" Silo__SiloPort=11111 Silo__GatewayPort=30000 Silo__MetricsPort=9101
+start_process silo2 "$ES_DATA/app/silo/Silo.dll" Silo__SiloPort=11112 Silo__GatewayPort=30001 Silo__MetricsPort=9102
 start_process gateway "$ES_DATA/app/gateway/Gateway.dll" Urls="$ES_GATEWAY_URL"
 
 stop_all() { trap - INT TERM; echo; "$ROOT/scripts/down.sh"; exit 0; }
@@ -76,6 +76,7 @@ cat <<BANNER
   OpenAPI        $ES_GATEWAY_URL/openapi/v1.json
   Dashboard      $ES_GATEWAY_URL/dashboard
   Health         $ES_GATEWAY_URL/healthz   $ES_GATEWAY_URL/readyz
+  Metrics        $ES_GATEWAY_URL/metrics   silos: http://localhost:9101/metrics  http://localhost:9102/metrics
   Logs           $ES_DATA/logs/{silo1,silo2,gateway}.log
   PostgreSQL     127.0.0.1:$ES_PG_PORT (database $ES_PG_DATABASE)   Redis 127.0.0.1:$ES_REDIS_PORT
 

@@ -2,6 +2,7 @@ using EventsSubscriptions.Gateway.Apis;
 using EventsSubscriptions.Gateway.Auth;
 using EventsSubscriptions.Gateway.Hosting;
 using Orleans.Dashboard;
+using OpenTelemetry.Exporter;
 using Scalar.AspNetCore;
 
 if (args.Length > 0 && args[0] == "token")
@@ -21,6 +22,7 @@ app.MapHealthApi();
 app.MapSubscriptionsApi();
 app.MapEntitiesApi();
 app.MapOrleansDashboard("/dashboard").RequireAuthorization(AuthExtensions.OperationsPolicy);
+app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(AuthExtensions.OperationsPolicy);
 
 app.Run();
 return 0;

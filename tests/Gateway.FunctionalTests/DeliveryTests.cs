@@ -75,6 +75,12 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         var item = await ItemAsync(subscription);
         Assert.Equal("HEALTHY", item.GetProperty("health").GetProperty("state").GetString());
         Assert.Equal(0, item.GetProperty("health").GetProperty("pendingDeliveries").GetInt64());
+
+        // Every silo exposes its delivery metrics; together they count this success.
+        using var http = new HttpClient();
+        var scrapes = await Task.WhenAll(service.MetricsPorts.Select(p => http.GetStringAsync($"http://localhost:{p}/metrics")));
+        Assert.Contains(scrapes, text => text.Contains("es_delivery_attempts_total{", StringComparison.Ordinal) && text.Contains("outcome=\"SUCCEEDED\""));
+        Assert.Contains(scrapes, text => text.Contains("es_delivery_latency_seconds_bucket", StringComparison.Ordinal));
     }
 
     [Fact]

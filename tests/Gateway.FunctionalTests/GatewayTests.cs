@@ -86,6 +86,18 @@ public sealed class GatewayTests(ServiceCluster service)
         Assert.Equal(2, hosts.Count(h => h.GetProperty("status").GetString() == "Active"));
     }
 
+    [Fact]
+    public async Task Metrics_need_the_admin_scope_in_production()
+    {
+        using var anonymous = await service.Http.GetAsync("/metrics");
+        await AssertProblemAsync(anonymous, HttpStatusCode.Unauthorized);
+
+        using var request = service.Request(HttpMethod.Get, "/metrics", service.Token("admin"));
+        using var response = await service.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("http_server_request_duration_seconds", await response.Content.ReadAsStringAsync());
+    }
+
     [Theory]
     [InlineData("another key of at least thirty-two bytes, not the gateway's", ServiceCluster.Issuer, ServiceCluster.Audience)]
     [InlineData(null, "someone-else", ServiceCluster.Audience)]

@@ -93,6 +93,7 @@ public sealed partial class SubscriptionGrain
         if (requeued > 0)
         {
             pendingDeliveries += requeued;
+            metrics.Pending(requeued);
             // Reloaded on the next tick; deliveries in flight are not queued twice.
             loaded = false;
             await EnsureSendingAsync();
@@ -217,6 +218,11 @@ public sealed partial class SubscriptionGrain
         await deliveries.RecordAsync(new AttemptRecord(Id, deliveryId, delivery.EventId, delivery.EventName, delivery.EntityKey, attempt,
             logged, outcome.StatusCode, (int)outcome.Duration.TotalMilliseconds, outcome.Error, outcome.ResponseExcerpt, now, next, state));
 
+        metrics.Attempted(logged, outcome.Duration);
+        if (outcome.Result == AttemptResult.Succeeded && AcceptedOn(delivery.EventId) is { } accepted)
+        {
+            metrics.Delivered(now - accepted);
+        }
         delivery.Attempts = attempt;
         delivery.NextAttemptOn = next;
         if (state == DeliveryStore.Pending)
@@ -227,6 +233,7 @@ public sealed partial class SubscriptionGrain
         {
             queue.Complete(delivery);
             pendingDeliveries--;
+            metrics.Pending(-1);
         }
         await UpdateHealthAsync(outcome, now);
     }
@@ -267,10 +274,17 @@ public sealed partial class SubscriptionGrain
         }
     }
 
+    /// <summary>Event ids are version 7 UUIDs: their first 48 bits are the acceptance time in Unix milliseconds.</summary>
+    private static DateTimeOffset? AcceptedOn(string eventId) =>
+        Guid.TryParse(eventId, out var id) && id.Version == 7
+            ? DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(id.ToString("N")[..12], 16))
+            : null;
+
     private async Task CancelDeliveriesAsync()
     {
         queue.DrainAll();
         await deliveries.CancelPendingAsync(Id, clock.GetUtcNow());
+        metrics.Pending(-pendingDeliveries);
         pendingDeliveries = 0;
         await StopSendingAsync();
     }

@@ -21,6 +21,7 @@ public sealed partial class SubscriptionGrain(
     OutboxWriter outbox,
     DeliveryStore deliveries,
     WebhookSender sender,
+    DeliveryMetrics metrics,
     IOptions<DeliverySettings> deliverySettings,
     RelationMap relations,
     IOptions<ClusterOptions> cluster,
@@ -182,6 +183,7 @@ public sealed partial class SubscriptionGrain(
         if (queued)
         {
             pendingDeliveries++;
+            metrics.Pending(1);
             lastTriggeredOn = clock.GetUtcNow();
             if (loaded)
             {

@@ -9,6 +9,7 @@ using EventsSubscriptions.Grains.Persistence;
 using EventsSubscriptions.Grains.Subscriptions;
 using EventsSubscriptions.Silo.Schema;
 using Npgsql;
+using OpenTelemetry.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -53,6 +54,19 @@ public static class SiloHostingExtensions
         builder.Services.AddHostedService<DeliveryLogRetention>();
         builder.Services.AddSingleton<GuardedConnector>();
         builder.Services.AddSingleton<WebhookSender>();
+        builder.Services.AddSingleton<DeliveryMetrics>();
+        builder.Services.AddOpenTelemetry().WithMetrics(m =>
+        {
+            m.AddMeter(DeliveryMetrics.MeterName, "Microsoft.Orleans");
+            if (silo.MetricsPort > 0)
+            {
+                m.AddPrometheusHttpListener(o =>
+                {
+                    o.Host = silo.MetricsHost;
+                    o.Port = silo.MetricsPort;
+                });
+            }
+        });
         builder.Services.AddOptions<DeliverySettings>().BindConfiguration(DeliverySettings.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxWriter>());
         builder.Services.AddSingleton(new RelationMap(

@@ -13,6 +13,13 @@ public sealed class SiloSettings
     [Range(1, 65535)]
     public int GatewayPort { get; set; } = 30000;
 
+    /// <summary>Port of this silo's Prometheus endpoint (<c>http://host:port/metrics</c>); 0 turns it off.</summary>
+    [Range(0, 65535)]
+    public int MetricsPort { get; set; } = 9464;
+
+    /// <summary>Where the metrics endpoint listens: <c>localhost</c>, or <c>*</c> for every interface (containers).</summary>
+    public string MetricsHost { get; set; } = "localhost";
+
     /// <summary>
     /// The address other silos and clients reach this one at: an IP or a host name. Empty: the
     /// host's own address, which suits one container per silo.

@@ -56,6 +56,7 @@ public sealed class TestCluster(TestDatabase database) : IAsyncDisposable
             ["Silo:SiloPort"] = TestEnvironment.FreePort().ToString(),
             ["Silo:GatewayPort"] = TestEnvironment.FreePort().ToString(),
             ["Silo:AdvertisedAddress"] = "127.0.0.1",
+            ["Silo:MetricsPort"] = "0",
             ["Streams:Queues"] = "4",
             ["Secrets:EncryptionKey"] = SecretKey,
             ["Streams:PullIntervalMilliseconds"] = "50",
