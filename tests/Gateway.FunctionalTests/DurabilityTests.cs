@@ -5,11 +5,19 @@ using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
-/// <summary>A cluster of its own whose stream messages claimed by a dead silo come back after 10 s.</summary>
+/// <summary>A cluster of its own whose stream messages claimed by a dead silo come back after 10 s, and that may call loopback.</summary>
 public sealed class RecoveryCluster : ServiceCluster
 {
+    private static readonly KeyValuePair<string, string>[] Targets =
+    [
+        new("Webhooks__AllowHttp", "true"),
+        new("Webhooks__AllowedNetworks__0", "127.0.0.0/8"),
+    ];
+
+    protected override IEnumerable<KeyValuePair<string, string>> GatewaySettings => Targets;
+
     protected override IEnumerable<KeyValuePair<string, string>> SiloSettings =>
-        [new("Streams__VisibilityTimeoutSeconds", "10")];
+        [.. Targets, new("Streams__VisibilityTimeoutSeconds", "10")];
 }
 
 [CollectionDefinition(Name)]
@@ -22,6 +30,51 @@ public sealed class RecoveryClusterCollection : ICollectionFixture<RecoveryClust
 public sealed class DurabilityTests(RecoveryCluster service)
 {
     private readonly EventsClient api = new(service);
+
+    [Fact]
+    public async Task Deliveries_pending_with_retries_scheduled_survive_the_whole_cluster_being_killed()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var res = $"crash-{Guid.NewGuid():N}"[..20];
+        var body = EventsClient.Subscription($"entity:{res}:created", """{"filters": [{"tag": "context.*"}]}""");
+        body["url"] = receiver.Url("crash", "503", retryAfter: "15");
+        await api.SubscribeAsync(body);
+        for (var i = 1; i <= 10; i++)
+        {
+            await api.OkAsync(HttpMethod.Put, $"/rest/v1/{res}/{i}", new JsonObject { ["n"] = i });
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (receiver.Calls("crash").Select(c => c.Headers["webhook-id"]).Distinct().Count() < 10 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        var first = receiver.Calls("crash").GroupBy(c => c.Headers["webhook-id"]).ToDictionary(g => g.Key, g => g.First());
+        Assert.Equal(10, first.Count);
+
+        foreach (var silo in service.Silos)
+        {
+            silo.Kill();
+        }
+        receiver.Url("crash", "200");
+        await service.RestartSilosAsync();
+
+        deadline = DateTime.UtcNow.AddSeconds(150);
+        while (DateTime.UtcNow < deadline)
+        {
+            var succeeded = receiver.Calls("crash").Skip(first.Count).Select(c => c.Headers["webhook-id"]).Distinct().Count();
+            if (succeeded >= 10)
+            {
+                break;
+            }
+            await Task.Delay(250);
+        }
+        var after = receiver.Calls("crash").Skip(first.Count).GroupBy(c => c.Headers["webhook-id"]).ToDictionary(g => g.Key, g => g.First());
+        Assert.Equal(first.Keys.Order(), after.Keys.Order());
+        foreach (var (webhookId, call) in after)
+        {
+            Assert.Equal(first[webhookId].Body, call.Body);
+        }
+    }
 
     [Fact]
     public async Task A_silo_killed_during_a_burst_of_2000_events_loses_none_and_queues_each_once()
