@@ -9,8 +9,12 @@ using Npgsql;
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
 /// <summary>A cluster that may call loopback over http, and retries after about a second, three times.</summary>
-public sealed class DeliveryCluster : ServiceCluster
+public sealed class DeliveryCluster : ServiceCluster, IDisposable
 {
+    public SmtpCatcher Smtp { get; } = new();
+
+    public void Dispose() => Smtp.Dispose();
+
     private static readonly KeyValuePair<string, string>[] Targets =
     [
         new("Webhooks__AllowHttp", "true"),
@@ -25,6 +29,10 @@ public sealed class DeliveryCluster : ServiceCluster
         new("Delivery__RetryDelaySeconds__0", "1"),
         new("Delivery__RetryDelaySeconds__1", "1"),
         new("Delivery__RetryDelaySeconds__2", "1"),
+        new("Smtp__Host", "127.0.0.1"),
+        new("Smtp__Port", Smtp.Port.ToString()),
+        new("Smtp__Security", "None"),
+        new("Smtp__From", "hooks@events.test"),
     ];
 }
 
@@ -252,9 +260,26 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_first_exhausted_delivery_sends_one_email_in_24_hours()
+    {
+        var address = $"ops-{Guid.NewGuid():N}@example.com";
+        var subscription = await SubscribeAsync(receiver.Url("mailed", "500"), $$"""{"failureEmail": "{{address}}"}""");
+
+        await api.OkAsync(HttpMethod.Put, $"/rest/v1/{resource}/1", new JsonObject { ["name"] = "one" });
+        await api.OkAsync(HttpMethod.Put, $"/rest/v1/{resource}/2", new JsonObject { ["name"] = "two" });
+
+        Assert.Equal(2, (await LogsAsync(subscription, 8)).Count(l => l.Outcome == "EXHAUSTED"));
+        await Task.Delay(1000);
+        var mail = Assert.Single(service.Smtp.Mails, m => m.Recipients.Contains(address));
+        Assert.Contains($"subscription {subscription}", mail.Data);
+        Assert.Contains("failed 4 times", mail.Data);
+    }
+
+    [Fact]
     public async Task A_410_suspends_the_subscription_at_once()
     {
-        var subscription = await SubscribeAsync(receiver.Url("gone", "410"));
+        var address = $"gone-{Guid.NewGuid():N}@example.com";
+        var subscription = await SubscribeAsync(receiver.Url("gone", "410"), $$"""{"failureEmail": "{{address}}"}""");
 
         await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Fay" });
 
@@ -263,6 +288,12 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         var item = await WaitForAsync(subscription, i => i.GetProperty("status").GetString() == "SUSPENDED");
         Assert.Contains("410", item.GetProperty("statusReason").GetString());
         Assert.Equal(1, item.GetProperty("health").GetProperty("pendingDeliveries").GetInt64());
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!service.Smtp.Mails.Any(m => m.Recipients.Contains(address)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        Assert.Contains("was suspended", Assert.Single(service.Smtp.Mails, m => m.Recipients.Contains(address)).Data);
     }
 
     [Fact]

@@ -67,9 +67,16 @@ public interface ISubscriptionSenderControl : IGrainWithIntegerKey
     [Alias("SaveHealth")]
     Task SaveHealthAsync(SubscriptionHealth health, DateTimeOffset? failingSince);
 
-    /// <summary>Suspends an active subscription on the sender's behalf (410, or failing too long).</summary>
+    /// <summary>Suspends an active subscription on the sender's behalf (410, or failing too long); true when it did.</summary>
     [Alias("SuspendForDelivery")]
-    Task SuspendForDeliveryAsync(string reason);
+    Task<bool> SuspendForDeliveryAsync(string reason);
+
+    /// <summary>
+    /// Whether the e-mail about an exhausted delivery may go now (a failure address is set and none
+    /// went in the last 24 h); a true answer is recorded first, so that at most one goes.
+    /// </summary>
+    [Alias("ClaimExhaustedMail")]
+    Task<bool> ClaimExhaustedMailAsync();
 }
 
 /// <summary>Hands out subscription ids: positive, increasing, never reused (a PostgreSQL sequence).</summary>

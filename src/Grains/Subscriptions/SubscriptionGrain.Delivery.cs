@@ -43,12 +43,34 @@ public sealed partial class SubscriptionGrain
         await state.WriteStateAsync();
     }
 
-    public async Task SuspendForDeliveryAsync(string reason)
+    public async Task<bool> SuspendForDeliveryAsync(string reason)
     {
-        if (S.Spec is not null && S.Status == SubscriptionStatus.Active)
+        if (S.Spec is null || S.Status != SubscriptionStatus.Active)
         {
-            logger.LogWarning("Subscription {Id} suspended: {Reason}", Id, reason);
-            await SuspendAsync(reason);
+            return false;
+        }
+        logger.LogWarning("Subscription {Id} suspended: {Reason}", Id, reason);
+        await SuspendAsync(reason);
+        return true;
+    }
+
+    public async Task<bool> ClaimExhaustedMailAsync()
+    {
+        var now = clock.GetUtcNow();
+        if (S.Spec?.FailureEmail is null || (S.ExhaustedMailOn is { } last && now - last < TimeSpan.FromHours(24)))
+        {
+            return false;
+        }
+        S.ExhaustedMailOn = now;
+        await state.WriteStateAsync();
+        return true;
+    }
+
+    private async Task MailAsync(string subject, string text)
+    {
+        if (S.Spec?.FailureEmail is { } to)
+        {
+            await mailer.SendAsync(to, subject, text);
         }
     }
 
@@ -236,6 +258,13 @@ public sealed partial class SubscriptionGrain
             metrics.Pending(-1);
         }
         await UpdateHealthAsync(outcome, now);
+        if (logged == "EXHAUSTED" && await this.AsReference<ISubscriptionSenderControl>().ClaimExhaustedMailAsync())
+        {
+            await MailAsync($"Webhook deliveries are failing: subscription {Id} ({S.Spec?.CustomId})",
+                $"A delivery of {delivery.EventName} (event {delivery.EventId}) to {S.Spec?.Url} failed {attempt} times and was given up.\n" +
+                $"Last error: {outcome.Error}\n\nThe delivery log: GET /rest/v1/events-subscriptions/{Id}/logs\n" +
+                "(At most one such e-mail is sent per subscription per 24 hours.)");
+        }
     }
 
     private async Task UpdateHealthAsync(AttemptOutcome outcome, DateTimeOffset now)
@@ -263,14 +292,22 @@ public sealed partial class SubscriptionGrain
         {
             await control.SaveHealthAsync(health, failingSince);
         }
+        string? reason = null;
         if (outcome.Result == AttemptResult.Gone)
         {
-            await control.SuspendForDeliveryAsync($"the receiver answered 410 Gone on {now:yyyy-MM-ddTHH:mm:ssZ}");
+            reason = $"the receiver answered 410 Gone on {now:yyyy-MM-ddTHH:mm:ssZ}";
         }
         else if (now - failingSince >= TimeSpan.FromHours(deliverySettings.Value.SuspendAfterHours))
         {
             await control.SaveHealthAsync(health, failingSince);
-            await control.SuspendForDeliveryAsync($"every delivery failed since {failingSince:yyyy-MM-ddTHH:mm:ssZ}");
+            reason = $"every delivery failed since {failingSince:yyyy-MM-ddTHH:mm:ssZ}";
+        }
+        if (reason is not null && await control.SuspendForDeliveryAsync(reason))
+        {
+            await MailAsync($"Webhook subscription {Id} ({S.Spec?.CustomId}) was suspended",
+                $"Subscription {Id} to {S.Spec?.Url} was suspended: {reason}.\n" +
+                "Deliveries keep being queued; nothing is sent until it is enabled again:\n" +
+                $"POST /rest/v1/events-subscriptions/{Id}/actions/enable");
         }
     }
 

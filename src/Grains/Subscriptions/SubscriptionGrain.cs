@@ -22,6 +22,7 @@ public sealed partial class SubscriptionGrain(
     DeliveryStore deliveries,
     WebhookSender sender,
     DeliveryMetrics metrics,
+    Notifications.FailureMailer mailer,
     IOptions<DeliverySettings> deliverySettings,
     RelationMap relations,
     IOptions<ClusterOptions> cluster,

@@ -29,6 +29,9 @@ public sealed class SubscriptionState
     /// <summary>Since when every attempt failed; null while healthy.</summary>
     [Id(13)] public DateTimeOffset? FailingSince { get; set; }
 
+    /// <summary>When the last e-mail about an exhausted delivery went out.</summary>
+    [Id(14)] public DateTimeOffset? ExhaustedMailOn { get; set; }
+
     /// <summary>The resource whose index lists this subscription, if any.</summary>
     [Id(12)] public string? IndexedResource { get; set; }
 }

@@ -4,6 +4,7 @@ using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Entities;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using EventsSubscriptions.Grains.Hosting;
+using EventsSubscriptions.Grains.Notifications;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Persistence;
 using EventsSubscriptions.Grains.Subscriptions;
@@ -55,6 +56,8 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<GuardedConnector>();
         builder.Services.AddSingleton<WebhookSender>();
         builder.Services.AddSingleton<DeliveryMetrics>();
+        builder.Services.AddOptions<SmtpSettings>().BindConfiguration(SmtpSettings.Section);
+        builder.Services.AddSingleton<FailureMailer>();
         builder.Services.AddOpenTelemetry().WithMetrics(m =>
         {
             m.AddMeter(DeliveryMetrics.MeterName, "Microsoft.Orleans");
