@@ -220,6 +220,40 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_retries_forced_each_entity_still_arrives_in_order_and_others_are_not_held_back()
+    {
+        await SubscribeAsync(receiver.Url("ordering", "503 503 200", retryAfter: "3"), """{"delivery": {"maxInFlight": 4}}""");
+        for (var step = 1; step <= 3; step++)
+        {
+            for (var entity = 1; entity <= 4; entity++)
+            {
+                await api.OkAsync(HttpMethod.Put, $"/rest/v1/{resource}/{entity}", new JsonObject { ["step"] = step });
+            }
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        List<(long Entity, int Step, DateTimeOffset At)> Succeeded() => [.. receiver.Calls("ordering").Skip(2)
+            .Select(c => JsonNode.Parse(c.Body)!["data"]!)
+            .Zip(receiver.Calls("ordering").Skip(2), (d, c) => (d["id"]!.GetValue<long>(), d["step"]!.GetValue<int>(), c.At))];
+        while (Succeeded().Count < 12 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        var delivered = Succeeded();
+        Assert.Equal(12, delivered.Count);
+        foreach (var entity in delivered.GroupBy(d => d.Entity))
+        {
+            Assert.Equal([1, 2, 3], entity.Select(d => d.Step));
+        }
+        // The entities whose first call failed wait 3 s (Retry-After) for their retry; the others are
+        // all through before that.
+        var failed = receiver.Calls("ordering").Take(2).Select(c => JsonNode.Parse(c.Body)!["data"]!["id"]!.GetValue<long>()).ToHashSet();
+        Assert.True(failed.Count < 4);
+        Assert.True(delivered.Where(d => !failed.Contains(d.Entity)).Max(d => d.At) < delivered.Where(d => failed.Contains(d.Entity)).Min(d => d.At),
+            "an entity that never failed waited for a retried one");
+    }
+
+    [Fact]
     public async Task Retry_after_on_a_503_is_honoured()
     {
         await SubscribeAsync(receiver.Url("busy", "503 200", retryAfter: "2"));
