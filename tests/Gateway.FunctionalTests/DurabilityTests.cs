@@ -55,20 +55,22 @@ public sealed class DurabilityTests(RecoveryCluster service)
         {
             silo.Kill();
         }
+        var beforeKill = receiver.Calls("crash").Count;
         receiver.Url("crash", "200");
         await service.RestartSilosAsync();
 
         deadline = DateTime.UtcNow.AddSeconds(150);
         while (DateTime.UtcNow < deadline)
         {
-            var succeeded = receiver.Calls("crash").Skip(first.Count).Select(c => c.Headers["webhook-id"]).Distinct().Count();
+            var succeeded = receiver.Calls("crash").Skip(beforeKill).Where(c => c.Status == 200).Select(c => c.Headers["webhook-id"]).Distinct().Count();
             if (succeeded >= 10)
             {
                 break;
             }
             await Task.Delay(250);
         }
-        var after = receiver.Calls("crash").Skip(first.Count).GroupBy(c => c.Headers["webhook-id"]).ToDictionary(g => g.Key, g => g.First());
+        var after = receiver.Calls("crash").Skip(beforeKill).Where(c => c.Status == 200)
+            .GroupBy(c => c.Headers["webhook-id"]).ToDictionary(g => g.Key, g => g.First());
         Assert.Equal(first.Keys.Order(), after.Keys.Order());
         foreach (var (webhookId, call) in after)
         {

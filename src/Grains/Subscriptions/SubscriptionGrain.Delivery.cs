@@ -198,10 +198,31 @@ public sealed partial class SubscriptionGrain
             await StopSendingAsync();
             return;
         }
-        foreach (var delivery in queue.TakeDue(clock.GetUtcNow(), spec.Delivery.MaxInFlight - queue.InFlight))
+        var now = clock.GetUtcNow();
+        var room = Math.Min(spec.Delivery.MaxInFlight - queue.InFlight, RateAllowance(spec, now));
+        foreach (var delivery in queue.TakeDue(now, room))
         {
+            rateTokens--;
             _ = AttemptAsync(spec, delivery);
         }
+    }
+
+    // delivery.maxPerSecond: a token bucket holding at most one second's worth of calls.
+    private double rateTokens;
+    private DateTimeOffset rateRefilledOn;
+
+    private int RateAllowance(SubscriptionSpec spec, DateTimeOffset now)
+    {
+        if (spec.Delivery.MaxPerSecond is not { } rate)
+        {
+            return int.MaxValue;
+        }
+        var capacity = Math.Max(1, rate);
+        rateTokens = rateRefilledOn == default
+            ? capacity
+            : Math.Min(capacity, rateTokens + (now - rateRefilledOn).TotalSeconds * rate);
+        rateRefilledOn = now;
+        return Math.Max(0, (int)Math.Floor(rateTokens));
     }
 
     private async Task AttemptAsync(SubscriptionSpec spec, PendingDelivery delivery)

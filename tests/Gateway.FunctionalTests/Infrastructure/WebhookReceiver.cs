@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 
 namespace EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 
-public sealed record ReceivedCall(string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body, DateTimeOffset At);
+public sealed record ReceivedCall(string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body, DateTimeOffset At, int Status);
 
 /// <summary>
 /// A real HTTP receiver (Kestrel on loopback) for webhook calls. Each path answers from a script
@@ -50,16 +50,22 @@ public sealed class WebhookReceiver : IAsyncDisposable
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer);
         var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
-        calls.GetOrAdd(name, _ => new ConcurrentQueue<ReceivedCall>()).Enqueue(new ReceivedCall(name, headers, buffer.ToArray(), DateTimeOffset.UtcNow));
         var status = 200;
         string? retryAfter = null;
         if (scripts.TryGetValue(name, out var script))
         {
+            // The answer is chosen and the call recorded under one lock, so that the record's
+            // order is the order in which the script was consumed.
             lock (script.Script)
             {
                 status = script.Script.Count > 0 ? script.Script.Dequeue() : script.Last;
+                calls.GetOrAdd(name, _ => new ConcurrentQueue<ReceivedCall>()).Enqueue(new ReceivedCall(name, headers, buffer.ToArray(), DateTimeOffset.UtcNow, status));
             }
             retryAfter = script.RetryAfter;
+        }
+        else
+        {
+            calls.GetOrAdd(name, _ => new ConcurrentQueue<ReceivedCall>()).Enqueue(new ReceivedCall(name, headers, buffer.ToArray(), DateTimeOffset.UtcNow, status));
         }
         if (status < 0)
         {
