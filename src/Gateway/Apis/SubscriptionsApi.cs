@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Gateway.Auth;
 using EventsSubscriptions.Gateway.Subscriptions;
+using EventsSubscriptions.Grains.Interfaces.Json;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using Microsoft.AspNetCore.Http.HttpResults;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Grains.Interfaces.Entities;
+using Json = EventsSubscriptions.Grains.Interfaces.Json;
 using EventsSubscriptions.Grains.Interfaces.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Regions;
 using Microsoft.Extensions.Logging;
@@ -65,7 +66,7 @@ public sealed class EntityGrain(
         {
             return EntityResult.NotFound;
         }
-        var merged = MergePatch(current, JsonNode.Parse(mergePatch)!.AsObject());
+        var merged = Json.MergePatch.Apply(current, JsonNode.Parse(mergePatch))!.AsObject();
         return await UpdateAsync(Normalize(merged));
     }
 
@@ -174,27 +175,6 @@ public sealed class EntityGrain(
             }
         }
         return normalized;
-    }
-
-    private static JsonObject MergePatch(JsonObject target, JsonObject patch)
-    {
-        var result = target.DeepClone().AsObject();
-        foreach (var (name, value) in patch)
-        {
-            if (value is null)
-            {
-                result.Remove(name);
-            }
-            else if (value is JsonObject nested && result[name] is JsonObject existing)
-            {
-                result[name] = MergePatch(existing, nested);
-            }
-            else
-            {
-                result[name] = value.DeepClone();
-            }
-        }
-        return result;
     }
 
     private IRegionNodeGrain Region() => GrainFactory.GetGrain<IRegionNodeGrain>(id);

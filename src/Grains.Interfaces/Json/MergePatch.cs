@@ -1,8 +1,11 @@
 using System.Text.Json.Nodes;
 
-namespace EventsSubscriptions.Gateway.Apis;
+namespace EventsSubscriptions.Grains.Interfaces.Json;
 
-/// <summary>RFC 7396 JSON merge patch: objects merge member by member, null removes, anything else replaces.</summary>
+/// <summary>
+/// RFC 7396 JSON merge patch: objects merge member by member, null removes, anything else replaces.
+/// Used for subscriptions (in the gateway) and entities (in their grain).
+/// </summary>
 public static class MergePatch
 {
     public static JsonNode? Apply(JsonNode? target, JsonNode? patch)
@@ -20,8 +23,7 @@ public static class MergePatch
             }
             else
             {
-                var merged = Apply(result[name], value);
-                result[name] = merged;
+                result[name] = Apply(result[name], value);
             }
         }
         return result;
