@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using EventsSubscriptions.Gateway.Auth;
 using EventsSubscriptions.Gateway.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Entities;
+using EventsSubscriptions.Grains.Interfaces.Ids;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EventsSubscriptions.Gateway.Apis;
@@ -55,7 +56,7 @@ public static partial class EntitiesApi
         // A PUT may have taken an id the sequence hands out later: then take the next one.
         while (true)
         {
-            var id = await grains.GetGrain<IEntityIdGrain>(0).NextAsync();
+            var id = await grains.GetGrain<IIdSequenceGrain>(IdSequences.Entities).NextAsync();
             var result = await Entity(grains, resource, id).CreateAsync(body!.ToJsonString());
             if (result.Outcome == EntityOutcome.Exists)
             {

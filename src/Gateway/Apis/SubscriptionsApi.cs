@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Gateway.Auth;
 using EventsSubscriptions.Gateway.Subscriptions;
+using EventsSubscriptions.Grains.Interfaces.Ids;
 using EventsSubscriptions.Grains.Interfaces.Json;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -68,7 +69,7 @@ public static class SubscriptionsApi
         {
             return Problems.Validation(read.Errors);
         }
-        var id = await grains.GetGrain<ISubscriptionIdGrain>(0).NextAsync();
+        var id = await grains.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
         var result = await grains.GetGrain<ISubscriptionGrain>(id).CreateAsync(read.Spec!, read.Secret!);
         if (result.Outcome != SubscriptionOutcome.Ok)
         {

@@ -54,11 +54,3 @@ public interface IEntityGrain : IGrainWithStringKey
     [Alias("Get"), Orleans.Concurrency.ReadOnly]
     Task<string?> GetAsync();
 }
-
-/// <summary>Hands out entity ids for POST: positive, never reused (a PostgreSQL sequence).</summary>
-[Alias("es.IEntityIdGrain")]
-public interface IEntityIdGrain : IGrainWithIntegerKey
-{
-    [Alias("Next")]
-    Task<long> NextAsync();
-}

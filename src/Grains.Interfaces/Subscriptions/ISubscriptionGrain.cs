@@ -79,13 +79,6 @@ public interface ISubscriptionSenderControl : IGrainWithIntegerKey
     Task<bool> ClaimExhaustedMailAsync();
 }
 
-/// <summary>Hands out subscription ids: positive, increasing, never reused (a PostgreSQL sequence).</summary>
-[Alias("es.ISubscriptionIdGrain")]
-public interface ISubscriptionIdGrain : IGrainWithIntegerKey
-{
-    [Alias("Next")]
-    Task<long> NextAsync();
-}
 
 /// <summary>
 /// One custom id (key: the custom id) and the non-archived subscription that holds it. Claims of

@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Ids;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Tests.Infrastructure;
 
@@ -16,7 +17,7 @@ public sealed class SubscriptionIndexTests(SharedClusterFixture fixture)
         var empty = await index.GetAsync(0);
         Assert.Empty(empty!.Routes);
 
-        var id = await Grains.GetGrain<ISubscriptionIdGrain>(0).NextAsync();
+        var id = await Grains.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
         var grain = Grains.GetGrain<ISubscriptionGrain>(id);
         var created = await grain.CreateAsync(Spec(resource, "created", "updated"), new SecretText("0123456789abcdef"));
         Assert.Equal(SubscriptionOutcome.Ok, created.Outcome);
@@ -45,7 +46,7 @@ public sealed class SubscriptionIndexTests(SharedClusterFixture fixture)
     [Fact]
     public async Task A_stale_version_is_refused_and_nothing_changes()
     {
-        var id = await Grains.GetGrain<ISubscriptionIdGrain>(0).NextAsync();
+        var id = await Grains.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
         var grain = Grains.GetGrain<ISubscriptionGrain>(id);
         var created = (await grain.CreateAsync(Spec("employees", "created"), new SecretText("0123456789abcdef"))).View!;
         await grain.UpdateAsync(Spec("employees", "updated"), null, created.Version);

@@ -1,0 +1,19 @@
+namespace EventsSubscriptions.Grains.Interfaces.Ids;
+
+/// <summary>
+/// Hands out ids from one PostgreSQL sequence (key: the sequence, see <see cref="IdSequences"/>):
+/// positive, increasing, unique across silos and restarts, never reused.
+/// </summary>
+[Alias("es.IIdSequenceGrain")]
+public interface IIdSequenceGrain : IGrainWithStringKey
+{
+    [Alias("Next")]
+    Task<long> NextAsync();
+}
+
+/// <summary>The sequences ids come from (created by the migrations).</summary>
+public static class IdSequences
+{
+    public const string Subscriptions = "subscription_id";
+    public const string Entities = "entity_id";
+}
