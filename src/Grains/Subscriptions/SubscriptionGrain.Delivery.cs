@@ -160,14 +160,12 @@ public sealed partial class SubscriptionGrain
     {
         pump?.Dispose();
         pump = null;
-        if (reminderOn || await this.GetReminder(DeliveryReminder) is not null)
+        // Also after a restart, when this activation did not register it itself.
+        if (await this.GetReminder(DeliveryReminder) is { } reminder)
         {
-            if (await this.GetReminder(DeliveryReminder) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-            reminderOn = false;
+            await this.UnregisterReminder(reminder);
         }
+        reminderOn = false;
     }
 
     private async Task PumpAsync(CancellationToken cancellationToken)

@@ -303,7 +303,7 @@ public sealed partial class SubscriptionGrain(
         Spec = S.Spec!,
         Status = S.Status,
         StatusReason = S.StatusReason,
-        LastTriggeredOn = lastTriggeredOn ?? S.LastTriggeredOn,
+        LastTriggeredOn = lastTriggeredOn,
         CreatedOn = S.CreatedOn,
         UpdatedOn = S.UpdatedOn,
         Health = health with { PendingDeliveries = pendingDeliveries },

@@ -19,7 +19,6 @@ public sealed class SubscriptionState
     [Id(5)] public string? StatusReason { get; set; }
     [Id(6)] public DateTimeOffset CreatedOn { get; set; }
     [Id(7)] public DateTimeOffset UpdatedOn { get; set; }
-    [Id(8)] public DateTimeOffset? LastTriggeredOn { get; set; }
     [Id(9)] public SubscriptionHealth Health { get; set; } = SubscriptionHealth.None;
     [Id(10)] public int Version { get; set; }
 
