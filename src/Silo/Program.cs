@@ -1,6 +1,6 @@
+using EventsSubscriptions.Grains.Interfaces.Hosting;
 using EventsSubscriptions.Silo.Hosting;
 using EventsSubscriptions.Silo.Schema;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -15,8 +15,7 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
 if (migrateOnly)
 {
     builder.Services.AddSingleton(sp => new SchemaMigrator(
-        builder.Configuration.GetConnectionString("Postgres")
-            ?? throw new InvalidOperationException("ConnectionStrings__Postgres is required."),
+        SettingsReader.RequiredConnectionString(builder.Configuration, "Postgres"),
         sp.GetRequiredService<ILogger<SchemaMigrator>>()));
     using var tool = builder.Build();
     await tool.Services.GetRequiredService<SchemaMigrator>().MigrateAsync();

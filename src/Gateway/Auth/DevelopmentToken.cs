@@ -1,4 +1,4 @@
-using EventsSubscriptions.Gateway.Hosting;
+using EventsSubscriptions.Grains.Interfaces.Hosting;
 
 namespace EventsSubscriptions.Gateway.Auth;
 
@@ -34,7 +34,7 @@ public static class DevelopmentToken
                 $"appsettings.{Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? "Production"}.json"), optional: true)
             .AddEnvironmentVariables()
             .Build();
-        var settings = GatewayHostingExtensions.Bind<AuthSettings>(configuration, AuthSettings.Section);
+        var settings = SettingsReader.Bind<AuthSettings>(configuration, AuthSettings.Section);
         Console.WriteLine(TokenIssuer.Issue(settings, scopes.Count == 0 ? Scopes.All : scopes, TimeSpan.FromHours(hours)));
         return 0;
     }

@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EventsSubscriptions.Gateway.Auth;
@@ -21,11 +20,11 @@ public static class GatewayHostingExtensions
     public static WebApplicationBuilder AddGatewayServices(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        var postgres = RequiredConnectionString(configuration, "Postgres");
-        var redis = RequiredConnectionString(configuration, "Redis");
-        var cluster = Bind<ClusterSettings>(configuration, ClusterSettings.Section);
-        var auth = Bind<AuthSettings>(configuration, AuthSettings.Section);
-        var gateway = Bind<GatewaySettings>(configuration, GatewaySettings.Section);
+        var postgres = SettingsReader.RequiredConnectionString(configuration, "Postgres");
+        var redis = SettingsReader.RequiredConnectionString(configuration, "Redis");
+        var cluster = SettingsReader.Bind<ClusterSettings>(configuration, ClusterSettings.Section);
+        var auth = SettingsReader.Bind<AuthSettings>(configuration, AuthSettings.Section);
+        var gateway = SettingsReader.Bind<GatewaySettings>(configuration, GatewaySettings.Section);
 
         // The Orleans client keeps retrying until a silo answers; start Kestrel alongside it so
         // that /healthz and /readyz answer meanwhile.
@@ -80,22 +79,5 @@ public static class GatewayHostingExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         return app;
-    }
-
-    public static string RequiredConnectionString(IConfiguration configuration, string name) =>
-        configuration.GetConnectionString(name) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException($"Configuration 'ConnectionStrings:{name}' (environment ConnectionStrings__{name}) is required.");
-
-    public static T Bind<T>(IConfiguration configuration, string section) where T : class, new()
-    {
-        var settings = configuration.GetSection(section).Get<T>() ?? new T();
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(settings, new ValidationContext(settings), results, validateAllProperties: true))
-        {
-            throw new InvalidOperationException(
-                $"Invalid configuration section '{section}': " + string.Join("; ", results.Select(r => r.ErrorMessage)));
-        }
-        return settings;
     }
 }

@@ -34,11 +34,11 @@ public static class SiloHostingExtensions
     public static IHostApplicationBuilder AddEventsSubscriptionsSilo(this IHostApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        var postgres = WithKeepAlive(RequiredConnectionString(configuration, "Postgres"));
-        var redis = RequiredConnectionString(configuration, "Redis");
-        var cluster = Bind<ClusterSettings>(configuration, ClusterSettings.Section);
-        var silo = Bind<SiloSettings>(configuration, SiloSettings.Section);
-        var streams = Bind<StreamSettings>(configuration, StreamSettings.Section);
+        var postgres = WithKeepAlive(SettingsReader.RequiredConnectionString(configuration, "Postgres"));
+        var redis = SettingsReader.RequiredConnectionString(configuration, "Redis");
+        var cluster = SettingsReader.Bind<ClusterSettings>(configuration, ClusterSettings.Section);
+        var silo = SettingsReader.Bind<SiloSettings>(configuration, SiloSettings.Section);
+        var streams = SettingsReader.Bind<StreamSettings>(configuration, StreamSettings.Section);
 
         // Registered before Orleans so that a silo never joins the cluster on an old schema.
         builder.Services.AddSingleton(sp => new SchemaMigrator(postgres, sp.GetRequiredService<ILogger<SchemaMigrator>>()));
@@ -183,20 +183,4 @@ public static class SiloHostingExtensions
         return builder.ConnectionString;
     }
 
-    private static string RequiredConnectionString(IConfiguration configuration, string name) =>
-        configuration.GetConnectionString(name) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException($"Configuration 'ConnectionStrings:{name}' (environment ConnectionStrings__{name}) is required.");
-
-    private static T Bind<T>(IConfiguration configuration, string section) where T : class, new()
-    {
-        var settings = configuration.GetSection(section).Get<T>() ?? new T();
-        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
-        if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(settings, new(settings), results, validateAllProperties: true))
-        {
-            throw new InvalidOperationException(
-                $"Invalid configuration section '{section}': " + string.Join("; ", results.Select(r => r.ErrorMessage)));
-        }
-        return settings;
-    }
 }
