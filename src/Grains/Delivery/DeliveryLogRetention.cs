@@ -1,4 +1,6 @@
+using EventsSubscriptions.Grains.Hosting;
 using EventsSubscriptions.Grains.Persistence;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -6,7 +8,8 @@ using Microsoft.Extensions.Options;
 namespace EventsSubscriptions.Grains.Delivery;
 
 /// <summary>Purges delivery log rows older than the retention, hourly, in bounded batches (every silo may; it is idempotent).</summary>
-public sealed class DeliveryLogRetention(DeliveryStore store, IOptions<DeliverySettings> settings, TimeProvider clock,
+public sealed class DeliveryLogRetention(DeliveryStore store, IOptions<DeliverySettings> settings,
+    [FromKeyedServices(ServiceClock.Key)] TimeProvider clock,
     ILogger<DeliveryLogRetention> logger) : BackgroundService
 {
     private const int Batch = 5000;

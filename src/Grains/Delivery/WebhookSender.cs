@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
+using EventsSubscriptions.Grains.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Polly;
 using Polly.Timeout;
 
@@ -21,7 +23,7 @@ public sealed record AttemptOutcome(AttemptResult Result, int? StatusCode, TimeS
 /// Makes one signed webhook call through the SSRF-guarded client, bounded by the subscription's
 /// timeout (a Polly timeout), and says how it went. It never throws for the receiver's sake.
 /// </summary>
-public sealed class WebhookSender(GuardedConnector connector, TimeProvider clock)
+public sealed class WebhookSender(GuardedConnector connector, [FromKeyedServices(ServiceClock.Key)] TimeProvider clock)
 {
     public const int MaxExcerptBytes = 4096;
 
@@ -57,14 +59,27 @@ public sealed class WebhookSender(GuardedConnector connector, TimeProvider clock
         {
             return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, $"no answer within {call.TimeoutSeconds} s", null, null);
         }
-        catch (WebhookTargetRefusedException e)
+        catch (HttpRequestException e) when (Refusal(e) is { } refused)
         {
-            return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, $"refused by the SSRF guard: {e.Message}", null, null);
+            // The handler wraps what its ConnectCallback throws.
+            return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, $"refused by the SSRF guard: {refused.Message}", null, null);
         }
         catch (HttpRequestException e)
         {
             return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, $"connection failed: {e.Message}", null, null);
         }
+    }
+
+    private static WebhookTargetRefusedException? Refusal(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is WebhookTargetRefusedException refused)
+            {
+                return refused;
+            }
+        }
+        return null;
     }
 
     private HttpRequestMessage Build(WebhookCall call, byte[] body)

@@ -1,12 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EventsSubscriptions.Grains.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Entities;
-using Json = EventsSubscriptions.Grains.Interfaces.Json;
 using EventsSubscriptions.Grains.Interfaces.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Regions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
+using Json = EventsSubscriptions.Grains.Interfaces.Json;
 
 namespace EventsSubscriptions.Grains.Entities;
 
@@ -18,7 +20,7 @@ namespace EventsSubscriptions.Grains.Entities;
 public sealed class EntityGrain(
     [PersistentState("entity")] IPersistentState<EntityState> state,
     IOptions<EventSettings> settings,
-    TimeProvider clock,
+    [FromKeyedServices(ServiceClock.Key)] TimeProvider clock,
     ILogger<EntityGrain> logger) : Grain, IEntityGrain
 {
     public const string Regions = "regions";

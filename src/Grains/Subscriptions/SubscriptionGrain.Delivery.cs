@@ -18,7 +18,10 @@ public sealed partial class SubscriptionGrain
     private readonly DeliveryQueue queue = new();
     private RetrySchedule RetryPlan => deliverySettings.Value.Schedule;
     private SubscriptionHealth health = SubscriptionHealth.None;
+    private static readonly TimeSpan HealthSaveInterval = TimeSpan.FromSeconds(30);
+
     private IGrainTimer? pump;
+    private DateTimeOffset healthSavedOn;
     private bool loaded;
     private bool reminderOn;
 
@@ -32,9 +35,27 @@ public sealed partial class SubscriptionGrain
         await EnsureSendingAsync();
     }
 
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // The counters changed since the last save are kept on a graceful deactivation or shutdown.
+        if (S.Spec is null || S.Health == health)
+        {
+            return;
+        }
+        try
+        {
+            S.Health = health;
+            await state.WriteStateAsync(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Subscription {Id}: health not saved on deactivation ({Error})", Id, e.Message);
+        }
+    }
+
     public async Task SaveHealthAsync(SubscriptionHealth saved, DateTimeOffset? failingSince)
     {
-        if (S.Spec is null)
+        if (S.Spec is null || (S.Health == saved && S.FailingSince == failingSince))
         {
             return;
         }
@@ -293,8 +314,9 @@ public sealed partial class SubscriptionGrain
         if (outcome.Result == AttemptResult.Succeeded)
         {
             health = health with { State = HealthState.Healthy, ConsecutiveFailures = 0, LastSuccessOn = now };
-            if (wasFailing || S.Health.State != HealthState.Healthy)
+            if (wasFailing || S.Health.State != HealthState.Healthy || now - healthSavedOn >= HealthSaveInterval)
             {
+                healthSavedOn = now;
                 await control.SaveHealthAsync(health, null);
             }
             return;
@@ -307,8 +329,11 @@ public sealed partial class SubscriptionGrain
             LastError = outcome.Error,
         };
         var failingSince = wasFailing ? S.FailingSince ?? now : now;
-        if (!wasFailing)
+        if (!wasFailing || now - healthSavedOn >= HealthSaveInterval)
         {
+            // On the change to failing, then at most once per interval: a restart resumes the
+            // counters from there rather than from the last change of state.
+            healthSavedOn = now;
             await control.SaveHealthAsync(health, failingSince);
         }
         string? reason = null;

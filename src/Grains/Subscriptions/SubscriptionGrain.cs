@@ -1,8 +1,10 @@
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Grains.Delivery;
+using EventsSubscriptions.Grains.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Persistence;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
@@ -26,7 +28,7 @@ public sealed partial class SubscriptionGrain(
     IOptions<DeliverySettings> deliverySettings,
     RelationMap relations,
     IOptions<ClusterOptions> cluster,
-    TimeProvider clock,
+    [FromKeyedServices(ServiceClock.Key)] TimeProvider clock,
     ILogger<SubscriptionGrain> logger) : Grain, ISubscriptionGrain, ISubscriptionSenderControl, IRemindable
 {
     // The custom id this activation is claiming right now: it counts as held while the claim is

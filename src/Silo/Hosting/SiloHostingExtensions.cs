@@ -1,20 +1,20 @@
 using System.Net;
-using EventsSubscriptions.Grains.Interfaces.Hosting;
 using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Entities;
-using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using EventsSubscriptions.Grains.Hosting;
-using EventsSubscriptions.Grains.Notifications;
 using EventsSubscriptions.Grains.Interfaces.Entities;
+using EventsSubscriptions.Grains.Interfaces.Hosting;
+using EventsSubscriptions.Grains.Interfaces.Webhooks;
+using EventsSubscriptions.Grains.Notifications;
 using EventsSubscriptions.Grains.Persistence;
 using EventsSubscriptions.Grains.Subscriptions;
 using EventsSubscriptions.Silo.Schema;
-using Npgsql;
-using OpenTelemetry.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
+using OpenTelemetry.Metrics;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Hosting;
@@ -45,6 +45,7 @@ public static class SiloHostingExtensions
         builder.Services.AddHostedService<SchemaVersionCheck>();
 
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddKeyedSingleton(ServiceClock.Key, TimeProvider.System);
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(postgres).Build());
         builder.Services.AddSingleton<SubscriptionReadModel>();
         builder.Services.AddSingleton<OutboxWriter>();

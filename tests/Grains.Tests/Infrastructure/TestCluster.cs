@@ -44,7 +44,7 @@ public sealed class TestCluster(TestDatabase database) : IAsyncDisposable
         return cluster;
     }
 
-    public async Task<IHost> StartSiloAsync(Action<IConfigurationBuilder>? configure = null)
+    public async Task<IHost> StartSiloAsync(Action<IConfigurationBuilder>? configure = null, Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -64,6 +64,8 @@ public sealed class TestCluster(TestDatabase database) : IAsyncDisposable
         configure?.Invoke(builder.Configuration);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddEventsSubscriptionsSilo();
+        // After the silo's own registrations, so that a test's replacements win.
+        services?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();
         silos.Add(host);

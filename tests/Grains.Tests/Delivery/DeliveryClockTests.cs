@@ -1,0 +1,189 @@
+using System.Text.Json.Nodes;
+using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
+using EventsSubscriptions.Grains.Hosting;
+using EventsSubscriptions.Grains.Interfaces.Entities;
+using EventsSubscriptions.Grains.Interfaces.Ids;
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EventsSubscriptions.Grains.Tests.Delivery;
+
+/// <summary>The service's clock, moved forward by the test; Orleans and the receiver keep real time.</summary>
+public sealed class ShiftedClock : TimeProvider
+{
+    private long offsetTicks;
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref offsetTicks, by.Ticks);
+
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref offsetTicks));
+}
+
+/// <summary>
+/// Exhaustion, the one-e-mail-per-24-hours rule and the 24-hour suspension window, crossed with a
+/// shifted clock instead of waiting: a real silo (its own hosting code, Redis, PostgreSQL), a real
+/// Kestrel receiver and an SMTP server inside the test.
+/// </summary>
+public sealed class DeliveryClockTests : IAsyncLifetime
+{
+    private readonly ShiftedClock clock = new();
+    private readonly SmtpCatcher smtp = new();
+    private readonly string resource = $"clock{Guid.NewGuid():N}"[..20];
+    private TestDatabase database = null!;
+    private TestCluster cluster = null!;
+    private WebhookReceiver receiver = null!;
+
+    public async Task InitializeAsync()
+    {
+        receiver = await WebhookReceiver.StartAsync();
+        database = await TestDatabase.CreateAsync();
+        cluster = new TestCluster(database);
+        await StartSiloAsync();
+        await cluster.StartClientAsync();
+        await cluster.WaitForActiveSilosAsync(1);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await cluster.DisposeAsync();
+        await database.DisposeAsync();
+        await receiver.DisposeAsync();
+        smtp.Dispose();
+    }
+
+    [Fact]
+    public async Task Exhaustion_mails_once_a_day_a_day_of_failures_suspends_with_a_mail_and_enable_resumes_in_order()
+    {
+        var address = $"ops-{Guid.NewGuid():N}@example.com";
+        var url = receiver.Url("down", "500");
+        var id = await cluster.Client.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
+        var subscription = cluster.Client.GetGrain<ISubscriptionGrain>(id);
+        Assert.Equal(SubscriptionOutcome.Ok, (await subscription.CreateAsync(Spec(url, address), new SecretText("clock-secret-0123456789"))).Outcome);
+
+        // Three attempts (two retries of about a second), then EXHAUSTED and one e-mail.
+        await subscription.EnqueueAsync(Event(entity: 1, sequence: 1));
+        var first = await LogsAsync(id, 3);
+        Assert.Equal(["RETRY_SCHEDULED", "RETRY_SCHEDULED", "EXHAUSTED"], first.Select(l => l.Outcome));
+        var exhausted = Assert.Single(await MailsAsync(address, 1));
+        Assert.Contains("failed 3 times", exhausted.Data);
+        var view = (await subscription.GetAsync())!;
+        Assert.Equal((SubscriptionStatus.Active, HealthState.Failing, 3), (view.Status, view.Health.State, view.Health.ConsecutiveFailures));
+
+        // 23 hours later a second delivery is exhausted: no second e-mail within 24 hours, and
+        // not yet a day of failures, so the subscription stays active.
+        clock.Advance(TimeSpan.FromHours(23));
+        await subscription.EnqueueAsync(Event(entity: 2, sequence: 1));
+        Assert.Equal(2, (await LogsAsync(id, 6)).Count(l => l.Outcome == "EXHAUSTED"));
+        await Task.Delay(1000);
+        Assert.Single(smtp.Mails, m => m.Recipients.Contains(address));
+        view = (await subscription.GetAsync())!;
+        Assert.Equal((SubscriptionStatus.Active, 6), (view.Status, view.Health.ConsecutiveFailures));
+
+        // The health counters survive a restart of the cluster (saved on deactivation).
+        await cluster.StopAllAsync();
+        await StartSiloAsync();
+        await cluster.StartClientAsync();
+        await cluster.WaitForActiveSilosAsync(1);
+        subscription = cluster.Client.GetGrain<ISubscriptionGrain>(id);
+        view = (await subscription.GetAsync())!;
+        Assert.Equal((HealthState.Failing, 6), (view.Health.State, view.Health.ConsecutiveFailures));
+
+        // Past 24 hours without a single success, the next failure suspends, with its e-mail.
+        clock.Advance(TimeSpan.FromHours(2));
+        await subscription.EnqueueAsync(Event(entity: 3, sequence: 1));
+        view = await WaitForAsync(subscription, v => v.Status == SubscriptionStatus.Suspended);
+        Assert.StartsWith("every delivery failed since", view.StatusReason);
+        var suspended = (await MailsAsync(address, 2)).Last();
+        Assert.Contains("was suspended", suspended.Data);
+        Assert.Contains("actions/enable", suspended.Data);
+
+        // While suspended, deliveries are queued and nothing is sent.
+        var callsBefore = receiver.Calls("down").Count;
+        for (var sequence = 2; sequence <= 4; sequence++)
+        {
+            await subscription.EnqueueAsync(Event(entity: 3, sequence));
+        }
+        await subscription.EnqueueAsync(Event(entity: 4, sequence: 1));
+        await Task.Delay(2500);
+        Assert.Equal(callsBefore, receiver.Calls("down").Count);
+        Assert.Equal(5, (await subscription.GetAsync())!.Health.PendingDeliveries);
+
+        // The receiver is back; enable resets the counters and sends the queue, each entity in order.
+        receiver.Url("down", "200");
+        Assert.Equal(SubscriptionOutcome.Ok, (await subscription.EnableAsync()).Outcome);
+        Assert.Equal(0, (await subscription.GetAsync())!.Health.ConsecutiveFailures);
+        await Eventually.HoldsAsync(() => receiver.Calls("down").Count(c => c.Status == 200) == 5, TimeSpan.FromSeconds(30),
+            "the five queued deliveries never all arrived");
+        var delivered = receiver.Calls("down").Where(c => c.Status == 200)
+            .Select(c => JsonNode.Parse(c.Body)!["data"]!)
+            .Select(d => (Entity: d["id"]!.GetValue<long>(), Step: d["step"]!.GetValue<int>())).ToList();
+        Assert.Equal([1, 2, 3, 4], delivered.Where(d => d.Entity == 3).Select(d => d.Step));
+        Assert.Contains((4L, 1), delivered);
+        view = await WaitForAsync(subscription, v => v.Health.PendingDeliveries == 0);
+        Assert.Equal((SubscriptionStatus.Active, HealthState.Healthy, 0), (view.Status, view.Health.State, view.Health.ConsecutiveFailures));
+        Assert.Equal(2, smtp.Mails.Count(m => m.Recipients.Contains(address)));
+    }
+
+
+    private Task StartSiloAsync() =>
+        cluster.StartSiloAsync(
+            configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Webhooks:AllowHttp"] = "true",
+                ["Webhooks:AllowedNetworks:0"] = "127.0.0.0/8",
+                ["Delivery:RetryDelaySeconds:0"] = "1",
+                ["Delivery:RetryDelaySeconds:1"] = "1",
+                ["Delivery:SuspendAfterHours"] = "24",
+                ["Smtp:Host"] = "127.0.0.1",
+                ["Smtp:Port"] = smtp.Port.ToString(),
+                ["Smtp:Security"] = "None",
+                ["Smtp:From"] = "hooks@events.test",
+            }),
+            services => services.AddKeyedSingleton<TimeProvider>(ServiceClock.Key, clock));
+
+    private SubscriptionSpec Spec(string url, string failureEmail) => new()
+    {
+        CustomId = $"clock-{Guid.NewGuid():N}",
+        Name = "clock test",
+        Events = [$"entity:{resource}:updated"],
+        Resource = resource,
+        ContextFilters = new RegionScope([new ScopeFilter(null, false)], []),
+        Url = url,
+        SecretHeaderName = "X-Secret",
+        Language = "en-US",
+        FailureEmail = failureEmail,
+        Delivery = DeliveryOptions.Default,
+    };
+
+    private EntityEvent Event(long entity, int sequence) => new(
+        Guid.CreateVersion7().ToString(), resource, "updated", entity, [],
+        new JsonObject { ["id"] = entity, ["step"] = sequence }.ToJsonString(), clock.GetUtcNow(), null, sequence);
+
+    private async Task<List<DeliveryLogEntry>> LogsAsync(long id, int count)
+    {
+        var entries = new List<DeliveryLogEntry>();
+        await Eventually.HoldsAsync(async () =>
+        {
+            var page = await cluster.Client.GetGrain<ISubscriptionQueryGrain>(0).LogsAsync(id, new DeliveryLogQuery(100, 0, null, null, null, null));
+            entries = [.. page.Entries.OrderBy(e => e.Id)];
+            return entries.Count >= count;
+        }, TimeSpan.FromSeconds(30), $"the log never held {count} entries");
+        return entries;
+    }
+
+    private async Task<List<CaughtMail>> MailsAsync(string address, int count)
+    {
+        await Eventually.HoldsAsync(() => smtp.Mails.Count(m => m.Recipients.Contains(address)) >= count, TimeSpan.FromSeconds(30),
+            $"{count} e-mail(s) to {address} never arrived");
+        return [.. smtp.Mails.Where(m => m.Recipients.Contains(address))];
+    }
+
+    private static async Task<SubscriptionView> WaitForAsync(ISubscriptionGrain subscription, Func<SubscriptionView, bool> condition)
+    {
+        SubscriptionView view = null!;
+        await Eventually.HoldsAsync(async () => condition(view = (await subscription.GetAsync())!), TimeSpan.FromSeconds(30),
+            "the subscription never reached the expected state");
+        return view;
+    }
+}
