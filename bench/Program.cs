@@ -1,144 +1,123 @@
-using System.Diagnostics;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
-using Npgsql;
+using System.Globalization;
+using EventsSubscriptions.Bench;
 
-// Event acceptance and delivery: N entity changes through the gateway, with C requests in flight,
-// to a resource that S subscriptions listen to; reports accepted events/s (2xx answers), how long
-// until every subscription's outbox holds every event (queued deliveries/s), and, with --deliver,
-// how long until a local receiver (Kestrel, answers 200 at once) got every call, with the
-// event-accepted-to-received latency.
-//   dotnet run --project bench -c Release -- --gateway http://127.0.0.1:8080 --token $TOKEN \
-//       --postgres "Host=127.0.0.1;Port=55432;Username=postgres;Database=events_subscriptions" \
-//       --events 20000 --subscriptions 10 --concurrency 64 --entities 200
-var options = Options.Parse(args);
+// The benchmark console. scripts/bench.sh brings the stack up and passes the connection options;
+// see bench/RESULTS.md for the scenarios, the commands and the figures.
+//   load    (a) S subscriptions that all match, N events (or --duration s, --rate r), delivered to
+//           the local receiver; then the limit loop and the ratio system/limit.
+//   fanout  (b) one event at a time to 1,000 subscriptions, repeated.
+//   growth  (d) 10 matching subscriptions among 10, 1,000, 10,000 of the same resource and trigger.
+//   many    (c) 100,000 subscriptions created: memory per silo, per active grain, per idle subscription.
+var options = BenchOptions.Parse(args);
 var run = Guid.NewGuid().ToString("N")[..8];
-var resource = $"bench-{run}";
-using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Concurrency })
-{
-    BaseAddress = new Uri(options.Gateway),
-    Timeout = TimeSpan.FromSeconds(60),
-};
-http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Token);
+using var api = new GatewayApi(options);
+await using var receiver = await Receiver.StartAsync();
+receiver.FailRate = options.FailRate;
+Console.WriteLine($"bench {options.Scenario} {options.Label} on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, run {run}");
+Console.WriteLine($"  {string.Join(' ', args.Where((a, i) => a != "--token" && (i == 0 || args[i - 1] != "--token")))}");
 
-// The receiver: counts calls, and the time from each event's acceptance (in its version 7 id) to its arrival.
-var received = 0L;
-var arrivals = new System.Collections.Concurrent.ConcurrentBag<double>();
-WebApplication? receiver = null;
-var hookUrl = "https://hooks.example.com/bench";
-if (options.Deliver)
+switch (options.Scenario)
 {
-    var builder = WebApplication.CreateSlimBuilder();
-    builder.WebHost.UseUrls("http://127.0.0.1:0");
-    builder.Logging.ClearProviders();
-    receiver = builder.Build();
-    receiver.MapPost("/hook", async (HttpContext context) =>
-    {
-        using var document = await JsonDocument.ParseAsync(context.Request.Body);
-        var eventId = Guid.Parse(document.RootElement.GetProperty("meta").GetProperty("eventId").GetString()!);
-        var accepted = DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(eventId.ToString("N")[..12], 16));
-        arrivals.Add((DateTimeOffset.UtcNow - accepted).TotalMilliseconds);
-        Interlocked.Increment(ref received);
-        return Results.Ok();
-    });
-    await receiver.StartAsync();
-    hookUrl = $"{receiver.Urls.First()}/hook";
+    case "load":
+        return await LoadAsync(options.Subscriptions, options.NonMatching, $"load {options.Label}".Trim());
+    case "fanout":
+        return await LoadAsync(options.Subscriptions, 0, "fan-out");
+    case "growth":
+        return await GrowthAsync();
+    case "many":
+        return await ManyAsync();
+    default:
+        Console.Error.WriteLine($"unknown scenario '{options.Scenario}': load, fanout, growth or many");
+        return 2;
 }
 
-var subscriptions = new List<long>();
-for (var i = 0; i < options.Subscriptions; i++)
+async Task<int> LoadAsync(int matching, int nonMatching, string label)
 {
-    var body = $$"""
-        {"customId": "bench-{{run}}-{{i}}", "name": "bench {{run}}", "events": ["entity:{{resource}}:updated", "entity:{{resource}}:created"],
-         "contextFilters": {"filters": [{"tag": "context.*"}]}, "url": "{{hookUrl}}", "secret": "bench-secret-0123456789"}
-        """;
-    using var response = await http.PostAsync("/rest/v1/events-subscriptions", new StringContent(body, Encoding.UTF8, "application/json"));
-    response.EnsureSuccessStatusCode();
-    subscriptions.Add(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("data").GetProperty("id").GetInt64());
-}
-
-var next = 0;
-var failures = 0;
-var latencies = new double[options.Events];
-var clock = Stopwatch.StartNew();
-await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(async _ =>
-{
-    while (true)
+    var resource = $"bench{run}";
+    var hooks = Enumerable.Range(0, matching).ToList();
+    await api.SubscribeManyAsync(matching, 16, n => api.SubscribeAsync(resource, $"bench-{run}-{n}", receiver.HookUrl(n)), "subscriptions");
+    await api.SubscribeManyAsync(nonMatching, 32, n => api.SubscribeAsync(resource, $"bench-{run}-x{n}", receiver.HookUrl(100_000 + n), neverMatches: true),
+        "non-matching subscriptions");
+    var report = await LoadRun.RunAsync(api, receiver, options, resource, hooks, label);
+    double? limit = null;
+    if (!options.NoLimit)
     {
-        var n = Interlocked.Increment(ref next) - 1;
-        if (n >= options.Events)
-        {
-            return;
-        }
-        var entity = n % options.Entities + 1;
-        var started = Stopwatch.GetTimestamp();
-        using var response = await http.PutAsync($"/rest/v1/{resource}/{entity}",
-            new StringContent($$"""{"counter": {{n}}, "name": "entity {{entity}}"}""", Encoding.UTF8, "application/json"));
-        latencies[n] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        if (!response.IsSuccessStatusCode)
-        {
-            Interlocked.Increment(ref failures);
-        }
+        var requests = (int)Math.Clamp(report.Delivered, 5_000, 50_000);
+        limit = (await LoadRun.LimitAsync(receiver, options.Concurrency, requests)).PerSecond;
     }
-}));
-var accepted = clock.Elapsed;
+    LoadRun.Print(report, limit);
+    return report.Lost == 0 ? 0 : 1;
+}
 
-var expected = (long)(options.Events - failures) * subscriptions.Count;
-await using var postgres = NpgsqlDataSource.Create(options.Postgres);
-long queued;
-do
+async Task<int> GrowthAsync()
 {
-    await using var count = postgres.CreateCommand("SELECT count(*) FROM delivery_outbox WHERE subscription_id = ANY($1)");
-    count.Parameters.Add(new NpgsqlParameter { Value = subscriptions.ToArray() });
-    queued = (long)(await count.ExecuteScalarAsync())!;
-    if (queued < expected)
+    var resource = $"bench{run}";
+    var hooks = Enumerable.Range(0, 10).ToList();
+    await api.SubscribeManyAsync(10, 10, n => api.SubscribeAsync(resource, $"bench-{run}-{n}", receiver.HookUrl(n)), "subscriptions");
+    var nonMatching = 0;
+    var rows = new List<(int Total, LoadReport Report)>();
+    foreach (var total in options.Steps)
     {
-        await Task.Delay(100);
+        var add = total - 10 - nonMatching;
+        var start = nonMatching;
+        await api.SubscribeManyAsync(Math.Max(0, add), 32,
+            n => api.SubscribeAsync(resource, $"bench-{run}-x{start + n}", receiver.HookUrl(100_000 + start + n), neverMatches: true),
+            "non-matching subscriptions");
+        nonMatching += Math.Max(0, add);
+        var report = await LoadRun.RunAsync(api, receiver, options, resource, hooks, $"growth {total} subscriptions");
+        LoadRun.Print(report, null);
+        rows.Add((total, report));
     }
-}
-while (queued < expected && clock.Elapsed < TimeSpan.FromMinutes(10));
-var all = clock.Elapsed;
-
-Array.Sort(latencies);
-double Percentile(double p) => latencies[(int)Math.Min(latencies.Length - 1, Math.Ceiling(p * latencies.Length) - 1)];
-Console.WriteLine($"events {options.Events} over {options.Entities} entities, {subscriptions.Count} subscriptions, concurrency {options.Concurrency}");
-Console.WriteLine($"accepted      {options.Events - failures} in {accepted.TotalSeconds:0.00} s = {(options.Events - failures) / accepted.TotalSeconds:0} events/s ({failures} failed)");
-Console.WriteLine($"API latency   p50 {Percentile(0.50):0.0} ms  p95 {Percentile(0.95):0.0} ms  p99 {Percentile(0.99):0.0} ms  max {latencies[^1]:0.0} ms");
-Console.WriteLine($"queued        {queued} of {expected} deliveries in {all.TotalSeconds:0.00} s = {queued / all.TotalSeconds:0} deliveries/s, {queued / (double)subscriptions.Count / all.TotalSeconds:0} events/s into all outboxes");
-if (receiver is null)
-{
-    return queued >= expected ? 0 : 1;
-}
-while (Interlocked.Read(ref received) < expected && clock.Elapsed < TimeSpan.FromMinutes(15))
-{
-    await Task.Delay(100);
-}
-var delivered = clock.Elapsed;
-var latency = arrivals.ToArray();
-Array.Sort(latency);
-double Arrival(double p) => latency.Length == 0 ? double.NaN : latency[(int)Math.Min(latency.Length - 1, Math.Ceiling(p * latency.Length) - 1)];
-Console.WriteLine($"delivered     {received} of {expected} calls in {delivered.TotalSeconds:0.00} s = {received / delivered.TotalSeconds:0} deliveries/s");
-Console.WriteLine($"accepted->received  p50 {Arrival(0.50):0} ms  p95 {Arrival(0.95):0} ms  p99 {Arrival(0.99):0} ms  max {(latency.Length == 0 ? double.NaN : latency[^1]):0} ms");
-await receiver.StopAsync();
-return received >= expected ? 0 : 1;
-
-internal sealed record Options(string Gateway, string Token, string Postgres, int Events, int Subscriptions, int Concurrency, int Entities, bool Deliver)
-{
-    public static Options Parse(string[] args)
+    Console.WriteLine();
+    Console.WriteLine("| subscriptions (10 match) | accepted events/s | deliveries/s | accepted->received p99 ms | vs first: deliveries/s | vs first: p99 |");
+    Console.WriteLine("|---:|---:|---:|---:|---:|---:|");
+    var first = rows[0].Report;
+    foreach (var (total, r) in rows)
     {
-        string Get(string name, string? fallback = null)
-        {
-            var i = Array.IndexOf(args, $"--{name}");
-            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback ?? throw new ArgumentException($"--{name} is required");
-        }
-        return new Options(Get("gateway", "http://127.0.0.1:8080"), Get("token"),
-            Get("postgres", "Host=127.0.0.1;Port=55432;Username=postgres;Database=events_subscriptions"),
-            int.Parse(Get("events", "20000")), int.Parse(Get("subscriptions", "10")), int.Parse(Get("concurrency", "64")),
-            int.Parse(Get("entities", "200")), args.Contains("--deliver"));
+        var p99 = r.Latency.GetValueAtPercentile(99) / 1000.0;
+        var firstP99 = first.Latency.GetValueAtPercentile(99) / 1000.0;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {total:N0} | {r.AcceptedPerSecond:0} | {r.DeliveredPerSecond:0} | {p99:0} | {r.DeliveredPerSecond / first.DeliveredPerSecond:0.00} | {p99 / firstP99:0.00} |"));
     }
+    return rows.All(r => r.Report.Lost == 0) ? 0 : 1;
+}
+
+async Task<int> ManyAsync()
+{
+    await using var cluster = await ClusterProbe.ConnectAsync(options);
+    var resource = $"bench{run}";
+    var before = await cluster.MeasureAsync();
+    Console.WriteLine($"before: {before}");
+    var started = DateTime.UtcNow;
+    await api.SubscribeManyAsync(options.Create, options.Concurrency,
+        n => api.SubscribeAsync(resource, $"bench-{run}-m{n}", receiver.HookUrl(n), neverMatches: true), "subscriptions");
+    var seconds = (DateTime.UtcNow - started).TotalSeconds;
+    Console.WriteLine($"created {options.Create} subscriptions in {seconds:0} s = {options.Create / seconds:0}/s");
+    var active = await cluster.MeasureAsync();
+    Console.WriteLine($"all active: {active}");
+
+    // Idle: subscription grains deactivated; what stays is each subscription's route, held by the
+    // resource's index and by each router that saw an event. Touch every partition's router.
+    await cluster.DeactivateIdleAsync();
+    for (var entity = 1; entity <= 16; entity++)
+    {
+        await api.PutAsync(resource, entity, """{"counter": 1}""");
+    }
+    await Task.Delay(TimeSpan.FromSeconds(5));
+    var idle = await cluster.MeasureAsync();
+    Console.WriteLine($"idle: {idle}");
+
+    var grains = active.SubscriptionGrains - before.SubscriptionGrains;
+    Console.WriteLine();
+    Console.WriteLine("| measure | value |");
+    Console.WriteLine("|---|---:|");
+    Console.WriteLine($"| subscriptions created | {options.Create:N0} ({options.Create / seconds:0}/s) |");
+    foreach (var (silo, bytes) in active.ManagedBytesBySilo)
+    {
+        Console.WriteLine($"| managed memory of silo {silo}, all active | {bytes / 1048576.0:0} MiB |");
+    }
+    Console.WriteLine($"| subscription grains active | {grains:N0} |");
+    Console.WriteLine($"| memory per active subscription grain | {(active.ManagedBytes - before.ManagedBytes) / (double)Math.Max(1, grains) / 1024:0.00} KiB |");
+    Console.WriteLine($"| memory per idle subscription (grains deactivated, routes cached) | {(idle.ManagedBytes - before.ManagedBytes) / (double)options.Create / 1024:0.00} KiB |");
+    return 0;
 }

@@ -1,14 +1,56 @@
 #!/usr/bin/env bash
-# Measures event acceptance against the local stack (scripts/up.sh starts it if it is not running):
-# entity changes through the gateway into the outboxes of N subscriptions.
-#   scripts/bench.sh [--events 20000] [--subscriptions 10] [--concurrency 64] [--entities 200]
+# Runs a benchmark scenario against the local stack (scripts/up.sh starts it if it is not running).
+#   scripts/bench.sh [--scenario NAME] [options of bench/]      (figures: bench/RESULTS.md)
+# Scenarios:
+#   load     (a, default) 10 subscriptions, 20,000 events, delivered to a local receiver, then the
+#            plain-HttpClient limit and the ratio           --subscriptions --events --concurrency
+#   fanout   (b) one event at a time to 1,000 subscriptions, 20 times
+#   many     (c) 100,000 subscriptions: memory per silo, per active grain, per idle subscription
+#   growth   (d) 10 matching among 10 / 1,000 / 10,000 subscriptions          --steps 10,1000,10000
+#   silos    (e) scenario a with two silos, then with one (silo 2 stopped, then started again)
+# Options: --events N --duration S --rate R --subscriptions N --non-matching N --concurrency N
+#          --entities N --fail-rate F --wait-minutes M --create N --no-limit --label TEXT
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/scripts/lib/services.sh"
 source "$ROOT/scripts/lib/dev-env.sh"
+source "$ROOT/scripts/lib/stack.sh"
+
+scenario=load
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --scenario) scenario=$2; shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+
 if ! curl -fsS -m 5 "$ES_GATEWAY_URL/readyz" >/dev/null 2>&1; then
   "$ROOT/scripts/up.sh" --detach
 fi
 dotnet build "$ROOT/bench/Bench.csproj" -c Release --nologo -v quiet >/dev/null
-exec dotnet "$ROOT/bench/bin/Release/net10.0/Bench.dll" --gateway "$ES_GATEWAY_URL" --token "$("$ROOT/scripts/token.sh")" \
-  --postgres "$ConnectionStrings__Postgres" "$@"
+TOKEN=$("$ROOT/scripts/token.sh")
+
+bench() {
+  dotnet "$ROOT/bench/bin/Release/net10.0/Bench.dll" --gateway "$ES_GATEWAY_URL" --token "$TOKEN" \
+    --postgres "$ConnectionStrings__Postgres" --redis "$ConnectionStrings__Redis" "$@"
+}
+
+case "$scenario" in
+  load|a) bench --scenario load "${args[@]}" ;;
+  fanout|b) bench --scenario fanout --subscriptions 1000 --events 20 --concurrency 1 --entities 1 "${args[@]}" ;;
+  many|c) bench --scenario many --concurrency 32 "${args[@]}" ;;
+  growth|d) bench --scenario growth --events 2000 --concurrency 32 "${args[@]}" ;;
+  silos|e)
+    es_wait_ready 2 120 || es_die "the stack does not have two active silos"
+    status=0
+    bench --scenario load --label "two silos" "${args[@]}" || status=1
+    es_stop_process silo2
+    es_wait_ready 1 120 || es_die "the cluster did not settle on one silo"
+    bench --scenario load --label "one silo" "${args[@]}" || status=1
+    es_start_silo 2
+    es_wait_ready 2 120 || es_die "silo 2 did not come back"
+    exit $status ;;
+  *) es_die "unknown scenario '$scenario' (load, fanout, many, growth, silos)" ;;
+esac

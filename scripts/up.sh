@@ -8,6 +8,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/scripts/lib/services.sh"
 source "$ROOT/scripts/lib/dev-env.sh"
+source "$ROOT/scripts/lib/stack.sh"
 
 DETACH=0
 for arg in "$@"; do
@@ -41,16 +42,9 @@ es_log "applying database migrations"
 dotnet "$ES_DATA/app/silo/Silo.dll" migrate >"$ES_DATA/logs/migrate.log" 2>&1 \
   || { cat "$ES_DATA/logs/migrate.log" >&2; es_die "migrations failed"; }
 
-start_process() { # name dll extra-env...
-  local name=$1 dll=$2; shift 2
-  es_log "starting $name"
-  ( cd "$(dirname "$dll")" && exec env "$@" dotnet "$dll" ) >>"$ES_DATA/logs/$name.log" 2>&1 &
-  echo $! >"$ES_DATA/run/$name.pid"
-}
-
-start_process silo1 "$ES_DATA/app/silo/Silo.dll" Silo__SiloPort=11111 Silo__GatewayPort=30000 Silo__MetricsPort=9101
-start_process silo2 "$ES_DATA/app/silo/Silo.dll" Silo__SiloPort=11112 Silo__GatewayPort=30001 Silo__MetricsPort=9102
-start_process gateway "$ES_DATA/app/gateway/Gateway.dll" Urls="$ES_GATEWAY_URL"
+es_start_silo 1
+es_start_silo 2
+es_start_gateway
 
 stop_all() { trap - INT TERM; echo; "$ROOT/scripts/down.sh"; exit 0; }
 trap stop_all INT TERM
@@ -61,8 +55,7 @@ for _ in $(seq 1 180); do
   for name in silo1 silo2 gateway; do
     kill -0 "$(cat "$ES_DATA/run/$name.pid")" 2>/dev/null || { tail -n 40 "$ES_DATA/logs/$name.log" >&2; "$ROOT/scripts/down.sh" >/dev/null 2>&1; es_die "$name exited (see $ES_DATA/logs/$name.log)"; }
   done
-  if curl -fsS -m 5 "$ES_GATEWAY_URL/readyz" 2>/dev/null | grep -q '"2 active silo'; then ready=1; break; fi
-  sleep 1
+  if es_wait_ready 2 1; then ready=1; break; fi
 done
 [ "$ready" -eq 1 ] || { "$ROOT/scripts/down.sh" >/dev/null 2>&1; es_die "not ready after 180 s (logs in $ES_DATA/logs)"; }
 

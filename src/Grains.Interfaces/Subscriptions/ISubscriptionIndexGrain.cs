@@ -10,7 +10,11 @@ public sealed record SubscriptionRoute(
     [property: Id(1)] string[] Triggers,
     [property: Id(2)] RegionScope Scope,
     [property: Id(3)] FilterCondition[] Filters,
-    [property: Id(4)] SubscriptionStatus Status);
+    [property: Id(4)] SubscriptionStatus Status)
+{
+    public static SubscriptionRoute From(long subscriptionId, SubscriptionSpec spec, SubscriptionStatus status) =>
+        new(subscriptionId, [.. spec.Triggers], spec.ContextFilters, spec.UserDefinedFilters?.Conditions ?? [], status);
+}
 
 /// <summary>Every non-archived subscription of one resource, at one version of the index.</summary>
 [GenerateSerializer, Immutable, Alias("es.SubscriptionIndexSnapshot")]
@@ -22,7 +26,8 @@ public sealed record SubscriptionIndexSnapshot(
 /// <summary>
 /// The subscriptions of one resource (key: the resource, e.g. <c>employees</c>): which of them
 /// listen, to what, with which scope and filters. Partitioned by resource, versioned so that
-/// routers can cache it and ask only for what changed.
+/// routers can cache it and ask only for what changed. It keeps no state of its own: it is
+/// loaded from the subscriptions' read model, which every subscription writes before telling it.
 /// </summary>
 [Alias("es.ISubscriptionIndexGrain")]
 public interface ISubscriptionIndexGrain : IGrainWithStringKey

@@ -35,6 +35,22 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>The subscriptions of one resource that are not archived, as the read model holds them.</summary>
+    public async Task<List<SubscriptionView>> LiveOfResourceAsync(string serviceId, string resource, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT view FROM subscription_list WHERE service_id = $1 AND resource = $2 AND status <> 'ARCHIVED'");
+        command.Parameters.Add(new NpgsqlParameter { Value = serviceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = resource });
+        var views = new List<SubscriptionView>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            views.Add(JsonSerializer.Deserialize<SubscriptionView>(reader.GetString(0), ReadModelJson.Options)!);
+        }
+        return views;
+    }
+
     public async Task<SubscriptionPage> ListAsync(string serviceId, SubscriptionListQuery query, CancellationToken cancellationToken = default)
     {
         var where = new StringBuilder("service_id = $1");

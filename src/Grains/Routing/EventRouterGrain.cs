@@ -15,11 +15,10 @@ namespace EventsSubscriptions.Grains.Routing;
 /// filters. The event is acknowledged to the stream only when every match has queued it.
 /// </summary>
 [ImplicitStreamSubscription(EntityStream.Namespace)]
-public sealed class EventRouterGrain(ILogger<EventRouterGrain> logger)
+public sealed class EventRouterGrain(RouteTableCache tables, ILogger<EventRouterGrain> logger)
     : Grain, IEventRouterGrain, IStreamSubscriptionObserver, IAsyncObserver<EntityEvent>
 {
-    private SubscriptionIndexSnapshot? index;
-    private Dictionary<string, SubscriptionRoute[]> byTrigger = [];
+    private RouteTable? table;
     private long invalidations;
     private long invalidationsSeen = -1;
 
@@ -30,7 +29,8 @@ public sealed class EventRouterGrain(ILogger<EventRouterGrain> logger)
 
     public Task InvalidateAsync(long version)
     {
-        if (index is null || version > index.Version)
+        // Any other version: an index that was activated again starts from a new one.
+        if (table is null || version != table.Version)
         {
             invalidations++;
         }
@@ -40,7 +40,7 @@ public sealed class EventRouterGrain(ILogger<EventRouterGrain> logger)
     public async Task OnNextAsync(EntityEvent item, StreamSequenceToken? token = null)
     {
         await RefreshAsync();
-        if (!byTrigger.TryGetValue(item.Trigger, out var candidates))
+        if (!table!.ByTrigger.TryGetValue(item.Trigger, out var candidates))
         {
             return;
         }
@@ -76,23 +76,21 @@ public sealed class EventRouterGrain(ILogger<EventRouterGrain> logger)
         return Task.CompletedTask;
     }
 
-    /// <summary>Reads the index again when it was invalidated since the last read (or never read).</summary>
+    /// <summary>
+    /// Reads the index again when it was invalidated since the last read (or never read). The
+    /// silo's table of the resource is offered as the known version: when it is current, the
+    /// index answers with nothing and this router shares it.
+    /// </summary>
     private async Task RefreshAsync()
     {
         var seen = invalidations;
-        if (index is not null && seen == invalidationsSeen)
+        if (table is not null && seen == invalidationsSeen)
         {
             return;
         }
-        var fresh = await GrainFactory.GetGrain<ISubscriptionIndexGrain>(Resource).GetAsync(index?.Version ?? 0);
-        if (fresh is not null)
-        {
-            index = fresh;
-            byTrigger = fresh.Routes
-                .SelectMany(r => r.Triggers.Select(t => (Trigger: t, Route: r)))
-                .GroupBy(p => p.Trigger)
-                .ToDictionary(g => g.Key, g => g.Select(p => p.Route).ToArray());
-        }
+        var held = tables.Get(Resource);
+        var fresh = await GrainFactory.GetGrain<ISubscriptionIndexGrain>(Resource).GetAsync(held?.Version ?? 0);
+        table = fresh is null ? held! : tables.Put(Resource, fresh);
         invalidationsSeen = seen;
     }
 }

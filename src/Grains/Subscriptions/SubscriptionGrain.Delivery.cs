@@ -24,6 +24,7 @@ public sealed partial class SubscriptionGrain
     private DateTimeOffset healthSavedOn;
     private bool loaded;
     private bool reminderOn;
+    private bool registeringReminder;
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -156,11 +157,7 @@ public sealed partial class SubscriptionGrain
         {
             return;
         }
-        if (!reminderOn)
-        {
-            reminderOn = true;
-            await this.RegisterOrUpdateReminder(DeliveryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        }
+        await EnsureReminderAsync();
         if (pump is null)
         {
             pump = this.RegisterGrainTimer(PumpAsync, new GrainTimerCreationOptions
@@ -177,16 +174,57 @@ public sealed partial class SubscriptionGrain
         }
     }
 
-    private async Task StopSendingAsync()
+    /// <summary>
+    /// Registers the reminder that brings the grain back while deliveries are pending. A failure
+    /// (storage down, a concurrent change of the reminder row) does not fail the caller: the
+    /// deliveries are queued already, and the pump tries again on each tick until it holds.
+    /// </summary>
+    private async Task EnsureReminderAsync()
+    {
+        if (reminderOn || registeringReminder)
+        {
+            return;
+        }
+        registeringReminder = true;
+        try
+        {
+            await this.RegisterOrUpdateReminder(DeliveryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            reminderOn = true;
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Subscription {Id}: the delivery reminder is not registered yet ({Error}); retrying", Id, e.Message);
+        }
+        finally
+        {
+            registeringReminder = false;
+        }
+    }
+
+    /// <summary>Stops the pump; the reminder is dropped only by its own tick, when nothing is pending.</summary>
+    private void StopPump()
     {
         pump?.Dispose();
         pump = null;
-        // Also after a restart, when this activation did not register it itself.
-        if (await this.GetReminder(DeliveryReminder) is { } reminder)
+    }
+
+    private async Task StopSendingAsync()
+    {
+        StopPump();
+        try
         {
-            await this.UnregisterReminder(reminder);
+            // Also after a restart, when this activation did not register it itself.
+            if (await this.GetReminder(DeliveryReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+            reminderOn = false;
         }
-        reminderOn = false;
+        catch (Exception e)
+        {
+            // The next tick tries again; a reminder left behind only wakes an idle grain once a minute.
+            logger.LogInformation("Subscription {Id}: the delivery reminder was not removed ({Error})", Id, e.Message);
+        }
     }
 
     private async Task PumpAsync(CancellationToken cancellationToken)
@@ -194,10 +232,10 @@ public sealed partial class SubscriptionGrain
         if (S.Spec is not { } spec || S.Status != SubscriptionStatus.Active)
         {
             // Suspended or archived: nothing goes out; enable starts the pump again.
-            pump?.Dispose();
-            pump = null;
+            StopPump();
             return;
         }
+        await EnsureReminderAsync();
         if (!loaded)
         {
             foreach (var pending in await deliveries.LoadPendingAsync(Id, LoadLimit, cancellationToken))
@@ -214,7 +252,9 @@ public sealed partial class SubscriptionGrain
                 loaded = false;
                 return;
             }
-            await StopSendingAsync();
+            // Drained. The reminder stays until its next tick finds nothing pending: queues that
+            // drain and refill all the time do not write the reminder table each time.
+            StopPump();
             return;
         }
         var now = clock.GetUtcNow();

@@ -291,8 +291,7 @@ public sealed partial class SubscriptionGrain(
         }
         else
         {
-            await Index(spec.Resource).UpsertAsync(new SubscriptionRoute(
-                Id, [.. spec.Triggers], spec.ContextFilters, spec.UserDefinedFilters?.Conditions ?? [], S.Status));
+            await Index(spec.Resource).UpsertAsync(SubscriptionRoute.From(Id, spec, S.Status));
             S.IndexedResource = spec.Resource;
         }
         S.ProjectedVersion = S.Version;

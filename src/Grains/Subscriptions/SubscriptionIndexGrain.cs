@@ -1,37 +1,50 @@
 using EventsSubscriptions.Grains.Entities;
 using EventsSubscriptions.Grains.Interfaces.Routing;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Persistence;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 
 namespace EventsSubscriptions.Grains.Subscriptions;
 
-[GenerateSerializer, Alias("es.SubscriptionIndexState")]
-public sealed class SubscriptionIndexState
-{
-    [Id(0)] public Dictionary<long, SubscriptionRoute> Routes { get; set; } = [];
-    [Id(1)] public long Version { get; set; }
-}
-
-/// <summary>The subscriptions of one resource, versioned: every change raises the version.</summary>
+/// <summary>
+/// The subscriptions of one resource, versioned: every change raises the version. Nothing is
+/// stored here: an activation loads the resource's live subscriptions from the read model (each
+/// subscription writes its row there before it tells this grain), so a change costs one row
+/// write by its subscription instead of a rewrite of the whole index. Versions start from the
+/// activation time, so that a new activation never repeats a version a router may have cached.
+/// </summary>
 public sealed class SubscriptionIndexGrain(
-    [PersistentState("subscription-index")] IPersistentState<SubscriptionIndexState> state,
+    SubscriptionReadModel readModel,
+    IOptions<ClusterOptions> cluster,
     IOptions<EventSettings> events) : Grain, ISubscriptionIndexGrain
 {
+    private readonly Dictionary<long, SubscriptionRoute> routes = [];
+    private long version;
     private SubscriptionIndexSnapshot? snapshot;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        foreach (var view in await readModel.LiveOfResourceAsync(cluster.Value.ServiceId, this.GetPrimaryKeyString(), cancellationToken))
+        {
+            routes[view.Id] = SubscriptionRoute.From(view.Id, view.Spec, view.Status);
+        }
+        version = DateTime.UtcNow.Ticks;
+    }
 
     public async Task UpsertAsync(SubscriptionRoute route)
     {
-        if (state.State.Routes.TryGetValue(route.SubscriptionId, out var existing) && Same(existing, route))
+        if (routes.TryGetValue(route.SubscriptionId, out var existing) && Same(existing, route))
         {
             return;
         }
-        state.State.Routes[route.SubscriptionId] = route;
+        routes[route.SubscriptionId] = route;
         await ChangedAsync();
     }
 
     public async Task RemoveAsync(long subscriptionId)
     {
-        if (state.State.Routes.Remove(subscriptionId))
+        if (routes.Remove(subscriptionId))
         {
             await ChangedAsync();
         }
@@ -39,25 +52,24 @@ public sealed class SubscriptionIndexGrain(
 
     public Task<SubscriptionIndexSnapshot?> GetAsync(long knownVersion)
     {
-        if (knownVersion == state.State.Version && knownVersion != 0)
+        if (knownVersion == version)
         {
             return Task.FromResult<SubscriptionIndexSnapshot?>(null);
         }
-        snapshot ??= new SubscriptionIndexSnapshot(
-            this.GetPrimaryKeyString(), state.State.Version, [.. state.State.Routes.Values.OrderBy(r => r.SubscriptionId)]);
+        snapshot ??= new SubscriptionIndexSnapshot(this.GetPrimaryKeyString(), version, [.. routes.Values.OrderBy(r => r.SubscriptionId)]);
         return Task.FromResult<SubscriptionIndexSnapshot?>(snapshot);
     }
 
     private async Task ChangedAsync()
     {
-        state.State.Version++;
+        version++;
         snapshot = null;
-        await state.WriteStateAsync();
         // Every router of this resource learns of the change before the caller's API call returns,
         // so that events accepted afterwards are matched against it.
         var resource = this.GetPrimaryKeyString();
+        var changed = version;
         await Task.WhenAll(Enumerable.Range(0, events.Value.Partitions)
-            .Select(p => GrainFactory.GetGrain<IEventRouterGrain>($"{resource}/{p}").InvalidateAsync(state.State.Version)));
+            .Select(p => GrainFactory.GetGrain<IEventRouterGrain>($"{resource}/{p}").InvalidateAsync(changed)));
     }
 
     // Records holding arrays compare arrays by reference: compare their contents.

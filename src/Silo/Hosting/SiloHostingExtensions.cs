@@ -57,6 +57,7 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<GuardedConnector>();
         builder.Services.AddSingleton<WebhookSender>();
         builder.Services.AddSingleton<DeliveryMetrics>();
+        builder.Services.AddSingleton<EventsSubscriptions.Grains.Routing.RouteTableCache>();
         builder.Services.AddOptions<SmtpSettings>().BindConfiguration(SmtpSettings.Section);
         builder.Services.AddSingleton<FailureMailer>();
         builder.Services.AddOpenTelemetry().WithMetrics(m =>

@@ -44,6 +44,33 @@ public sealed class SubscriptionIndexTests(SharedClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_new_activation_of_the_index_is_loaded_from_the_read_model_with_a_new_version()
+    {
+        var resource = $"reload{Guid.NewGuid():N}"[..20];
+        var ids = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            var id = await Grains.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
+            await Grains.GetGrain<ISubscriptionGrain>(id).CreateAsync(Spec(resource, "created"), new SecretText("0123456789abcdef"));
+            ids.Add(id);
+        }
+        await Grains.GetGrain<ISubscriptionGrain>(ids[1]).SuspendAsync("pause");
+        await Grains.GetGrain<ISubscriptionGrain>(ids[2]).ArchiveAsync("gone");
+        var index = Grains.GetGrain<ISubscriptionIndexGrain>(resource);
+        var before = (await index.GetAsync(0))!;
+
+        await Grains.GetGrain<Orleans.Runtime.IManagementGrain>(0).DeactivateGrain(index.GetGrainId());
+        await Task.Delay(500);
+        var after = (await index.GetAsync(before.Version))!;
+
+        Assert.NotEqual(before.Version, after.Version);
+        Assert.Equal([(ids[0], SubscriptionStatus.Active), (ids[1], SubscriptionStatus.Suspended)],
+            after.Routes.Select(r => (r.SubscriptionId, r.Status)));
+        Assert.Equal(before.Routes.Select(r => (r.SubscriptionId, r.Status, string.Join(',', r.Triggers))),
+            after.Routes.Select(r => (r.SubscriptionId, r.Status, string.Join(',', r.Triggers))));
+    }
+
+    [Fact]
     public async Task A_stale_version_is_refused_and_nothing_changes()
     {
         var id = await Grains.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();

@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using HdrHistogram;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace EventsSubscriptions.Bench;
+
+/// <summary>What one subscription received of one event: how many calls, and when the first arrived.</summary>
+internal sealed class Arrival
+{
+    public int Calls;
+    public double FirstLatencyMs;
+}
+
+/// <summary>
+/// The local webhook receiver (Kestrel on loopback). <c>POST /hook/{n}</c> is subscription n's
+/// endpoint: it answers 200 at once (or 500 for a share of calls, at random), and records each
+/// event's arrival with its latency from acceptance (the event id is a version 7 UUID, whose first
+/// 48 bits are the acceptance time). <c>POST /limit</c> does the same parsing and records nothing:
+/// the target of the plain HttpClient loop that measures the limit.
+/// </summary>
+internal sealed class Receiver : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly ConcurrentDictionary<(Guid EventId, int Hook), Arrival> arrivals = new();
+    private readonly ConcurrentDictionary<long, int> perSecond = new();
+    private long failed;
+    private long lastArrival;
+
+    private Receiver(WebApplication app) => this.app = app;
+
+    public string BaseUrl { get; private set; } = "";
+
+    /// <summary>The share of calls answered with 500.</summary>
+    public double FailRate { get; set; }
+
+    public long Failed => Interlocked.Read(ref failed);
+
+    /// <summary>The <see cref="Stopwatch"/> timestamp of the last first arrival.</summary>
+    public long LastArrivalTimestamp => Interlocked.Read(ref lastArrival);
+
+    /// <summary>Accepted-to-received latency of first arrivals, in microseconds.</summary>
+    public LongConcurrentHistogram Latency { get; private set; } = NewHistogram();
+
+    /// <summary>The last body received, to replay in the limit loop.</summary>
+    public byte[] SampleBody { get; private set; } = """{"meta":{"event":"entity:bench:updated"},"data":{}}"""u8.ToArray();
+
+    public static LongConcurrentHistogram NewHistogram() => new(1, 3_600_000_000L, 3);
+
+    public static async Task<Receiver> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxConcurrentConnections = null);
+        builder.Logging.ClearProviders();
+        var receiver = new Receiver(builder.Build());
+        receiver.app.MapPost("/hook/{hook:int}", receiver.HookAsync);
+        receiver.app.MapPost("/limit", (Delegate)LimitAsync);
+        await receiver.app.StartAsync();
+        receiver.BaseUrl = receiver.app.Urls.First();
+        return receiver;
+    }
+
+    public string HookUrl(int hook) => $"{BaseUrl}/hook/{hook}";
+
+    public string LimitUrl => $"{BaseUrl}/limit";
+
+    /// <summary>Forgets everything received (between the phases of a scenario).</summary>
+    public void Reset()
+    {
+        arrivals.Clear();
+        perSecond.Clear();
+        Latency = NewHistogram();
+        Interlocked.Exchange(ref failed, 0);
+        Interlocked.Exchange(ref lastArrival, 0);
+    }
+
+    public Arrival? Get(Guid eventId, int hook) => arrivals.TryGetValue((eventId, hook), out var arrival) ? arrival : null;
+
+    public int DistinctArrivals => arrivals.Count;
+
+    public IEnumerable<KeyValuePair<(Guid EventId, int Hook), Arrival>> All => arrivals;
+
+    /// <summary>Seconds (since the Unix epoch) in which at least one first arrival was recorded.</summary>
+    public IReadOnlyDictionary<long, int> PerSecond => perSecond;
+
+    private async Task<IResult> HookAsync(int hook, HttpContext context)
+    {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer);
+        if (FailRate > 0 && Random.Shared.NextDouble() < FailRate)
+        {
+            Interlocked.Increment(ref failed);
+            return Results.StatusCode(500);
+        }
+        var body = buffer.ToArray();
+        using var document = JsonDocument.Parse(body);
+        var eventId = Guid.Parse(document.RootElement.GetProperty("meta").GetProperty("eventId").GetString()!);
+        var now = DateTimeOffset.UtcNow;
+        var latencyMs = (now - AcceptedOn(eventId)).TotalMilliseconds;
+        var first = false;
+        var arrival = arrivals.GetOrAdd((eventId, hook), _ =>
+        {
+            first = true;
+            return new Arrival { FirstLatencyMs = latencyMs };
+        });
+        Interlocked.Increment(ref arrival.Calls);
+        if (first)
+        {
+            Latency.RecordValue(Math.Max(1, (long)(latencyMs * 1000)));
+            perSecond.AddOrUpdate(now.ToUnixTimeSeconds(), 1, (_, n) => n + 1);
+            SampleBody = body;
+            Interlocked.Exchange(ref lastArrival, Stopwatch.GetTimestamp());
+        }
+        return Results.Ok();
+    }
+
+    private static async Task<IResult> LimitAsync(HttpContext context)
+    {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer);
+        using var document = JsonDocument.Parse(buffer.ToArray());
+        _ = document.RootElement.GetProperty("meta");
+        return Results.Ok();
+    }
+
+    public static DateTimeOffset AcceptedOn(Guid eventId) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(eventId.ToString("N")[..12], 16));
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}
