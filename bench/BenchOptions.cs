@@ -46,6 +46,9 @@ internal sealed class BenchOptions
     /// <summary>Skip the plain HttpClient limit loop.</summary>
     public bool NoLimit { get; private set; }
 
+    /// <summary>Scenarios many and idle: the resource the subscriptions listen to (default: a new one).</summary>
+    public string Resource { get; private set; } = "";
+
     /// <summary>A label printed with the results.</summary>
     public string Label { get; private set; } = "";
 
@@ -87,6 +90,7 @@ internal sealed class BenchOptions
                 case "steps": options.Steps = [.. value.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
                 case "create": options.Create = (int)Number(); break;
                 case "label": options.Label = value; break;
+                case "resource": options.Resource = value; break;
                 default: throw new ArgumentException($"unknown option '{name}'");
             }
         }

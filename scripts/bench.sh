@@ -5,7 +5,7 @@
 #   load     (a, default) 10 subscriptions, 20,000 events, delivered to a local receiver, then the
 #            plain-HttpClient limit and the ratio           --subscriptions --events --concurrency
 #   fanout   (b) one event at a time to 1,000 subscriptions, 20 times
-#   many     (c) 100,000 subscriptions: memory per silo, per active grain, per idle subscription
+#   many     (c) 100,000 subscriptions: memory per silo, per active grain, then (silos restarted) per idle subscription
 #   growth   (d) 10 matching among 10 / 1,000 / 10,000 subscriptions          --steps 10,1000,10000
 #   silos    (e) scenario a with two silos, then with one (silo 2 stopped, then started again)
 # Options: --events N --duration S --rate R --subscriptions N --non-matching N --concurrency N
@@ -40,7 +40,14 @@ bench() {
 case "$scenario" in
   load|a) bench --scenario load "${args[@]}" ;;
   fanout|b) bench --scenario fanout --subscriptions 1000 --events 20 --concurrency 1 --entities 1 "${args[@]}" ;;
-  many|c) bench --scenario many --concurrency 32 "${args[@]}" ;;
+  many|c)
+    resource="bench$(date +%s)"
+    bench --scenario many --resource "$resource" --concurrency 32 "${args[@]}"
+    # Idle: silos started afresh, so that their heaps hold only what is live.
+    es_stop_process silo1; es_stop_process silo2
+    es_start_silo 1; es_start_silo 2
+    es_wait_ready 2 180 || es_die "the silos did not come back"
+    bench --scenario idle --resource "$resource" "${args[@]}" ;;
   growth|d) bench --scenario growth --events 2000 --concurrency 32 "${args[@]}" ;;
   silos|e)
     es_wait_ready 2 120 || es_die "the stack does not have two active silos"

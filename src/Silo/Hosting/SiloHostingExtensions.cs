@@ -34,7 +34,7 @@ public static class SiloHostingExtensions
     public static IHostApplicationBuilder AddEventsSubscriptionsSilo(this IHostApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        var postgres = WithKeepAlive(SettingsReader.RequiredConnectionString(configuration, "Postgres"));
+        var postgres = WithConnectionDefaults(SettingsReader.RequiredConnectionString(configuration, "Postgres"));
         var redis = SettingsReader.RequiredConnectionString(configuration, "Redis");
         var cluster = SettingsReader.Bind<ClusterSettings>(configuration, ClusterSettings.Section);
         var silo = SettingsReader.Bind<SiloSettings>(configuration, SiloSettings.Section);
@@ -173,14 +173,25 @@ public static class SiloHostingExtensions
 
     /// <summary>
     /// Idle pooled connections are probed every few seconds, so that those a database restart broke
-    /// are dropped instead of failing the next call that borrows them.
+    /// are dropped instead of failing the next call that borrows them. A silo has two pools (the
+    /// Orleans providers' and the service's own); unless the connection string sets its own, each
+    /// is capped at <see cref="DefaultMaxPoolSize"/> connections: Npgsql's default of 100 lets two
+    /// silos under load exhaust PostgreSQL's connections ("too many clients"), and more backends
+    /// than cores only add contention.
     /// </summary>
-    public static string WithKeepAlive(string connectionString)
+    public const int DefaultMaxPoolSize = 24;
+
+    public static string WithConnectionDefaults(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (builder.KeepAlive == 0)
         {
             builder.KeepAlive = 5;
+        }
+        if (!connectionString.Contains("pool size", StringComparison.OrdinalIgnoreCase)
+            && !connectionString.Contains("poolsize", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.MaxPoolSize = DefaultMaxPoolSize;
         }
         return builder.ConnectionString;
     }
