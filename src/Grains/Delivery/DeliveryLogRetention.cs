@@ -7,7 +7,10 @@ using Microsoft.Extensions.Options;
 
 namespace EventsSubscriptions.Grains.Delivery;
 
-/// <summary>Purges delivery log rows older than the retention, hourly, in bounded batches (every silo may; it is idempotent).</summary>
+/// <summary>
+/// Purges delivery log rows and finished deliveries older than the retention, at start and then
+/// hourly, in bounded batches (every silo may; it is idempotent).
+/// </summary>
 public sealed class DeliveryLogRetention(DeliveryStore store, IOptions<DeliverySettings> settings,
     [FromKeyedServices(ServiceClock.Key)] TimeProvider clock,
     ILogger<DeliveryLogRetention> logger) : BackgroundService
@@ -22,16 +25,12 @@ public sealed class DeliveryLogRetention(DeliveryStore store, IOptions<DeliveryS
             try
             {
                 var before = clock.GetUtcNow() - TimeSpan.FromDays(settings.Value.LogRetentionDays);
-                int deleted, total = 0;
-                do
+                var logRows = await PurgeAsync(store.PurgeLogAsync, before, stoppingToken);
+                var deliveries = await PurgeAsync(store.PurgeFinishedAsync, before, stoppingToken);
+                if (logRows + deliveries > 0)
                 {
-                    deleted = await store.PurgeLogAsync(before, Batch, stoppingToken);
-                    total += deleted;
-                }
-                while (deleted == Batch && !stoppingToken.IsCancellationRequested);
-                if (total > 0)
-                {
-                    logger.LogInformation("Purged {Count} delivery log row(s) older than {Before:o}", total, before);
+                    logger.LogInformation("Purged {Log} delivery log row(s) and {Deliveries} finished deliveries older than {Before:o}",
+                        logRows, deliveries, before);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -40,5 +39,18 @@ public sealed class DeliveryLogRetention(DeliveryStore store, IOptions<DeliveryS
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private static async Task<int> PurgeAsync(Func<DateTimeOffset, int, CancellationToken, Task<int>> purge, DateTimeOffset before,
+        CancellationToken cancellationToken)
+    {
+        int deleted, total = 0;
+        do
+        {
+            deleted = await purge(before, Batch, cancellationToken);
+            total += deleted;
+        }
+        while (deleted == Batch && !cancellationToken.IsCancellationRequested);
+        return total;
     }
 }

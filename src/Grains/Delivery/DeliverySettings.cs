@@ -21,7 +21,7 @@ public sealed class DeliverySettings
         ? RetrySchedule.Default
         : new RetrySchedule([.. RetryDelaySeconds.Select(TimeSpan.FromSeconds)]);
 
-    /// <summary>Delivery log rows older than this are purged.</summary>
+    /// <summary>Delivery log rows, and finished deliveries (the reach of replay), older than this are purged.</summary>
     [Range(1, 3650)]
     public int LogRetentionDays { get; set; } = 30;
 

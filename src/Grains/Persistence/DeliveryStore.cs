@@ -189,6 +189,23 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Deletes finished deliveries (sent, exhausted or cancelled) queued before the retention, a
+    /// bounded batch at a time; pending ones stay whatever their age. Replay reaches back as far.
+    /// </summary>
+    public async Task<int> PurgeFinishedAsync(DateTimeOffset before, int batch, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            DELETE FROM delivery_outbox WHERE (service_id, subscription_id, event_id) IN (
+                SELECT service_id, subscription_id, event_id FROM delivery_outbox
+                WHERE service_id = $1 AND state <> 'PENDING' AND created_on < $2 LIMIT $3)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = before.UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     private static void Add<T>(NpgsqlCommand command, T[] values, NpgsqlDbType type) =>
         command.Parameters.Add(new NpgsqlParameter { Value = values, NpgsqlDbType = NpgsqlDbType.Array | type });
 }

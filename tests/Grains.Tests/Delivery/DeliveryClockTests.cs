@@ -53,7 +53,7 @@ public sealed class DeliveryClockTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Exhaustion_mails_once_a_day_a_day_of_failures_suspends_with_a_mail_and_enable_resumes_in_order()
+    public async Task Exhaustion_mails_once_a_day_a_day_of_failures_suspends_with_a_mail_enable_resumes_in_order_and_a_month_later_it_is_purged()
     {
         var address = $"ops-{Guid.NewGuid():N}@example.com";
         var url = receiver.Url("down", "500");
@@ -123,6 +123,27 @@ public sealed class DeliveryClockTests : IAsyncLifetime
         view = await WaitForAsync(subscription, v => v.Health.PendingDeliveries == 0);
         Assert.Equal((SubscriptionStatus.Active, HealthState.Healthy, 0), (view.Status, view.Health.State, view.Health.ConsecutiveFailures));
         Assert.Equal(2, smtp.Mails.Count(m => m.Recipients.Contains(address)));
+
+        // 31 days later, a silo purges at start what the 30-day retention no longer keeps: the log,
+        // and the deliveries that are finished (none is pending any more).
+        clock.Advance(TimeSpan.FromDays(31));
+        await cluster.StopAllAsync();
+        await StartSiloAsync();
+        await cluster.StartClientAsync();
+        await cluster.WaitForActiveSilosAsync(1);
+        await Eventually.HoldsAsync(async () =>
+            (await cluster.Client.GetGrain<ISubscriptionQueryGrain>(0).LogsAsync(id, new DeliveryLogQuery(100, 0, null, null, null, null))).Count == 0
+            && await OutboxRowsAsync(id) == 0,
+            TimeSpan.FromSeconds(30), "the old log rows and finished deliveries were never purged");
+    }
+
+    private async Task<long> OutboxRowsAsync(long id)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM delivery_outbox WHERE subscription_id = $1", connection);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = id });
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
 
