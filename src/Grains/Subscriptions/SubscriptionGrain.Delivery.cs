@@ -38,8 +38,9 @@ public sealed partial class SubscriptionGrain
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // The counters changed since the last save are kept on a graceful deactivation or shutdown.
-        if (S.Spec is null || S.Health == health)
+        // The counters changed since the last save are kept on a graceful deactivation or shutdown;
+        // not after a failed call, whose unsaved changes must be dropped (DeactivateOnFailureFilter).
+        if (S.Spec is null || S.Health == health || reason.ReasonCode == DeactivationReasonCode.ApplicationError)
         {
             return;
         }
