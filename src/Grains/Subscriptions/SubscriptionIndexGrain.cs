@@ -21,6 +21,11 @@ public sealed class SubscriptionIndexGrain(
 {
     private readonly Dictionary<long, SubscriptionRoute> routes = [];
     private long version;
+
+    // Whether the routers were told of this activation's version. An activation loads the read
+    // model, which already holds the change its first caller brings: that change looks like no
+    // change here, yet routers still hold the table of an earlier activation.
+    private bool announced;
     private SubscriptionIndexSnapshot? snapshot;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -34,7 +39,7 @@ public sealed class SubscriptionIndexGrain(
 
     public async Task UpsertAsync(SubscriptionRoute route)
     {
-        if (routes.TryGetValue(route.SubscriptionId, out var existing) && Same(existing, route))
+        if (routes.TryGetValue(route.SubscriptionId, out var existing) && Same(existing, route) && announced)
         {
             return;
         }
@@ -44,7 +49,7 @@ public sealed class SubscriptionIndexGrain(
 
     public async Task RemoveAsync(long subscriptionId)
     {
-        if (routes.Remove(subscriptionId))
+        if (routes.Remove(subscriptionId) || !announced)
         {
             await ChangedAsync();
         }
@@ -70,6 +75,7 @@ public sealed class SubscriptionIndexGrain(
         var changed = version;
         await Task.WhenAll(Enumerable.Range(0, events.Value.Partitions)
             .Select(p => GrainFactory.GetGrain<IEventRouterGrain>($"{resource}/{p}").InvalidateAsync(changed)));
+        announced = true;
     }
 
     // Records holding arrays compare arrays by reference: compare their contents.

@@ -71,6 +71,39 @@ public sealed class SubscriptionIndexTests(SharedClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_change_that_reactivates_the_index_still_reaches_the_routers()
+    {
+        var resource = $"announce{Guid.NewGuid():N}"[..20];
+        var id = await Grains.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
+        var subscription = Grains.GetGrain<ISubscriptionGrain>(id);
+        var spec = Spec(resource, "created");
+        await subscription.CreateAsync(spec, new SecretText("0123456789abcdef"));
+        var entity = Grains.GetGrain<EventsSubscriptions.Grains.Interfaces.Entities.IEntityGrain>($"{resource}/1");
+        await entity.CreateAsync("""{"name": "one"}""");
+        await Eventually.HoldsAsync(async () => await QueuedAsync(id) == 1, TimeSpan.FromSeconds(30), "the created event was never queued");
+
+        // The index goes idle; the change reactivates it, and the new activation loads the change
+        // from the read model before the change itself arrives.
+        var index = Grains.GetGrain<ISubscriptionIndexGrain>(resource);
+        await Grains.GetGrain<Orleans.Runtime.IManagementGrain>(0).DeactivateGrain(index.GetGrainId());
+        await Task.Delay(500);
+        await subscription.UpdateAsync(spec with { Events = [$"entity:{resource}:updated"] }, secret: null, expectedVersion: null);
+        await entity.PutAsync("""{"name": "two"}""");
+
+        await Eventually.HoldsAsync(async () => await QueuedAsync(id) == 2, TimeSpan.FromSeconds(30),
+            "the router still matched with the index of before the change");
+    }
+
+    private async Task<long> QueuedAsync(long subscriptionId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(fixture.Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM delivery_outbox WHERE subscription_id = $1", connection);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = subscriptionId });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
     public async Task A_stale_version_is_refused_and_nothing_changes()
     {
         var id = await Grains.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
