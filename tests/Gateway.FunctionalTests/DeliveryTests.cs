@@ -406,6 +406,74 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         Assert.DoesNotContain("Could not unregister reminder", service.AllOutput);
     }
 
+    [Fact]
+    public async Task A_subscription_created_while_others_fail_and_succeed_shows_only_its_own_health_in_get_and_list()
+    {
+        var failing = await SubscribeAsync(receiver.Url("iso-down", "503"));
+        var healthy = await SubscribeAsync(receiver.Url("iso-up", "200"));
+        await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Iso" });
+        await WaitForAsync(failing, i => i.GetProperty("health").GetProperty("consecutiveFailures").GetInt32() == 3);
+        await WaitForAsync(healthy, i => i.GetProperty("health").GetProperty("state").GetString() == "HEALTHY");
+
+        var fresh = await SubscribeAsync(receiver.Url("iso-new", "200"));
+
+        var expected = """{"state":"UNKNOWN","consecutiveFailures":0,"lastSuccessOn":null,"lastFailureOn":null,"lastError":null,"pendingDeliveries":0}""";
+        Assert.Equal(expected, (await ItemAsync(fresh)).GetProperty("health").GetRawText());
+        // The list tells what GET tells (its copy is written just after each attempt).
+        async Task<(long Id, string Health)[]> ListedAsync(string state)
+        {
+            var (status, page, _) = await api.SendAsync(HttpMethod.Get,
+                $"/rest/v1/events-subscriptions?health.state={state}&id:in={failing},{healthy},{fresh}");
+            Assert.Equal(HttpStatusCode.OK, status);
+            return [.. page.GetProperty("data").EnumerateArray().Select(i => (i.GetProperty("id").GetInt64(), i.GetProperty("health").GetRawText()))];
+        }
+        var expectations = new[] { ("FAILING", failing), ("HEALTHY", healthy), ("UNKNOWN", fresh) };
+        await Eventually.HoldsAsync(async () =>
+        {
+            foreach (var (state, id) in expectations)
+            {
+                var listed = await ListedAsync(state);
+                if (listed.Length != 1 || listed[0].Id != id || listed[0].Health != (await ItemAsync(id)).GetProperty("health").GetRawText())
+                {
+                    return false;
+                }
+            }
+            return true;
+        }, TimeSpan.FromSeconds(30), "the list never told each subscription's health as GET does");
+        var (either, both, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/events-subscriptions?health.state:in=FAILING,UNKNOWN&id:in={failing},{healthy},{fresh}");
+        Assert.Equal(HttpStatusCode.OK, either);
+        Assert.Equal([failing, fresh], both.GetProperty("data").EnumerateArray().Select(i => i.GetProperty("id").GetInt64()).Order());
+        var (refused, problem, _) = await api.SendAsync(HttpMethod.Get, "/rest/v1/events-subscriptions?health.state=SICK");
+        Assert.Equal(HttpStatusCode.BadRequest, refused);
+        Assert.Contains("health.state", problem.GetRawText());
+    }
+
+    [Fact]
+    public async Task A_receiver_answering_a_nul_body_is_logged_and_every_subscription_gets_exactly_one_call()
+    {
+        var poison = await SubscribeAsync(receiver.Url("nul-body", "ok\0done"u8.ToArray()));
+        var healthy = new List<(string Name, long Id)>();
+        foreach (var name in new[] { "beside-1", "beside-2", "beside-3" })
+        {
+            healthy.Add((name, await SubscribeAsync(receiver.Url(name))));
+        }
+
+        await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Nul" });
+
+        var logged = Assert.Single(await LogsAsync(poison, 1));
+        Assert.Equal(("SUCCEEDED", 200), (logged.Outcome, logged.StatusCode));
+        var (_, page, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/events-subscriptions/{poison}/logs");
+        Assert.Equal("ok\uFFFDdone", page.GetProperty("data")[0].GetProperty("responseExcerpt").GetString());
+        foreach (var (name, id) in healthy)
+        {
+            Assert.Equal("SUCCEEDED", Assert.Single(await LogsAsync(id, 1)).Outcome);
+        }
+        // Recorded once each, so none is sent again: one call each, one webhook-id each.
+        Assert.Single(receiver.Calls("nul-body"));
+        Assert.All(healthy, h => Assert.Single(receiver.Calls(h.Name)));
+        Assert.Equal("HEALTHY", (await ItemAsync(poison)).GetProperty("health").GetProperty("state").GetString());
+    }
+
     private async Task<long> SubscribeAsync(string url, string? extra = null)
     {
         var body = EventsClient.Subscription($"entity:{resource}:created entity:{resource}:updated", """{"filters": [{"tag": "context.*"}]}""");

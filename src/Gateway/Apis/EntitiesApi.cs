@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -51,7 +52,7 @@ public static partial class EntitiesApi
         var (body, problem) = await ReadEntityAsync(request, resource, pathId: null, relations, cancellationToken);
         if (problem is not null)
         {
-            return problem switch { ValidationProblem v => v, _ => (ProblemHttpResult)problem };
+            return problem switch { ValidationProblem v => v, ProblemHttpResult p => p, _ => throw new InvalidOperationException() };
         }
         // A PUT may have taken an id the sequence hands out later: then take the next one.
         while (true)
@@ -116,7 +117,7 @@ public static partial class EntitiesApi
         var (body, problem) = await ReadEntityAsync(request, resource, key, relations, cancellationToken);
         if (problem is not null)
         {
-            return problem switch { ValidationProblem v => v, _ => (ProblemHttpResult)problem };
+            return problem switch { ValidationProblem v => v, ProblemHttpResult p => p, _ => throw new InvalidOperationException() };
         }
         var result = await Entity(grains, resource, key).PutAsync(body!.ToJsonString());
         if (Refused(result) is { } refused)
@@ -142,7 +143,7 @@ public static partial class EntitiesApi
         var (body, problem) = await ReadEntityAsync(request, resource, key, relations, cancellationToken, patch: true);
         if (problem is not null)
         {
-            return problem switch { ValidationProblem v => v, _ => (ProblemHttpResult)problem };
+            return problem switch { ValidationProblem v => v, ProblemHttpResult p => p, _ => throw new InvalidOperationException() };
         }
         var result = await Entity(grains, resource, key).PatchAsync(body!.ToJsonString());
         if (Refused(result) is { } refused)
@@ -184,7 +185,7 @@ public static partial class EntitiesApi
         {
             return invalid;
         }
-        if (!Name().IsMatch(action) || action is "created" or "updated" or "deleted")
+        if (!Patterns.Name().IsMatch(action) || action is "created" or "updated" or "deleted")
         {
             var errors = new ValidationErrors();
             errors.Add("action", $"'{action}' is not an action name (lowercase letters, digits and '-'; not created, updated or deleted)");
@@ -300,11 +301,10 @@ public static partial class EntitiesApi
 
     private static JsonObject Parse(string json) => JsonNode.Parse(json)!.AsObject();
 
-    private static bool IsResource(string resource) => Name().IsMatch(resource) && resource.Length <= 64;
+    private static bool IsResource(string resource) => Patterns.Name().IsMatch(resource) && resource.Length <= 64;
 
     private static ProblemHttpResult UnknownResource(string resource) =>
         Problems.NotFound($"'{resource}' is not a resource: resources are lowercase plural names (employees, sites, regions…).");
 
-    [GeneratedRegex("^[a-z][a-z0-9-]*$")]
-    private static partial Regex Name();
+
 }

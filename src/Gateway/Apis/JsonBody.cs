@@ -1,13 +1,22 @@
 using System.Text.Json;
+using EventsSubscriptions.Grains.Interfaces.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
 
 namespace EventsSubscriptions.Gateway.Apis;
 
-/// <summary>Reads a request body as JSON, answering 400, 413 or 415 problems for what cannot be read.</summary>
+/// <summary>
+/// Reads a request body as JSON, answering 400, 413 or 415 problems for what cannot be read: not
+/// JSON, not UTF-8, duplicate keys, too deep, or text that cannot be stored (a NUL character or a
+/// lone surrogate anywhere, named by its path). Every body of the API comes through here.
+/// </summary>
 public static class JsonBody
 {
     public const int MaxDepth = 32;
 
-    public static async Task<(JsonElement? Body, IResult? Problem)> ReadAsync(HttpRequest request, bool optional, CancellationToken cancellationToken)
+    private static readonly JsonDocumentOptions Options = new() { MaxDepth = MaxDepth, AllowDuplicateProperties = false };
+
+    public static async Task<(JsonElement? Body, ProblemHttpResult? Problem)> ReadAsync(HttpRequest request, bool optional, CancellationToken cancellationToken)
     {
         var hasBody = request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
         if (!hasBody)
@@ -16,11 +25,22 @@ public static class JsonBody
         }
         if (!request.HasJsonContentType())
         {
-            return (null, Problems.UnsupportedMediaType("The body must be JSON (Content-Type: application/json)."));
+            return (null, Problems.UnsupportedMediaType(
+                $"The body must be JSON: send it with Content-Type: application/json (this request said '{request.ContentType ?? "nothing"}')."));
+        }
+        if (MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) && mediaType.Charset.HasValue
+            && !mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !mediaType.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, Problems.UnsupportedMediaType(
+                $"The body must be UTF-8 JSON; charset={mediaType.Charset} is not supported. Send it as UTF-8 (or leave the charset out)."));
         }
         try
         {
-            using var document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { MaxDepth = MaxDepth }, cancellationToken);
+            using var document = await JsonDocument.ParseAsync(request.Body, Options, cancellationToken);
+            if (Unstorable(document.RootElement, "$") is { } refusal)
+            {
+                return (null, refusal);
+            }
             return (document.RootElement.Clone(), null);
         }
         catch (JsonException e)
@@ -31,5 +51,66 @@ public static class JsonBody
         {
             return (null, Problems.PayloadTooLarge($"The body is larger than the limit of {request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize} bytes."));
         }
+    }
+
+    /// <summary>The first string or key of the document that is not storable text, as a validation problem naming its path.</summary>
+    private static ProblemHttpResult? Unstorable(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return Refuse(path, "has a key that is not valid UTF-8 or UTF-16 text");
+                    }
+                    if (StorableText.Problem(name) is { } keyProblem)
+                    {
+                        return Refuse(path, $"has a key that {keyProblem}");
+                    }
+                    var child = path == "$" ? name : $"{path}.{name}";
+                    if (Unstorable(property.Value, child) is { } refused)
+                    {
+                        return refused;
+                    }
+                }
+                return null;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (Unstorable(item, $"{path}[{index++}]") is { } refused)
+                    {
+                        return refused;
+                    }
+                }
+                return null;
+            case JsonValueKind.String:
+                string text;
+                try
+                {
+                    text = element.GetString()!;
+                }
+                catch (InvalidOperationException)
+                {
+                    return Refuse(path, "is not valid text (invalid UTF-8, or a lone UTF-16 surrogate such as \\ud800)");
+                }
+                return StorableText.Problem(text) is { } problem ? Refuse(path, problem) : null;
+            default:
+                return null;
+        }
+    }
+
+    private static ProblemHttpResult Refuse(string path, string problem)
+    {
+        var errors = new ValidationErrors();
+        errors.Add(path, problem);
+        return Problems.InvalidFields(errors);
     }
 }

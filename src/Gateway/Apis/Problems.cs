@@ -25,6 +25,12 @@ public static class Problems
         TypedResults.Problem(detail, statusCode: StatusCodes.Status413PayloadTooLarge, title: "Content Too Large",
             type: "https://tools.ietf.org/html/rfc9110#section-15.5.14");
 
+    /// <summary>The same answer as <see cref="Validation"/>, typed as a plain problem for handlers that return one.</summary>
+    public static ProblemHttpResult InvalidFields(ValidationErrors errors) =>
+        TypedResults.Problem($"{errors.Raw.Count} field(s) are invalid; nothing was changed.", statusCode: StatusCodes.Status400BadRequest,
+            title: "One or more fields are invalid.", type: "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+            extensions: new Dictionary<string, object?> { ["errors"] = errors.ToDictionary() });
+
     public static ValidationProblem Validation(ValidationErrors errors) =>
         TypedResults.ValidationProblem(errors.ToDictionary(),
             detail: $"{errors.Raw.Count} field(s) are invalid; nothing was changed.",

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Gateway.Auth;
+using EventsSubscriptions.Gateway.Hosting;
 using EventsSubscriptions.Gateway.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Ids;
 using EventsSubscriptions.Grains.Interfaces.Json;
@@ -46,6 +47,15 @@ public static class SubscriptionsApi
             .WithName("PatchSubscription").WithSummary("Change some fields (JSON merge patch; null resets an optional field).")
             .Accepts<JsonObject>("application/merge-patch+json", "application/json")
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        // Without this, DELETE would reach the entities API's /rest/v1/{resource}/{id}.
+        group.MapDelete("{id}", (HttpContext context) =>
+        {
+            context.Response.Headers.Allow = "GET, PUT, PATCH";
+            return TypedResults.Problem("An events subscription is not deleted: archive it with POST " +
+                $"{SubscriptionItem.BasePath}/{{id}}/actions/archive (archiving is final and keeps its log).",
+                statusCode: StatusCodes.Status405MethodNotAllowed, title: "Method Not Allowed",
+                type: "https://tools.ietf.org/html/rfc9110#section-15.5.6");
+        }).ExcludeFromDescription();
         group.MapPost("{id}/actions/{action}", ActAsync).RequireAuthorization(Scopes.SubscriptionsWrite)
             .WithName("SubscriptionAction")
             .WithSummary("suspend (body {\"reason\"} required): ACTIVE to SUSPENDED; enable: SUSPENDED to ACTIVE; archive (optional reason): final; " +
@@ -57,7 +67,7 @@ public static class SubscriptionsApi
     }
 
     private static async Task<Results<Created<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        HttpRequest request, IClusterClient grains, SubscriptionRequestReader reader, CancellationToken cancellationToken)
+        HttpRequest request, IClusterClient grains, SubscriptionRequestReader reader, GatewaySettings settings, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request, optional: false, cancellationToken);
         if (problem is not null)
@@ -69,8 +79,24 @@ public static class SubscriptionsApi
         {
             return Problems.Validation(read.Errors);
         }
+        // The quota is read before the create: concurrent creates of one caller can pass it by their number.
+        var caller = CallerRateLimiting.Caller(request.HttpContext);
+        var quota = settings.For(caller).MaxSubscriptions;
+        if (await grains.GetGrain<ISubscriptionQueryGrain>(0).CountLiveByCallerAsync(caller) >= quota)
+        {
+            return Problems.Conflict($"Caller '{caller}' holds {quota} subscriptions that are not archived, its limit: archive some before creating more.");
+        }
         var id = await grains.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
-        var result = await grains.GetGrain<ISubscriptionGrain>(id).CreateAsync(read.Spec!, read.Secret!);
+        RequestContext.Set(CallerContext.Key, caller);
+        SubscriptionResult result;
+        try
+        {
+            result = await grains.GetGrain<ISubscriptionGrain>(id).CreateAsync(read.Spec!, read.Secret!);
+        }
+        finally
+        {
+            RequestContext.Remove(CallerContext.Key);
+        }
         if (result.Outcome != SubscriptionOutcome.Ok)
         {
             return Failure(result);

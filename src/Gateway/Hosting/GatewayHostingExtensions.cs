@@ -57,11 +57,14 @@ public static class GatewayHostingExtensions
             configuration.GetSection("Entities:Relations").Get<Dictionary<string, string>>()));
 
         builder.Services.AddGatewayAuth(auth, builder.Environment.IsDevelopment());
+        builder.Services.AddSingleton(gateway);
+        builder.Services.AddCallerRateLimiting(gateway);
 
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.Orleans")
             .AddPrometheusExporter());
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Detail ??= DefaultDetail(context.ProblemDetails.Status, context.HttpContext));
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseUpper));
@@ -71,12 +74,27 @@ public static class GatewayHostingExtensions
         return builder;
     }
 
+    /// <summary>What to do about an answer the framework gave without saying why (auth, routing, content type).</summary>
+    private static string? DefaultDetail(int? status, HttpContext context) => status switch
+    {
+        StatusCodes.Status401Unauthorized => "A bearer token is required: send 'Authorization: Bearer <token>' with a valid, unexpired token of this service's issuer.",
+        StatusCodes.Status403Forbidden => "The token is valid but lacks the scope this operation needs (subscriptions:read, subscriptions:write, entities:read, entities:write).",
+        StatusCodes.Status404NotFound => $"Nothing is served at {context.Request.Path}.",
+        StatusCodes.Status405MethodNotAllowed => $"{context.Request.Method} is not allowed on {context.Request.Path}" +
+            (context.Response.Headers.Allow.Count > 0 ? $"; allowed: {context.Response.Headers.Allow}." : "."),
+        StatusCodes.Status415UnsupportedMediaType => "The body must be UTF-8 JSON: send it with Content-Type: application/json.",
+        StatusCodes.Status429TooManyRequests => "Too many requests from this caller: wait for the seconds in Retry-After, then try again.",
+        _ => null,
+    };
+
     /// <summary>The middleware order matters: problem details wrap everything, auth runs before endpoints.</summary>
     public static WebApplication UseGateway(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<StorableQueryGuard>();
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
         return app;
     }

@@ -19,6 +19,7 @@ public static class ListQueryReader
         ["status"] = ListField.Status,
         ["createdOn"] = ListField.CreatedOn,
         ["updatedOn"] = ListField.UpdatedOn,
+        ["health.state"] = ListField.HealthState,
     };
 
     private static readonly Dictionary<string, ListOperator> OperatorNames = new(StringComparer.OrdinalIgnoreCase)
@@ -34,7 +35,9 @@ public static class ListQueryReader
         ["lte"] = ListOperator.LessOrEqual,
     };
 
-    private static readonly string[] Statuses = ["ACTIVE", "SUSPENDED", "ARCHIVED"];
+    private static readonly string[] Statuses = [.. Enum.GetValues<SubscriptionStatus>().Select(s => s.ToString().ToUpperInvariant())];
+
+    private static readonly string[] HealthStates = [.. Enum.GetValues<HealthState>().Select(s => s.ToString().ToUpperInvariant())];
 
     public static (SubscriptionListQuery? Query, ValidationErrors Errors) Read(IQueryCollection query)
     {
@@ -116,6 +119,12 @@ public static class ListQueryReader
             errors.Add(key, $"unknown operator '{key[(colon + 1)..]}'");
             return;
         }
+        if (op is ListOperator.Contains or ListOperator.StartsWith or ListOperator.EndsWith
+            && field is ListField.CreatedOn or ListField.UpdatedOn)
+        {
+            errors.Add(key, $"'{name}' is a date: compare it with =, :not, :in, :gt, :gte, :lt or :lte");
+            return;
+        }
         foreach (var raw in values)
         {
             var items = op == ListOperator.In
@@ -134,6 +143,7 @@ public static class ListQueryReader
                 {
                     ListField.Id => "must be an integer",
                     ListField.Status => $"must be one of {string.Join(", ", Statuses)}",
+                    ListField.HealthState => $"must be one of {string.Join(", ", HealthStates)}",
                     ListField.CreatedOn or ListField.UpdatedOn => "must be a date (yyyy-MM-dd or ISO 8601)",
                     _ => "is not valid",
                 });
@@ -149,6 +159,7 @@ public static class ListQueryReader
     {
         ListField.Id => long.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _),
         ListField.Status => Statuses.Contains(value, StringComparer.OrdinalIgnoreCase),
+        ListField.HealthState => HealthStates.Contains(value, StringComparer.OrdinalIgnoreCase),
         ListField.CreatedOn or ListField.UpdatedOn => FilterValues.TryParseDate(value, out _),
         _ => true,
     };

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using EventsSubscriptions.Gateway.Apis;
 using EventsSubscriptions.Grains.Interfaces.Filters;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Interfaces.Text;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 
 namespace EventsSubscriptions.Gateway.Subscriptions;
@@ -16,6 +17,9 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
     public const string DefaultSecretHeaderName = "TrackTik-Subscription-Secret";
     public const int MaxEvents = 50;
     public const int MaxScopeFilters = 100;
+    public const int MaxExclusions = 1000;
+    public const int MaxFields = 200;
+    public const int MaxIncludes = 20;
 
     public static readonly IReadOnlyList<string> Languages = ["en-US", "fr", "es", "de", "nl", "pt", "sv", "ro", "zh-Hans", "th"];
 
@@ -147,7 +151,13 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
             errors.Add("events", "must be an array of event names");
             return (null, null);
         }
+        if (value.GetArrayLength() is 0 or > MaxEvents)
+        {
+            errors.Add("events", $"must hold 1 to {MaxEvents} event names");
+            return (null, null);
+        }
         var names = new List<string>();
+        var distinct = new HashSet<string>(StringComparer.Ordinal);
         var resources = new SortedSet<string>(StringComparer.Ordinal);
         var index = 0;
         foreach (var item in value.EnumerateArray())
@@ -158,21 +168,17 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
                 errors.Add(at, "must be a string");
                 continue;
             }
-            var match = EventName().Match(item.GetString()!);
+            var match = Patterns.EventName().Match(item.GetString()!);
             if (!match.Success)
             {
                 errors.Add(at, $"'{item.GetString()}' is not an event name: entity:<resource>:<trigger>, e.g. entity:employees:created");
                 continue;
             }
             resources.Add(match.Groups["resource"].Value);
-            if (!names.Contains(item.GetString()!))
+            if (distinct.Add(item.GetString()!))
             {
                 names.Add(item.GetString()!);
             }
-        }
-        if (index == 0 || index > MaxEvents)
-        {
-            errors.Add("events", $"must hold 1 to {MaxEvents} event names");
         }
         if (resources.Count > 1)
         {
@@ -214,6 +220,11 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
                         errors.Add("contextFilters.exclusions", "must be an array of context.region.<id> tags");
                         break;
                     }
+                    if (property.Value.GetArrayLength() > MaxExclusions)
+                    {
+                        errors.Add("contextFilters.exclusions", $"must hold at most {MaxExclusions} tags");
+                        break;
+                    }
                     var i = 0;
                     foreach (var tag in property.Value.EnumerateArray())
                     {
@@ -247,7 +258,9 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
         if (count < 1 || count > MaxScopeFilters)
         {
             errors.Add("contextFilters.filters", $"must hold 1 to {MaxScopeFilters} filters");
+            return;
         }
+        var distinct = new HashSet<ScopeFilter>();
         var index = 0;
         foreach (var item in value.EnumerateArray())
         {
@@ -299,7 +312,7 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
             if (valid)
             {
                 var filter = new ScopeFilter(region, includeChildren);
-                if (!filters.Contains(filter))
+                if (distinct.Add(filter))
                 {
                     filters.Add(filter);
                 }
@@ -339,10 +352,10 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
             switch (property.Name)
             {
                 case "fields":
-                    fields = ReadNames(property.Value, "entityResponse.fields", FieldSelector(), "a field path (a.b, or a.b:alias)", errors);
+                    fields = ReadNames(property.Value, "entityResponse.fields", MaxFields, Patterns.FieldSelector(), "a field path (a.b, or a.b:alias)", errors);
                     break;
                 case "include":
-                    include = ReadNames(property.Value, "entityResponse.include", RelationPath(), "a relation name (region, or region.parentRegion)", errors);
+                    include = ReadNames(property.Value, "entityResponse.include", MaxIncludes, Patterns.FieldPath(), "a relation name (region, or region.parentRegion)", errors);
                     break;
                 default:
                     errors.Add($"entityResponse.{property.Name}", "is not a field of entityResponse");
@@ -352,7 +365,7 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
         return new EntityResponse(fields, include);
     }
 
-    private static string[] ReadNames(JsonElement value, string at, Regex pattern, string what, ValidationErrors errors)
+    private static string[] ReadNames(JsonElement value, string at, int max, Regex pattern, string what, ValidationErrors errors)
     {
         if (value.ValueKind == JsonValueKind.Null)
         {
@@ -363,7 +376,13 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
             errors.Add(at, "must be an array of strings");
             return [];
         }
+        if (value.GetArrayLength() > max)
+        {
+            errors.Add(at, $"must hold at most {max} names");
+            return [];
+        }
         var names = new List<string>();
+        var distinct = new HashSet<string>(StringComparer.Ordinal);
         var index = 0;
         foreach (var item in value.EnumerateArray())
         {
@@ -372,7 +391,7 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
             {
                 errors.Add($"{at}[{index}]", $"'{text ?? item.GetRawText()}' is not {what}");
             }
-            else if (!names.Contains(text))
+            else if (distinct.Add(text))
             {
                 names.Add(text);
             }
@@ -413,7 +432,7 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
         {
             return DefaultSecretHeaderName;
         }
-        if (!HeaderToken().IsMatch(name))
+        if (!Patterns.HeaderName().IsMatch(name))
         {
             errors.Add("secretHeaderName", "must be an HTTP header name: letters, digits and !#$%&'*+-.^_`|~, no spaces");
         }
@@ -460,7 +479,7 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
         {
             return null;
         }
-        if (!Email().IsMatch(text) || !System.Net.Mail.MailAddress.TryCreate(text, out var address) || address.Address != text)
+        if (!Patterns.Email().IsMatch(text) || !System.Net.Mail.MailAddress.TryCreate(text, out var address) || address.Address != text)
         {
             errors.Add("failureEmail", $"'{text}' is not an e-mail address");
             return null;
@@ -542,19 +561,4 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
         }
         return options;
     }
-
-    [GeneratedRegex("^entity:(?<resource>[a-z][a-z0-9-]*):(?<trigger>[a-z][a-z0-9-]*)$")]
-    private static partial Regex EventName();
-
-    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_]*)?$")]
-    private static partial Regex FieldSelector();
-
-    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]
-    private static partial Regex RelationPath();
-
-    [GeneratedRegex(@"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")]
-    private static partial Regex HeaderToken();
-
-    [GeneratedRegex(@"^[^@\s<>()\[\],;:""]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")]
-    private static partial Regex Email();
 }

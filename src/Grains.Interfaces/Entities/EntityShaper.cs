@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
@@ -18,7 +19,7 @@ public static partial class EntityShaper
     {
         foreach (var path in include)
         {
-            if (!IncludePath().IsMatch(path))
+            if (!Patterns.FieldPath().IsMatch(path))
             {
                 yield return $"'{path}' is not a relation path (region, or region.parentRegion)";
             }
@@ -30,7 +31,7 @@ public static partial class EntityShaper
     }
 
     public static IEnumerable<string> CheckFields(IEnumerable<string> fields) =>
-        fields.Where(f => !FieldSelector().IsMatch(f)).Select(f => $"'{f}' is not a field path (a.b, or a.b:alias)");
+        fields.Where(f => !Patterns.FieldSelector().IsMatch(f)).Select(f => $"'{f}' is not a field path (a.b, or a.b:alias)");
 
     /// <summary>A shaped copy of <paramref name="entity"/>; related entities come from <paramref name="load"/>.</summary>
     public static async Task<JsonObject> ShapeAsync(JsonObject entity, IReadOnlyList<string> include, IReadOnlyList<string> fields,
@@ -113,10 +114,4 @@ public static partial class EntityShaper
         }
         return true;
     }
-
-    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]
-    private static partial Regex IncludePath();
-
-    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_]*)?$")]
-    private static partial Regex FieldSelector();
 }

@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Text;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -11,6 +12,9 @@ namespace EventsSubscriptions.Grains.Interfaces.Filters;
 public static partial class UserFilterParser
 {
     public const int MaxFilters = 100;
+
+    /// <summary>The most values one filter may list (<c>in</c>, <c>inSet</c>).</summary>
+    public const int MaxValues = 100;
 
     private static readonly Dictionary<string, FilterOperator> Operators = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -79,7 +83,7 @@ public static partial class UserFilterParser
             Add(errors, where, $"'{text}' is not a value-less filter: use '<field>:isNull' or '<field>:isNotNull'");
             return null;
         }
-        if (!FieldPath().IsMatch(path))
+        if (!Patterns.FieldPath().IsMatch(path))
         {
             Add(errors, where, $"'{path}' is not a field path (letters, digits and '_', dotted)");
             return null;
@@ -92,7 +96,7 @@ public static partial class UserFilterParser
         var colon = key.IndexOf(':');
         var path = colon < 0 ? key : key[..colon];
         var opText = colon < 0 ? null : key[(colon + 1)..];
-        if (!FieldPath().IsMatch(path))
+        if (!Patterns.FieldPath().IsMatch(path))
         {
             Add(errors, where, $"'{path}' is not a field path (letters, digits and '_', dotted)");
             return null;
@@ -148,6 +152,11 @@ public static partial class UserFilterParser
             case FilterOperator.InSet:
                 matchAll = !values[0].Contains('|');
                 values = values[0].Split(matchAll ? ',' : '|').Select(v => v.Trim()).ToArray();
+                if (values.Length > MaxValues)
+                {
+                    Add(errors, where, $"lists more than {MaxValues} values");
+                    return null;
+                }
                 if (values.Any(v => v.Length == 0))
                 {
                     Add(errors, where, "holds an empty set member");
@@ -162,6 +171,11 @@ public static partial class UserFilterParser
     {
         if (op == FilterOperator.In && value.ValueKind == JsonValueKind.Array)
         {
+            if (value.GetArrayLength() > MaxValues)
+            {
+                Add(errors, where, $"lists more than {MaxValues} values");
+                return null;
+            }
             var items = new List<string>();
             foreach (var item in value.EnumerateArray())
             {
@@ -187,6 +201,11 @@ public static partial class UserFilterParser
         if (op == FilterOperator.In)
         {
             var items = single.Split(',').Select(v => v.Trim()).ToArray();
+            if (items.Length > MaxValues)
+            {
+                Add(errors, where, $"lists more than {MaxValues} values");
+                return null;
+            }
             if (items.Any(v => v.Length == 0))
             {
                 Add(errors, where, "holds an empty list member");
@@ -223,7 +242,4 @@ public static partial class UserFilterParser
         }
         list.Add(message);
     }
-
-    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]
-    private static partial Regex FieldPath();
 }

@@ -8,6 +8,7 @@ public enum ListField
     Status,
     CreatedOn,
     UpdatedOn,
+    HealthState,
 }
 
 public enum ListOperator
@@ -53,6 +54,10 @@ public interface ISubscriptionQueryGrain : IGrainWithIntegerKey
 {
     [Alias("List")]
     Task<SubscriptionPage> ListAsync(SubscriptionListQuery query);
+
+    /// <summary>How many subscriptions that are not archived <paramref name="caller"/> created (its quota).</summary>
+    [Alias("CountLiveByCaller")]
+    Task<long> CountLiveByCallerAsync(string caller);
 
     [Alias("Logs")]
     Task<DeliveryLogPage> LogsAsync(long subscriptionId, DeliveryLogQuery query);

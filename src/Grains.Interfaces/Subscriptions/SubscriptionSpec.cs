@@ -39,5 +39,5 @@ public sealed record DeliveryOptions(
     public const int DefaultMaxInFlight = 8;
     public const int DefaultTimeoutSeconds = 15;
 
-    public static DeliveryOptions Default { get; } = new(DefaultMaxInFlight, DefaultTimeoutSeconds, null);
+    public static DeliveryOptions Default => new(DefaultMaxInFlight, DefaultTimeoutSeconds, null);
 }

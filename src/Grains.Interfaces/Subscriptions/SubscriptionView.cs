@@ -23,7 +23,8 @@ public sealed record SubscriptionHealth(
     [property: Id(4)] string? LastError,
     [property: Id(5)] long PendingDeliveries)
 {
-    public static SubscriptionHealth None { get; } = new(HealthState.Unknown, 0, null, null, null, 0);
+    /// <summary>The health of a subscription that has made no attempt: a new value on every read, never one shared instance.</summary>
+    public static SubscriptionHealth None => new(HealthState.Unknown, 0, null, null, null, 0);
 }
 
 /// <summary>A subscription as its grain knows it: configuration, status and health, never the secret.</summary>
@@ -41,6 +42,9 @@ public sealed record SubscriptionView
 
     /// <summary>Grows with every change; a conditional update names the version it was built from.</summary>
     [Id(8)] public required int Version { get; init; }
+
+    /// <summary>The caller (token subject) that created it: its quota counts it. Not part of the API's answers.</summary>
+    [Id(9)] public string? CreatedBy { get; init; }
 }
 
 public enum SubscriptionOutcome

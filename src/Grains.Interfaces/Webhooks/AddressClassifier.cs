@@ -41,6 +41,15 @@ public static class AddressClassifier
         (IPNetwork.Parse("240.0.0.0/4"), AddressClass.Reserved),
         (IPNetwork.Parse("::/128"), AddressClass.Unspecified),
         (IPNetwork.Parse("::1/128"), AddressClass.Loopback),
+        // IPv4-compatible (::a.b.c.d, deprecated) and SIIT (::ffff:0:a.b.c.d): never a public receiver.
+        (IPNetwork.Parse("::/96"), AddressClass.Reserved),
+        (IPNetwork.Parse("::ffff:0:0/96"), AddressClass.Reserved),
+        // NAT64 local-use prefix (RFC 8215): translated inside a private network.
+        (IPNetwork.Parse("64:ff9b:1::/48"), AddressClass.Private),
+        // Teredo tunnels: the IPv4 ends they reach are hidden in the address.
+        (IPNetwork.Parse("2001::/32"), AddressClass.Reserved),
+        // Site-local (deprecated, RFC 3879), still routed inside some networks.
+        (IPNetwork.Parse("fec0::/10"), AddressClass.Private),
         (IPNetwork.Parse("100::/64"), AddressClass.Reserved),
         (IPNetwork.Parse("2001:db8::/32"), AddressClass.Documentation),
         (IPNetwork.Parse("fc00::/7"), AddressClass.Private),
@@ -49,6 +58,7 @@ public static class AddressClassifier
     ];
 
     private static readonly IPNetwork Nat64 = IPNetwork.Parse("64:ff9b::/96");
+    private static readonly IPNetwork SixToFour = IPNetwork.Parse("2002::/16");
 
     public static AddressClass Classify(IPAddress address)
     {
@@ -63,7 +73,7 @@ public static class AddressClassifier
         return AddressClass.Public;
     }
 
-    /// <summary>IPv4 carried inside IPv6 (mapped, NAT64) is judged as the IPv4 address it carries.</summary>
+    /// <summary>IPv4 carried inside IPv6 (mapped, NAT64, 6to4) is judged as the IPv4 address it carries.</summary>
     public static IPAddress Canonical(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6)
@@ -74,6 +84,12 @@ public static class AddressClassifier
         {
             var bytes = address.GetAddressBytes();
             return new IPAddress(bytes[12..16]);
+        }
+        if (address.AddressFamily == AddressFamily.InterNetworkV6 && SixToFour.Contains(address))
+        {
+            // 6to4: 2002:AABB:CCDD::/48 is the IPv4 address AA.BB.CC.DD.
+            var bytes = address.GetAddressBytes();
+            return new IPAddress(bytes[2..6]);
         }
         if (address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0)
         {

@@ -10,6 +10,12 @@ public sealed class PendingDelivery
     public required string Body { get; init; }
     public int Attempts { get; set; }
     public DateTimeOffset? NextAttemptOn { get; set; }
+
+    /// <summary>Attempts in a row whose outcome could not be recorded; each waits longer than the last.</summary>
+    public int UnrecordedAttempts { get; set; }
+
+    /// <summary>5 s after the first unrecorded attempt, doubling up to 5 minutes.</summary>
+    public TimeSpan UnrecordedBackOff => TimeSpan.FromSeconds(Math.Min(300, 5 * Math.Pow(2, Math.Min(UnrecordedAttempts, 10) - 1)));
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Text;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
@@ -50,9 +51,10 @@ public sealed class WebhookSender(GuardedConnector connector, [FromKeyedServices
                     ? RetrySchedule.ParseRetryAfter(response.Headers.RetryAfter?.ToString(), clock.GetUtcNow())
                     : null;
                 var result = DeliveryOutcome.Classify(status);
+                // What a receiver sends is logged and shown: cleaned of text that cannot be stored.
                 return new AttemptOutcome(result, (int)status, watch.Elapsed,
-                    result == AttemptResult.Succeeded ? null : $"the receiver answered {(int)status} {response.ReasonPhrase}".TrimEnd(),
-                    excerpt, retryAfter);
+                    result == AttemptResult.Succeeded ? null : StorableText.Clean($"the receiver answered {(int)status} {response.ReasonPhrase}".TrimEnd()),
+                    StorableText.CleanOrNull(excerpt), retryAfter);
             }, cancellationToken);
         }
         catch (TimeoutRejectedException)
@@ -66,7 +68,7 @@ public sealed class WebhookSender(GuardedConnector connector, [FromKeyedServices
         }
         catch (HttpRequestException e)
         {
-            return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, $"connection failed: {e.Message}", null, null);
+            return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, StorableText.Clean($"connection failed: {e.Message}"), null, null);
         }
     }
 

@@ -82,7 +82,7 @@ public sealed class EntityGrain(
         if (resource == Regions)
         {
             regionPath = await Region().GetPathAsync();
-            if (await Region().RemoveAsync() is { } refused)
+            if (await Tree().RemoveAsync(id) is { } refused)
             {
                 return EntityResult.Invalid("id", refused);
             }
@@ -118,7 +118,7 @@ public sealed class EntityGrain(
             if (trigger is "created" or "updated")
             {
                 var parent = entity["parentRegion"]?.GetValue<long>();
-                if (await Region().PlaceAsync(parent) is { } refused)
+                if (await Tree().PlaceAsync(id, parent) is { } refused)
                 {
                     return EntityResult.Invalid("parentRegion", refused);
                 }
@@ -180,4 +180,7 @@ public sealed class EntityGrain(
     }
 
     private IRegionNodeGrain Region() => GrainFactory.GetGrain<IRegionNodeGrain>(id);
+
+    /// <summary>Every change of the region tree goes through its one serializing grain.</summary>
+    private IRegionTreeGrain Tree() => GrainFactory.GetGrain<IRegionTreeGrain>(0);
 }

@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -6,9 +7,11 @@ namespace EventsSubscriptions.Grains.Hosting;
 /// <summary>
 /// A grain method of this service that throws has met an infrastructure failure (domain outcomes
 /// are results, not exceptions), possibly after changing its in-memory state without saving it.
-/// The activation is dropped so that the next call starts again from what storage holds. A broken
-/// PostgreSQL connection also clears this process's idle pooled connections, which a database
-/// restart has made useless.
+/// The activation is dropped so that the next call starts again from what storage holds, and the
+/// caller gets a <see cref="ServiceFailureException"/> naming the kind of failure (the provider's
+/// exception is logged here, never sent). Only a broken connection clears this process's idle
+/// pooled connections (which a database restart has made useless): a statement the database
+/// refused says nothing about the connections, and a caller must not be able to empty the pools.
 /// </summary>
 public sealed class DeactivateOnFailureFilter(ILogger<DeactivateOnFailureFilter> logger) : IIncomingGrainCallFilter
 {
@@ -20,16 +23,41 @@ public sealed class DeactivateOnFailureFilter(ILogger<DeactivateOnFailureFilter>
         {
             await context.Invoke();
         }
-        catch (Exception e) when (context.Grain?.GetType().FullName?.StartsWith(OwnNamespace, StringComparison.Ordinal) == true)
+        catch (Exception e) when (context.Grain?.GetType().FullName?.StartsWith(OwnNamespace, StringComparison.Ordinal) == true
+                                  && e is not ServiceFailureException)
         {
-            if (e is NpgsqlException || e.InnerException is NpgsqlException)
+            if (IsBrokenConnection(e))
             {
                 NpgsqlConnection.ClearAllPools();
             }
-            logger.LogWarning("{Grain}.{Method} failed ({Error}); the activation restarts from storage",
-                context.TargetId, context.MethodName, e.GetType().Name);
+            logger.LogWarning(e, "{Grain}.{Method} failed; the activation restarts from storage", context.TargetId, context.MethodName);
             context.TargetContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationError, e, "call failed"));
-            throw;
+            throw new ServiceFailureException(Kind(e));
         }
     }
+
+    /// <summary>A connection-level failure: no answer from PostgreSQL, or its class 08 (connection) or 57P (shut down).</summary>
+    public static bool IsBrokenConnection(Exception e)
+    {
+        for (Exception? current = e; current is not null; current = current.InnerException)
+        {
+            if (current is PostgresException postgres)
+            {
+                return postgres.SqlState.StartsWith("08", StringComparison.Ordinal) || postgres.SqlState.StartsWith("57P", StringComparison.Ordinal);
+            }
+            if (current is NpgsqlException)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static string Kind(Exception e) => e switch
+    {
+        _ when IsBrokenConnection(e) => "the database could not be reached",
+        PostgresException or { InnerException: PostgresException } => "the database refused a statement",
+        TimeoutException => "a call timed out",
+        _ => "an internal error occurred",
+    };
 }

@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace EventsSubscriptions.Grains.Persistence;
 
@@ -26,6 +28,54 @@ public abstract class BatchingWriter<TItem, TResult>(ILogger logger, int maxBatc
     /// <summary>Writes a batch; returns one result per item, in order.</summary>
     protected abstract Task<IReadOnlyList<TResult>> WriteAsync(IReadOnlyList<TItem> batch, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Writes a batch. When the database refuses it for what one of its items holds (a data or
+    /// constraint error, not a lost connection), the batch is split in halves and each written
+    /// again, down to the one item at fault: it alone fails, logged and counted; the others succeed.
+    /// </summary>
+    private async Task WriteIsolatingAsync(List<(TItem Item, TaskCompletionSource<TResult> Done)> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var results = await WriteAsync(batch.Select(b => b.Item).ToList(), cancellationToken);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Done.TrySetResult(results[i]);
+            }
+        }
+        catch (Exception e) when (batch.Count > 1 && IsItemFault(e))
+        {
+            var half = batch.Count / 2;
+            await WriteIsolatingAsync(batch[..half], cancellationToken);
+            await WriteIsolatingAsync(batch[half..], cancellationToken);
+        }
+        catch (Exception e)
+        {
+            if (IsItemFault(e))
+            {
+                Rejected.Add(1, new KeyValuePair<string, object?>("writer", GetType().Name));
+                logger.LogError(e, "{Writer}: one item was refused by the database and set apart from its batch", GetType().Name);
+            }
+            else
+            {
+                logger.LogWarning(e, "{Writer}: a batch of {Count} failed", GetType().Name, batch.Count);
+            }
+            foreach (var (_, done) in batch)
+            {
+                done.TrySetException(e);
+            }
+        }
+    }
+
+    /// <summary>Whether the database refused the statement for the data it carried (SQLSTATE classes 22, 23, 54).</summary>
+    public static bool IsItemFault(Exception e) =>
+        e is PostgresException { SqlState: var state } && (state.StartsWith("22", StringComparison.Ordinal)
+            || state.StartsWith("23", StringComparison.Ordinal) || state.StartsWith("54", StringComparison.Ordinal));
+
+    private static readonly Meter Meter = new(Delivery.DeliveryMetrics.MeterName);
+    private static readonly Counter<long> Rejected = Meter.CreateCounter<long>(
+        "es.batch.items.rejected", description: "Items a batched writer set apart because the database refused them (poison rows).");
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var batch = new List<(TItem Item, TaskCompletionSource<TResult> Done)>(maxBatch);
@@ -37,22 +87,7 @@ public abstract class BatchingWriter<TItem, TResult>(ILogger logger, int maxBatc
                 {
                     batch.Add(entry);
                 }
-                try
-                {
-                    var results = await WriteAsync(batch.Select(b => b.Item).ToList(), stoppingToken);
-                    for (var i = 0; i < batch.Count; i++)
-                    {
-                        batch[i].Done.TrySetResult(results[i]);
-                    }
-                }
-                catch (Exception e)
-                {
-                    logger.LogWarning("{Writer}: a batch of {Count} failed: {Error}", GetType().Name, batch.Count, e.Message);
-                    foreach (var (_, done) in batch)
-                    {
-                        done.TrySetException(e);
-                    }
-                }
+                await WriteIsolatingAsync(batch, stoppingToken);
                 batch.Clear();
             }
         }

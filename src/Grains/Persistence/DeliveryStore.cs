@@ -1,5 +1,6 @@
 using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Interfaces.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -56,8 +57,8 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
         Add(command, batch.Select(b => b.Outcome).ToArray(), NpgsqlDbType.Text);
         Add(command, batch.Select(b => b.StatusCode).ToArray(), NpgsqlDbType.Integer);
         Add(command, batch.Select(b => b.DurationMs).ToArray(), NpgsqlDbType.Integer);
-        Add(command, batch.Select(b => b.Error).ToArray(), NpgsqlDbType.Text);
-        Add(command, batch.Select(b => b.ResponseExcerpt).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => StorableText.CleanOrNull(b.Error)).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => StorableText.CleanOrNull(b.ResponseExcerpt)).ToArray(), NpgsqlDbType.Text);
         Add(command, batch.Select(b => b.CreatedOn.UtcDateTime).ToArray(), NpgsqlDbType.TimestampTz);
         Add(command, batch.Select(b => b.NextAttemptOn?.UtcDateTime).ToArray(), NpgsqlDbType.TimestampTz);
         Add(command, batch.Select(b => b.State).ToArray(), NpgsqlDbType.Text);

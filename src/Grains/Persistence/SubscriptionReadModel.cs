@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Interfaces.Text;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -14,25 +15,74 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand("""
             INSERT INTO subscription_list AS l
-                (service_id, id, custom_id, name, status, resource, created_on, updated_on, version, view)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                (service_id, id, custom_id, name, status, resource, created_on, updated_on, version, view, health_state, created_by)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
             ON CONFLICT (service_id, id) DO UPDATE
             SET custom_id = EXCLUDED.custom_id, name = EXCLUDED.name, status = EXCLUDED.status,
                 resource = EXCLUDED.resource, created_on = EXCLUDED.created_on,
-                updated_on = EXCLUDED.updated_on, version = EXCLUDED.version, view = EXCLUDED.view
+                updated_on = EXCLUDED.updated_on, version = EXCLUDED.version, view = EXCLUDED.view,
+                health_state = EXCLUDED.health_state, created_by = EXCLUDED.created_by
             WHERE l.version <= EXCLUDED.version
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = serviceId });
         command.Parameters.Add(new NpgsqlParameter { Value = view.Id });
-        command.Parameters.Add(new NpgsqlParameter { Value = view.Spec.CustomId });
-        command.Parameters.Add(new NpgsqlParameter { Value = view.Spec.Name });
+        command.Parameters.Add(new NpgsqlParameter { Value = StorableText.Clean(view.Spec.CustomId) });
+        command.Parameters.Add(new NpgsqlParameter { Value = StorableText.Clean(view.Spec.Name) });
         command.Parameters.Add(new NpgsqlParameter { Value = StatusText(view.Status) });
         command.Parameters.Add(new NpgsqlParameter { Value = view.Spec.Resource });
         command.Parameters.Add(new NpgsqlParameter { Value = view.CreatedOn.UtcDateTime });
         command.Parameters.Add(new NpgsqlParameter { Value = view.UpdatedOn.UtcDateTime });
         command.Parameters.Add(new NpgsqlParameter { Value = view.Version });
-        command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(view, ReadModelJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter { Value = ReadModelJson.Storable(view), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter { Value = HealthText(view.Health.State) });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)StorableText.CleanOrNull(view.CreatedBy) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>How many subscriptions that are not archived a caller created.</summary>
+    public async Task<long> CountLiveByCallerAsync(string serviceId, string caller, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT count(*) FROM subscription_list WHERE service_id = $1 AND created_by = $2 AND status <> 'ARCHIVED'");
+        command.Parameters.Add(new NpgsqlParameter { Value = serviceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = caller });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>
+    /// Brings the listing's copy of a subscription's health in step with the grain's, between
+    /// changes of its configuration (the grain calls it each time it saves its health).
+    /// </summary>
+    public async Task UpdateHealthAsync(string serviceId, long id, SubscriptionHealth health, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE subscription_list SET health_state = $3, view = jsonb_set(view, '{health}', $4)
+            WHERE service_id = $1 AND id = $2
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = serviceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        command.Parameters.Add(new NpgsqlParameter { Value = HealthText(health.State) });
+        command.Parameters.Add(new NpgsqlParameter { Value = ReadModelJson.Storable(health), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>A subscription's health as its delivery log tells it (see migration 0009), and since when every attempt failed.</summary>
+    public async Task<(SubscriptionHealth Health, DateTimeOffset? FailingSince)> HealthFromLogAsync(
+        string serviceId, long id, DateTimeOffset createdOn, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT state, consecutive_failures, last_success_on, last_failure_on, last_error, failing_since
+            FROM subscription_health_from_log($1, $2, $3)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = serviceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        command.Parameters.Add(new NpgsqlParameter { Value = createdOn.UtcDateTime });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        DateTimeOffset? At(int column) => reader.IsDBNull(column) ? null : new DateTimeOffset(reader.GetDateTime(column), TimeSpan.Zero);
+        var health = new SubscriptionHealth(ParseHealth(reader.GetString(0)), reader.GetInt32(1), At(2), At(3),
+            reader.IsDBNull(4) ? null : reader.GetString(4), 0);
+        return (health, At(5));
     }
 
     /// <summary>The subscriptions of one resource that are not archived, as the read model holds them.</summary>
@@ -86,6 +136,10 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource)
 
     public static string StatusText(SubscriptionStatus status) => status.ToString().ToUpperInvariant();
 
+    public static string HealthText(HealthState state) => state.ToString().ToUpperInvariant();
+
+    public static HealthState ParseHealth(string text) => Enum.Parse<HealthState>(text, ignoreCase: true);
+
     private static bool NamesArchived(ListFilter filter) =>
         filter.Field == ListField.Status
         && filter.Operator is ListOperator.Equal or ListOperator.In
@@ -99,6 +153,7 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource)
         ListField.Status => "status",
         ListField.CreatedOn => "created_on",
         ListField.UpdatedOn => "updated_on",
+        ListField.HealthState => "health_state",
         _ => throw new ArgumentOutOfRangeException(nameof(field)),
     };
 
@@ -114,7 +169,7 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource)
         {
             ListField.Id => long.Parse(value, CultureInfo.InvariantCulture),
             ListField.CreatedOn or ListField.UpdatedOn => DateTimeOffset.Parse(value, CultureInfo.InvariantCulture).UtcDateTime,
-            ListField.Status => value.ToUpperInvariant(),
+            ListField.Status or ListField.HealthState => value.ToUpperInvariant(),
             _ => value,
         };
         string Like(string pattern) => $"{(filter.Field is ListField.Id ? "id::text" : column)} ILIKE {Add(pattern)} ESCAPE '\\'";

@@ -3,6 +3,7 @@ using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Filters;
 using EventsSubscriptions.Grains.Interfaces.Routing;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Persistence;
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 using Orleans.Streams.Core;
@@ -12,10 +13,13 @@ namespace EventsSubscriptions.Grains.Routing;
 /// <summary>
 /// Routes the events of one stream key (<c>resource/partition</c>): by trigger first (a
 /// dictionary look-up, so subscriptions of other events cost nothing), then region scope, then
-/// filters. The event is acknowledged to the stream only when every match has queued it.
+/// filters. The event is acknowledged to the stream only when every match has queued it, or when
+/// a match that keeps failing while the others succeeded was set apart in the routing dead
+/// letters (it takes the event back when its grain activates again): one poison subscription
+/// never holds back the events of the others.
 /// </summary>
 [ImplicitStreamSubscription(EntityStream.Namespace)]
-public sealed class EventRouterGrain(RouteTableCache tables, ILogger<EventRouterGrain> logger)
+public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters deadLetters, ILogger<EventRouterGrain> logger)
     : Grain, IEventRouterGrain, IStreamSubscriptionObserver, IAsyncObserver<EntityEvent>
 {
     private RouteTable? table;
@@ -64,8 +68,56 @@ public sealed class EventRouterGrain(RouteTableCache tables, ILogger<EventRouter
         }
         if (matches.Count > 0)
         {
-            await Task.WhenAll(matches.Select(id => GrainFactory.GetGrain<ISubscriptionGrain>(id).EnqueueAsync(item)));
+            await QueueAsync(matches, item);
         }
+    }
+
+    private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
+
+    private async Task QueueAsync(List<long> matches, EntityEvent item)
+    {
+        var failed = await QueueEachAsync(matches, item);
+        foreach (var delay in RetryDelays)
+        {
+            if (failed.Count == 0)
+            {
+                return;
+            }
+            await Task.Delay(delay);
+            failed = await QueueEachAsync([.. failed.Keys], item);
+        }
+        if (failed.Count == 0)
+        {
+            return;
+        }
+        var error = failed.Values.First();
+        if (failed.Count == matches.Count)
+        {
+            // Nothing could queue it: an outage, not one bad subscription. The stream tries again.
+            throw new InvalidOperationException($"event {item.EventId} could not be queued for any of its {matches.Count} subscription(s): {error.Message}");
+        }
+        logger.LogError(error, "Event {EventId} ({Event}) could not be queued for subscription(s) {Subscriptions} after {Tries} tries; " +
+            "set apart in the routing dead letters, the {Others} other subscription(s) have it", item.EventId, item.Name,
+            string.Join(", ", failed.Keys), RetryDelays.Length + 1, matches.Count - failed.Count);
+        await deadLetters.AddAsync(failed.Keys, item, $"{error.GetType().Name}: {error.Message}");
+    }
+
+    private async Task<Dictionary<long, Exception>> QueueEachAsync(IReadOnlyList<long> subscriptions, EntityEvent item)
+    {
+        var calls = subscriptions.Select(id => (Id: id, Call: GrainFactory.GetGrain<ISubscriptionGrain>(id).EnqueueAsync(item))).ToList();
+        var failed = new Dictionary<long, Exception>();
+        foreach (var (id, call) in calls)
+        {
+            try
+            {
+                await call;
+            }
+            catch (Exception e)
+            {
+                failed[id] = e;
+            }
+        }
+        return failed;
     }
 
     public Task OnCompletedAsync() => Task.CompletedTask;

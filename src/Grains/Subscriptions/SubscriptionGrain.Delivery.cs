@@ -295,12 +295,16 @@ public sealed partial class SubscriptionGrain
                 secrets.Unprotect(S.EncryptedSecret!, Id), CurrentPreviousSecret(), spec.Language, spec.Delivery.TimeoutSeconds),
                 CancellationToken.None);
             await RecordAsync(delivery, deliveryId, attempt, outcome);
+            delivery.UnrecordedAttempts = 0;
         }
         catch (Exception e)
         {
-            // The attempt could not be recorded: try it again shortly (at least once, never lost).
-            logger.LogWarning("Subscription {Id}: delivery {Delivery} not recorded ({Error}); retrying", Id, deliveryId, e.Message);
-            delivery.NextAttemptOn = clock.GetUtcNow().AddSeconds(5);
+            // The attempt could not be recorded: try it again later (at least once, never lost),
+            // backing off so that a delivery whose record keeps failing does not call every 5 s.
+            delivery.UnrecordedAttempts++;
+            logger.LogWarning(e, "Subscription {Id}: delivery {Delivery} not recorded ({Count} in a row); retrying in {Wait}",
+                Id, deliveryId, delivery.UnrecordedAttempts, delivery.UnrecordedBackOff);
+            delivery.NextAttemptOn = clock.GetUtcNow() + delivery.UnrecordedBackOff;
             queue.Postpone(delivery);
         }
         pump?.Change(TimeSpan.Zero, PumpPeriod);
@@ -348,6 +352,19 @@ public sealed partial class SubscriptionGrain
         }
     }
 
+    /// <summary>The listing's copy of the health follows every change; a failure to write it waits for the next change.</summary>
+    private async Task ProjectHealthAsync()
+    {
+        try
+        {
+            await healthProjection.WriteAsync(Id, health with { PendingDeliveries = pendingDeliveries });
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Subscription {Id}: the listing's health was not updated", Id);
+        }
+    }
+
     private async Task UpdateHealthAsync(AttemptOutcome outcome, DateTimeOffset now)
     {
         var control = this.AsReference<ISubscriptionSenderControl>();
@@ -355,6 +372,7 @@ public sealed partial class SubscriptionGrain
         if (outcome.Result == AttemptResult.Succeeded)
         {
             health = health with { State = HealthState.Healthy, ConsecutiveFailures = 0, LastSuccessOn = now };
+            await ProjectHealthAsync();
             if (wasFailing || S.Health.State != HealthState.Healthy || now - healthSavedOn >= HealthSaveInterval)
             {
                 healthSavedOn = now;
@@ -369,6 +387,7 @@ public sealed partial class SubscriptionGrain
             LastFailureOn = now,
             LastError = outcome.Error,
         };
+        await ProjectHealthAsync();
         var failingSince = wasFailing ? S.FailingSince ?? now : now;
         if (!wasFailing || now - healthSavedOn >= HealthSaveInterval)
         {

@@ -20,6 +20,8 @@ public sealed partial class SubscriptionGrain(
     [PersistentState("subscription")] IPersistentState<SubscriptionState> state,
     SecretProtector secrets,
     SubscriptionReadModel readModel,
+    HealthProjection healthProjection,
+    RoutingDeadLetters deadLetters,
     OutboxWriter outbox,
     DeliveryStore deliveries,
     WebhookSender sender,
@@ -48,12 +50,29 @@ public sealed partial class SubscriptionGrain(
         if (S.Spec is not null)
         {
             (pendingDeliveries, lastTriggeredOn) = await outbox.ReadSubscriptionAsync(Id, cancellationToken);
+            if (S.HealthRepairVersion < SubscriptionState.CurrentHealthRepair)
+            {
+                await RepairHealthAsync(cancellationToken);
+            }
             health = S.Health;
+        }
+        if (S.Spec is not null && S.Status != SubscriptionStatus.Archived)
+        {
+            await TakeBackDeadLettersAsync(cancellationToken);
         }
         if (S.Spec is not null && S.ProjectedVersion < S.Version)
         {
             logger.LogInformation("Subscription {Id}: finishing the projection of version {Version}", Id, S.Version);
-            await ProjectAsync();
+            try
+            {
+                await ProjectAsync();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The subscription stays readable and can still be changed or archived; the next
+                // change projects again.
+                logger.LogError(e, "Subscription {Id}: version {Version} could not be projected to the listing and the index", Id, S.Version);
+            }
         }
     }
 
@@ -75,6 +94,9 @@ public sealed partial class SubscriptionGrain(
             S.Status = SubscriptionStatus.Active;
             S.CreatedOn = now;
             S.UpdatedOn = now;
+            S.Health = SubscriptionHealth.None;
+            S.HealthRepairVersion = SubscriptionState.CurrentHealthRepair;
+            S.CreatedBy = RequestContext.Get(CallerContext.Key) as string;
             S.Version = 1;
             await SaveAndProjectAsync();
         }
@@ -84,6 +106,46 @@ public sealed partial class SubscriptionGrain(
         }
         logger.LogInformation("Subscription {Id} created for {Resource}", Id, spec.Resource);
         return SubscriptionResult.Ok(View());
+    }
+
+    /// <summary>
+    /// Health saved by a version that could mix subscriptions' health up is derived again from
+    /// this subscription's own delivery log, once, and saved with the listing's copy.
+    /// </summary>
+    private async Task RepairHealthAsync(CancellationToken cancellationToken)
+    {
+        var (repaired, failingSince) = await readModel.HealthFromLogAsync(cluster.Value.ServiceId, Id, S.CreatedOn, cancellationToken);
+        if (repaired != S.Health with { PendingDeliveries = 0 })
+        {
+            logger.LogWarning("Subscription {Id}: stored health {Stored} did not match its delivery log; repaired to {Repaired}",
+                Id, S.Health, repaired);
+        }
+        S.Health = repaired;
+        S.FailingSince = failingSince;
+        S.HealthRepairVersion = SubscriptionState.CurrentHealthRepair;
+        await state.WriteStateAsync(cancellationToken);
+        await readModel.UpdateHealthAsync(cluster.Value.ServiceId, Id, repaired with { PendingDeliveries = pendingDeliveries }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Queues the events a router set apart while this subscription could not take them. One that
+    /// still fails stays set apart for the next activation: it never makes this one fail.
+    /// </summary>
+    private async Task TakeBackDeadLettersAsync(CancellationToken cancellationToken)
+    {
+        foreach (var entityEvent in await deadLetters.ReadAsync(Id, cancellationToken))
+        {
+            try
+            {
+                await EnqueueAsync(entityEvent);
+                await deadLetters.RemoveAsync(Id, entityEvent.EventId, cancellationToken);
+                logger.LogInformation("Subscription {Id}: queued event {EventId}, which had been set apart", Id, entityEvent.EventId);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Subscription {Id}: event {EventId} stays set apart", Id, entityEvent.EventId);
+            }
+        }
     }
 
     public Task<SubscriptionView?> GetAsync() => Task.FromResult(S.Spec is null ? null : View());
@@ -309,6 +371,7 @@ public sealed partial class SubscriptionGrain(
         UpdatedOn = S.UpdatedOn,
         Health = health with { PendingDeliveries = pendingDeliveries },
         Version = S.Version,
+        CreatedBy = S.CreatedBy,
     };
 
     private SubscriptionResult NotAllowed(string action) =>

@@ -12,5 +12,7 @@ public sealed class SubscriptionQueryGrain(SubscriptionReadModel readModel, Deli
 {
     public Task<SubscriptionPage> ListAsync(SubscriptionListQuery query) => readModel.ListAsync(cluster.Value.ServiceId, query);
 
+    public Task<long> CountLiveByCallerAsync(string caller) => readModel.CountLiveByCallerAsync(cluster.Value.ServiceId, caller);
+
     public Task<DeliveryLogPage> LogsAsync(long subscriptionId, DeliveryLogQuery query) => deliveries.ReadLogAsync(subscriptionId, query);
 }

@@ -5,6 +5,9 @@ namespace EventsSubscriptions.Grains.Subscriptions;
 [GenerateSerializer, Alias("es.SubscriptionState")]
 public sealed class SubscriptionState
 {
+    /// <summary>The repair of stored health that states saved from now on have had.</summary>
+    public const int CurrentHealthRepair = 1;
+
     /// <summary>Null until the subscription is created.</summary>
     [Id(0)] public SubscriptionSpec? Spec { get; set; }
 
@@ -20,6 +23,15 @@ public sealed class SubscriptionState
     [Id(6)] public DateTimeOffset CreatedOn { get; set; }
     [Id(7)] public DateTimeOffset UpdatedOn { get; set; }
     [Id(9)] public SubscriptionHealth Health { get; set; } = SubscriptionHealth.None;
+
+    /// <summary>
+    /// Which repair of stored health this state has had (<see cref="CurrentHealthRepair"/>): states
+    /// saved before it may hold another subscription's health, and are derived again from the log.
+    /// </summary>
+    [Id(15)] public int HealthRepairVersion { get; set; }
+
+    /// <summary>The caller (token subject) that created the subscription, as the gateway passed it.</summary>
+    [Id(16)] public string? CreatedBy { get; set; }
     [Id(10)] public int Version { get; set; }
 
     /// <summary>The version last written to the read model and the index; behind <see cref="Version"/> after a crash mid-way.</summary>

@@ -18,6 +18,7 @@ using OpenTelemetry.Metrics;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Hosting;
+using Orleans.Storage;
 using Orleans.Streams;
 using StackExchange.Redis;
 
@@ -48,6 +49,9 @@ public static class SiloHostingExtensions
         builder.Services.AddKeyedSingleton(ServiceClock.Key, TimeProvider.System);
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(postgres).Build());
         builder.Services.AddSingleton<SubscriptionReadModel>();
+        builder.Services.AddSingleton<HealthProjection>();
+        builder.Services.AddSingleton<RoutingDeadLetters>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<HealthProjection>());
         builder.Services.AddSingleton<OutboxWriter>();
         builder.Services.AddSingleton<DeliveryStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryStore>());
@@ -89,6 +93,9 @@ public static class SiloHostingExtensions
             ConfigureEndpoints(siloBuilder, silo);
 
             siloBuilder.UseRedisClustering(o => o.ConfigurationOptions = RedisOptions(redis));
+
+            // Every store of this silo writes grain state in Orleans' binary format, without type names.
+            siloBuilder.Services.AddSingleton<IGrainStorageSerializer, GrainStateSerializer>();
 
             siloBuilder.AddAdoNetGrainStorageAsDefault(o =>
             {

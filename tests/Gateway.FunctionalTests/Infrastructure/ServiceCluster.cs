@@ -66,6 +66,10 @@ public class ServiceCluster : IAsyncLifetime
             ["Auth__Issuer"] = Issuer,
             ["Auth__Audience"] = Audience,
             ["Auth__SigningKey"] = SigningKey,
+            // Two callers with limits of their own, for the tests of rate limits and quotas.
+            ["Gateway__Callers__rate-test__RequestsPerSecond"] = "1",
+            ["Gateway__Callers__rate-test__Burst"] = "3",
+            ["Gateway__Callers__quota-test__MaxSubscriptions"] = "2",
         }.Concat(GatewaySettings).ToDictionary());
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         await WaitUntilReadyAsync(expectedSilos: 2, TimeSpan.FromSeconds(120));
@@ -144,13 +148,16 @@ public class ServiceCluster : IAsyncLifetime
     /// <summary>A token signed like the gateway expects, written here independently of the product's issuer.</summary>
     public string Token(params string[] scopes) => Token(scopes, SigningKey, Issuer, Audience);
 
-    public static string Token(string[] scopes, string key, string issuer, string audience) =>
+    /// <summary>A token of another caller (its own <c>sub</c>): rate limits and quotas count per caller.</summary>
+    public string TokenFor(string subject, params string[] scopes) => Token(scopes, SigningKey, Issuer, Audience, subject);
+
+    public static string Token(string[] scopes, string key, string issuer, string audience, string subject = "functional-test") =>
         new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = issuer,
             Audience = audience,
             Expires = DateTime.UtcNow.AddMinutes(30),
-            Subject = new ClaimsIdentity([new Claim("sub", "functional-test"), new Claim("scope", string.Join(' ', scopes))]),
+            Subject = new ClaimsIdentity([new Claim("sub", subject), new Claim("scope", string.Join(' ', scopes))]),
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
         });
 

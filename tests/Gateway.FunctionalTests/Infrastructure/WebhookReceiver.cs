@@ -18,6 +18,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly WebApplication app;
     private readonly ConcurrentDictionary<string, ConcurrentQueue<ReceivedCall>> calls = new();
     private readonly ConcurrentDictionary<string, (Queue<int> Script, int Last, string? RetryAfter)> scripts = new();
+    private readonly ConcurrentDictionary<string, byte[]> bodies = new();
 
     private WebhookReceiver(WebApplication app) => this.app = app;
 
@@ -41,6 +42,13 @@ public sealed class WebhookReceiver : IAsyncDisposable
         var statuses = answers.Split(' ').Select(a => a == "hang" ? -1 : int.Parse(a)).ToList();
         scripts[name] = (new Queue<int>(statuses), statuses[^1], retryAfter);
         return $"{BaseUrl}/hooks/{name}";
+    }
+
+    /// <summary>Answers the path's calls with these bytes (a hostile receiver) instead of a short text.</summary>
+    public string Url(string name, byte[] answerBody)
+    {
+        bodies[name] = answerBody;
+        return Url(name);
     }
 
     public IReadOnlyList<ReceivedCall> Calls(string name) => calls.TryGetValue(name, out var queue) ? [.. queue] : [];
@@ -76,6 +84,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
         if (retryAfter is not null)
         {
             context.Response.Headers.RetryAfter = retryAfter;
+        }
+        if (bodies.TryGetValue(name, out var answer))
+        {
+            await context.Response.Body.WriteAsync(answer);
+            return;
         }
         await context.Response.WriteAsync(status < 300 ? "thanks" : $"nope {(HttpStatusCode)status}");
     }

@@ -1,3 +1,4 @@
+using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 using EventsSubscriptions.Grains.Tests.Infrastructure;
 using EventsSubscriptions.Grains.Tests.Probes;
 

@@ -1,3 +1,4 @@
+using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 using EventsSubscriptions.Silo.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

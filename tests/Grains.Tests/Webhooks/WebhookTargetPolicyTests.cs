@@ -34,6 +34,16 @@ public sealed class WebhookTargetPolicyTests
     [InlineData("198.18.0.1", AddressClass.Reserved)]
     [InlineData("192.0.2.10", AddressClass.Documentation)]
     [InlineData("2001:db8::1", AddressClass.Documentation)]
+    [InlineData("::127.0.0.1", AddressClass.Reserved)]
+    [InlineData("::8.8.8.8", AddressClass.Reserved)]
+    [InlineData("::ffff:0:127.0.0.1", AddressClass.Reserved)]
+    [InlineData("2002:7f00:1::1", AddressClass.Loopback)]
+    [InlineData("2002:c0a8:101::1", AddressClass.Private)]
+    [InlineData("2002:808:808::1", AddressClass.Public)]
+    [InlineData("64:ff9b:1::a00:1", AddressClass.Private)]
+    [InlineData("64:ff9b:1::808:808", AddressClass.Private)]
+    [InlineData("fec0::1", AddressClass.Private)]
+    [InlineData("2001:0:4136:e378:8000:63bf:3fff:fdd2", AddressClass.Reserved)]
     public void Addresses_are_classified(string address, AddressClass expected) =>
         Assert.Equal(expected, AddressClassifier.Classify(IPAddress.Parse(address)));
 

@@ -1,4 +1,4 @@
-namespace EventsSubscriptions.Grains.Tests.Infrastructure;
+namespace EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 
 public static class Eventually
 {
