@@ -3,9 +3,12 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props EventsSubscriptions.sln ./
 COPY db/ db/
-COPY src/ src/
-RUN dotnet publish src/Silo/Silo.csproj -c Release -o /out/silo \
- && dotnet publish src/Gateway/Gateway.csproj -c Release -o /out/gateway
+COPY Grains.Interfaces/ Grains.Interfaces/
+COPY Grains/ Grains/
+COPY Silo/ Silo/
+COPY Gateway/ Gateway/
+RUN dotnet publish Silo/Silo.csproj -c Release -o /out/silo \
+ && dotnet publish Gateway/Gateway.csproj -c Release -o /out/gateway
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS silo
 WORKDIR /app

@@ -8,6 +8,6 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/scripts/lib/dev-env.sh"
 dll="$ES_DATA/app/gateway/Gateway.dll"
 if [ ! -f "$dll" ]; then
-  dotnet publish "$ROOT/src/Gateway/Gateway.csproj" -c Release -o "$ES_DATA/app/gateway" --nologo -v quiet >/dev/null
+  dotnet publish "$ROOT/Gateway/Gateway.csproj" -c Release -o "$ES_DATA/app/gateway" --nologo -v quiet >/dev/null
 fi
 exec dotnet "$dll" token "$@"

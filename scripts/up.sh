@@ -33,9 +33,9 @@ es_pg_start "$ES_DATA/postgres" "$ES_PG_PORT" "$ES_PG_DATABASE"
 # Run from a published copy, so that building or testing the tree never pulls files from under
 # the running processes.
 es_log "building (Release)"
-dotnet publish "$ROOT/src/Silo/Silo.csproj" -c Release -o "$ES_DATA/app/silo" --nologo -v quiet >"$ES_DATA/logs/build.log" 2>&1 \
+dotnet publish "$ROOT/Silo/Silo.csproj" -c Release -o "$ES_DATA/app/silo" --nologo -v quiet >"$ES_DATA/logs/build.log" 2>&1 \
   || { tail -n 30 "$ES_DATA/logs/build.log" >&2; es_die "build failed (see $ES_DATA/logs/build.log)"; }
-dotnet publish "$ROOT/src/Gateway/Gateway.csproj" -c Release -o "$ES_DATA/app/gateway" --nologo -v quiet >>"$ES_DATA/logs/build.log" 2>&1 \
+dotnet publish "$ROOT/Gateway/Gateway.csproj" -c Release -o "$ES_DATA/app/gateway" --nologo -v quiet >>"$ES_DATA/logs/build.log" 2>&1 \
   || { tail -n 30 "$ES_DATA/logs/build.log" >&2; es_die "build failed (see $ES_DATA/logs/build.log)"; }
 
 es_log "applying database migrations"

@@ -53,7 +53,7 @@ public static class TestEnvironment
 
     private static string Built(string project)
     {
-        var path = Path.Combine(RepositoryRoot, "src", project, "bin", Configuration, "net10.0", $"{project}.dll");
+        var path = Path.Combine(RepositoryRoot, project, "bin", Configuration, "net10.0", $"{project}.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"{project} is not built: {path}");
     }
 

@@ -43,7 +43,7 @@ public static class AddressClassifier
         (IPNetwork.Parse("::1/128"), AddressClass.Loopback),
         // IPv4-compatible (::a.b.c.d, deprecated) and SIIT (::ffff:0:a.b.c.d): never a public receiver.
         (IPNetwork.Parse("::/96"), AddressClass.Reserved),
-        (IPNetwork.Parse("::ffff:0:0/96"), AddressClass.Reserved),
+        (IPNetwork.Parse("::ffff:0:0:0/96"), AddressClass.Reserved),
         // NAT64 local-use prefix (RFC 8215): translated inside a private network.
         (IPNetwork.Parse("64:ff9b:1::/48"), AddressClass.Private),
         // Teredo tunnels: the IPv4 ends they reach are hidden in the address.
