@@ -1,5 +1,6 @@
-using System.Text.Json;
+using System.Collections.Concurrent;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -9,42 +10,80 @@ using Orleans.Configuration;
 namespace EventsSubscriptions.Grains.Persistence;
 
 /// <summary>
-/// Keeps the listing's copy of each subscription's health in step with its grain after every
-/// attempt, batched across the grains of the silo (one statement per batch), so that the list,
-/// its <c>health.state</c> filter and <c>GET /{id}</c> tell the same health.
+/// Keeps the listing's copy of each subscription's health in step with its grain, so that the
+/// list, its <c>health.state</c> filter and <c>GET /{id}</c> tell the same health. Grains hand
+/// over their health after every attempt; the silo writes the latest of each subscription every
+/// <see cref="FlushInterval"/>, all in one statement: a subscription costs at most a few row
+/// writes a second however fast it delivers. The copy is a projection: the grain's own state is
+/// the truth, and a copy lost in a crash is written again by the next attempt.
 /// </summary>
 public sealed class HealthProjection(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, ILogger<HealthProjection> logger)
-    : BatchingWriter<(long Id, SubscriptionHealth Health), bool>(logger)
+    : BackgroundService
 {
-    public Task WriteAsync(long subscriptionId, SubscriptionHealth health) => EnqueueAsync((subscriptionId, health));
+    public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(250);
 
-    protected override async Task<IReadOnlyList<bool>> WriteAsync(IReadOnlyList<(long Id, SubscriptionHealth Health)> batch, CancellationToken cancellationToken)
+    private ConcurrentDictionary<long, SubscriptionHealth> dirty = new();
+
+    public void Write(long subscriptionId, SubscriptionHealth health) => dirty[subscriptionId] = health;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // The last health of each subscription in the batch wins: an UPDATE joined to two rows of
-        // the same key would apply either.
-        var latest = new Dictionary<long, SubscriptionHealth>();
-        foreach (var (id, health) in batch)
+        using var timer = new PeriodicTimer(FlushInterval);
+        try
         {
-            latest[id] = health;
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await FlushAsync(stoppingToken);
+            }
         }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        await FlushAsync(CancellationToken.None);
+    }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (dirty.IsEmpty)
+        {
+            return;
+        }
+        var batch = Interlocked.Exchange(ref dirty, new ConcurrentDictionary<long, SubscriptionHealth>());
+        try
+        {
+            await WriteAsync(batch, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "The listing's health of {Count} subscription(s) was not updated; trying again", batch.Count);
+            foreach (var (id, health) in batch)
+            {
+                // A newer health handed over meanwhile wins.
+                dirty.TryAdd(id, health);
+            }
+        }
+    }
+
+    private async Task WriteAsync(IReadOnlyDictionary<long, SubscriptionHealth> latest, CancellationToken cancellationToken)
+    {
         await using var command = dataSource.CreateCommand("""
             UPDATE subscription_list l SET health_state = r.state, view = jsonb_set(l.view, '{health}', r.health)
             FROM unnest($2::bigint[], $3::text[], $4::jsonb[]) AS r(id, state, health)
             WHERE l.service_id = $1 AND l.id = r.id
             """);
+        var entries = latest.ToArray();
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
-        command.Parameters.Add(new NpgsqlParameter { Value = latest.Keys.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = entries.Select(e => e.Key).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter
         {
-            Value = latest.Values.Select(h => SubscriptionReadModel.HealthText(h.State)).ToArray(),
+            Value = entries.Select(e => SubscriptionReadModel.HealthText(e.Value.State)).ToArray(),
             NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text,
         });
         command.Parameters.Add(new NpgsqlParameter
         {
-            Value = latest.Values.Select(ReadModelJson.Storable).ToArray(),
+            Value = entries.Select(e => ReadModelJson.Storable(e.Value)).ToArray(),
             NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
         });
         await command.ExecuteNonQueryAsync(cancellationToken);
-        return batch.Select(_ => true).ToList();
     }
 }

@@ -352,18 +352,8 @@ public sealed partial class SubscriptionGrain
         }
     }
 
-    /// <summary>The listing's copy of the health follows every change; a failure to write it waits for the next change.</summary>
-    private async Task ProjectHealthAsync()
-    {
-        try
-        {
-            await healthProjection.WriteAsync(Id, health with { PendingDeliveries = pendingDeliveries });
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "Subscription {Id}: the listing's health was not updated", Id);
-        }
-    }
+    /// <summary>The listing's copy of the health follows every change (written by the silo a moment later).</summary>
+    private void ProjectHealth() => healthProjection.Write(Id, health with { PendingDeliveries = pendingDeliveries });
 
     private async Task UpdateHealthAsync(AttemptOutcome outcome, DateTimeOffset now)
     {
@@ -372,7 +362,7 @@ public sealed partial class SubscriptionGrain
         if (outcome.Result == AttemptResult.Succeeded)
         {
             health = health with { State = HealthState.Healthy, ConsecutiveFailures = 0, LastSuccessOn = now };
-            await ProjectHealthAsync();
+            ProjectHealth();
             if (wasFailing || S.Health.State != HealthState.Healthy || now - healthSavedOn >= HealthSaveInterval)
             {
                 healthSavedOn = now;
@@ -387,7 +377,7 @@ public sealed partial class SubscriptionGrain
             LastFailureOn = now,
             LastError = outcome.Error,
         };
-        await ProjectHealthAsync();
+        ProjectHealth();
         var failingSince = wasFailing ? S.FailingSince ?? now : now;
         if (!wasFailing || now - healthSavedOn >= HealthSaveInterval)
         {
