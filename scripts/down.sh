@@ -7,8 +7,10 @@ source "$ROOT/scripts/lib/dev-env.sh"
 source "$ROOT/scripts/lib/stack.sh"
 
 es_stop_process gateway
-es_stop_process silo1 &
-es_stop_process silo2 &
+for pidfile in "$ES_DATA"/run/silo*.pid; do
+  [ -e "$pidfile" ] || continue
+  es_stop_process "$(basename "$pidfile" .pid)" &
+done
 wait
 es_redis_stop "$ES_DATA/redis" "$ES_REDIS_PORT"
 es_pg_stop "$ES_DATA/postgres"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the whole service on this machine: Redis, PostgreSQL, two silos and the gateway.
+# Runs the whole service on this machine: Redis, PostgreSQL, two silos (or N) and the gateway.
 #   scripts/up.sh            run in the foreground; Ctrl-C stops everything
 #   scripts/up.sh --detach   return once ready; scripts/down.sh stops it
+#   scripts/up.sh --silos N  N silos (1 to 20); scripts/silo.sh adds or stops one later
 # Development configuration: http webhook URLs and loopback targets are allowed.
 # Data lives in .data/ and survives down/up.
 set -euo pipefail
@@ -11,13 +12,16 @@ source "$ROOT/scripts/lib/dev-env.sh"
 source "$ROOT/scripts/lib/stack.sh"
 
 DETACH=0
-for arg in "$@"; do
-  case "$arg" in
-    --detach|-d) DETACH=1 ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
-    *) es_die "unknown option: $arg" ;;
+SILOS=2
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --detach|-d) DETACH=1; shift ;;
+    --silos) SILOS=${2:-}; shift 2 || es_die "--silos needs a number" ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    *) es_die "unknown option: $1 (see --help)" ;;
   esac
 done
+[[ "$SILOS" =~ ^[0-9]+$ ]] && [ "$SILOS" -ge 1 ] && [ "$SILOS" -le 20 ] || es_die "--silos must be a number from 1 to 20"
 
 command -v dotnet >/dev/null || es_die "the .NET SDK 10 is required (dotnet not found)"
 mkdir -p "$ES_DATA/logs" "$ES_DATA/run"
@@ -42,20 +46,19 @@ es_log "applying database migrations"
 dotnet "$ES_DATA/app/silo/Silo.dll" migrate >"$ES_DATA/logs/migrate.log" 2>&1 \
   || { cat "$ES_DATA/logs/migrate.log" >&2; es_die "migrations failed"; }
 
-es_start_silo 1
-es_start_silo 2
+for n in $(seq 1 "$SILOS"); do es_start_silo "$n"; done
 es_start_gateway
 
 stop_all() { trap - INT TERM; echo; "$ROOT/scripts/down.sh"; exit 0; }
 trap stop_all INT TERM
 
-es_log "waiting for $ES_GATEWAY_URL/readyz with two silos"
+es_log "waiting for $ES_GATEWAY_URL/readyz with $SILOS silo(s)"
 ready=0
 for _ in $(seq 1 180); do
-  for name in silo1 silo2 gateway; do
+  for name in $(for n in $(seq 1 "$SILOS"); do echo "silo$n"; done) gateway; do
     kill -0 "$(cat "$ES_DATA/run/$name.pid")" 2>/dev/null || { tail -n 40 "$ES_DATA/logs/$name.log" >&2; "$ROOT/scripts/down.sh" >/dev/null 2>&1; es_die "$name exited (see $ES_DATA/logs/$name.log)"; }
   done
-  if es_wait_ready 2 1; then ready=1; break; fi
+  if es_wait_ready "$SILOS" 1; then ready=1; break; fi
 done
 [ "$ready" -eq 1 ] || { "$ROOT/scripts/down.sh" >/dev/null 2>&1; es_die "not ready after 180 s (logs in $ES_DATA/logs)"; }
 
@@ -69,8 +72,9 @@ cat <<BANNER
   OpenAPI        $ES_GATEWAY_URL/openapi/v1.json
   Dashboard      $ES_GATEWAY_URL/dashboard
   Health         $ES_GATEWAY_URL/healthz   $ES_GATEWAY_URL/readyz
-  Metrics        $ES_GATEWAY_URL/metrics   silos: http://localhost:9101/metrics  http://localhost:9102/metrics
-  Logs           $ES_DATA/logs/{silo1,silo2,gateway}.log
+  Metrics        $ES_GATEWAY_URL/metrics   silo N: http://localhost:<9100+N>/metrics (silo 1: 9101)
+  Logs           $ES_DATA/logs/silo<N>.log  $ES_DATA/logs/gateway.log
+  Silos          $SILOS running; add one: scripts/silo.sh start $((SILOS + 1)); stop one: scripts/silo.sh stop N; roll all: scripts/roll.sh
   PostgreSQL     127.0.0.1:$ES_PG_PORT (database $ES_PG_DATABASE)   Redis 127.0.0.1:$ES_REDIS_PORT
 
   A token (every scope):   TOKEN=\$(scripts/token.sh)

@@ -44,6 +44,10 @@ public static class GatewayHostingExtensions
                 o.ConfigurationOptions.AbortOnConnectFail = false;
             });
             client.UseConnectionRetryFilter<ClusterConnectionRetry>();
+            // A call to a silo that died fails after this, not Orleans' 30 s; the gateway list is
+            // refreshed often, so that added silos take work and removed ones stop getting it.
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(cluster.ResponseTimeoutSeconds));
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
             client.AddDashboard();
         });
 
@@ -93,6 +97,7 @@ public static class GatewayHostingExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<StorableQueryGuard>();
+        app.UseMiddleware<IdempotentRetry>();
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();

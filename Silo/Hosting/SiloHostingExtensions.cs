@@ -45,6 +45,10 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton(sp => new SchemaMigrator(postgres, sp.GetRequiredService<ILogger<SchemaMigrator>>()));
         builder.Services.AddHostedService<SchemaVersionCheck>();
 
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(cluster.ShutdownTimeoutSeconds));
+        builder.Services.AddHostedService(sp => new ShutdownWatchdog(
+            sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<ShutdownWatchdog>>(),
+            TimeSpan.FromSeconds(cluster.ShutdownTimeoutSeconds + 10)));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddKeyedSingleton(ServiceClock.Key, TimeProvider.System);
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(postgres).Build());
@@ -90,6 +94,12 @@ public static class SiloHostingExtensions
                 o.ClusterId = cluster.ClusterId;
                 o.ServiceId = cluster.ServiceId;
             });
+            siloBuilder.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(cluster.ProbeTimeoutSeconds);
+                o.NumMissedProbesLimit = cluster.MissedProbesLimit;
+            });
+            siloBuilder.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(cluster.ResponseTimeoutSeconds));
             ConfigureEndpoints(siloBuilder, silo);
 
             siloBuilder.UseRedisClustering(o => o.ConfigurationOptions = RedisOptions(redis));

@@ -10,7 +10,7 @@ es_start_process() {
   echo $! >"$ES_DATA/run/$name.pid"
 }
 
-# es_start_silo N   silo 1 or 2, on its own fixed ports
+# es_start_silo N   silo N (1 to 20), on ports of its own: 11110+N, 29999+N, metrics 9100+N
 es_start_silo() {
   local n=$1
   es_start_process "silo$n" "$ES_DATA/app/silo/Silo.dll" \
@@ -21,7 +21,8 @@ es_start_gateway() {
   es_start_process gateway "$ES_DATA/app/gateway/Gateway.dll" Urls="$ES_GATEWAY_URL"
 }
 
-# es_stop_process NAME   SIGTERM, then SIGKILL after 30 s
+# es_stop_process NAME   SIGTERM (a graceful stop: a silo hands over its work), then SIGKILL
+# after 60 s (a silo exits on its own within Cluster__ShutdownTimeoutSeconds + 10 s)
 es_stop_process() {
   local file="$ES_DATA/run/$1.pid" pid
   [ -s "$file" ] || return 0
@@ -29,10 +30,20 @@ es_stop_process() {
   if kill -0 "$pid" 2>/dev/null; then
     es_log "stopping $1 (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$pid" 2>/dev/null && { es_log "$1 did not stop in 30 s: killing it"; kill -KILL "$pid" 2>/dev/null || true; }
+    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && { es_log "$1 did not stop in 60 s: killing it"; kill -KILL "$pid" 2>/dev/null || true; }
   fi
   rm -f "$file"
+}
+
+# es_running_silos   the numbers of the silos running now, one a line
+es_running_silos() {
+  local pidfile n
+  for pidfile in "$ES_DATA"/run/silo*.pid; do
+    [ -e "$pidfile" ] || continue
+    n=$(basename "$pidfile" .pid); n=${n#silo}
+    es_process_alive "silo$n" && echo "$n"
+  done | sort -n
 }
 
 # es_process_alive NAME
