@@ -22,6 +22,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 command -v dotnet >/dev/null || es_die "the .NET SDK 10 is required (dotnet not found)"
+# promtool checks the alert rules of deploy/ (Debian's prometheus package).
+command -v promtool >/dev/null || es_apt_install prometheus
 es_redis_start "$WORK/redis" "$REDIS_PORT" || exit 1
 es_pg_start "$WORK/postgres" "$PG_PORT" postgres || exit 1
 

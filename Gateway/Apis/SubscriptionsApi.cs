@@ -47,6 +47,14 @@ public static class SubscriptionsApi
             .WithName("PatchSubscription").WithSummary("Change some fields (JSON merge patch; null resets an optional field).")
             .Accepts<JsonObject>("application/merge-patch+json", "application/json")
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapPost("{id:long}/deliveries/{eventId}/actions/retry", RetryDeliveryAsync).RequireAuthorization(Scopes.SubscriptionsWrite)
+            .WithName("RetryDelivery")
+            .WithSummary("Send one delivery again now.")
+            .WithDescription("A delivery waiting for its next attempt is made due at once (its attempt count is kept); one that finished " +
+                             "(SUCCEEDED, EXHAUSTED, CANCELLED) is queued again from its first attempt. It still goes after the earlier " +
+                             "deliveries of its entity. 202 with the delivery's previous state; 404 when the subscription has no delivery of " +
+                             "that event; 409 when the subscription is archived. While suspended, the delivery waits for enable.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         // Without this, DELETE would reach the entities API's /rest/v1/{resource}/{id}.
         group.MapDelete("{id}", (HttpContext context) =>
         {
@@ -435,6 +443,25 @@ public static class SubscriptionsApi
         result.Outcome == SubscriptionOutcome.Ok
             ? TypedResults.Ok(new DataResponse<SubscriptionItem>(SubscriptionItem.From(result.View!)))
             : Failure(result);
+
+    public sealed record DeliveryRetryItem(string EventId, string State, string PreviousState, string? Detail);
+
+    private static async Task<Results<Accepted<DataResponse<DeliveryRetryItem>>, ProblemHttpResult>> RetryDeliveryAsync(
+        long id, string eventId, IClusterClient grains)
+    {
+        if (id <= 0)
+        {
+            return UnknownId(id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        var retry = await grains.GetGrain<ISubscriptionGrain>(id).RetryDeliveryAsync(eventId);
+        return retry.Outcome switch
+        {
+            SubscriptionOutcome.Ok => TypedResults.Accepted($"{SubscriptionItem.BasePath}/{id}/logs?eventId={Uri.EscapeDataString(eventId)}",
+                new DataResponse<DeliveryRetryItem>(new DeliveryRetryItem(eventId, "PENDING", retry.PreviousState!, retry.Detail))),
+            SubscriptionOutcome.NotFound => Problems.NotFound(retry.Detail ?? "No such delivery."),
+            _ => Problems.Conflict(retry.Detail ?? "The delivery cannot be retried now."),
+        };
+    }
 
     private static ProblemHttpResult Failure(SubscriptionResult result) => result.Outcome switch
     {

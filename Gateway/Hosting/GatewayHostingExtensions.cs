@@ -8,6 +8,7 @@ using EventsSubscriptions.Grains.Interfaces.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using Npgsql;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using StackExchange.Redis;
@@ -64,7 +65,9 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton(gateway);
         builder.Services.AddCallerRateLimiting(gateway);
 
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("events-subscriptions-gateway", serviceInstanceId: $"{Environment.MachineName}:{Environment.ProcessId}"))
+            .WithMetrics(m => m
             .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.Orleans")
             .AddPrometheusExporter());
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>

@@ -53,4 +53,8 @@ public interface IEntityGrain : IGrainWithStringKey
 
     [Alias("Get"), Orleans.Concurrency.ReadOnly]
     Task<string?> GetAsync();
+
+    /// <summary>For the Orleans Dashboard's grain-state view.</summary>
+    [Alias("GetState"), Orleans.Concurrency.ReadOnly]
+    Task<Operations.EntityStateView> GetState();
 }

@@ -12,6 +12,10 @@ public interface IRegionNodeGrain : IGrainWithIntegerKey
     [Alias("Path"), Orleans.Concurrency.ReadOnly]
     Task<long[]?> GetPathAsync();
 
+    /// <summary>For the Orleans Dashboard's grain-state view.</summary>
+    [Alias("GetState"), Orleans.Concurrency.ReadOnly]
+    Task<Operations.RegionNodeStateView> GetState();
+
     /// <summary>Creates the region or moves it under <paramref name="parent"/>; an error text when refused (unknown parent, cycle).</summary>
     [Alias("Place")]
     Task<string?> PlaceAsync(long? parent);

@@ -10,4 +10,8 @@ public interface IEventRouterGrain : IGrainWithStringKey
     /// <summary>The subscription index of this resource changed: read it again before the next event.</summary>
     [Alias("Invalidate"), Orleans.Concurrency.AlwaysInterleave]
     Task InvalidateAsync(long version);
+
+    /// <summary>For the Orleans Dashboard's grain-state view.</summary>
+    [Alias("GetState"), Orleans.Concurrency.AlwaysInterleave]
+    Task<Operations.RouterStateView> GetState();
 }

@@ -6,6 +6,10 @@ namespace EventsSubscriptions.Grains.Interfaces.Subscriptions;
 [Alias("es.ISubscriptionGrain")]
 public interface ISubscriptionGrain : IGrainWithIntegerKey
 {
+    /// <summary>For the Orleans Dashboard's grain-state view: configuration (never the secret), health, sender.</summary>
+    [Alias("GetState"), ReadOnly]
+    Task<Operations.SubscriptionStateView> GetState();
+
     [Alias("Create")]
     Task<SubscriptionResult> CreateAsync(SubscriptionSpec spec, SecretText secret);
 
@@ -50,6 +54,14 @@ public interface ISubscriptionGrain : IGrainWithIntegerKey
     /// </summary>
     [Alias("Replay")]
     Task<int?> ReplayAsync(DateTimeOffset since, DateTimeOffset? until, bool onlyFailed);
+
+    /// <summary>
+    /// Sends one delivery again now: one waiting for its retry is made due at once; one that
+    /// finished (sent, exhausted, cancelled) is queued again from its first attempt. It still goes
+    /// after the earlier deliveries of its entity.
+    /// </summary>
+    [Alias("RetryDelivery")]
+    Task<DeliveryRetry> RetryDeliveryAsync(string eventId);
 
     /// <summary>Asked by a custom id whose claim is contested: does this subscription still hold it?</summary>
     [Alias("HoldsCustomId"), AlwaysInterleave, ReadOnly]

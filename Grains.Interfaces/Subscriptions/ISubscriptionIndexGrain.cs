@@ -41,4 +41,8 @@ public interface ISubscriptionIndexGrain : IGrainWithStringKey
     /// <summary>The index, or null when it is still at <paramref name="knownVersion"/>.</summary>
     [Alias("Get"), ReadOnly]
     Task<SubscriptionIndexSnapshot?> GetAsync(long knownVersion);
+
+    /// <summary>For the Orleans Dashboard's grain-state view: the whole index.</summary>
+    [Alias("GetState"), ReadOnly]
+    Task<SubscriptionIndexSnapshot?> GetState();
 }

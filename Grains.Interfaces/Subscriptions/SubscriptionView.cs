@@ -47,6 +47,13 @@ public sealed record SubscriptionView
     [Id(9)] public string? CreatedBy { get; init; }
 }
 
+/// <summary>What <c>RetryDeliveryAsync</c> did.</summary>
+[GenerateSerializer, Immutable, Alias("es.DeliveryRetry")]
+public sealed record DeliveryRetry(
+    [property: Id(0)] SubscriptionOutcome Outcome,
+    [property: Id(1)] string? PreviousState,
+    [property: Id(2)] string? Detail);
+
 public enum SubscriptionOutcome
 {
     Ok,

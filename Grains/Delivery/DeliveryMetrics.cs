@@ -2,35 +2,60 @@ using System.Diagnostics.Metrics;
 
 namespace EventsSubscriptions.Grains.Delivery;
 
-/// <summary>The delivery instruments of a silo (meter <c>EventsSubscriptions.Delivery</c>), exported by OpenTelemetry.</summary>
+/// <summary>
+/// The service's instruments on a silo (meter <c>EventsSubscriptions.Delivery</c>), exported by
+/// OpenTelemetry. Durations are in seconds, with buckets from 1 ms to 10 minutes.
+/// </summary>
 public sealed class DeliveryMetrics : IDisposable
 {
     public const string MeterName = "EventsSubscriptions.Delivery";
+
+    /// <summary>Bucket bounds, in seconds, of every duration histogram: 1 ms to 10 minutes.</summary>
+    public static readonly IReadOnlyList<double> SecondsBuckets =
+        [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
     private readonly Meter meter;
     private readonly Counter<long> attempts;
     private readonly Histogram<double> attemptDuration;
     private readonly Histogram<double> eventToDelivery;
     private readonly UpDownCounter<long> pending;
+    private readonly Counter<long> eventsAccepted;
+    private readonly Counter<long> eventsRouted;
+    private readonly Counter<long> deliveriesQueued;
+    private readonly Counter<long> suspensions;
 
     public DeliveryMetrics(IMeterFactory factory)
     {
         meter = factory.Create(MeterName);
-        attempts = meter.CreateCounter<long>("es.delivery.attempts", description: "Delivery attempts by outcome");
-        attemptDuration = meter.CreateHistogram<double>("es.delivery.attempt.duration", "s", "Duration of one webhook call");
-        eventToDelivery = meter.CreateHistogram<double>("es.delivery.latency", "s", "From the event's acceptance to its successful delivery");
+        var seconds = new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets };
+        attempts = meter.CreateCounter<long>("es.delivery.attempts", description: "Delivery attempts by outcome and error kind");
+        attemptDuration = meter.CreateHistogram("es.delivery.attempt.duration", "s", "Duration of one webhook call", advice: seconds);
+        eventToDelivery = meter.CreateHistogram("es.delivery.latency", "s", "From the event's acceptance to its successful delivery", advice: seconds);
         pending = meter.CreateUpDownCounter<long>("es.delivery.pending", description: "Deliveries queued and not yet finished (this silo's activations)");
+        eventsAccepted = meter.CreateCounter<long>("es.events.accepted", description: "Entity events made durable (one per change of an entity)");
+        eventsRouted = meter.CreateCounter<long>("es.events.routed", description: "Entity events a router matched against the subscriptions of their resource");
+        deliveriesQueued = meter.CreateCounter<long>("es.deliveries.queued", description: "Deliveries queued for a subscription (one per matching event and subscription)");
+        suspensions = meter.CreateCounter<long>("es.subscriptions.suspended", description: "Subscriptions suspended by the service (410, or a day of failures)");
     }
 
-    public void Attempted(string outcome, TimeSpan duration)
+    /// <param name="errorKind">none, timeout, connection, dns, ssrf, 3xx, 4xx, 410, 5xx (see <see cref="AttemptOutcome.ErrorKind"/>).</param>
+    public void Attempted(string outcome, string errorKind, TimeSpan duration)
     {
-        attempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        attempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("error_kind", errorKind));
         attemptDuration.Record(duration.TotalSeconds);
     }
 
     public void Delivered(TimeSpan sinceAccepted) => eventToDelivery.Record(sinceAccepted.TotalSeconds);
 
     public void Pending(long change) => pending.Add(change);
+
+    public void EventAccepted() => eventsAccepted.Add(1);
+
+    public void EventRouted() => eventsRouted.Add(1);
+
+    public void DeliveryQueued() => deliveriesQueued.Add(1);
+
+    public void Suspended(string cause) => suspensions.Add(1, new KeyValuePair<string, object?>("cause", cause));
 
     public void Dispose() => meter.Dispose();
 }

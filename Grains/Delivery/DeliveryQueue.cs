@@ -72,11 +72,26 @@ public sealed class DeliveryQueue
         return due;
     }
 
-    /// <summary>The earliest time a waiting head becomes due, if any.</summary>
-    public DateTimeOffset? NextDue() =>
-        byEntity.Where(e => !inFlight.Contains(e.Key) && e.Value.Count > 0)
-            .Select(e => e.Value.Values[0].NextAttemptOn ?? DateTimeOffset.MinValue)
-            .DefaultIfEmpty(DateTimeOffset.MaxValue).Min() is var min && min == DateTimeOffset.MaxValue ? null : min;
+    /// <summary>Makes a queued delivery due now (it still waits for the deliveries of its entity before it); false when it is not queued.</summary>
+    public bool MakeDue(string eventId)
+    {
+        if (!known.Contains(eventId))
+        {
+            return false;
+        }
+        foreach (var queue in byEntity.Values)
+        {
+            foreach (var delivery in queue.Values)
+            {
+                if (delivery.EventId == eventId)
+                {
+                    delivery.NextAttemptOn = null;
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
 
     /// <summary>The head was sent for good (or given up on): the entity's next delivery may go.</summary>
     public void Complete(PendingDelivery delivery)

@@ -18,7 +18,29 @@ public sealed record WebhookCall(
     public override string ToString() => $"WebhookCall {{ Url = {Url}, DeliveryId = {DeliveryId} }}";
 }
 
-public sealed record AttemptOutcome(AttemptResult Result, int? StatusCode, TimeSpan Duration, string? Error, string? ResponseExcerpt, TimeSpan? RetryAfter);
+public sealed record AttemptOutcome(AttemptResult Result, int? StatusCode, TimeSpan Duration, string? Error, string? ResponseExcerpt, TimeSpan? RetryAfter)
+{
+    public const string TimeoutPrefix = "no answer within";
+    public const string RefusedPrefix = "refused by the SSRF guard";
+    public const string ConnectionPrefix = "connection failed";
+
+    /// <summary>What kind of failure this was, for metrics: none, timeout, dns, ssrf, connection, 3xx, 4xx, 410, 5xx.</summary>
+    public string ErrorKind => this switch
+    {
+        { Result: AttemptResult.Succeeded } => "none",
+        { StatusCode: 410 } => "410",
+        { StatusCode: >= 500 } => "5xx",
+        { StatusCode: >= 400 } => "4xx",
+        { StatusCode: >= 300 } => "3xx",
+        { StatusCode: not null } => "status",
+        _ when Error?.StartsWith(TimeoutPrefix, StringComparison.Ordinal) == true => "timeout",
+        _ when Error?.StartsWith(RefusedPrefix, StringComparison.Ordinal) == true => "ssrf",
+        _ when Error?.Contains("Name or service not known", StringComparison.Ordinal) == true
+            || Error?.Contains("No such host", StringComparison.OrdinalIgnoreCase) == true
+            || Error?.Contains("nodename nor servname", StringComparison.Ordinal) == true => "dns",
+        _ => "connection",
+    };
+}
 
 /// <summary>
 /// Makes one signed webhook call through the SSRF-guarded client, bounded by the subscription's
@@ -59,16 +81,16 @@ public sealed class WebhookSender(GuardedConnector connector, [FromKeyedServices
         }
         catch (TimeoutRejectedException)
         {
-            return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, $"no answer within {call.TimeoutSeconds} s", null, null);
+            return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, $"{AttemptOutcome.TimeoutPrefix} {call.TimeoutSeconds} s", null, null);
         }
         catch (HttpRequestException e) when (Refusal(e) is { } refused)
         {
             // The handler wraps what its ConnectCallback throws.
-            return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, $"refused by the SSRF guard: {refused.Message}", null, null);
+            return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, $"{AttemptOutcome.RefusedPrefix}: {refused.Message}", null, null);
         }
         catch (HttpRequestException e)
         {
-            return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, StorableText.Clean($"connection failed: {e.Message}"), null, null);
+            return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, StorableText.Clean($"{AttemptOutcome.ConnectionPrefix}: {e.Message}"), null, null);
         }
     }
 

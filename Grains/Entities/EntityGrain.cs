@@ -21,6 +21,7 @@ public sealed class EntityGrain(
     [PersistentState("entity")] IPersistentState<EntityState> state,
     IOptions<EventSettings> settings,
     [FromKeyedServices(ServiceClock.Key)] TimeProvider clock,
+    Delivery.DeliveryMetrics metrics,
     ILogger<EntityGrain> logger) : Grain, IEntityGrain
 {
     public const string Regions = "regions";
@@ -42,6 +43,9 @@ public sealed class EntityGrain(
     }
 
     public Task<string?> GetAsync() => Task.FromResult(state.State.Snapshot);
+
+    public Task<Interfaces.Operations.EntityStateView> GetState() => Task.FromResult(
+        new Interfaces.Operations.EntityStateView(state.State.Snapshot, state.State.Sequence, state.State.Unpublished.Count));
 
     public async Task<EntityResult> CreateAsync(string json)
     {
@@ -147,6 +151,7 @@ public sealed class EntityGrain(
         state.State.Snapshot = delete ? null : snapshot;
         state.State.Unpublished.Add(entityEvent);
         await state.WriteStateAsync();
+        metrics.EventAccepted();
         await PublishAsync();
         return new EntityResult(EntityOutcome.Ok, snapshot, null, entityEvent.EventId, created);
     }

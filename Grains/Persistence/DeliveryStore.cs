@@ -177,6 +177,31 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Makes one delivery pending and due now: its attempts are kept while it was pending, and
+    /// start again from zero when it had finished. Its state before, or null when there is no such delivery.
+    /// </summary>
+    public async Task<string?> RetryOneAsync(long subscriptionId, string eventId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            WITH previous AS (
+                SELECT state FROM delivery_outbox
+                WHERE service_id = $1 AND subscription_id = $2 AND event_id = $3
+                FOR UPDATE
+            )
+            UPDATE delivery_outbox o
+            SET state = 'PENDING', next_attempt_on = NULL,
+                attempts = CASE WHEN p.state = 'PENDING' THEN o.attempts ELSE 0 END
+            FROM previous p
+            WHERE o.service_id = $1 AND o.subscription_id = $2 AND o.event_id = $3
+            RETURNING p.state
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = subscriptionId });
+        command.Parameters.Add(new NpgsqlParameter { Value = eventId });
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
     /// <summary>Deletes log rows older than the retention, a bounded batch at a time; returns how many went.</summary>
     public async Task<int> PurgeLogAsync(DateTimeOffset before, int batch, CancellationToken cancellationToken = default)
     {

@@ -22,6 +22,9 @@ public sealed class RegionNodeGrain(
 
     private RegionNodeState S => state.State;
 
+    public Task<Interfaces.Operations.RegionNodeStateView> GetState() =>
+        Task.FromResult(new Interfaces.Operations.RegionNodeStateView(S.Exists, S.Parent, [.. S.Children.Order()], S.Path));
+
     public Task<long[]?> GetPathAsync() => Task.FromResult(S.Exists ? S.Path : null);
 
     public async Task<string?> PlaceAsync(long? parent)

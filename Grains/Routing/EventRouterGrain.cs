@@ -19,7 +19,7 @@ namespace EventsSubscriptions.Grains.Routing;
 /// never holds back the events of the others.
 /// </summary>
 [ImplicitStreamSubscription(EntityStream.Namespace)]
-public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters deadLetters, ILogger<EventRouterGrain> logger)
+public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters deadLetters, Delivery.DeliveryMetrics metrics, ILogger<EventRouterGrain> logger)
     : Grain, IEventRouterGrain, IStreamSubscriptionObserver, IAsyncObserver<EntityEvent>
 {
     private RouteTable? table;
@@ -41,9 +41,13 @@ public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters 
         return Task.CompletedTask;
     }
 
+    public Task<Interfaces.Operations.RouterStateView> GetState() => Task.FromResult(new Interfaces.Operations.RouterStateView(
+        this.GetPrimaryKeyString(), table?.Version, table?.ByTrigger.Values.Sum(r => r.Length) ?? 0, invalidations));
+
     public async Task OnNextAsync(EntityEvent item, StreamSequenceToken? token = null)
     {
         await RefreshAsync();
+        metrics.EventRouted();
         if (!table!.ByTrigger.TryGetValue(item.Trigger, out var candidates))
         {
             return;

@@ -146,6 +146,40 @@ public sealed partial class SubscriptionGrain
         return requeued;
     }
 
+    public async Task<DeliveryRetry> RetryDeliveryAsync(string eventId)
+    {
+        if (S.Spec is null)
+        {
+            return new DeliveryRetry(SubscriptionOutcome.NotFound, null, $"no subscription {Id}");
+        }
+        if (S.Status == SubscriptionStatus.Archived)
+        {
+            return new DeliveryRetry(SubscriptionOutcome.StatusConflict, null, $"subscription {Id} is archived, which is final");
+        }
+        var previous = await deliveries.RetryOneAsync(Id, eventId);
+        if (previous is null)
+        {
+            return new DeliveryRetry(SubscriptionOutcome.NotFound, null, $"subscription {Id} has no delivery of event {eventId}");
+        }
+        if (previous == DeliveryStore.Pending)
+        {
+            // Queued in memory already (or loaded with the next batch): due at once.
+            queue.MakeDue(eventId);
+        }
+        else
+        {
+            pendingDeliveries++;
+            metrics.Pending(1);
+            loaded = false;
+        }
+        await EnsureSendingAsync();
+        pump?.Change(TimeSpan.Zero, PumpPeriod);
+        var detail = S.Status == SubscriptionStatus.Suspended
+            ? $"queued; subscription {Id} is suspended and sends nothing until it is enabled"
+            : null;
+        return new DeliveryRetry(SubscriptionOutcome.Ok, previous, detail);
+    }
+
     private string? CurrentPreviousSecret() =>
         S.PreviousEncryptedSecret is { } old && S.SecretRotatedOn is { } rotated
         && clock.GetUtcNow() - rotated < TimeSpan.FromHours(deliverySettings.Value.SecretOverlapHours)
@@ -325,7 +359,7 @@ public sealed partial class SubscriptionGrain
         await deliveries.RecordAsync(new AttemptRecord(Id, deliveryId, delivery.EventId, delivery.EventName, delivery.EntityKey, attempt,
             logged, outcome.StatusCode, (int)outcome.Duration.TotalMilliseconds, outcome.Error, outcome.ResponseExcerpt, now, next, state));
 
-        metrics.Attempted(logged, outcome.Duration);
+        metrics.Attempted(logged, outcome.ErrorKind, outcome.Duration);
         if (outcome.Result == AttemptResult.Succeeded && AcceptedOn(delivery.EventId) is { } accepted)
         {
             metrics.Delivered(now - accepted);
@@ -398,6 +432,7 @@ public sealed partial class SubscriptionGrain
         }
         if (reason is not null && await control.SuspendForDeliveryAsync(reason))
         {
+            metrics.Suspended(outcome.Result == AttemptResult.Gone ? "gone" : "failing");
             await MailAsync($"Webhook subscription {Id} ({S.Spec?.CustomId}) was suspended",
                 $"Subscription {Id} to {S.Spec?.Url} was suspended: {reason}.\n" +
                 "Deliveries keep being queued; nothing is sent until it is enabled again:\n" +

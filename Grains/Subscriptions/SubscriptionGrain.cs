@@ -148,6 +148,9 @@ public sealed partial class SubscriptionGrain(
         }
     }
 
+    public Task<Interfaces.Operations.SubscriptionStateView> GetState() => Task.FromResult(new Interfaces.Operations.SubscriptionStateView(
+        S.Spec is null ? null : View(), queue.Count, queue.InFlight, pump is not null, reminderOn, S.ProjectedVersion, S.FailingSince));
+
     public Task<SubscriptionView?> GetAsync() => Task.FromResult(S.Spec is null ? null : View());
 
     public async Task<SubscriptionResult> UpdateAsync(SubscriptionSpec spec, SecretText? secret, int? expectedVersion)
@@ -249,6 +252,7 @@ public sealed partial class SubscriptionGrain(
         {
             pendingDeliveries++;
             metrics.Pending(1);
+            metrics.DeliveryQueued();
             lastTriggeredOn = clock.GetUtcNow();
             if (loaded)
             {

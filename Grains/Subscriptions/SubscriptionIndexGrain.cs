@@ -55,6 +55,8 @@ public sealed class SubscriptionIndexGrain(
         }
     }
 
+    public Task<SubscriptionIndexSnapshot?> GetState() => GetAsync(0);
+
     public Task<SubscriptionIndexSnapshot?> GetAsync(long knownVersion)
     {
         if (knownVersion == version)

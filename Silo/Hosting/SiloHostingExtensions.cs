@@ -15,6 +15,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Hosting;
@@ -68,7 +69,10 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<EventsSubscriptions.Grains.Routing.RouteTableCache>();
         builder.Services.AddOptions<SmtpSettings>().BindConfiguration(SmtpSettings.Section);
         builder.Services.AddSingleton<FailureMailer>();
-        builder.Services.AddOpenTelemetry().WithMetrics(m =>
+        builder.Services.AddHostedService<PendingAgeProbe>();
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("events-subscriptions-silo", serviceInstanceId: $"{Environment.MachineName}:{silo.SiloPort}"))
+            .WithMetrics(m =>
         {
             m.AddMeter(DeliveryMetrics.MeterName, "Microsoft.Orleans");
             if (silo.MetricsPort > 0)

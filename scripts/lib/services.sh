@@ -17,7 +17,7 @@ es_apt_install() {
     es_as_root apt-get update -qq >/dev/null || es_die "apt-get update failed"
     ES_APT_UPDATED=1
   fi
-  es_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null \
+  es_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
     || es_die "apt-get install $* failed"
 }
 

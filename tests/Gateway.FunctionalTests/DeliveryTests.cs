@@ -474,6 +474,35 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         Assert.Equal("HEALTHY", (await ItemAsync(poison)).GetProperty("health").GetProperty("state").GetString());
     }
 
+    [Fact]
+    public async Task An_exhausted_delivery_retried_on_request_succeeds_and_the_metrics_tell_why_it_failed()
+    {
+        var subscription = await SubscribeAsync(receiver.Url("retry-me", "503"));
+        var eventId = await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Retry" });
+        Assert.Equal(["RETRY_SCHEDULED", "RETRY_SCHEDULED", "RETRY_SCHEDULED", "EXHAUSTED"], (await LogsAsync(subscription, 4)).Select(l => l.Outcome));
+        receiver.Url("retry-me", "200");
+
+        var path = $"/rest/v1/events-subscriptions/{subscription}/deliveries/{eventId}/actions/retry";
+        var (status, body, _) = await api.SendAsync(HttpMethod.Post, path);
+
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        Assert.Equal("EXHAUSTED", body.GetProperty("data").GetProperty("previousState").GetString());
+        var logs = await LogsAsync(subscription, 5);
+        Assert.Equal(("SUCCEEDED", 1, 200), (logs[^1].Outcome, logs[^1].Attempt, logs[^1].StatusCode));
+        Assert.Equal(5, receiver.Calls("retry-me").Count);
+        Assert.Single(receiver.Calls("retry-me").Select(c => c.Headers["webhook-id"]).Distinct());
+        await WaitForAsync(subscription, i => i.GetProperty("health").GetProperty("state").GetString() == "HEALTHY");
+
+        Assert.Equal(HttpStatusCode.NotFound, (await api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{subscription}/deliveries/{Guid.NewGuid()}/actions/retry")).Status);
+
+        // The failures are counted by kind, with durations in buckets made for seconds.
+        using var http = new HttpClient();
+        var scrapes = string.Join('\n', await Task.WhenAll(service.MetricsPorts.Select(p => http.GetStringAsync($"http://localhost:{p}/metrics"))));
+        Assert.Matches("es_delivery_attempts_total\\{[^}]*error_kind=\"5xx\"", scrapes);
+        Assert.Matches("es_delivery_attempt_duration_seconds_bucket\\{[^}]*le=\"0.001\"", scrapes);
+        Assert.Contains("events-subscriptions-silo", scrapes);
+    }
+
     private async Task<long> SubscribeAsync(string url, string? extra = null)
     {
         var body = EventsClient.Subscription($"entity:{resource}:created entity:{resource}:updated", """{"filters": [{"tag": "context.*"}]}""");
