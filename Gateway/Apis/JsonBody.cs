@@ -29,7 +29,8 @@ public static class JsonBody
                 $"The body must be JSON: send it with Content-Type: application/json (this request said '{request.ContentType ?? "nothing"}')."));
         }
         if (MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) && mediaType.Charset.HasValue
-            && !mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !mediaType.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+            && HeaderUtilities.RemoveQuotes(mediaType.Charset) is var charset
+            && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
         {
             return (null, Problems.UnsupportedMediaType(
                 $"The body must be UTF-8 JSON; charset={mediaType.Charset} is not supported. Send it as UTF-8 (or leave the charset out)."));
@@ -46,6 +47,11 @@ public static class JsonBody
         catch (JsonException e)
         {
             return (null, Problems.BadRequest($"The body is not valid JSON: {e.Message}"));
+        }
+        catch (InvalidOperationException)
+        {
+            // The duplicate-key check reads every key: one that is not text (a lone surrogate) throws there.
+            return (null, Refuse("$", "has a key that is not valid text (invalid UTF-8, or a lone UTF-16 surrogate such as \\ud800)"));
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {

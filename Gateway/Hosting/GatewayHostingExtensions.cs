@@ -97,7 +97,13 @@ public static class GatewayHostingExtensions
     /// <summary>The middleware order matters: problem details wrap everything, auth runs before endpoints.</summary>
     public static WebApplication UseGateway(this WebApplication app)
     {
-        app.UseExceptionHandler();
+        // A grain call that met an outage (the database away, a silo gone) is a 503 worth retrying.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = e => e is ServiceFailureException { Transient: true }
+                ? StatusCodes.Status503ServiceUnavailable
+                : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
         app.UseMiddleware<StorableQueryGuard>();
         app.UseMiddleware<IdempotentRetry>();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using EventsSubscriptions.Gateway.Apis;
+using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Filters;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Text;
@@ -12,14 +13,14 @@ namespace EventsSubscriptions.Gateway.Subscriptions;
 /// Reads a subscription body (create, PUT, or PATCH merged onto the current one) against every
 /// rule of the API, collecting all errors of the request; unknown and read-only fields are refused.
 /// </summary>
-public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy targets)
+public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy targets, RelationMap relations)
 {
     public const string DefaultSecretHeaderName = "TrackTik-Subscription-Secret";
     public const int MaxEvents = 50;
     public const int MaxScopeFilters = 100;
     public const int MaxExclusions = 1000;
-    public const int MaxFields = 200;
-    public const int MaxIncludes = 20;
+    public const int MaxFields = EntityShaper.MaxFields;
+    public const int MaxIncludes = EntityShaper.MaxIncludes;
 
     public static readonly IReadOnlyList<string> Languages = ["en-US", "fr", "es", "de", "nl", "pt", "sv", "ro", "zh-Hans", "th"];
 
@@ -39,8 +40,13 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
     {
         "content-type", "content-length", "content-encoding", "transfer-encoding", "host", "connection", "keep-alive",
         "te", "trailer", "upgrade", "expect", "date", "user-agent", "ttc-language", "webhook-id", "webhook-timestamp",
-        "webhook-signature", "proxy-authorization", "proxy-connection", "cookie", "authorization",
+        "webhook-signature", "proxy-authorization", "proxy-connection", "cookie", "authorization", "set-cookie",
+        // Content headers: .NET sends them only on a request's content, so one used as the secret header would be dropped.
+        "expires", "allow", "last-modified",
     };
+
+    /// <summary>Whole families of names reserved: Standard Webhooks' own, and content headers.</summary>
+    private static readonly string[] ReservedPrefixes = ["webhook-", "content-", "proxy-", "sec-"];
 
     public sealed record Result(SubscriptionSpec? Spec, SecretText? Secret, ValidationErrors Errors);
 
@@ -78,7 +84,7 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
         var userFilters = seen.TryGetValue("userDefinedFilters", out var filters)
             ? UserFilterParser.Parse(filters, "userDefinedFilters", errors.Raw)
             : null;
-        var entityResponse = ReadEntityResponse(seen, errors);
+        var entityResponse = ReadEntityResponse(seen, relations, errors);
         var url = ReadUrl(seen, errors);
         var headerName = ReadHeaderName(seen, errors);
         var secret = ReadSecret(seen, secretRequired, errors);
@@ -335,7 +341,7 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
         return null;
     }
 
-    private static EntityResponse? ReadEntityResponse(Dictionary<string, JsonElement> seen, ValidationErrors errors)
+    private static EntityResponse? ReadEntityResponse(Dictionary<string, JsonElement> seen, RelationMap relations, ValidationErrors errors)
     {
         if (!seen.TryGetValue("entityResponse", out var value))
         {
@@ -356,6 +362,10 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
                     break;
                 case "include":
                     include = ReadNames(property.Value, "entityResponse.include", MaxIncludes, Patterns.FieldPath(), "a relation name (region, or region.parentRegion)", errors);
+                    foreach (var problem in EntityShaper.CheckInclude(include, relations))
+                    {
+                        errors.Add("entityResponse.include", problem);
+                    }
                     break;
                 default:
                     errors.Add($"entityResponse.{property.Name}", "is not a field of entityResponse");
@@ -436,7 +446,7 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
         {
             errors.Add("secretHeaderName", "must be an HTTP header name: letters, digits and !#$%&'*+-.^_`|~, no spaces");
         }
-        else if (ReservedHeaders.Contains(name))
+        else if (ReservedHeaders.Contains(name) || ReservedPrefixes.Any(p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
         {
             errors.Add("secretHeaderName", $"'{name}' is a header the service sets itself or HTTP reserves");
         }
@@ -459,10 +469,20 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
             return null;
         }
         var secret = value.GetString()!;
+        // Never echo the secret, not even in an error.
         if (secret.Length is < 16 or > 256)
         {
-            // Never echo the secret, not even in an error.
             errors.Add("secret", "must be 16 to 256 characters long");
+            return null;
+        }
+        if (string.IsNullOrWhiteSpace(secret) || secret.Any(char.IsControl))
+        {
+            errors.Add("secret", "must not be blank or hold control characters");
+            return null;
+        }
+        if (StandardWebhookKey.IsWeak(secret))
+        {
+            errors.Add("secret", "a whsec_ secret must be followed by the base64 of at least 16 bytes (its signing key)");
             return null;
         }
         return secret;

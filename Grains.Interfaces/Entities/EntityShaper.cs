@@ -14,14 +14,33 @@ public static partial class EntityShaper
 {
     public delegate Task<JsonObject?> LoadEntity(string resource, long id);
 
+    /// <summary>Relations one include path may follow (<c>region.parentRegion.parentRegion</c> is 3).</summary>
+    public const int MaxIncludeDepth = 5;
+
+    /// <summary>Include paths one request or subscription may name.</summary>
+    public const int MaxIncludes = 20;
+
+    /// <summary>Field selectors one request or subscription may name.</summary>
+    public const int MaxFields = 200;
+
     /// <summary>The error for each malformed or unknown include; empty when all are usable.</summary>
     public static IEnumerable<string> CheckInclude(IEnumerable<string> include, RelationMap relations)
     {
+        var count = 0;
         foreach (var path in include)
         {
-            if (!Patterns.FieldPath().IsMatch(path))
+            if (++count > MaxIncludes)
             {
-                yield return $"'{path}' is not a relation path (region, or region.parentRegion)";
+                yield return $"at most {MaxIncludes} include paths";
+                yield break;
+            }
+            if (path.Length > 256 || !Patterns.FieldPath().IsMatch(path))
+            {
+                yield return $"'{Truncated(path)}' is not a relation path (region, or region.parentRegion)";
+            }
+            else if (path.Count(c => c == '.') >= MaxIncludeDepth)
+            {
+                yield return $"'{Truncated(path)}' follows more than {MaxIncludeDepth} relations";
             }
             else if (path.Split('.').FirstOrDefault(p => !relations.TryGetResource(p, out _)) is { } unknown)
             {
@@ -30,8 +49,12 @@ public static partial class EntityShaper
         }
     }
 
-    public static IEnumerable<string> CheckFields(IEnumerable<string> fields) =>
-        fields.Where(f => !Patterns.FieldSelector().IsMatch(f)).Select(f => $"'{f}' is not a field path (a.b, or a.b:alias)");
+    private static string Truncated(string text) => text.Length <= 64 ? text : $"{text[..64]}…";
+
+    public static IEnumerable<string> CheckFields(IReadOnlyCollection<string> fields) =>
+        fields.Count > MaxFields
+            ? [$"at most {MaxFields} fields"]
+            : fields.Where(f => f.Length > 256 || !Patterns.FieldSelector().IsMatch(f)).Select(f => $"'{Truncated(f)}' is not a field path (a.b, or a.b:alias)");
 
     /// <summary>A shaped copy of <paramref name="entity"/>; related entities come from <paramref name="load"/>.</summary>
     public static async Task<JsonObject> ShapeAsync(JsonObject entity, IReadOnlyList<string> include, IReadOnlyList<string> fields,

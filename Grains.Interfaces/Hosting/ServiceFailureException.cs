@@ -8,8 +8,16 @@ namespace EventsSubscriptions.Grains.Interfaces.Hosting;
 [GenerateSerializer, Alias("es.ServiceFailureException")]
 public sealed class ServiceFailureException : Exception
 {
-    public ServiceFailureException(string message)
+    public ServiceFailureException(string message, bool transient)
         : base(message)
     {
+        Transient = transient;
     }
+
+    /// <summary>
+    /// An outage (the database could not be reached, a call timed out) that the same call may
+    /// outlive, as opposed to a failure of this call itself, which would fail again.
+    /// </summary>
+    [Id(0)]
+    public bool Transient { get; }
 }

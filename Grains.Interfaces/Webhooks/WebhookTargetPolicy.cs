@@ -33,6 +33,11 @@ public sealed class WebhookTargetPolicy
         {
             problems.Add($"must be at most {MaxUrlLength} characters");
         }
+        if (url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c is '\u2028' or '\u2029'))
+        {
+            problems.Add("must not contain spaces, line breaks or control characters (percent-encode them)");
+            return problems;
+        }
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Host.Length == 0)
         {
             problems.Add("must be an absolute URL");

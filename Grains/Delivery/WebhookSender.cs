@@ -92,6 +92,13 @@ public sealed class WebhookSender(GuardedConnector connector, [FromKeyedServices
         {
             return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, StorableText.Clean($"{AttemptOutcome.ConnectionPrefix}: {e.Message}"), null, null);
         }
+        catch (Exception e) when (e is IOException or InvalidOperationException or NotSupportedException or FormatException)
+        {
+            // Whatever else a receiver can make the client throw (a broken status line, a body cut
+            // short, bad framing) is a failed attempt like a lost connection: never an unrecorded one.
+            return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed,
+                StorableText.Clean($"{AttemptOutcome.ConnectionPrefix}: {e.GetType().Name}: {e.Message}"), null, null);
+        }
     }
 
     private static WebhookTargetRefusedException? Refusal(Exception? e)
@@ -121,15 +128,28 @@ public sealed class WebhookSender(GuardedConnector connector, [FromKeyedServices
         return request;
     }
 
+    /// <summary>
+    /// The start of the answer's body. A body the receiver cuts short (or frames badly) does not
+    /// undo the status it answered: the excerpt keeps what arrived and says the rest did not.
+    /// </summary>
     private static async Task<string?> ExcerptAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
         var buffer = new byte[MaxExcerptBytes];
         var read = 0;
-        while (read < buffer.Length && await stream.ReadAsync(buffer.AsMemory(read), cancellationToken) is var n and > 0)
+        string? broken = null;
+        try
         {
-            read += n;
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            while (read < buffer.Length && await stream.ReadAsync(buffer.AsMemory(read), cancellationToken) is var n and > 0)
+            {
+                read += n;
+            }
         }
-        return read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read);
+        catch (Exception e) when (e is IOException or HttpRequestException or InvalidOperationException or InvalidDataException)
+        {
+            broken = $"[the body could not be read to its end: {e.Message}]";
+        }
+        var text = read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read);
+        return broken is null ? text : $"{text}{broken}";
     }
 }

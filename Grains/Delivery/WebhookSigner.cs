@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using EventsSubscriptions.Grains.Interfaces.Webhooks;
 
 namespace EventsSubscriptions.Grains.Delivery;
 
@@ -11,7 +12,7 @@ namespace EventsSubscriptions.Grains.Delivery;
 /// </summary>
 public static class WebhookSigner
 {
-    public const string StandardPrefix = "whsec_";
+    public const string StandardPrefix = StandardWebhookKey.Prefix;
 
     public static string TrackTik(ReadOnlySpan<byte> body, string secret) =>
         Convert.ToHexStringLower(HMACSHA512.HashData(Encoding.UTF8.GetBytes(secret), body));
@@ -25,19 +26,5 @@ public static class WebhookSigner
         return string.Join(' ', secrets.Select(secret => $"v1,{Convert.ToBase64String(HMACSHA256.HashData(StandardKey(secret), content))}"));
     }
 
-    public static byte[] StandardKey(string secret)
-    {
-        if (secret.StartsWith(StandardPrefix, StringComparison.Ordinal))
-        {
-            try
-            {
-                return Convert.FromBase64String(secret[StandardPrefix.Length..]);
-            }
-            catch (FormatException)
-            {
-                // Not base64 after all: it is an ordinary secret that happens to start with whsec_.
-            }
-        }
-        return Encoding.UTF8.GetBytes(secret);
-    }
+    public static byte[] StandardKey(string secret) => StandardWebhookKey.Of(secret);
 }

@@ -32,7 +32,7 @@ public sealed class DeactivateOnFailureFilter(ILogger<DeactivateOnFailureFilter>
             }
             logger.LogWarning(e, "{Grain}.{Method} failed; the activation restarts from storage", context.TargetId, context.MethodName);
             context.TargetContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationError, e, "call failed"));
-            throw new ServiceFailureException(Kind(e));
+            throw new ServiceFailureException(Kind(e), IsTransient(e));
         }
     }
 
@@ -46,6 +46,24 @@ public sealed class DeactivateOnFailureFilter(ILogger<DeactivateOnFailureFilter>
                 return postgres.SqlState.StartsWith("08", StringComparison.Ordinal) || postgres.SqlState.StartsWith("57P", StringComparison.Ordinal);
             }
             if (current is NpgsqlException)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>A failure the same call may outlive: a lost connection, a timeout, a silo that went away.</summary>
+    public static bool IsTransient(Exception e)
+    {
+        for (Exception? current = e; current is not null; current = current.InnerException)
+        {
+            if (current is ServiceFailureException failure)
+            {
+                return failure.Transient;
+            }
+            if (current is TimeoutException or OperationCanceledException or SiloUnavailableException or OrleansMessageRejectionException
+                || IsBrokenConnection(current))
             {
                 return true;
             }

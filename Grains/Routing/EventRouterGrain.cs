@@ -95,10 +95,11 @@ public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters 
             return;
         }
         var error = failed.Values.First();
-        if (failed.Count == matches.Count)
+        if (failed.Values.FirstOrDefault(Hosting.DeactivateOnFailureFilter.IsTransient) is { } outage)
         {
-            // Nothing could queue it: an outage, not one bad subscription. The stream tries again.
-            throw new InvalidOperationException($"event {item.EventId} could not be queued for any of its {matches.Count} subscription(s): {error.Message}");
+            // An outage, not a bad subscription: the stream tries the event again (the
+            // subscriptions that queued it already ignore it then).
+            throw new InvalidOperationException($"event {item.EventId} could not be queued for {failed.Count} of its {matches.Count} subscription(s): {outage.Message}", outage);
         }
         logger.LogError(error, "Event {EventId} ({Event}) could not be queued for subscription(s) {Subscriptions} after {Tries} tries; " +
             "set apart in the routing dead letters, the {Others} other subscription(s) have it", item.EventId, item.Name,

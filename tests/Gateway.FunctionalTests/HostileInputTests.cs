@@ -34,6 +34,13 @@ public sealed class HostileInputTests(ServiceCluster service)
         { "too many events", Json("{\"events\": [", 5000, i => $"\"entity:employees:t{i}\"", "]}"), "events" },
         { "too many exclusions", Json("{\"contextFilters\": {\"filters\": [{\"tag\": \"context.*\"}], \"exclusions\": [", 5000, i => $"\"context.region.{i + 1}\"", "]}}"), "contextFilters.exclusions" },
         { "too many scope filters", Json("{\"contextFilters\": {\"filters\": [", 5000, i => $"{{\"tag\": \"context.region.{i + 1}\"}}", "]}}"), "contextFilters.filters" },
+        { "a content header as the secret header", """{"secretHeaderName": "Content-Language"}""", "secretHeaderName" },
+        { "a webhook- header as the secret header", """{"secretHeaderName": "webhook-foo"}""", "secretHeaderName" },
+        { "Set-Cookie as the secret header", """{"secretHeaderName": "Set-Cookie"}""", "secretHeaderName" },
+        { "a whsec_ secret that decodes to nothing", """{"secret": "whsec_          "}""", "secret" },
+        { "a blank secret", """{"secret": "                "}""", "secret" },
+        { "a line break in the url", """{"url": "https://hooks.example.com/ok\r\nX-Injected: y"}""", "url" },
+        { "an include following too many relations", """{"entityResponse": {"include": ["region.parentRegion.parentRegion.parentRegion.parentRegion.parentRegion"]}}""", "entityResponse.include" },
         { "too many values in an in-list", Json("{\"userDefinedFilters\": {\"status:in\": [", 500, i => $"\"s{i}\"", "]}}"), "userDefinedFilters.status:in" },
     };
 
@@ -67,6 +74,8 @@ public sealed class HostileInputTests(ServiceCluster service)
         { "invalid UTF-8", [.. "{\"name\": \"a"u8, 0xC3, 0x28, .. "\"}"u8], "name" },
         { "duplicate keys", "{\"name\": \"a\", \"name\": \"b\"}"u8.ToArray(), null },
         { "escaped lone low surrogate", "{\"name\": \"\\udc00\"}"u8.ToArray(), "name" },
+        { "lone surrogate in a key", "{\"\\ud800\": 1}"u8.ToArray(), "$" },
+        { "lone surrogate in a nested key", "{\"x\": {\"a\\ud800b\": 1}}"u8.ToArray(), null },
     };
 
     [Theory]
@@ -143,6 +152,7 @@ public sealed class HostileInputTests(ServiceCluster service)
     [InlineData("application/json; charset=latin1", HttpStatusCode.UnsupportedMediaType)]
     [InlineData("text/plain", HttpStatusCode.UnsupportedMediaType)]
     [InlineData("application/json; charset=utf-8", HttpStatusCode.Created)]
+    [InlineData("application/json; charset=\"utf-8\"", HttpStatusCode.Created)]
     public async Task Only_utf8_json_is_read_and_a_415_says_why(string contentType, HttpStatusCode expected)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, Path)
@@ -159,6 +169,20 @@ public sealed class HostileInputTests(ServiceCluster service)
         {
             Assert.False(string.IsNullOrWhiteSpace(JsonDocument.Parse(text).RootElement.GetProperty("detail").GetString()));
         }
+    }
+
+    [Fact]
+    public async Task An_entity_get_including_too_many_relations_deep_is_a_400()
+    {
+        var (put, _) = await SendRawAsync(HttpMethod.Put, "/rest/v1/employees/900001", "{\"firstName\": \"loop\", \"employee\": 900001}"u8.ToArray());
+        Assert.True(put is HttpStatusCode.OK or HttpStatusCode.Created);
+
+        var deep = string.Join('.', Enumerable.Repeat("employee", 80));
+        var (status, problem) = await SendRawAsync(HttpMethod.Get, $"/rest/v1/employees/900001?include={deep}", null);
+
+        Assert.True(status == HttpStatusCode.BadRequest, $"{(int)status} {problem}");
+        var (shallow, body) = await SendRawAsync(HttpMethod.Get, "/rest/v1/employees/900001?include=employee.employee", null);
+        Assert.True(shallow == HttpStatusCode.OK, $"{(int)shallow} {body}");
     }
 
     [Fact]

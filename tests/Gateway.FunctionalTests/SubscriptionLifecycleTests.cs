@@ -80,6 +80,9 @@ public sealed class SubscriptionLifecycleTests(ServiceCluster service)
         var ids = items.Select(i => i.GetProperty("id").GetInt64()).ToList();
         Assert.Equal(50, ids.Distinct().Count());
         Assert.All(ids, id => Assert.True(id > 0));
+        // Increasing: a subscription created after them all has a higher id than each of them.
+        var later = (await api.CreatedAsync(SubscriptionsClient.ValidBody())).GetProperty("id").GetInt64();
+        Assert.True(later > ids.Max(), $"{later} is not above {ids.Max()}");
     }
 
     [Fact]

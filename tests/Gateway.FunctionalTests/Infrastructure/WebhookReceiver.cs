@@ -36,10 +36,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
         return receiver;
     }
 
-    /// <summary>Scripts a path: <c>"500 500 200"</c>; <c>hang</c> never answers.</summary>
+    /// <summary>Scripts a path: <c>"500 500 200"</c>; <c>hang</c> never answers; <c>cut</c> answers 500 and breaks off its body.</summary>
     public string Url(string name, string answers = "200", string? retryAfter = null)
     {
-        var statuses = answers.Split(' ').Select(a => a == "hang" ? -1 : int.Parse(a)).ToList();
+        var statuses = answers.Split(' ').Select(a => a switch { "hang" => -1, "cut" => -2, _ => int.Parse(a) }).ToList();
         scripts[name] = (new Queue<int>(statuses), statuses[^1], retryAfter);
         return $"{BaseUrl}/hooks/{name}";
     }
@@ -75,9 +75,19 @@ public sealed class WebhookReceiver : IAsyncDisposable
         {
             calls.GetOrAdd(name, _ => new ConcurrentQueue<ReceivedCall>()).Enqueue(new ReceivedCall(name, headers, buffer.ToArray(), DateTimeOffset.UtcNow, status));
         }
-        if (status < 0)
+        if (status == -1)
         {
             await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
+            return;
+        }
+        if (status == -2)
+        {
+            // Promise 1,000 bytes, send 5, and drop the connection.
+            context.Response.StatusCode = 500;
+            context.Response.ContentLength = 1000;
+            await context.Response.WriteAsync("oops!");
+            await context.Response.Body.FlushAsync();
+            context.Abort();
             return;
         }
         context.Response.StatusCode = status;

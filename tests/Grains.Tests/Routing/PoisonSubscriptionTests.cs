@@ -74,6 +74,23 @@ public sealed class PoisonSubscriptionTests : IAsyncLifetime
         Assert.Equal(0, await database.ScalarAsync<int>($"SELECT count(*) FROM routing_dead_letter WHERE subscription_id = {poison}"));
     }
 
+    [Fact]
+    public async Task A_poison_subscription_alone_on_its_resource_does_not_hold_the_stream_queue()
+    {
+        var poison = await CreateAsync("alone");
+        await cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await SetPayloadAsync(poison, [0x01, 0xFF, 0xFF, 0xFF]);
+
+        Assert.Equal(EntityOutcome.Ok, (await cluster.Client.GetGrain<IEntityGrain>($"{resource}/1").PutAsync("""{"id": 1}""")).Outcome);
+
+        // Its only match failing is no outage: the event is set apart, and the queue goes on.
+        await Eventually.HoldsAsync(async () => await database.ScalarAsync<int>(
+            $"SELECT count(*) FROM routing_dead_letter WHERE subscription_id = {poison}") == 1, TimeSpan.FromSeconds(30),
+            "the event of the only (poison) subscription was not set apart");
+        await Eventually.HoldsAsync(async () => await database.ScalarAsync<int>("SELECT count(*) FROM orleans_stream_message") == 0,
+            TimeSpan.FromSeconds(30), "the stream message was not acknowledged");
+    }
+
     private async Task<byte[]> PayloadAsync(long id)
     {
         await using var connection = new NpgsqlConnection(database.ConnectionString);
