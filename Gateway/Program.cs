@@ -1,5 +1,6 @@
 using EventsSubscriptions.Gateway.Apis;
 using EventsSubscriptions.Gateway.Auth;
+using EventsSubscriptions.Gateway.Development;
 using EventsSubscriptions.Gateway.Hosting;
 using Orleans.Dashboard;
 using OpenTelemetry.Exporter;
@@ -21,6 +22,10 @@ app.MapScalarApiReference("/docs", o => o.WithTitle("Events Subscriptions API").
 app.MapHealthApi();
 app.MapSubscriptionsApi();
 app.MapEntitiesApi();
+if (app.Services.GetRequiredService<GatewaySettings>().DevInbox)
+{
+    app.MapDevInbox();
+}
 app.MapOrleansDashboard("/dashboard").RequireAuthorization(AuthExtensions.OperationsPolicy);
 app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(AuthExtensions.OperationsPolicy);
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stops what scripts/up.sh started: the gateway, the silos, Redis and PostgreSQL. Data stays in .data/.
 set -euo pipefail
+case "${1:-}" in -h|--help) sed -n '2p' "$0"; exit 0 ;; esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/scripts/lib/services.sh"
 source "$ROOT/scripts/lib/dev-env.sh"

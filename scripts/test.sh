@@ -4,6 +4,7 @@
 # Ends with the line "N passed, N failed[, N skipped]" and the tests' exit status.
 #   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Readiness]
 set -uo pipefail
+case "${1:-}" in -h|--help) sed -n '2,5p' "$0"; exit 0 ;; esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/scripts/lib/services.sh"
 
@@ -24,6 +25,8 @@ trap 'exit 130' INT TERM
 command -v dotnet >/dev/null || es_die "the .NET SDK 10 is required (dotnet not found)"
 # promtool checks the alert rules of deploy/ (Debian's prometheus package).
 command -v promtool >/dev/null || es_apt_install prometheus
+# jq: the README's walkthrough, which a test runs, reads ids with it.
+command -v jq >/dev/null || es_apt_install jq
 es_redis_start "$WORK/redis" "$REDIS_PORT" || exit 1
 es_pg_start "$WORK/postgres" "$PG_PORT" postgres || exit 1
 

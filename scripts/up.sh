@@ -24,6 +24,8 @@ done
 [[ "$SILOS" =~ ^[0-9]+$ ]] && [ "$SILOS" -ge 1 ] && [ "$SILOS" -le 20 ] || es_die "--silos must be a number from 1 to 20"
 
 command -v dotnet >/dev/null || es_die "the .NET SDK 10 is required (dotnet not found)"
+# The README's walkthrough reads ids from the answers with jq.
+command -v jq >/dev/null || es_apt_install jq
 mkdir -p "$ES_DATA/logs" "$ES_DATA/run"
 started=$(date +%s)
 

@@ -23,6 +23,9 @@ public sealed class GatewaySettings
     [Range(1, int.MaxValue)]
     public int MaxSubscriptionsPerCaller { get; set; } = 100_000;
 
+    /// <summary>Serve the development inbox at <c>/dev/inbox/{name}</c> (no authentication: Development only).</summary>
+    public bool DevInbox { get; set; }
+
     /// <summary>Limits of particular callers, by token subject, in place of the defaults above.</summary>
     public Dictionary<string, CallerLimits> Callers { get; set; } = new(StringComparer.Ordinal);
 

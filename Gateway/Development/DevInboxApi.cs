@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EventsSubscriptions.Grains.Interfaces.Webhooks;
+
+namespace EventsSubscriptions.Gateway.Development;
+
+/// <summary>
+/// A webhook receiver for trying the service out (<c>Gateway:DevInbox</c>, on in Development only):
+/// point a subscription at <c>/dev/inbox/{name}</c> and read what arrived at
+/// <c>GET /dev/inbox/{name}?secret=…</c>, each call with whether both signatures verify. It checks
+/// them the way a receiver should: independently of the service's signer, from the headers and the
+/// raw body. Kept in memory (the last 50 calls of each inbox); no authentication: never enable it
+/// where the gateway is reachable by others.
+/// </summary>
+public static class DevInboxApi
+{
+    private const int Kept = 50;
+    private static readonly TimeSpan Tolerance = TimeSpan.FromMinutes(5);
+
+    public sealed record ReceivedWebhook(DateTimeOffset ReceivedOn, IReadOnlyDictionary<string, string> Headers, byte[] Body);
+
+    private static readonly ConcurrentDictionary<string, ConcurrentQueue<ReceivedWebhook>> Inboxes = new(StringComparer.Ordinal);
+
+    public static IEndpointRouteBuilder MapDevInbox(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/dev/inbox").AllowAnonymous().ExcludeFromDescription();
+        group.MapPost("{name}", ReceiveAsync);
+        group.MapGet("{name}", Read);
+        return app;
+    }
+
+    private static async Task<IResult> ReceiveAsync(string name, HttpRequest request, ILoggerFactory loggers)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer);
+        var webhook = new ReceivedWebhook(DateTimeOffset.UtcNow,
+            request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()), buffer.ToArray());
+        var inbox = Inboxes.GetOrAdd(name, _ => new ConcurrentQueue<ReceivedWebhook>());
+        inbox.Enqueue(webhook);
+        while (inbox.Count > Kept && inbox.TryDequeue(out _))
+        {
+        }
+        loggers.CreateLogger("DevInbox").LogInformation("Inbox {Inbox}: webhook {WebhookId} received, {Bytes} bytes: {Body}",
+            name, webhook.Headers.GetValueOrDefault("webhook-id"), webhook.Body.Length, Encoding.UTF8.GetString(webhook.Body));
+        return TypedResults.Ok(new { received = true });
+    }
+
+    private static IResult Read(string name, string? secret, string? secretHeaderName)
+    {
+        var calls = Inboxes.TryGetValue(name, out var inbox) ? inbox.ToArray().Reverse() : [];
+        return TypedResults.Ok(new
+        {
+            data = calls.Select(call => Describe(call, secret, secretHeaderName ?? "TrackTik-Subscription-Secret")).ToArray(),
+            meta = new { inbox = name, kept = Kept, checkedWith = secret is null ? "nothing: add ?secret=<the subscription's secret>" : "the secret given" },
+        });
+    }
+
+    private static object Describe(ReceivedWebhook call, string? secret, string secretHeaderName)
+    {
+        JsonNode? body = null;
+        try
+        {
+            body = JsonNode.Parse(call.Body);
+        }
+        catch (JsonException)
+        {
+        }
+        var id = call.Headers.GetValueOrDefault("webhook-id");
+        var timestamp = call.Headers.GetValueOrDefault("webhook-timestamp");
+        return new
+        {
+            receivedOn = call.ReceivedOn,
+            @event = body?["meta"]?["event"]?.GetValue<string>(),
+            webhookId = id,
+            trackTikSignature = secret is null ? "not checked" : VerifyTrackTik(call, secret, secretHeaderName),
+            standardSignature = secret is null ? "not checked" : VerifyStandard(call, secret, id, timestamp),
+            headers = call.Headers,
+            body,
+        };
+    }
+
+    /// <summary>TrackTik: the lowercase hex HMAC-SHA512 of the raw body, keyed with the secret's UTF-8 bytes.</summary>
+    private static string VerifyTrackTik(ReceivedWebhook call, string secret, string headerName)
+    {
+        if (!call.Headers.TryGetValue(headerName.ToLowerInvariant(), out var given))
+        {
+            return $"missing: no {headerName} header";
+        }
+        var expected = Convert.ToHexStringLower(HMACSHA512.HashData(Encoding.UTF8.GetBytes(secret), call.Body));
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(given)) ? "valid" : "invalid";
+    }
+
+    /// <summary>
+    /// Standard Webhooks: <c>v1,</c> + base64 HMAC-SHA256 of <c>{webhook-id}.{webhook-timestamp}.{body}</c>,
+    /// keyed with the base64-decoded rest of a <c>whsec_</c> secret (else the secret's UTF-8 bytes);
+    /// any one of the space-separated signatures may match; the timestamp within 5 minutes.
+    /// </summary>
+    private static string VerifyStandard(ReceivedWebhook call, string secret, string? id, string? timestamp)
+    {
+        if (id is null || timestamp is null || !call.Headers.TryGetValue("webhook-signature", out var signatures))
+        {
+            return "missing: webhook-id, webhook-timestamp and webhook-signature are needed";
+        }
+        if (!long.TryParse(timestamp, out var seconds)
+            || (DateTimeOffset.UtcNow - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() > Tolerance)
+        {
+            return "invalid: webhook-timestamp is not within 5 minutes of now";
+        }
+        var signed = Encoding.UTF8.GetBytes($"{id}.{timestamp}.").Concat(call.Body).ToArray();
+        var expected = "v1," + Convert.ToBase64String(HMACSHA256.HashData(StandardWebhookKey.Of(secret), signed));
+        return signatures.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Any(s => CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(s), Encoding.ASCII.GetBytes(expected)))
+            ? "valid"
+            : "invalid";
+    }
+}
