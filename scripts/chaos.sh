@@ -3,7 +3,8 @@
 # to --subscriptions subscriptions of the local receiver); the bench then waits for every delivery
 # and reports: lost (an accepted event a subscription never received), duplicates, extra (delivered
 # although the gateway did not confirm it) and the longest stalls of acceptance and delivery.
-#   scripts/chaos.sh [all | kill-silo pg-restart redis-restart flaky-receiver ...] [--rate 40] [--subscriptions 5]
+#   scripts/chaos.sh [all | kill-silo pg-restart redis-restart flaky-receiver scale roll ...] [--rate 40] [--subscriptions 5]
+# scale: silos 3 and 4 added at 20 s, removed gracefully at 40 s; roll: every silo restarted in turn from 20 s.
 # The stack is (re)started with a short retry schedule (1 s to 30 s, 16 retries) so that calls failed
 # during a fault are retried within the run; scripts/down.sh then scripts/up.sh restore the normal one.
 set -euo pipefail
@@ -19,8 +20,8 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --rate) rate=$2; shift 2 ;;
     --subscriptions) subscriptions=$2; shift 2 ;;
-    all) faults+=(kill-silo pg-restart redis-restart flaky-receiver); shift ;;
-    kill-silo|pg-restart|redis-restart|flaky-receiver) faults+=("$1"); shift ;;
+    all) faults+=(kill-silo pg-restart redis-restart flaky-receiver scale roll); shift ;;
+    kill-silo|pg-restart|redis-restart|flaky-receiver|scale|roll) faults+=("$1"); shift ;;
     -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) es_die "unknown argument: $1" ;;
   esac
@@ -46,6 +47,20 @@ inject() {
       es_redis_stop "$ES_DATA/redis" "$ES_REDIS_PORT"
       es_redis_start "$ES_DATA/redis" "$ES_REDIS_PORT" ;;
     flaky-receiver) ;;
+    scale)
+      es_start_silo 3; es_start_silo 4
+      es_wait_ready 4 60 || es_log "silos 3 and 4 did not both become active"
+      es_log "4 silos; removing 3 and 4 gracefully"
+      sleep 5
+      es_stop_process silo3; es_stop_process silo4
+      es_wait_ready 2 60 || es_log "the cluster did not settle back on 2 silos" ;;
+    roll)
+      for n in 1 2; do
+        es_stop_process "silo$n"
+        es_wait_ready 1 60 || es_log "the cluster did not settle without silo $n"
+        es_start_silo "$n"
+        es_wait_ready 2 120 || es_log "silo $n did not come back"
+      done ;;
   esac
 }
 
