@@ -21,10 +21,15 @@ app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapScalarApiReference("/docs", o => o.WithTitle("Events Subscriptions API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
 app.MapHealthApi();
 app.MapSubscriptionsApi();
+app.MapDeliveriesApi();
 app.MapEntitiesApi();
 if (app.Services.GetRequiredService<GatewaySettings>().DevInbox)
 {
     app.MapDevInbox();
+}
+if (app.Services.GetRequiredService<GatewaySettings>().Console)
+{
+    app.MapConsole();
 }
 app.MapOrleansDashboard("/dashboard").RequireAuthorization(AuthExtensions.OperationsPolicy);
 app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(AuthExtensions.OperationsPolicy);

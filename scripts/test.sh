@@ -27,6 +27,8 @@ command -v dotnet >/dev/null || es_die "the .NET SDK 10 is required (dotnet not 
 command -v promtool >/dev/null || es_apt_install prometheus
 # jq: the README's walkthrough, which a test runs, reads ids with it.
 command -v jq >/dev/null || es_apt_install jq
+# chromium: the console's browser tests (Playwright drives Debian's browser; nothing is downloaded).
+command -v chromium >/dev/null || es_apt_install chromium
 es_redis_start "$WORK/redis" "$REDIS_PORT" || exit 1
 es_pg_start "$WORK/postgres" "$PG_PORT" postgres || exit 1
 

@@ -23,6 +23,9 @@ public sealed class GatewaySettings
     [Range(1, int.MaxValue)]
     public int MaxSubscriptionsPerCaller { get; set; } = 100_000;
 
+    /// <summary>Serve the operator console at <c>/console</c> (static pages; they call the API with the operator's token).</summary>
+    public bool Console { get; set; }
+
     /// <summary>Serve the development inbox at <c>/dev/inbox/{name}</c> (no authentication: Development only).</summary>
     public bool DevInbox { get; set; }
 

@@ -59,6 +59,14 @@ public interface ISubscriptionQueryGrain : IGrainWithIntegerKey
     [Alias("CountLiveByCaller")]
     Task<long> CountLiveByCallerAsync(string caller);
 
+    /// <summary>A subscription's deliveries, newest first, optionally of one state; without bodies.</summary>
+    [Alias("Deliveries")]
+    Task<DeliveryPage> DeliveriesAsync(long subscriptionId, string? state, int limit, int offset);
+
+    /// <summary>One delivery with its body as sent, or null.</summary>
+    [Alias("Delivery")]
+    Task<DeliveryRecord?> DeliveryAsync(long subscriptionId, string eventId);
+
     [Alias("Logs")]
     Task<DeliveryLogPage> LogsAsync(long subscriptionId, DeliveryLogQuery query);
 }
@@ -90,6 +98,25 @@ public sealed record DeliveryLogEntry(
     [property: Id(11)] string? ResponseExcerpt,
     [property: Id(12)] DateTimeOffset CreatedOn,
     [property: Id(13)] DateTimeOffset? NextAttemptOn);
+
+/// <summary>One queued delivery of a subscription: its state, and (when read alone) the body as sent.</summary>
+[GenerateSerializer, Immutable, Alias("es.DeliveryRecord")]
+public sealed record DeliveryRecord(
+    [property: Id(0)] string EventId,
+    [property: Id(1)] string EventName,
+    [property: Id(2)] string EntityKey,
+    [property: Id(3)] long EntitySequence,
+    [property: Id(4)] string State,
+    [property: Id(5)] int Attempts,
+    [property: Id(6)] DateTimeOffset? NextAttemptOn,
+    [property: Id(7)] DateTimeOffset CreatedOn,
+    [property: Id(8)] string? Body);
+
+[GenerateSerializer, Immutable, Alias("es.DeliveryPage")]
+public sealed record DeliveryPage(
+    [property: Id(0)] long Count,
+    [property: Id(1)] DateTimeOffset? OldestPendingOn,
+    [property: Id(2)] DeliveryRecord[] Items);
 
 [GenerateSerializer, Immutable, Alias("es.DeliveryLogPage")]
 public sealed record DeliveryLogPage([property: Id(0)] long Count, [property: Id(1)] DeliveryLogEntry[] Entries);

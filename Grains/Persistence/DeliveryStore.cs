@@ -96,6 +96,62 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
         return pending;
     }
 
+    public async Task<DeliveryPage> ListAsync(long subscriptionId, string? state, int limit, int offset, CancellationToken cancellationToken = default)
+    {
+        long count;
+        DateTimeOffset? oldest;
+        await using (var counting = dataSource.CreateCommand("""
+            SELECT count(*) FILTER (WHERE $3::text IS NULL OR state = $3), min(created_on) FILTER (WHERE state = 'PENDING')
+            FROM delivery_outbox WHERE service_id = $1 AND subscription_id = $2
+            """))
+        {
+            counting.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
+            counting.Parameters.Add(new NpgsqlParameter { Value = subscriptionId });
+            counting.Parameters.Add(new NpgsqlParameter { Value = (object?)state ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            await using var reader = await counting.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            count = reader.GetInt64(0);
+            oldest = reader.IsDBNull(1) ? null : new DateTimeOffset(reader.GetDateTime(1), TimeSpan.Zero);
+        }
+        await using var command = dataSource.CreateCommand("""
+            SELECT event_id, event_name, entity_key, entity_seq, state, attempts, next_attempt_on, created_on
+            FROM delivery_outbox WHERE service_id = $1 AND subscription_id = $2 AND ($3::text IS NULL OR state = $3)
+            ORDER BY seq DESC LIMIT $4 OFFSET $5
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = subscriptionId });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)state ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        command.Parameters.Add(new NpgsqlParameter { Value = offset });
+        var items = new List<DeliveryRecord>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                items.Add(Record(reader, body: null));
+            }
+        }
+        return new DeliveryPage(count, oldest, [.. items]);
+    }
+
+    public async Task<DeliveryRecord?> GetAsync(long subscriptionId, string eventId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT event_id, event_name, entity_key, entity_seq, state, attempts, next_attempt_on, created_on, body
+            FROM delivery_outbox WHERE service_id = $1 AND subscription_id = $2 AND event_id = $3
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = subscriptionId });
+        command.Parameters.Add(new NpgsqlParameter { Value = eventId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Record(reader, reader.GetString(8)) : null;
+    }
+
+    private static DeliveryRecord Record(NpgsqlDataReader reader, string? body) => new(
+        reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), reader.GetInt32(5),
+        reader.IsDBNull(6) ? null : new DateTimeOffset(reader.GetDateTime(6), TimeSpan.Zero),
+        new DateTimeOffset(reader.GetDateTime(7), TimeSpan.Zero), body);
+
     /// <summary>Cancels every pending delivery of an archived subscription, each logged as CANCELLED.</summary>
     public async Task<int> CancelPendingAsync(long subscriptionId, DateTimeOffset now, CancellationToken cancellationToken = default)
     {

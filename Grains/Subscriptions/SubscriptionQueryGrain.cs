@@ -14,5 +14,10 @@ public sealed class SubscriptionQueryGrain(SubscriptionReadModel readModel, Deli
 
     public Task<long> CountLiveByCallerAsync(string caller) => readModel.CountLiveByCallerAsync(cluster.Value.ServiceId, caller);
 
+    public Task<DeliveryPage> DeliveriesAsync(long subscriptionId, string? state, int limit, int offset) =>
+        deliveries.ListAsync(subscriptionId, state, limit, offset);
+
+    public Task<DeliveryRecord?> DeliveryAsync(long subscriptionId, string eventId) => deliveries.GetAsync(subscriptionId, eventId);
+
     public Task<DeliveryLogPage> LogsAsync(long subscriptionId, DeliveryLogQuery query) => deliveries.ReadLogAsync(subscriptionId, query);
 }

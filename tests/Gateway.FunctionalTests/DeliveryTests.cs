@@ -21,7 +21,7 @@ public sealed class DeliveryCluster : ServiceCluster, IDisposable
         new("Webhooks__AllowedNetworks__0", "127.0.0.0/8"),
     ];
 
-    protected override IEnumerable<KeyValuePair<string, string>> GatewaySettings => [.. Targets, new("Gateway__DevInbox", "true")];
+    protected override IEnumerable<KeyValuePair<string, string>> GatewaySettings => [.. Targets, new("Gateway__DevInbox", "true"), new("Gateway__Console", "true")];
 
     protected override IEnumerable<KeyValuePair<string, string>> SiloSettings =>
     [

@@ -1,0 +1,279 @@
+// The operator console: static pages over the public API, acting with the operator's own token.
+// Hash routes: #/ (list), #/s/{id} (detail), #/s/{id}/attempt/{logId}, #/new, #/s/{id}/edit.
+"use strict";
+
+const API = "/rest/v1/events-subscriptions";
+const view = document.getElementById("view");
+const flash = document.getElementById("flash");
+const tokenInput = document.getElementById("token");
+const signout = document.getElementById("signout");
+
+const token = () => sessionStorage.getItem("es-token") || "";
+
+function esc(value) {
+  return String(value ?? "").replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+}
+
+function say(text, bad) {
+  flash.textContent = text || "";
+  flash.className = bad ? "bad" : "";
+}
+
+async function call(method, path, body, contentType) {
+  const headers = { Authorization: `Bearer ${token()}` };
+  if (body !== undefined) headers["Content-Type"] = contentType || "application/json";
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { json = { detail: text }; }
+  return { ok: response.ok, status: response.status, json };
+}
+
+function problem(result) {
+  const p = result.json || {};
+  return `${result.status} ${p.title || ""}: ${p.detail || ""}`.trim();
+}
+
+const badge = value => `<span class="badge ${esc(value)}">${esc(value)}</span>`;
+const when = value => value ? new Date(value).toLocaleString() : "—";
+function age(value) {
+  if (!value) return "—";
+  const seconds = Math.max(0, Math.round((Date.now() - new Date(value)) / 1000));
+  return seconds < 120 ? `${seconds} s` : seconds < 7200 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds / 3600)} h`;
+}
+
+// ---- list ---------------------------------------------------------------------------------------
+async function list(params) {
+  const text = params.get("text") || "", status = params.get("status") || "", health = params.get("health") || "";
+  const query = new URLSearchParams({ limit: "200", sort: "-id" });
+  if (text) query.set("name:contains", text);
+  if (status) query.set("status", status);
+  if (health) query.set("health.state", health);
+  if (status === "ARCHIVED") query.set("includeInactive", "true");
+  const result = await call("GET", `${API}?${query}`);
+  if (!result.ok) return say(problem(result), true);
+  const options = (values, chosen) => values.map(v => `<option ${v === chosen ? "selected" : ""}>${v}</option>`).join("");
+  view.innerHTML = `
+    <h1>Subscriptions</h1>
+    <form class="filters" id="filters">
+      <input name="text" placeholder="Name contains" value="${esc(text)}" aria-label="Name contains">
+      <select name="status" aria-label="Status"><option value="">any status</option>${options(["ACTIVE", "SUSPENDED", "ARCHIVED"], status)}</select>
+      <select name="health" aria-label="Health"><option value="">any health</option>${options(["FAILING", "HEALTHY", "UNKNOWN"], health)}</select>
+      <button>Filter</button>
+    </form>
+    <p>${result.json.meta.count} subscription(s)</p>
+    <div class="scroll"><table id="subscriptions">
+      <thead><tr><th>Id</th><th>Name</th><th class="hide-narrow">Resource</th><th>Status</th><th>Health</th><th class="hide-narrow">Failures</th><th class="hide-narrow">Pending</th></tr></thead>
+      <tbody>${result.json.data.map(s => `
+        <tr class="link" data-id="${s.id}">
+          <td>${s.id}</td><td>${esc(s.name)}<br><small>${esc(s.customId)}</small></td>
+          <td class="hide-narrow">${esc(s.events[0]?.split(":")[1])}</td>
+          <td>${badge(s.status)}</td><td>${badge(s.health.state)}</td>
+          <td class="hide-narrow">${s.health.consecutiveFailures}</td><td class="hide-narrow">${s.health.pendingDeliveries}</td>
+        </tr>`).join("")}</tbody>
+    </table></div>`;
+  document.getElementById("filters").onsubmit = e => {
+    e.preventDefault();
+    const form = new FormData(e.target);
+    const next = new URLSearchParams();
+    for (const [k, v] of form) if (v) next.set(k, v);
+    location.hash = `#/?${next}`;
+  };
+  view.querySelectorAll("tr.link").forEach(row => row.onclick = () => location.hash = `#/s/${row.dataset.id}`);
+}
+
+// ---- detail -------------------------------------------------------------------------------------
+async function detail(id) {
+  const [item, deliveries, logs] = await Promise.all([
+    call("GET", `${API}/${id}`), call("GET", `${API}/${id}/deliveries?limit=50`), call("GET", `${API}/${id}/logs?limit=50`)]);
+  if (!item.ok) return say(problem(item), true);
+  const s = item.json.data, h = s.health, pending = deliveries.ok ? deliveries.json : { meta: {}, data: [] };
+  const config = { ...s };
+  for (const k of ["id", "status", "statusReason", "health", "uri", "resourceType", "createdOn", "updatedOn", "lastTriggeredOn"]) delete config[k];
+  view.innerHTML = `
+    <h1>${esc(s.name)} <small>#${s.id}</small></h1>
+    <div class="card grid" id="summary">
+      <dl><dt>Status</dt><dd>${badge(s.status)} ${esc(s.statusReason || "")}</dd></dl>
+      <dl><dt>Health</dt><dd id="health-state">${badge(h.state)}</dd></dl>
+      <dl><dt>Consecutive failures</dt><dd>${h.consecutiveFailures}</dd></dl>
+      <dl><dt>Last error</dt><dd id="last-error">${esc(h.lastError || "—")}</dd></dl>
+      <dl><dt>Last success / failure</dt><dd>${when(h.lastSuccessOn)} / ${when(h.lastFailureOn)}</dd></dl>
+      <dl><dt>Pending deliveries</dt><dd id="pending">${h.pendingDeliveries}</dd></dl>
+      <dl><dt>Oldest pending</dt><dd>${age(pending.meta.oldestPendingOn)}</dd></dl>
+      <dl><dt>URL</dt><dd>${esc(s.url)}</dd></dl>
+    </div>
+    <div class="actions card">
+      ${s.status === "ACTIVE" ? `<button id="suspend" class="secondary">Suspend</button>` : ""}
+      ${s.status === "SUSPENDED" ? `<button id="enable">Enable</button>` : ""}
+      ${s.status !== "ARCHIVED" ? `<button id="test" class="secondary">Send a test</button>
+        <button id="replay" class="secondary">Replay…</button>
+        <a href="#/s/${s.id}/edit"><button type="button" class="secondary">Edit</button></a>
+        <button id="archive" class="danger">Archive</button>` : ""}
+    </div>
+    <h2>Deliveries</h2>
+    <div class="scroll"><table id="deliveries"><thead><tr><th>Event</th><th class="hide-narrow">Entity</th><th>State</th><th>Attempts</th><th class="hide-narrow">Next attempt</th><th></th></tr></thead>
+    <tbody>${pending.data.map(d => `<tr>
+      <td>${esc(d.event)}<br><small>${esc(d.eventId)}</small></td><td class="hide-narrow">${esc(d.entityKey)}</td><td>${badge(d.state)}</td>
+      <td>${d.attempts}</td><td class="hide-narrow">${when(d.nextAttemptOn)}</td>
+      <td>${s.status !== "ARCHIVED" ? `<button class="retry secondary" data-event="${esc(d.eventId)}">Retry now</button>` : ""}</td></tr>`).join("")}</tbody></table></div>
+    <h2>Delivery log</h2>
+    <div class="scroll"><table id="log"><thead><tr><th>When</th><th>Attempt</th><th>Outcome</th><th>Status</th><th class="hide-narrow">Error</th></tr></thead>
+    <tbody>${(logs.ok ? logs.json.data : []).map(l => `<tr class="link" data-log="${l.id}">
+      <td>${when(l.createdOn)}</td><td>${l.attempt}</td><td>${badge(l.outcome)}</td><td>${l.statusCode ?? "—"}</td><td class="hide-narrow">${esc(l.error || "")}</td></tr>`).join("")}</tbody></table></div>
+    <h2>Configuration</h2><pre>${esc(JSON.stringify(config, null, 2))}</pre>`;
+  const act = async (name, body, confirmText) => {
+    if (confirmText && !confirm(confirmText)) return;
+    const result = await call("POST", `${API}/${id}/actions/${name}`, body);
+    say(result.ok ? `${name}: done` : problem(result), !result.ok);
+    route();
+  };
+  const on = (idName, handler) => { const b = document.getElementById(idName); if (b) b.onclick = handler; };
+  on("suspend", () => { const reason = prompt("Why suspend it?"); if (reason) act("suspend", { reason }); });
+  on("enable", () => act("enable"));
+  on("archive", () => act("archive", undefined, `Archive subscription ${id}? Archiving is final: its pending deliveries are cancelled.`));
+  on("test", () => act("test"));
+  on("replay", () => {
+    const since = prompt("Queue again what was queued since (ISO 8601 date or time):", new Date(Date.now() - 3600e3).toISOString());
+    if (since) act("replay", { since });
+  });
+  view.querySelectorAll("button.retry").forEach(b => b.onclick = async () => {
+    const result = await call("POST", `${API}/${id}/deliveries/${encodeURIComponent(b.dataset.event)}/actions/retry`);
+    say(result.ok ? `retry queued (was ${result.json.data.previousState})` : problem(result), !result.ok);
+    setTimeout(route, 1500);
+  });
+  view.querySelectorAll("tr[data-log]").forEach(row => row.onclick = () => location.hash = `#/s/${id}/attempt/${row.dataset.log}`);
+}
+
+// ---- one attempt --------------------------------------------------------------------------------
+async function attempt(id, logId) {
+  const logs = await call("GET", `${API}/${id}/logs?limit=1000`);
+  if (!logs.ok) return say(problem(logs), true);
+  const entry = logs.json.data.find(l => String(l.id) === logId);
+  if (!entry) return say(`No log entry ${logId} in subscription ${id}'s log`, true);
+  const delivery = await call("GET", `${API}/${id}/deliveries/${encodeURIComponent(entry.eventData.eventId)}`);
+  const request = delivery.ok ? delivery.json.data.request : null;
+  view.innerHTML = `
+    <p><a href="#/s/${id}">← subscription ${id}</a></p>
+    <h1>Attempt ${entry.attempt} of ${esc(entry.eventData.event)}</h1>
+    <div class="card grid" id="attempt">
+      <dl><dt>Outcome</dt><dd>${badge(entry.outcome)}</dd></dl>
+      <dl><dt>Response status</dt><dd>${entry.statusCode ?? "no answer"}</dd></dl>
+      <dl><dt>Duration</dt><dd>${entry.durationMs ?? "—"} ms</dd></dl>
+      <dl><dt>Error</dt><dd>${esc(entry.error || "—")}</dd></dl>
+      <dl><dt>When</dt><dd>${when(entry.createdOn)}</dd></dl>
+      <dl><dt>Next attempt</dt><dd>${when(entry.nextAttemptOn)}</dd></dl>
+      <dl><dt>Delivery (webhook-id)</dt><dd>${esc(entry.deliveryId)}</dd></dl>
+      <dl><dt>Entity</dt><dd>${esc(entry.eventData.resource)}/${entry.eventData.entityId}</dd></dl>
+    </div>
+    <button id="retry-one">Retry this delivery now</button>
+    <h2>Response body (excerpt)</h2><pre id="excerpt">${esc(entry.responseExcerpt || "(empty)")}</pre>
+    ${request ? `<h2>Request as sent</h2><pre id="request">${esc(`${request.method} ${request.url}\n` +
+      Object.entries(request.headers).map(([k, v]) => `${k}: ${v}`).join("\n"))}</pre>
+      <pre id="request-body">${esc(JSON.stringify(request.body, null, 2))}</pre>` : ""}`;
+  document.getElementById("retry-one").onclick = async () => {
+    const result = await call("POST", `${API}/${id}/deliveries/${encodeURIComponent(entry.eventData.eventId)}/actions/retry`);
+    say(result.ok ? `retry queued (was ${result.json.data.previousState})` : problem(result), !result.ok);
+  };
+}
+
+// ---- create and edit ----------------------------------------------------------------------------
+const FIELDS = [
+  ["customId", "Custom id", "text"], ["name", "Name", "text"], ["events", "Events (comma-separated, entity:<resource>:<trigger>)", "text"],
+  ["contextFilters", "Context filters (JSON)", "json"], ["userDefinedFilters", "User-defined filters (JSON, optional)", "json"],
+  ["url", "URL", "text"], ["secret", "Secret (16 to 256 characters; write-only)", "password"],
+  ["secretHeaderName", "Secret header name (optional)", "text"], ["failureEmail", "Failure e-mail (optional)", "text"],
+  ["language", "Language (optional)", "text"],
+];
+
+async function edit(id) {
+  let current = null;
+  if (id) {
+    const result = await call("GET", `${API}/${id}`);
+    if (!result.ok) return say(problem(result), true);
+    current = result.json.data;
+  }
+  const value = (name, kind) => {
+    if (!current) return name === "contextFilters" ? '{"filters": [{"tag": "context.*"}]}' : "";
+    const v = current[name];
+    if (v === null || v === undefined) return "";
+    if (name === "events") return v.join(", ");
+    return kind === "json" ? JSON.stringify(v) : v;
+  };
+  view.innerHTML = `
+    <h1>${id ? `Edit subscription ${id}` : "New subscription"}</h1>
+    <form class="edit card" id="edit" novalidate>
+      <div class="error" id="error-$"></div>
+      ${FIELDS.map(([name, label, kind]) => `
+        <div data-field="${name}">
+          <label for="f-${name}">${esc(label)}</label>
+          ${kind === "json" ? `<textarea id="f-${name}" name="${name}" rows="2">${esc(value(name, kind))}</textarea>`
+                            : `<input id="f-${name}" name="${name}" type="${kind === "password" ? "password" : "text"}" value="${esc(value(name, kind))}"
+                                ${kind === "password" && id ? 'placeholder="leave empty to keep the secret"' : ""}>`}
+          <div class="error" id="error-${name}"></div>
+        </div>`).join("")}
+      <p><button>${id ? "Save" : "Create"}</button></p>
+    </form>`;
+  document.getElementById("edit").onsubmit = async e => {
+    e.preventDefault();
+    view.querySelectorAll(".error").forEach(el => el.textContent = "");
+    view.querySelectorAll(".field-error").forEach(el => el.classList.remove("field-error"));
+    const body = {};
+    for (const [name, , kind] of FIELDS) {
+      const raw = document.getElementById(`f-${name}`).value.trim();
+      if (!raw) continue;
+      if (name === "events") body.events = raw.split(",").map(s => s.trim()).filter(Boolean);
+      else if (kind === "json") { try { body[name] = JSON.parse(raw); } catch { body[name] = raw; } }
+      else body[name] = raw;
+    }
+    const result = id ? await call("PATCH", `${API}/${id}`, body, "application/merge-patch+json") : await call("POST", API, body);
+    if (result.ok) {
+      say(id ? "saved" : `created subscription ${result.json.data.id}`);
+      location.hash = `#/s/${result.json.data.id}`;
+      return;
+    }
+    const errors = (result.json && result.json.errors) || {};
+    let placed = false;
+    for (const [key, messages] of Object.entries(errors)) {
+      const field = FIELDS.map(f => f[0]).find(f => key === f || key.startsWith(`${f}.`) || key.startsWith(`${f}[`));
+      const target = document.getElementById(`error-${field || "$"}`);
+      target.textContent += `${field && key !== field ? key + ": " : ""}${messages.join("; ")} `;
+      if (field) { document.querySelector(`[data-field="${field}"]`).classList.add("field-error"); placed = true; }
+    }
+    if (!placed) document.getElementById("error-$").textContent = problem(result);
+    say("Not saved: see the fields marked", true);
+  };
+}
+
+// ---- routing ------------------------------------------------------------------------------------
+async function route() {
+  signout.hidden = !token();
+  tokenInput.hidden = !!token();
+  document.querySelector("#signin button[type=submit]").hidden = !!token();
+  if (!token()) { view.innerHTML = "<p>Paste a token (<code>scripts/token.sh</code>) and sign in: the console acts with its scopes.</p>"; return; }
+  const hash = location.hash.slice(1) || "/";
+  const [path, query] = hash.split("?");
+  const parts = path.split("/").filter(Boolean);
+  try {
+    if (parts.length === 0) await list(new URLSearchParams(query || ""));
+    else if (parts[0] === "new") await edit(null);
+    else if (parts[0] === "s" && parts[2] === "edit") await edit(parts[1]);
+    else if (parts[0] === "s" && parts[2] === "attempt") await attempt(parts[1], parts[3]);
+    else if (parts[0] === "s") await detail(parts[1]);
+    else view.innerHTML = "<p>Nothing here.</p>";
+  } catch (error) {
+    say(`The console could not reach the API: ${error}`, true);
+  }
+}
+
+document.getElementById("signin").onsubmit = async e => {
+  e.preventDefault();
+  sessionStorage.setItem("es-token", tokenInput.value.trim());
+  tokenInput.value = "";
+  const check = await call("GET", `${API}?limit=1`);
+  if (!check.ok) { sessionStorage.removeItem("es-token"); say(`Sign-in refused: ${problem(check)}`, true); }
+  else say("Signed in");
+  route();
+};
+signout.onclick = () => { sessionStorage.removeItem("es-token"); say("Signed out"); route(); };
+window.addEventListener("hashchange", () => { say(""); route(); });
+route();

@@ -1,0 +1,152 @@
+using System.Text.Json.Nodes;
+using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace EventsSubscriptions.Gateway.FunctionalTests;
+
+/// <summary>
+/// The operator console in a real browser (Debian's chromium, headless, driven by Playwright)
+/// against the real gateway, silos, Redis and PostgreSQL. Each page is saved as a screenshot in
+/// <c>screenshots/</c> next to the test assembly.
+/// </summary>
+[Collection(DeliveryClusterCollection.Name)]
+public sealed class ConsoleBrowserTests(DeliveryCluster service) : IAsyncLifetime
+{
+    private const string Secret = "console-secret-0123456789";
+    private static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");
+    private readonly EventsClient api = new(service);
+    private readonly string resource = $"console-{Guid.NewGuid():N}"[..20];
+    private WebhookReceiver receiver = null!;
+    private IPlaywright playwright = null!;
+    private IBrowser browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Screenshots);
+        receiver = await WebhookReceiver.StartAsync();
+        playwright = await Playwright.CreateAsync();
+        browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Environment.GetEnvironmentVariable("ES_TEST_CHROMIUM") ?? "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-dev-shm-usage"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await browser.DisposeAsync();
+        playwright.Dispose();
+        await receiver.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task An_operator_finds_a_failing_subscription_sees_why_down_to_one_attempt_retries_it_and_sees_it_succeed()
+    {
+        var id = await SubscribeAsync("console-down", "503");
+        var eventId = await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Failing" });
+        await Eventually.HoldsAsync(async () => (await HealthAsync(id)) == "FAILING", TimeSpan.FromSeconds(30), "the subscription never failed");
+        var page = await SignedInPageAsync();
+
+        await page.ClickAsync("#nav-failing");
+        var row = page.Locator($"#subscriptions tr[data-id='{id}']");
+        await Assertions.Expect(row).ToBeVisibleAsync();
+        await Assertions.Expect(row).ToContainTextAsync("FAILING");
+        await ShotAsync(page, "1-failing-list");
+
+        await row.ClickAsync();
+        await Assertions.Expect(page.Locator("#health-state")).ToContainTextAsync("FAILING");
+        await Assertions.Expect(page.Locator("#last-error")).ToContainTextAsync("503");
+        await ShotAsync(page, "2-detail");
+
+        await page.Locator("#log tr[data-log]").Last.ClickAsync();
+        await Assertions.Expect(page.Locator("#attempt")).ToContainTextAsync("503");
+        await Assertions.Expect(page.Locator("#request")).ToContainTextAsync("webhook-id");
+        await Assertions.Expect(page.Locator("#request")).ToContainTextAsync("hidden");
+        await Assertions.Expect(page.Locator("#request")).Not.ToContainTextAsync(Secret);
+        await Assertions.Expect(page.Locator("#request-body")).ToContainTextAsync(eventId!);
+        await ShotAsync(page, "3-attempt");
+
+        // The receiver is fixed; one click sends the delivery again now.
+        receiver.Url("console-down", "200");
+        await page.ClickAsync("#retry-one");
+        await Assertions.Expect(page.Locator("#flash")).ToContainTextAsync("retry queued");
+        await Eventually.HoldsAsync(async () => (await HealthAsync(id)) == "HEALTHY", TimeSpan.FromSeconds(30), "the retried delivery never succeeded");
+        await page.GotoAsync($"{service.BaseAddress}console/#/s/{id}");
+        await Assertions.Expect(page.Locator("#health-state")).ToContainTextAsync("HEALTHY");
+        await Assertions.Expect(page.Locator("#log")).ToContainTextAsync("SUCCEEDED");
+        await ShotAsync(page, "4-retried");
+    }
+
+    [Fact]
+    public async Task An_operator_creates_a_subscription_fixing_the_field_the_api_refused_then_suspends_and_enables_it()
+    {
+        var page = await SignedInPageAsync();
+        await page.GotoAsync($"{service.BaseAddress}console/#/new");
+        await page.FillAsync("#f-customId", $"console-{Guid.NewGuid():N}");
+        await page.FillAsync("#f-name", "Made in the console");
+        await page.FillAsync("#f-events", $"entity:{resource}:created");
+        await page.FillAsync("#f-url", "not a url");
+        await page.FillAsync("#f-secret", Secret);
+        await page.ClickAsync("#edit button");
+
+        await Assertions.Expect(page.Locator("[data-field='url']")).ToHaveClassAsync("field-error");
+        await Assertions.Expect(page.Locator("#error-url")).Not.ToBeEmptyAsync();
+        await Assertions.Expect(page.Locator("[data-field='name']")).Not.ToHaveClassAsync("field-error");
+        await ShotAsync(page, "5-create-refused");
+
+        await page.FillAsync("#f-url", receiver.Url("console-made"));
+        await page.ClickAsync("#edit button");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#/s/[0-9]+$"));
+        await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("ACTIVE");
+        await ShotAsync(page, "6-created");
+
+        page.Dialog += async (_, dialog) => await dialog.AcceptAsync("receiver maintenance");
+        await page.ClickAsync("#suspend");
+        await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("SUSPENDED");
+        await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("receiver maintenance");
+        await page.ClickAsync("#enable");
+        await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("ACTIVE");
+        await ShotAsync(page, "7-enabled");
+    }
+
+    [Fact]
+    public async Task The_console_works_at_phone_width()
+    {
+        var id = await SubscribeAsync("console-phone", "200");
+        var page = await SignedInPageAsync(new ViewportSize { Width = 390, Height = 844 });
+
+        await page.GotoAsync($"{service.BaseAddress}console/#/s/{id}");
+
+        await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("ACTIVE");
+        var width = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");
+        Assert.True(width <= 400, $"the page is {width} px wide at a 390-px viewport");
+        await ShotAsync(page, "8-phone-detail");
+    }
+
+    private async Task<IPage> SignedInPageAsync(ViewportSize? viewport = null)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = viewport ?? new ViewportSize { Width = 1280, Height = 900 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync($"{service.BaseAddress}console/");
+        await page.FillAsync("#token", service.Token("subscriptions:read", "subscriptions:write"));
+        await page.ClickAsync("#signin button[type=submit]");
+        await Assertions.Expect(page.Locator("#flash")).ToContainTextAsync("Signed in");
+        return page;
+    }
+
+    private async Task<long> SubscribeAsync(string path, string answers)
+    {
+        var body = EventsClient.Subscription($"entity:{resource}:created", """{"filters": [{"tag": "context.*"}]}""");
+        body["url"] = receiver.Url(path, answers);
+        body["secret"] = Secret;
+        body["name"] = $"console {path}";
+        return await api.SubscribeAsync(body);
+    }
+
+    private async Task<string?> HealthAsync(long id) =>
+        (await api.SendAsync(HttpMethod.Get, $"/rest/v1/events-subscriptions/{id}")).Body.GetProperty("data").GetProperty("health").GetProperty("state").GetString();
+
+    private static Task ShotAsync(IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, $"{name}.png"), FullPage = true });
+}
