@@ -31,8 +31,8 @@ if (app.Services.GetRequiredService<GatewaySettings>().Console)
 {
     app.MapConsole();
 }
-app.MapOrleansDashboard("/dashboard").RequireAuthorization(AuthExtensions.OperationsPolicy);
-app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(AuthExtensions.OperationsPolicy);
+app.MapOrleansDashboard("/dashboard").RequireAuthorization(AuthExtensions.OperationsPolicy).ExcludeFromDescription();
+app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(AuthExtensions.OperationsPolicy).ExcludeFromDescription();
 
 app.Run();
 return 0;

@@ -64,13 +64,19 @@ public static class SubscriptionsApi
                 statusCode: StatusCodes.Status405MethodNotAllowed, title: "Method Not Allowed",
                 type: "https://tools.ietf.org/html/rfc9110#section-15.5.6");
         }).ExcludeFromDescription();
-        group.MapPost("{id}/actions/{action}", ActAsync).RequireAuthorization(Scopes.SubscriptionsWrite)
-            .WithName("SubscriptionAction")
-            .WithSummary("suspend (body {\"reason\"} required): ACTIVE to SUSPENDED; enable: SUSPENDED to ACTIVE; archive (optional reason): final; " +
-                         "test: one signed entity:<resource>:test call now, answered with its log entry; " +
-                         "replay (body {\"since\", \"until\"?, \"onlyFailed\"?}): queue again what was queued in that window.")
-            .Accepts<ActionRequest>("application/json")
-            .ProducesProblem(StatusCodes.Status409Conflict);
+        // One operation per action, each with its own body; an unknown action name is a 404 that lists them.
+        MapAction(group, "suspend", "Suspend: ACTIVE to SUSPENDED.",
+            "Events keep being queued; nothing is sent until enable. The body's reason is required and shown as statusReason.")
+            .Accepts<ActionRequest>("application/json");
+        MapAction(group, "enable", "Enable: SUSPENDED to ACTIVE.", "The queued deliveries are sent, each entity in order; the failure counters reset.");
+        MapAction(group, "archive", "Archive (final).",
+            "Pending deliveries are cancelled and logged CANCELLED; the customId is free again. The body's reason is optional.")
+            .Accepts<ActionRequest>("application/json");
+        MapAction(group, "test", "Send a test call now.", "One signed entity:<resource>:test call with an empty data object; answers its log entry.");
+        MapAction(group, "replay", "Queue again a window of deliveries.",
+            "Everything the subscription queued between since and until (only the exhausted ones with onlyFailed) is sent again, from attempt 1.")
+            .Accepts<ReplayRequest>("application/json");
+        group.MapPost("{id}/actions/{action}", ActAsync).RequireAuthorization(Scopes.SubscriptionsWrite).ExcludeFromDescription();
         return app;
     }
 
@@ -443,6 +449,16 @@ public static class SubscriptionsApi
         result.Outcome == SubscriptionOutcome.Ok
             ? TypedResults.Ok(new DataResponse<SubscriptionItem>(SubscriptionItem.From(result.View!)))
             : Failure(result);
+
+    private static RouteHandlerBuilder MapAction(RouteGroupBuilder group, string action, string summary, string description) =>
+        group.MapPost($"{{id}}/actions/{action}", (string id, HttpRequest request, IClusterClient grains, CancellationToken cancellationToken) =>
+                ActAsync(id, action, request, grains, cancellationToken))
+            .RequireAuthorization(Scopes.SubscriptionsWrite)
+            .WithName($"{char.ToUpperInvariant(action[0])}{action[1..]}Subscription")
+            .WithSummary(summary)
+            .WithDescription(description)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
     public sealed record DeliveryRetryItem(string EventId, string State, string PreviousState, string? Detail);
 

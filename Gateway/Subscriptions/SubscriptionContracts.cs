@@ -100,6 +100,9 @@ public sealed record SubscriptionRequest(
 
 public sealed record ActionRequest(string? Reason);
 
+/// <summary>The body of <c>replay</c>: the window (ISO 8601) and whether to send only the deliveries that were given up.</summary>
+public sealed record ReplayRequest(DateTimeOffset Since, DateTimeOffset? Until, bool? OnlyFailed);
+
 public sealed record LogEventData(string Event, string EventId, string Resource, long EntityId);
 
 /// <summary>A delivery log entry as the API renders it.</summary>

@@ -24,16 +24,10 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
 
     public static readonly IReadOnlyList<string> Languages = ["en-US", "fr", "es", "de", "nl", "pt", "sv", "ro", "zh-Hans", "th"];
 
-    private static readonly HashSet<string> Fields =
-    [
-        "customId", "name", "events", "contextFilters", "userDefinedFilters", "entityResponse", "url",
-        "secretHeaderName", "secret", "failureEmail", "language", "delivery",
-    ];
+    private static readonly IReadOnlySet<string> Fields = SubscriptionFields.Names;
 
-    private static readonly HashSet<string> ReadOnlyFields =
-    [
-        "id", "status", "statusReason", "lastTriggeredOn", "createdOn", "updatedOn", "uri", "resourceType", "health", "logs",
-    ];
+    /// <summary>What answers carry and a request may not set: the item's service fields, and the logs of ?include=logs.</summary>
+    private static readonly HashSet<string> ReadOnlyFields = [.. SubscriptionItem.ServiceFields, "logs"];
 
     /// <summary>Headers the service sets on every call, or that HTTP reserves: a secret header may not reuse them.</summary>
     private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)

@@ -112,6 +112,46 @@ public sealed class GatewayTests(ServiceCluster service)
     }
 
     [Fact]
+    public async Task The_openapi_document_requires_what_the_api_requires_and_its_example_is_accepted()
+    {
+        using var document = await service.Http.GetAsync("/openapi/v1.json");
+        var openApi = await Json(document);
+        var schema = openApi.GetProperty("components").GetProperty("schemas").GetProperty("SubscriptionRequest");
+
+        var required = schema.GetProperty("required").EnumerateArray().Select(r => r.GetString()!).Order().ToList();
+        Assert.Equal(["contextFilters", "customId", "events", "name", "secret", "url"], required);
+        foreach (var property in schema.GetProperty("properties").EnumerateObject())
+        {
+            Assert.True(property.Value.TryGetProperty("description", out var description) && description.GetString()!.Length > 10, property.Name);
+        }
+        // Each field the document leaves out of "required" may indeed be left out, and the example is accepted as it stands.
+        var example = System.Text.Json.Nodes.JsonNode.Parse(schema.GetProperty("examples")[0].GetRawText())!.AsObject();
+        example["customId"] = $"openapi-{Guid.NewGuid():N}";
+        var api = new SubscriptionsClient(service);
+        await api.CreatedAsync(example);
+        var minimal = new System.Text.Json.Nodes.JsonObject();
+        foreach (var name in required)
+        {
+            minimal[name] = example[name]!.DeepClone();
+        }
+        minimal["customId"] = $"openapi-{Guid.NewGuid():N}";
+        await api.CreatedAsync(minimal);
+        foreach (var name in required)
+        {
+            var missing = minimal.DeepClone().AsObject();
+            missing["customId"] = $"openapi-{Guid.NewGuid():N}";
+            missing.Remove(name);
+            using var refused = await api.CreateAsync(missing);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        }
+
+        // The webhook itself is described; operational routes are not in the document.
+        var webhook = openApi.GetProperty("webhooks").GetProperty("entityEvent").GetProperty("post");
+        Assert.Contains(webhook.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "webhook-signature");
+        Assert.DoesNotContain(openApi.GetProperty("paths").EnumerateObject(), p => p.Name.StartsWith("/dashboard") || p.Name.StartsWith("/metrics"));
+    }
+
+    [Fact]
     public async Task The_openapi_document_and_the_reference_page_are_public()
     {
         using var document = await service.Http.GetAsync("/openapi/v1.json");
@@ -128,7 +168,11 @@ public sealed class GatewayTests(ServiceCluster service)
         {
             Assert.True(paths.GetProperty("/rest/v1/events-subscriptions/{id}").TryGetProperty(method, out _), method);
         }
-        Assert.True(paths.TryGetProperty("/rest/v1/events-subscriptions/{id}/actions/{action}", out _));
+        foreach (var action in new[] { "suspend", "enable", "archive", "test", "replay" })
+        {
+            Assert.True(paths.TryGetProperty($"/rest/v1/events-subscriptions/{{id}}/actions/{action}", out _), action);
+        }
+        Assert.False(paths.TryGetProperty("/rest/v1/events-subscriptions/{id}/actions/{action}", out _));
         Assert.Equal("bearer", openApi.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer").GetProperty("scheme").GetString());
 
         using var page = await service.Http.GetAsync("/docs/");

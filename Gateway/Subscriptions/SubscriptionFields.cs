@@ -1,0 +1,46 @@
+using System.Text.Json.Nodes;
+
+namespace EventsSubscriptions.Gateway.Subscriptions;
+
+/// <summary>
+/// The fields of a subscription request, defined once: the reader accepts exactly these, and the
+/// OpenAPI document takes from here which are required, what each means and an example of each.
+/// </summary>
+public static class SubscriptionFields
+{
+    public sealed record Field(string Name, bool Required, string Description, JsonNode Example);
+
+    public static IReadOnlyList<Field> All { get; } =
+    [
+        new("customId", true, "Your own id for the subscription, 1-64 characters; unique among subscriptions that are not archived.", "hr-sync-eu"),
+        new("name", true, "What the subscription is for, 1-255 characters.", "HR sync"),
+        new("events", true, "1-50 event names, entity:<resource>:<trigger>, all of one resource. Triggers: created, updated, deleted, or an action name.",
+            new JsonArray("entity:employees:created", "entity:employees:updated")),
+        new("contextFilters", true, "Which regions the events may come from: filters (1-100 tags context.region.<id> or context.*, includeChildren) and optional exclusions.",
+            JsonNode.Parse("""{"filters": [{"tag": "context.*", "includeChildren": false}], "exclusions": []}""")!),
+        new("userDefinedFilters", false, "TrackTik GET filters the entity must pass (all of them), e.g. {\"status\": \"active\", \"salary:gt\": 1000}.",
+            JsonNode.Parse("""{"status": "active"}""")!),
+        new("entityResponse", false, "Shapes the entity in the payload as fields= and include= shape a GET.",
+            JsonNode.Parse("""{"fields": ["id", "firstName", "region"], "include": []}""")!),
+        new("url", true, "Where the webhook is POSTed: an absolute https URL (http where allowed), at most 2048 characters.", "https://hooks.example.com/hr"),
+        new("secretHeaderName", false, "The header carrying the TrackTik signature (default TrackTik-Subscription-Secret).", "TrackTik-Subscription-Secret"),
+        new("secret", true, "Signs every call, 16-256 characters (or whsec_ and a base64 key). Write-only: never shown again.", "B2C60113ECB7-at-least-16-chars"),
+        new("failureEmail", false, "Told when a delivery is given up and when the subscription is suspended.", "ops@example.com"),
+        new("language", false, "Sent as TTC-Language (default en-US): en-US, fr, es, de, nl, pt, sv, ro, zh-Hans, th.", "en-US"),
+        new("delivery", false, "How calls are made: maxInFlight (1-64, default 8), timeoutSeconds (1-30, default 15), maxPerSecond (optional).",
+            JsonNode.Parse("""{"maxInFlight": 8, "timeoutSeconds": 15}""")!),
+    ];
+
+    public static IReadOnlySet<string> Names { get; } = All.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>A request body that the API accepts as it stands (with a customId of its own each time it is used).</summary>
+    public static JsonObject Example()
+    {
+        var body = new JsonObject();
+        foreach (var field in All)
+        {
+            body[field.Name] = field.Example.DeepClone();
+        }
+        return body;
+    }
+}
