@@ -22,6 +22,7 @@ app.MapScalarApiReference("/docs", o => o.WithTitle("Events Subscriptions API").
 app.MapHealthApi();
 app.MapSubscriptionsApi();
 app.MapDeliveriesApi();
+app.MapEventTypesApi();
 app.MapEntitiesApi();
 if (app.Services.GetRequiredService<GatewaySettings>().DevInbox)
 {

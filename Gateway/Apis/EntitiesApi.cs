@@ -45,9 +45,9 @@ public static partial class EntitiesApi
     private static async Task<Results<Created<DataResponse<JsonObject>>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         string resource, HttpRequest request, IClusterClient grains, RelationMap relations, CancellationToken cancellationToken)
     {
-        if (!IsResource(resource))
+        if (!IsResource(request, resource))
         {
-            return UnknownResource(resource);
+            return UnknownResource(request, resource);
         }
         var (body, problem) = await ReadEntityAsync(request, resource, pathId: null, relations, cancellationToken);
         if (problem is not null)
@@ -75,7 +75,7 @@ public static partial class EntitiesApi
     private static async Task<Results<Ok<DataResponse<JsonObject>>, ValidationProblem, ProblemHttpResult>> GetAsync(
         string resource, string id, HttpRequest request, IClusterClient grains, RelationMap relations)
     {
-        if (Check(resource, id, out var key) is { } invalid)
+        if (Check(request, resource, id, out var key) is { } invalid)
         {
             return invalid;
         }
@@ -110,7 +110,7 @@ public static partial class EntitiesApi
     private static async Task<Results<Ok<DataResponse<JsonObject>>, Created<DataResponse<JsonObject>>, ValidationProblem, ProblemHttpResult>> PutAsync(
         string resource, string id, HttpRequest request, IClusterClient grains, RelationMap relations, CancellationToken cancellationToken)
     {
-        if (Check(resource, id, out var key) is { } invalid)
+        if (Check(request, resource, id, out var key) is { } invalid)
         {
             return invalid;
         }
@@ -136,7 +136,7 @@ public static partial class EntitiesApi
     private static async Task<Results<Ok<DataResponse<JsonObject>>, ValidationProblem, ProblemHttpResult>> PatchAsync(
         string resource, string id, HttpRequest request, IClusterClient grains, RelationMap relations, CancellationToken cancellationToken)
     {
-        if (Check(resource, id, out var key) is { } invalid)
+        if (Check(request, resource, id, out var key) is { } invalid)
         {
             return invalid;
         }
@@ -161,7 +161,7 @@ public static partial class EntitiesApi
     private static async Task<Results<Ok<DataResponse<JsonObject>>, ValidationProblem, ProblemHttpResult>> DeleteAsync(
         string resource, string id, HttpRequest request, IClusterClient grains)
     {
-        if (Check(resource, id, out var key) is { } invalid)
+        if (Check(request, resource, id, out var key) is { } invalid)
         {
             return invalid;
         }
@@ -181,7 +181,7 @@ public static partial class EntitiesApi
     private static async Task<Results<Ok<DataResponse<JsonObject>>, ValidationProblem, ProblemHttpResult>> ActAsync(
         string resource, string id, string action, HttpRequest request, IClusterClient grains, CancellationToken cancellationToken)
     {
-        if (Check(resource, id, out var key) is { } invalid)
+        if (Check(request, resource, id, out var key) is { } invalid)
         {
             return invalid;
         }
@@ -263,12 +263,12 @@ public static partial class EntitiesApi
         return errors.Any ? (null, Problems.Validation(errors)) : (entity, null);
     }
 
-    private static ProblemHttpResult? Check(string resource, string id, out long key)
+    private static ProblemHttpResult? Check(HttpRequest request, string resource, string id, out long key)
     {
         key = 0;
-        if (!IsResource(resource))
+        if (!IsResource(request, resource))
         {
-            return UnknownResource(resource);
+            return UnknownResource(request, resource);
         }
         if (!long.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out key) || key <= 0)
         {
@@ -301,10 +301,17 @@ public static partial class EntitiesApi
 
     private static JsonObject Parse(string json) => JsonNode.Parse(json)!.AsObject();
 
-    private static bool IsResource(string resource) => Patterns.Name().IsMatch(resource) && resource.Length <= 64;
+    private static ResourceCatalog Catalog(HttpRequest request) => request.HttpContext.RequestServices.GetRequiredService<ResourceCatalog>();
 
-    private static ProblemHttpResult UnknownResource(string resource) =>
-        Problems.NotFound($"'{resource}' is not a resource: resources are lowercase plural names (employees, sites, regions…).");
+    /// <summary>A lowercase name that is not a near miss of a declared resource (<c>employee</c> for <c>employees</c>).</summary>
+    private static bool IsResource(HttpRequest request, string resource) =>
+        Patterns.Name().IsMatch(resource) && resource.Length <= 64 && Catalog(request).NearMiss(resource) is null;
+
+    private static ProblemHttpResult UnknownResource(HttpRequest request, string resource) =>
+        Patterns.Name().IsMatch(resource) && Catalog(request).NearMiss(resource) is { } meant
+            ? Problems.NotFound($"'{resource}' is not a resource: did you mean '{meant}'? (GET /rest/v1/event-types lists the known resources)")
+            : Problems.NotFound($"'{resource}' is not a resource: resources are lowercase plural names (employees, sites, regions…).");
+
 
 
 }

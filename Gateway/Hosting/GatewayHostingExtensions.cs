@@ -58,6 +58,9 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton(new WebhookTargetPolicy(
             configuration.GetSection(WebhookSettings.Section).Get<WebhookSettings>() ?? new WebhookSettings()));
         builder.Services.AddSingleton<SubscriptionRequestReader>();
+        builder.Services.AddSingleton(new ResourceCatalog(
+            configuration.GetSection("Entities:Resources").GetChildren().ToDictionary(
+                r => r.Key, r => r.GetSection("Actions").Get<string[]>() ?? [], StringComparer.Ordinal)));
         builder.Services.AddSingleton(new RelationMap(
             configuration.GetSection("Entities:Relations").Get<Dictionary<string, string>>()));
 

@@ -13,7 +13,7 @@ namespace EventsSubscriptions.Gateway.Subscriptions;
 /// Reads a subscription body (create, PUT, or PATCH merged onto the current one) against every
 /// rule of the API, collecting all errors of the request; unknown and read-only fields are refused.
 /// </summary>
-public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy targets, RelationMap relations)
+public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy targets, RelationMap relations, ResourceCatalog catalog)
 {
     public const string DefaultSecretHeaderName = "TrackTik-Subscription-Secret";
     public const int MaxEvents = 50;
@@ -139,7 +139,7 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
         return text;
     }
 
-    private static (string[]?, string?) ReadEvents(Dictionary<string, JsonElement> seen, ValidationErrors errors)
+    private (string[]?, string?) ReadEvents(Dictionary<string, JsonElement> seen, ValidationErrors errors)
     {
         if (!seen.TryGetValue("events", out var value))
         {
@@ -174,7 +174,19 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
                 errors.Add(at, $"'{item.GetString()}' is not an event name: entity:<resource>:<trigger>, e.g. entity:employees:created");
                 continue;
             }
-            resources.Add(match.Groups["resource"].Value);
+            var resource = match.Groups["resource"].Value;
+            var trigger = match.Groups["trigger"].Value;
+            if (catalog.NearMiss(resource) is { } meant)
+            {
+                errors.Add(at, $"'{resource}' is not a known resource: did you mean entity:{meant}:{trigger}? (GET /rest/v1/event-types lists the events)");
+                continue;
+            }
+            if (catalog.NearMissTrigger(resource, trigger) is { } meantTrigger)
+            {
+                errors.Add(at, $"'{trigger}' is not a trigger of {resource}: did you mean entity:{resource}:{meantTrigger}? (GET /rest/v1/event-types lists the events)");
+                continue;
+            }
+            resources.Add(resource);
             if (distinct.Add(item.GetString()!))
             {
                 names.Add(item.GetString()!);

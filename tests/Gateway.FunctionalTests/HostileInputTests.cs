@@ -185,6 +185,35 @@ public sealed class HostileInputTests(ServiceCluster service)
         Assert.True(shallow == HttpStatusCode.OK, $"{(int)shallow} {body}");
     }
 
+    [Theory]
+    [InlineData("entity:employee:created", "entity:employees:created")]
+    [InlineData("entity:employees:create", "entity:employees:created")]
+    [InlineData("entity:shifts:clockin", "entity:shifts:clock-in")]
+    public async Task An_event_name_a_letter_or_two_from_a_known_one_is_a_400_suggesting_it(string typo, string meant)
+    {
+        var body = SubscriptionsClient.ValidBody();
+        body["events"] = new JsonArray(typo);
+
+        var (status, problem) = await SendRawAsync(HttpMethod.Post, Path, Encoding.UTF8.GetBytes(body.ToJsonString()));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains($"did you mean {meant}", problem.GetProperty("errors").GetProperty("events[0]")[0].GetString());
+    }
+
+    [Fact]
+    public async Task A_resource_a_letter_or_two_from_a_known_one_is_a_404_suggesting_it_and_the_event_types_are_listed()
+    {
+        var (status, problem) = await SendRawAsync(HttpMethod.Post, "/rest/v1/employee", "{\"name\": \"x\"}"u8.ToArray());
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Contains("did you mean 'employees'", problem.GetProperty("detail").GetString());
+
+        var (listed, types) = await SendRawAsync(HttpMethod.Get, "/rest/v1/event-types", null);
+        Assert.Equal(HttpStatusCode.OK, listed);
+        var created = types.GetProperty("data").EnumerateArray().Single(t => t.GetProperty("event").GetString() == "entity:employees:created");
+        Assert.Equal("entity:employees:created", created.GetProperty("examplePayload").GetProperty("meta").GetProperty("event").GetString());
+        Assert.Contains(types.GetProperty("data").EnumerateArray(), t => t.GetProperty("event").GetString() == "entity:shifts:clock-in");
+    }
+
     [Fact]
     public async Task Delete_on_a_subscription_is_a_405_that_points_at_archive()
     {
