@@ -60,8 +60,7 @@ public sealed class SubscriptionIndexTests(SharedClusterFixture fixture)
         var index = Grains.GetGrain<ISubscriptionIndexGrain>(resource);
         var before = (await index.GetAsync(0))!;
 
-        await Grains.GetGrain<Orleans.Runtime.IManagementGrain>(0).DeactivateGrain(index.GetGrainId());
-        await Task.Delay(500);
+        await DeactivateAsync(index);
         var after = (await index.GetAsync(before.Version))!;
 
         Assert.NotEqual(before.Version, after.Version);
@@ -86,13 +85,21 @@ public sealed class SubscriptionIndexTests(SharedClusterFixture fixture)
         // The index goes idle; the change reactivates it, and the new activation loads the change
         // from the read model before the change itself arrives.
         var index = Grains.GetGrain<ISubscriptionIndexGrain>(resource);
-        await Grains.GetGrain<Orleans.Runtime.IManagementGrain>(0).DeactivateGrain(index.GetGrainId());
-        await Task.Delay(500);
+        await DeactivateAsync(index);
         await subscription.UpdateAsync(spec with { Events = [$"entity:{resource}:updated"] }, secret: null, expectedVersion: null);
         await entity.PutAsync("""{"name": "two"}""");
 
         await Eventually.HoldsAsync(async () => await QueuedAsync(id) == 2, TimeSpan.FromSeconds(30),
             "the router still matched with the index of before the change");
+    }
+
+    /// <summary>Deactivates the grain and waits until the directory no longer knows an activation of it.</summary>
+    private async Task DeactivateAsync(ISubscriptionIndexGrain index)
+    {
+        var management = Grains.GetGrain<Orleans.Runtime.IManagementGrain>(0);
+        await management.DeactivateGrain(index.GetGrainId());
+        await Eventually.HoldsAsync(async () => await management.GetGrainActivationCount((Orleans.Runtime.GrainReference)index) == 0, TimeSpan.FromSeconds(30),
+            "the index grain was never deactivated");
     }
 
     private async Task<long> QueuedAsync(long subscriptionId)
