@@ -15,29 +15,9 @@ namespace EventsSubscriptions.Grains.Tests.Subscriptions;
 /// their state side by side (failing, succeeding, new, reactivated), and each shows only what
 /// happened to it, in its grain and in the listing's copy.
 /// </summary>
-public sealed class HealthIsolationTests : IAsyncLifetime
+public sealed class HealthIsolationTests : ReceiverClusterTest
 {
     private readonly string resource = $"health{Guid.NewGuid():N}"[..20];
-    private TestDatabase database = null!;
-    private TestCluster cluster = null!;
-    private WebhookReceiver receiver = null!;
-
-    public async Task InitializeAsync()
-    {
-        receiver = await WebhookReceiver.StartAsync();
-        database = await TestDatabase.CreateAsync();
-        cluster = new TestCluster(database);
-        await StartSiloAsync();
-        await cluster.StartClientAsync();
-        await cluster.WaitForActiveSilosAsync(1);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await cluster.DisposeAsync();
-        await database.DisposeAsync();
-        await receiver.DisposeAsync();
-    }
 
     [Fact]
     public async Task Subscriptions_created_among_failing_and_succeeding_ones_start_clean_and_keep_their_own_counts()
@@ -46,8 +26,8 @@ public sealed class HealthIsolationTests : IAsyncLifetime
         var succeeding = new List<long>();
         for (var i = 0; i < 4; i++)
         {
-            failing.Add(await CreateAsync(receiver.Url($"down{i}", "503")));
-            succeeding.Add(await CreateAsync(receiver.Url($"up{i}", "200")));
+            failing.Add(await CreateAsync(Receiver.Url($"down{i}", "503")));
+            succeeding.Add(await CreateAsync(Receiver.Url($"up{i}", "200")));
         }
         for (var entity = 1; entity <= 2; entity++)
         {
@@ -70,7 +50,7 @@ public sealed class HealthIsolationTests : IAsyncLifetime
         var fresh = new List<long>();
         for (var i = 0; i < 4; i++)
         {
-            fresh.Add(await CreateAsync(receiver.Url($"fresh{i}", "200")));
+            fresh.Add(await CreateAsync(Receiver.Url($"fresh{i}", "200")));
         }
         foreach (var id in fresh)
         {
@@ -78,7 +58,7 @@ public sealed class HealthIsolationTests : IAsyncLifetime
         }
 
         // Every grain is unloaded and loaded again from storage, one after another in one silo.
-        await cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await Cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
         foreach (var id in fresh)
         {
             AssertUntouched((await Grain(id).GetAsync())!);
@@ -108,7 +88,7 @@ public sealed class HealthIsolationTests : IAsyncLifetime
         }
 
         // The listing tells the same health as the grains, and filters by it.
-        var list = cluster.Client.GetGrain<ISubscriptionQueryGrain>(0);
+        var list = Cluster.Client.GetGrain<ISubscriptionQueryGrain>(0);
         await Eventually.HoldsAsync(async () =>
         {
             var page = await list.ListAsync(Query(new ListFilter(ListField.HealthState, ListOperator.Equal, ["FAILING"])));
@@ -129,11 +109,11 @@ public sealed class HealthIsolationTests : IAsyncLifetime
     public async Task Health_saved_by_an_older_version_is_derived_again_from_the_subscriptions_own_log()
     {
         // A subscription that failed once, then one that never was called.
-        var failed = await CreateAsync(receiver.Url("once", "503 200"));
+        var failed = await CreateAsync(Receiver.Url("once", "503 200"));
         await Grain(failed).EnqueueAsync(Event(1));
         await WaitForAsync(failed, v => v.Health.State == HealthState.Healthy);
-        var untouched = await CreateAsync(receiver.Url("never", "200"));
-        await cluster.StopAllAsync();
+        var untouched = await CreateAsync(Receiver.Url("never", "200"));
+        await Cluster.StopAllAsync();
 
         // Stored as the earlier version left it: another subscription's health, no repair mark.
         await ExecuteAsync("""
@@ -147,17 +127,17 @@ public sealed class HealthIsolationTests : IAsyncLifetime
             """, untouched);
 
         await StartSiloAsync();
-        await cluster.StartClientAsync();
-        await cluster.WaitForActiveSilosAsync(1);
+        await Cluster.StartClientAsync();
+        await Cluster.WaitForActiveSilosAsync(1);
 
         AssertUntouched((await Grain(untouched).GetAsync())!);
-        var listed = (await cluster.Client.GetGrain<ISubscriptionQueryGrain>(0).ListAsync(
+        var listed = (await Cluster.Client.GetGrain<ISubscriptionQueryGrain>(0).ListAsync(
             Query(new ListFilter(ListField.Id, ListOperator.Equal, [untouched.ToString()])))).Items.Single();
         AssertUntouched(listed);
         var kept = (await Grain(failed).GetAsync())!;
         Assert.Equal((HealthState.Healthy, 0), (kept.Health.State, kept.Health.ConsecutiveFailures));
         Assert.NotNull(kept.Health.LastFailureOn);
-        Assert.Equal(0, await database.ScalarAsync<int>(
+        Assert.Equal(0, await Database.ScalarAsync<int>(
             $"SELECT count(*) FROM orleans_grain_state WHERE graintypestring = 'subscription' AND grainidn1 = {untouched} AND get_byte(payloadbinary, 0) <> 1"));
     }
 
@@ -168,7 +148,7 @@ public sealed class HealthIsolationTests : IAsyncLifetime
         "{\"$id\":\"1\",\"$type\":\"EventsSubscriptions.Grains.Subscriptions.SubscriptionState, EventsSubscriptions.Grains\"," +
         "\"Spec\":{\"$id\":\"2\",\"CustomId\":\"legacy-" + id + "\",\"Name\":\"legacy\",\"Events\":{\"$type\":\"System.String[], System.Private.CoreLib\",\"$values\":[\"entity:" + resource + ":updated\"]}," +
         "\"Resource\":\"" + resource + "\",\"ContextFilters\":{\"$id\":\"3\",\"Filters\":{\"$values\":[{\"$id\":\"4\",\"Tag\":\"context.*\"}]},\"Exclusions\":{\"$values\":[]}}," +
-        "\"Url\":\"" + receiver.Url("never", "200") + "\",\"SecretHeaderName\":\"X-Secret\",\"Language\":\"en-US\"," +
+        "\"Url\":\"" + Receiver.Url("never", "200") + "\",\"SecretHeaderName\":\"X-Secret\",\"Language\":\"en-US\"," +
         "\"Delivery\":{\"$id\":\"5\",\"MaxInFlight\":8,\"TimeoutSeconds\":15}}," +
         "\"CreatedOn\":\"" + DateTimeOffset.UtcNow.AddMinutes(-1).ToString("O") + "\",\"UpdatedOn\":\"" + DateTimeOffset.UtcNow.ToString("O") + "\"," +
         "\"Status\":0,\"Health\":{\"$id\":\"6\",\"State\":2,\"ConsecutiveFailures\":1,\"LastSuccessOn\":\"2020-01-01T00:00:00+00:00\"," +
@@ -177,7 +157,7 @@ public sealed class HealthIsolationTests : IAsyncLifetime
 
     private async Task ExecuteAsync(string sql, params object[] values)
     {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (var value in values)
@@ -189,11 +169,11 @@ public sealed class HealthIsolationTests : IAsyncLifetime
 
     private static SubscriptionListQuery Query(params ListFilter[] filters) => new(filters, [], 100, 0, false);
 
-    private ISubscriptionGrain Grain(long id) => cluster.Client.GetGrain<ISubscriptionGrain>(id);
+    private ISubscriptionGrain Grain(long id) => Cluster.Client.GetGrain<ISubscriptionGrain>(id);
 
     private async Task<long> CreateAsync(string url)
     {
-        var id = await cluster.Client.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
+        var id = await Cluster.Client.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
         var result = await Grain(id).CreateAsync(new SubscriptionSpec
         {
             CustomId = $"health-{Guid.NewGuid():N}",
@@ -222,12 +202,4 @@ public sealed class HealthIsolationTests : IAsyncLifetime
         Guid.CreateVersion7().ToString(), resource, "updated", entity, [],
         new JsonObject { ["id"] = entity }.ToJsonString(), DateTimeOffset.UtcNow, null, 1);
 
-    private Task StartSiloAsync() =>
-        cluster.StartSiloAsync(configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Webhooks:AllowHttp"] = "true",
-            ["Webhooks:AllowedNetworks:0"] = "127.0.0.0/8",
-            ["Delivery:RetryDelaySeconds:0"] = "1",
-            ["Delivery:RetryDelaySeconds:1"] = "1",
-        }));
 }

@@ -1,0 +1,44 @@
+using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+
+namespace EventsSubscriptions.Grains.Tests.Infrastructure;
+
+/// <summary>
+/// A test with a cluster of its own: one silo (the silo's own hosting code, on a database of its
+/// own) that may call the real webhook receiver started beside it on loopback, with retries
+/// about a second apart.
+/// </summary>
+public abstract class ReceiverClusterTest : IAsyncLifetime
+{
+    protected TestDatabase Database { get; private set; } = null!;
+
+    protected TestCluster Cluster { get; private set; } = null!;
+
+    protected WebhookReceiver Receiver { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Receiver = await WebhookReceiver.StartAsync();
+        Database = await TestDatabase.CreateAsync();
+        Cluster = new TestCluster(Database);
+        await StartSiloAsync();
+        await Cluster.StartClientAsync();
+        await Cluster.WaitForActiveSilosAsync(1);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        await Database.DisposeAsync();
+        await Receiver.DisposeAsync();
+    }
+
+    protected Task StartSiloAsync() =>
+        Cluster.StartSiloAsync(configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Webhooks:AllowHttp"] = "true",
+            ["Webhooks:AllowedNetworks:0"] = "127.0.0.0/8",
+            ["Delivery:RetryDelaySeconds:0"] = "1",
+            ["Delivery:RetryDelaySeconds:1"] = "1",
+        }));
+}
