@@ -7,9 +7,12 @@ public sealed class SmtpSettings
 
     public string? Host { get; set; }
 
+    [System.ComponentModel.DataAnnotations.Range(1, 65535)]
     public int Port { get; set; } = 587;
 
     /// <summary><c>StartTls</c> (default), <c>SslOnConnect</c>, <c>StartTlsWhenAvailable</c> or <c>None</c>.</summary>
+    [System.ComponentModel.DataAnnotations.RegularExpression("^(?i:StartTls|SslOnConnect|StartTlsWhenAvailable|None|Auto)$",
+        ErrorMessage = "Smtp:Security must be StartTls, SslOnConnect, StartTlsWhenAvailable, None or Auto")]
     public string Security { get; set; } = "StartTls";
 
     public string? Username { get; set; }

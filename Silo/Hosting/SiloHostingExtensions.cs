@@ -67,7 +67,8 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<WebhookSender>();
         builder.Services.AddSingleton<DeliveryMetrics>();
         builder.Services.AddSingleton<EventsSubscriptions.Grains.Routing.RouteTableCache>();
-        builder.Services.AddOptions<SmtpSettings>().BindConfiguration(SmtpSettings.Section);
+        // Checked at start: a bad Smtp__Security used to fail only at the first e-mail.
+        builder.Services.AddOptions<SmtpSettings>().BindConfiguration(SmtpSettings.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<FailureMailer>();
         builder.Services.AddHostedService<PendingAgeProbe>();
         builder.Services.AddOpenTelemetry()

@@ -6,6 +6,7 @@ using EventsSubscriptions.Grains.Interfaces.Webhooks;
 
 namespace EventsSubscriptions.Grains.Tests.Delivery;
 
+[Trait("Category", "Unit")]
 public sealed class GuardedConnectorTests
 {
     [Theory]

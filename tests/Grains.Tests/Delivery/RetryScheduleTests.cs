@@ -3,6 +3,7 @@ using EventsSubscriptions.Grains.Delivery;
 
 namespace EventsSubscriptions.Grains.Tests.Delivery;
 
+[Trait("Category", "Unit")]
 public sealed class RetryScheduleTests
 {
     [Theory]

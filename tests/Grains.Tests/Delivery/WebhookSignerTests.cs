@@ -5,6 +5,7 @@ using EventsSubscriptions.Grains.Delivery;
 namespace EventsSubscriptions.Grains.Tests.Delivery;
 
 // Verified the way a receiver would, with the primitives directly, not through the signer.
+[Trait("Category", "Unit")]
 public sealed class WebhookSignerTests
 {
     private static readonly byte[] Body = Encoding.UTF8.GetBytes("""{"meta":{"event":"entity:employees:created"},"data":{"id":1,"name":"Ann ✓"}}""");

@@ -3,6 +3,7 @@ using EventsSubscriptions.Grains.Interfaces.Entities;
 
 namespace EventsSubscriptions.Grains.Tests.Entities;
 
+[Trait("Category", "Unit")]
 public sealed class EntityShaperTests
 {
     private static readonly Dictionary<string, string> Store = new()

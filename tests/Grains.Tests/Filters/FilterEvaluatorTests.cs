@@ -4,6 +4,7 @@ using EventsSubscriptions.Grains.Interfaces.Filters;
 
 namespace EventsSubscriptions.Grains.Tests.Filters;
 
+[Trait("Category", "Unit")]
 public sealed class FilterEvaluatorTests
 {
     private const string Employee = """

@@ -3,6 +3,7 @@ using EventsSubscriptions.Grains.Interfaces.Filters;
 
 namespace EventsSubscriptions.Grains.Tests.Filters;
 
+[Trait("Category", "Unit")]
 public sealed class UserFilterParserTests
 {
     [Theory]

@@ -8,6 +8,7 @@ using Orleans.Serialization;
 
 namespace EventsSubscriptions.Grains.Tests.Persistence;
 
+[Trait("Category", "Unit")]
 public sealed class GrainStateSerializerTests
 {
     private readonly GrainStateSerializer serializer = new(new ServiceCollection()

@@ -2,6 +2,7 @@ using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 
 namespace EventsSubscriptions.Grains.Tests.Subscriptions;
 
+[Trait("Category", "Unit")]
 public sealed class ScopeMatcherTests
 {
     // A tree four levels deep:  1 ─┬─ 2 ─┬─ 4 ── 8

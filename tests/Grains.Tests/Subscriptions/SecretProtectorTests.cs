@@ -4,6 +4,7 @@ using EventsSubscriptions.Grains.Subscriptions;
 
 namespace EventsSubscriptions.Grains.Tests.Subscriptions;
 
+[Trait("Category", "Unit")]
 public sealed class SecretProtectorTests
 {
     private readonly SecretProtector protector = new(RandomNumberGenerator.GetBytes(32));

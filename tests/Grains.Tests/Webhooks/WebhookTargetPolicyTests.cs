@@ -3,6 +3,7 @@ using EventsSubscriptions.Grains.Interfaces.Webhooks;
 
 namespace EventsSubscriptions.Grains.Tests.Webhooks;
 
+[Trait("Category", "Unit")]
 public sealed class WebhookTargetPolicyTests
 {
     [Theory]
