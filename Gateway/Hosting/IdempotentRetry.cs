@@ -3,9 +3,12 @@ using Orleans.Runtime;
 namespace EventsSubscriptions.Gateway.Hosting;
 
 /// <summary>
-/// A GET that failed because the silo it reached went away (killed, or leaving the cluster) is
-/// tried again on a live one, twice at most, before anything was written to the response. Reads
-/// are safe to repeat; writes are not retried (their caller sees the failure and decides).
+/// A request that failed because the silo it reached went away (killed, or leaving the cluster) is
+/// tried again on a live one, twice at most, when that is safe and nothing was written to the
+/// response yet: GET, PUT and PATCH (a JSON merge patch applied twice gives the same result) after
+/// any loss of the silo; any method, POST and DELETE included, when Orleans rejected the call
+/// before it ran. A POST that may have run is not repeated (it could create twice), nor a DELETE
+/// (its repeat would answer 404 for what it did delete).
 /// </summary>
 public sealed class IdempotentRetry(RequestDelegate next, ILogger<IdempotentRetry> logger)
 {
@@ -13,11 +16,10 @@ public sealed class IdempotentRetry(RequestDelegate next, ILogger<IdempotentRetr
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
-        {
-            await next(context);
-            return;
-        }
+        var method = context.Request.Method;
+        var idempotent = HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method);
+        // The body is kept (up to the 1-MiB request limit) so that a retry can read it again.
+        context.Request.EnableBuffering();
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -25,13 +27,19 @@ public sealed class IdempotentRetry(RequestDelegate next, ILogger<IdempotentRetr
                 await next(context);
                 return;
             }
-            catch (Exception e) when (attempt < Delays.Length && !context.Response.HasStarted && IsSiloLoss(e))
+            catch (Exception e) when (attempt < Delays.Length && !context.Response.HasStarted
+                                      && (IsRejection(e) || (idempotent && IsSiloLoss(e))))
             {
-                logger.LogInformation("GET {Path}: {Error}; trying again on a live silo", context.Request.Path, e.GetType().Name);
+                logger.LogInformation("{Method} {Path}: {Error}; trying again on a live silo", method, context.Request.Path, e.GetType().Name);
                 await Task.Delay(Delays[attempt], context.RequestAborted);
+                context.Request.Body.Position = 0;
             }
         }
     }
+
+    /// <summary>Orleans refused the call before it ran (the silo was stopping, the activation moving).</summary>
+    private static bool IsRejection(Exception e) =>
+        e is OrleansMessageRejectionException || (e.InnerException is { } inner && IsRejection(inner));
 
     private static bool IsSiloLoss(Exception e) =>
         e is SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException or TimeoutException
