@@ -13,7 +13,7 @@ namespace EventsSubscriptions.Gateway.Apis;
 /// </summary>
 public static class DeliveriesApi
 {
-    private static readonly string[] States = ["PENDING", "SUCCEEDED", "EXHAUSTED", "CANCELLED"];
+    private static readonly IReadOnlyList<string> States = DeliveryText.States;
 
     public sealed record DeliveryItem(
         string EventId, string Event, string EntityKey, long EntitySequence, string State, int Attempts,

@@ -198,7 +198,7 @@ public static class SubscriptionsApi
         var since = Date("since");
         var until = Date("until");
         string? outcome = query["outcome"].ToString() is { Length: > 0 } o ? o.ToUpperInvariant() : null;
-        if (outcome is not null && outcome is not ("SUCCEEDED" or "FAILED" or "RETRY_SCHEDULED" or "EXHAUSTED" or "CANCELLED"))
+        if (outcome is not null && !DeliveryText.Outcomes.Contains(outcome))
         {
             errors.Add("outcome", "must be SUCCEEDED, FAILED, RETRY_SCHEDULED, EXHAUSTED or CANCELLED");
         }
@@ -473,7 +473,7 @@ public static class SubscriptionsApi
         return retry.Outcome switch
         {
             SubscriptionOutcome.Ok => TypedResults.Accepted($"{SubscriptionItem.BasePath}/{id}/logs?eventId={Uri.EscapeDataString(eventId)}",
-                new DataResponse<DeliveryRetryItem>(new DeliveryRetryItem(eventId, "PENDING", retry.PreviousState!, retry.Detail))),
+                new DataResponse<DeliveryRetryItem>(new DeliveryRetryItem(eventId, DeliveryText.Of(DeliveryState.Pending), retry.PreviousState!, retry.Detail))),
             SubscriptionOutcome.NotFound => Problems.NotFound(retry.Detail ?? "No such delivery."),
             _ => Problems.Conflict(retry.Detail ?? "The delivery cannot be retried now."),
         };

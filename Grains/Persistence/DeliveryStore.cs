@@ -22,7 +22,7 @@ public sealed record AttemptRecord(
 public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, ILogger<DeliveryStore> logger)
     : BatchingWriter<AttemptRecord, bool>(logger)
 {
-    public const string Pending = "PENDING";
+    public static readonly string Pending = DeliveryText.Of(DeliveryState.Pending);
 
     public Task RecordAsync(AttemptRecord record) => EnqueueAsync(record);
 

@@ -105,23 +105,11 @@ public sealed partial class SubscriptionGrain
         }
         var now = clock.GetUtcNow();
         var eventId = Guid.CreateVersion7().ToString();
-        var body = new System.Text.Json.Nodes.JsonObject
-        {
-            ["meta"] = new System.Text.Json.Nodes.JsonObject
-            {
-                ["event"] = $"entity:{spec.Resource}:test",
-                ["eventId"] = eventId,
-                ["subscription"] = Id,
-                ["customId"] = spec.CustomId,
-                ["occurredOn"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
-                ["language"] = spec.Language,
-            },
-            ["data"] = new System.Text.Json.Nodes.JsonObject(),
-        }.ToJsonString();
+        var body = WebhookPayload.Build(Id, spec, $"entity:{spec.Resource}:test", eventId, now, []);
         var deliveryId = $"{Id}-{eventId}";
         var outcome = await sender.SendAsync(new WebhookCall(spec.Url, body, deliveryId, spec.SecretHeaderName,
             secrets.Unprotect(S.EncryptedSecret!, Id), CurrentPreviousSecret(), spec.Language, spec.Delivery.TimeoutSeconds), CancellationToken.None);
-        var logged = outcome.Result == AttemptResult.Succeeded ? "SUCCEEDED" : "FAILED";
+        var logged = DeliveryText.Of(outcome.Result == AttemptResult.Succeeded ? LogOutcome.Succeeded : LogOutcome.Failed);
         await deliveries.RecordAsync(new AttemptRecord(Id, deliveryId, eventId, $"entity:{spec.Resource}:test", $"{spec.Resource}/0", 1,
             logged, outcome.StatusCode, (int)outcome.Duration.TotalMilliseconds, outcome.Error, outcome.ResponseExcerpt, now, null, logged));
         var page = await deliveries.ReadLogAsync(Id, new DeliveryLogQuery(1, 0, null, null, null, eventId));
@@ -349,24 +337,25 @@ public sealed partial class SubscriptionGrain
         var now = clock.GetUtcNow();
         var (logged, state, next) = outcome.Result switch
         {
-            AttemptResult.Succeeded => ("SUCCEEDED", "SUCCEEDED", (DateTimeOffset?)null),
+            AttemptResult.Succeeded => (LogOutcome.Succeeded, DeliveryState.Succeeded, (DateTimeOffset?)null),
             // 410: this delivery stays queued and the subscription is suspended; enable resumes it.
-            AttemptResult.Gone => ("FAILED", DeliveryStore.Pending, null),
+            AttemptResult.Gone => (LogOutcome.Failed, DeliveryState.Pending, null),
             _ => RetryPlan.NextDelay(attempt, Random.Shared.NextDouble(), outcome.RetryAfter) is { } delay
-                ? ("RETRY_SCHEDULED", DeliveryStore.Pending, now + delay)
-                : ("EXHAUSTED", "EXHAUSTED", null),
+                ? (LogOutcome.RetryScheduled, DeliveryState.Pending, now + delay)
+                : (LogOutcome.Exhausted, DeliveryState.Exhausted, null),
         };
         await deliveries.RecordAsync(new AttemptRecord(Id, deliveryId, delivery.EventId, delivery.EventName, delivery.EntityKey, attempt,
-            logged, outcome.StatusCode, (int)outcome.Duration.TotalMilliseconds, outcome.Error, outcome.ResponseExcerpt, now, next, state));
+            DeliveryText.Of(logged), outcome.StatusCode, (int)outcome.Duration.TotalMilliseconds, outcome.Error, outcome.ResponseExcerpt, now, next,
+            DeliveryText.Of(state)));
 
-        metrics.Attempted(logged, outcome.ErrorKind, outcome.Duration);
+        metrics.Attempted(DeliveryText.Of(logged), outcome.ErrorKind, outcome.Duration);
         if (outcome.Result == AttemptResult.Succeeded && AcceptedOn(delivery.EventId) is { } accepted)
         {
             metrics.Delivered(now - accepted);
         }
         delivery.Attempts = attempt;
         delivery.NextAttemptOn = next;
-        if (state == DeliveryStore.Pending)
+        if (state == DeliveryState.Pending)
         {
             queue.Postpone(delivery);
         }
@@ -377,7 +366,7 @@ public sealed partial class SubscriptionGrain
             metrics.Pending(-1);
         }
         await UpdateHealthAsync(outcome, now);
-        if (logged == "EXHAUSTED" && await this.AsReference<ISubscriptionSenderControl>().ClaimExhaustedMailAsync())
+        if (logged == LogOutcome.Exhausted && await this.AsReference<ISubscriptionSenderControl>().ClaimExhaustedMailAsync())
         {
             await MailAsync($"Webhook deliveries are failing: subscription {Id} ({S.Spec?.CustomId})",
                 $"A delivery of {delivery.EventName} (event {delivery.EventId}) to {S.Spec?.Url} failed {attempt} times and was given up.\n" +

@@ -278,20 +278,7 @@ public sealed partial class SubscriptionGrain(
             async (resource, id) => await GrainFactory.GetGrain<IEntityGrain>($"{resource}/{id}").GetAsync() is { } json
                 ? JsonNode.Parse(json)!.AsObject()
                 : null);
-        var body = new JsonObject
-        {
-            ["meta"] = new JsonObject
-            {
-                ["event"] = entityEvent.Name,
-                ["eventId"] = entityEvent.EventId,
-                ["subscription"] = Id,
-                ["customId"] = spec.CustomId,
-                ["occurredOn"] = entityEvent.OccurredOn.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
-                ["language"] = spec.Language,
-            },
-            ["data"] = data,
-        };
-        return body.ToJsonString();
+        return WebhookPayload.Build(Id, spec, entityEvent.Name, entityEvent.EventId, entityEvent.OccurredOn, data);
     }
 
     public Task<bool> HoldsCustomIdAsync(string customId) =>
