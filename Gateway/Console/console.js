@@ -10,6 +10,10 @@ const signout = document.getElementById("signout");
 
 const token = () => sessionStorage.getItem("es-token") || "";
 
+// Each render belongs to one navigation: an answer that arrives after the operator moved on is dropped.
+let generation = 0;
+const begin = () => { const mine = ++generation; return () => mine !== generation; };
+
 function esc(value) {
   return String(value ?? "").replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 }
@@ -44,6 +48,7 @@ function age(value) {
 
 // ---- list ---------------------------------------------------------------------------------------
 async function list(params) {
+  const stale = begin();
   const text = params.get("text") || "", status = params.get("status") || "", health = params.get("health") || "";
   const query = new URLSearchParams({ limit: "200", sort: "-id" });
   if (text) query.set("name:contains", text);
@@ -51,6 +56,7 @@ async function list(params) {
   if (health) query.set("health.state", health);
   if (status === "ARCHIVED") query.set("includeInactive", "true");
   const result = await call("GET", `${API}?${query}`);
+  if (stale()) return;
   if (!result.ok) return say(problem(result), true);
   const options = (values, chosen) => values.map(v => `<option ${v === chosen ? "selected" : ""}>${v}</option>`).join("");
   view.innerHTML = `
@@ -84,8 +90,10 @@ async function list(params) {
 
 // ---- detail -------------------------------------------------------------------------------------
 async function detail(id) {
+  const stale = begin();
   const [item, deliveries, logs] = await Promise.all([
     call("GET", `${API}/${id}`), call("GET", `${API}/${id}/deliveries?limit=50`), call("GET", `${API}/${id}/logs?limit=50`)]);
+  if (stale()) return;
   if (!item.ok) return say(problem(item), true);
   const s = item.json.data, h = s.health, pending = deliveries.ok ? deliveries.json : { meta: {}, data: [] };
   const config = { ...s };
@@ -146,11 +154,13 @@ async function detail(id) {
 
 // ---- one attempt --------------------------------------------------------------------------------
 async function attempt(id, logId) {
+  const stale = begin();
   const logs = await call("GET", `${API}/${id}/logs?limit=1000`);
   if (!logs.ok) return say(problem(logs), true);
   const entry = logs.json.data.find(l => String(l.id) === logId);
   if (!entry) return say(`No log entry ${logId} in subscription ${id}'s log`, true);
   const delivery = await call("GET", `${API}/${id}/deliveries/${encodeURIComponent(entry.eventData.eventId)}`);
+  if (stale()) return;
   const request = delivery.ok ? delivery.json.data.request : null;
   view.innerHTML = `
     <p><a href="#/s/${id}">← subscription ${id}</a></p>
@@ -186,9 +196,11 @@ const FIELDS = [
 ];
 
 async function edit(id) {
+  const stale = begin();
   let current = null;
   if (id) {
     const result = await call("GET", `${API}/${id}`);
+    if (stale()) return;
     if (!result.ok) return say(problem(result), true);
     current = result.json.data;
   }

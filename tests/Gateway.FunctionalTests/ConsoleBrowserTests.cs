@@ -132,6 +132,7 @@ public sealed class ConsoleBrowserTests(DeliveryCluster service) : IAsyncLifetim
         await page.FillAsync("#token", service.Token("subscriptions:read", "subscriptions:write"));
         await page.ClickAsync("#signin button[type=submit]");
         await Assertions.Expect(page.Locator("#flash")).ToContainTextAsync("Signed in");
+        await Assertions.Expect(page.Locator("#subscriptions")).ToBeVisibleAsync();
         return page;
     }
 
