@@ -52,6 +52,9 @@ internal sealed class BenchOptions
     /// <summary>A label printed with the results.</summary>
     public string Label { get; private set; } = "";
 
+    /// <summary>The silos' Prometheus endpoints: the run's latency quantiles are also read from them (the local stack's two).</summary>
+    public string[] Metrics { get; private set; } = ["http://localhost:9101/metrics", "http://localhost:9102/metrics"];
+
     public static BenchOptions Parse(string[] args)
     {
         var options = new BenchOptions();
@@ -91,6 +94,7 @@ internal sealed class BenchOptions
                 case "create": options.Create = (int)Number(); break;
                 case "label": options.Label = value; break;
                 case "resource": options.Resource = value; break;
+                case "metrics": options.Metrics = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries)]; break;
                 default: throw new ArgumentException($"unknown option '{name}'");
             }
         }

@@ -41,7 +41,11 @@ async Task<int> LoadAsync(int matching, int nonMatching, string label)
     await api.SubscribeManyAsync(matching, 16, n => api.SubscribeAsync(resource, $"bench-{run}-{n}", receiver.HookUrl(n)), "subscriptions");
     await api.SubscribeManyAsync(nonMatching, 32, n => api.SubscribeAsync(resource, $"bench-{run}-x{n}", receiver.HookUrl(100_000 + n), neverMatches: true),
         "non-matching subscriptions");
+    var metricsBefore = await SiloMetrics.ScrapeAsync(options.Metrics);
     var report = await LoadRun.RunAsync(api, receiver, options, resource, hooks, label);
+    // The exporters refresh their scrape at most every few hundred milliseconds.
+    await Task.Delay(TimeSpan.FromSeconds(2));
+    var metricsAfter = await SiloMetrics.ScrapeAsync(options.Metrics);
     double? limit = null;
     if (!options.NoLimit)
     {
@@ -49,6 +53,11 @@ async Task<int> LoadAsync(int matching, int nonMatching, string label)
         limit = (await LoadRun.LimitAsync(receiver, options.Concurrency, requests)).PerSecond;
     }
     LoadRun.Print(report, limit);
+    if (SiloMetrics.Quantile(metricsBefore, metricsAfter, 0.5) is { } p50 && SiloMetrics.Quantile(metricsBefore, metricsAfter, 0.99) is { } p99)
+    {
+        Console.WriteLine($"  silos' es_delivery_latency_seconds over the run: p50 {p50 * 1000:0.0} ms  p99 {p99 * 1000:0.0} ms " +
+                          $"(histogram_quantile; the receiver measured p50 {report.Latency.GetValueAtPercentile(50) / 1000.0:0.0} ms, p99 {report.Latency.GetValueAtPercentile(99) / 1000.0:0.0} ms)");
+    }
     return report.Lost == 0 ? 0 : 1;
 }
 

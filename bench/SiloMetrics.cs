@@ -1,0 +1,63 @@
+using System.Globalization;
+
+namespace EventsSubscriptions.Bench;
+
+/// <summary>
+/// The silos' <c>es_delivery_latency_seconds</c> histogram, scraped before and after a run: its
+/// quantiles over the run (interpolated within buckets, as Prometheus' histogram_quantile does),
+/// to compare with what the bench's receiver measured.
+/// </summary>
+internal static class SiloMetrics
+{
+    private const string Bucket = "es_delivery_latency_seconds_bucket{";
+
+    /// <summary>Cumulative count per upper bound, summed over the silos; empty when none answers.</summary>
+    public static async Task<SortedDictionary<double, double>> ScrapeAsync(IEnumerable<string> urls)
+    {
+        var buckets = new SortedDictionary<double, double>();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        foreach (var url in urls)
+        {
+            string text;
+            try
+            {
+                text = await http.GetStringAsync(url);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                continue;
+            }
+            foreach (var line in text.Split('\n').Where(l => l.StartsWith(Bucket, StringComparison.Ordinal)))
+            {
+                var le = line[(line.IndexOf("le=\"", StringComparison.Ordinal) + 4)..];
+                le = le[..le.IndexOf('"')];
+                var bound = le == "+Inf" ? double.PositiveInfinity : double.Parse(le, CultureInfo.InvariantCulture);
+                var value = double.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                buckets[bound] = buckets.GetValueOrDefault(bound) + value;
+            }
+        }
+        return buckets;
+    }
+
+    /// <summary>The quantile of what was recorded between the two scrapes, in seconds; null without data.</summary>
+    public static double? Quantile(SortedDictionary<double, double> before, SortedDictionary<double, double> after, double q)
+    {
+        var delta = after.Select(b => (Bound: b.Key, Count: b.Value - before.GetValueOrDefault(b.Key))).ToList();
+        var total = delta.LastOrDefault().Count;
+        if (total <= 0)
+        {
+            return null;
+        }
+        var rank = q * total;
+        var (lower, below) = (0.0, 0.0);
+        foreach (var (bound, count) in delta)
+        {
+            if (count >= rank)
+            {
+                return double.IsPositiveInfinity(bound) ? lower : lower + (bound - lower) * ((rank - below) / Math.Max(count - below, 1e-9));
+            }
+            (lower, below) = (bound, count);
+        }
+        return lower;
+    }
+}
