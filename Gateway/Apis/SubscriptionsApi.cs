@@ -15,6 +15,9 @@ public static class SubscriptionsApi
 {
     private static readonly string[] Actions = ["suspend", "enable", "archive", "test", "replay"];
 
+    /// <summary>How many times a PATCH is merged again when another change landed first, before it answers 409.</summary>
+    private const int MaxPatchAttempts = 20;
+
     public static IEndpointRouteBuilder MapSubscriptionsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup(SubscriptionItem.BasePath).WithTags("Events subscriptions")
@@ -277,10 +280,13 @@ public static class SubscriptionsApi
                 return Problems.Validation(read.Errors);
             }
             var result = await grain.UpdateAsync(read.Spec!, read.Secret, view.Version);
-            if (result.Outcome != SubscriptionOutcome.VersionMismatch || attempt >= 4)
+            if (result.Outcome != SubscriptionOutcome.VersionMismatch || attempt >= MaxPatchAttempts)
             {
                 return Outcome(result);
             }
+            // Another change landed first: back off a little (more each time, with jitter, so that
+            // concurrent patches do not keep colliding), read again and merge again.
+            await Task.Delay(Random.Shared.Next(5, 20 * (attempt + 1)));
         }
     }
 
