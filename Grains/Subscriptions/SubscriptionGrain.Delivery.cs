@@ -18,7 +18,6 @@ public sealed partial class SubscriptionGrain
     private readonly DeliveryQueue queue = new();
     private RetrySchedule RetryPlan => deliverySettings.Value.Schedule;
     private SubscriptionHealth health = SubscriptionHealth.None;
-    private static readonly TimeSpan HealthSaveInterval = TimeSpan.FromSeconds(30);
 
     private IGrainTimer? pump;
     private DateTimeOffset healthSavedOn;
@@ -281,31 +280,15 @@ public sealed partial class SubscriptionGrain
             return;
         }
         var now = clock.GetUtcNow();
-        var room = Math.Min(spec.Delivery.MaxInFlight - queue.InFlight, RateAllowance(spec, now));
+        var room = Math.Min(spec.Delivery.MaxInFlight - queue.InFlight, rate.Allowance(spec.Delivery.MaxPerSecond, now));
         foreach (var delivery in queue.TakeDue(now, room))
         {
-            rateTokens--;
+            rate.Take();
             _ = AttemptAsync(spec, delivery);
         }
     }
 
-    // delivery.maxPerSecond: a token bucket holding at most one second's worth of calls.
-    private double rateTokens;
-    private DateTimeOffset rateRefilledOn;
-
-    private int RateAllowance(SubscriptionSpec spec, DateTimeOffset now)
-    {
-        if (spec.Delivery.MaxPerSecond is not { } rate)
-        {
-            return int.MaxValue;
-        }
-        var capacity = Math.Max(1, rate);
-        rateTokens = rateRefilledOn == default
-            ? capacity
-            : Math.Min(capacity, rateTokens + (now - rateRefilledOn).TotalSeconds * rate);
-        rateRefilledOn = now;
-        return Math.Max(0, (int)Math.Floor(rateTokens));
-    }
+    private readonly DeliveryRateLimiter rate = new();
 
     private async Task AttemptAsync(SubscriptionSpec spec, PendingDelivery delivery)
     {
@@ -381,45 +364,16 @@ public sealed partial class SubscriptionGrain
     private async Task UpdateHealthAsync(AttemptOutcome outcome, DateTimeOffset now)
     {
         var control = this.AsReference<ISubscriptionSenderControl>();
-        var wasFailing = health.State == HealthState.Failing;
-        if (outcome.Result == AttemptResult.Succeeded)
-        {
-            health = health with { State = HealthState.Healthy, ConsecutiveFailures = 0, LastSuccessOn = now };
-            ProjectHealth();
-            if (wasFailing || S.Health.State != HealthState.Healthy || now - healthSavedOn >= HealthSaveInterval)
-            {
-                healthSavedOn = now;
-                await control.SaveHealthAsync(health, null);
-            }
-            return;
-        }
-        health = health with
-        {
-            State = HealthState.Failing,
-            ConsecutiveFailures = health.ConsecutiveFailures + 1,
-            LastFailureOn = now,
-            LastError = outcome.Error,
-        };
+        var decision = HealthPolicy.After(health, S.Health, S.FailingSince, outcome, now, healthSavedOn,
+            TimeSpan.FromHours(deliverySettings.Value.SuspendAfterHours));
+        health = decision.Health;
         ProjectHealth();
-        var failingSince = wasFailing ? S.FailingSince ?? now : now;
-        if (!wasFailing || now - healthSavedOn >= HealthSaveInterval)
+        if (decision.Save)
         {
-            // On the change to failing, then at most once per interval: a restart resumes the
-            // counters from there rather than from the last change of state.
             healthSavedOn = now;
-            await control.SaveHealthAsync(health, failingSince);
+            await control.SaveHealthAsync(health, decision.FailingSince);
         }
-        string? reason = null;
-        if (outcome.Result == AttemptResult.Gone)
-        {
-            reason = $"the receiver answered 410 Gone on {now:yyyy-MM-ddTHH:mm:ssZ}";
-        }
-        else if (now - failingSince >= TimeSpan.FromHours(deliverySettings.Value.SuspendAfterHours))
-        {
-            await control.SaveHealthAsync(health, failingSince);
-            reason = $"every delivery failed since {failingSince:yyyy-MM-ddTHH:mm:ssZ}";
-        }
-        if (reason is not null && await control.SuspendForDeliveryAsync(reason))
+        if (decision.SuspendReason is { } reason && await control.SuspendForDeliveryAsync(reason))
         {
             metrics.Suspended(outcome.Result == AttemptResult.Gone ? "gone" : "failing");
             await MailAsync($"Webhook subscription {Id} ({S.Spec?.CustomId}) was suspended",
