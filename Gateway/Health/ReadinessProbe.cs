@@ -40,7 +40,7 @@ public sealed class ReadinessProbe(
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning("Readiness: {Dependency} is down: {Error}", name, e.Message);
+            logger.LogWarning(e, "Readiness: {Dependency} is down", name);
             // The endpoint is public: say what is down, not the exception text.
             var reason = e is OperationCanceledException or TimeoutException ? "no answer in time" : "unreachable";
             return new DependencyCheck(name, DependencyStatus.Down, watch.ElapsedMilliseconds, reason);

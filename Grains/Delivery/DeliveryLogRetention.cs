@@ -35,7 +35,7 @@ public sealed class DeliveryLogRetention(DeliveryStore store, IOptions<DeliveryS
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning("Delivery log purge failed: {Error}", e.Message);
+                logger.LogWarning(e, "Delivery log purge failed");
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));

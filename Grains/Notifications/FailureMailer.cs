@@ -42,7 +42,7 @@ public sealed class FailureMailer(IOptions<SmtpSettings> options, ILogger<Failur
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogWarning("Failure e-mail to {To} not sent: {Error}", to, e.Message);
+            logger.LogWarning(e, "Failure e-mail to {To} not sent", to);
             return false;
         }
     }

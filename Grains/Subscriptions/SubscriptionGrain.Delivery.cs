@@ -50,7 +50,7 @@ public sealed partial class SubscriptionGrain
         }
         catch (Exception e)
         {
-            logger.LogWarning("Subscription {Id}: health not saved on deactivation ({Error})", Id, e.Message);
+            logger.HealthNotSaved(e, Id);
         }
     }
 
@@ -71,7 +71,7 @@ public sealed partial class SubscriptionGrain
         {
             return false;
         }
-        logger.LogWarning("Subscription {Id} suspended: {Reason}", Id, reason);
+        logger.Suspended(Id, reason);
         await SuspendAsync(reason);
         return true;
     }
@@ -215,7 +215,7 @@ public sealed partial class SubscriptionGrain
         }
         catch (Exception e)
         {
-            logger.LogWarning("Subscription {Id}: the delivery reminder is not registered yet ({Error}); retrying", Id, e.Message);
+            logger.ReminderNotRegistered(e, Id);
         }
         finally
         {
@@ -245,7 +245,7 @@ public sealed partial class SubscriptionGrain
         catch (Exception e)
         {
             // The next tick tries again; a reminder left behind only wakes an idle grain once a minute.
-            logger.LogInformation("Subscription {Id}: the delivery reminder was not removed ({Error})", Id, e.Message);
+            logger.ReminderNotRemoved(e, Id);
         }
     }
 
@@ -307,8 +307,7 @@ public sealed partial class SubscriptionGrain
             // The attempt could not be recorded: try it again later (at least once, never lost),
             // backing off so that a delivery whose record keeps failing does not call every 5 s.
             delivery.UnrecordedAttempts++;
-            logger.LogWarning(e, "Subscription {Id}: delivery {Delivery} not recorded ({Count} in a row); retrying in {Wait}",
-                Id, deliveryId, delivery.UnrecordedAttempts, delivery.UnrecordedBackOff);
+            logger.NotRecorded(e, Id, deliveryId, delivery.UnrecordedAttempts, delivery.UnrecordedBackOff);
             delivery.NextAttemptOn = clock.GetUtcNow() + delivery.UnrecordedBackOff;
             queue.Postpone(delivery);
         }

@@ -62,7 +62,7 @@ public sealed partial class SubscriptionGrain(
         }
         if (S.Spec is not null && S.ProjectedVersion < S.Version)
         {
-            logger.LogInformation("Subscription {Id}: finishing the projection of version {Version}", Id, S.Version);
+            logger.FinishingProjection(Id, S.Version);
             try
             {
                 await ProjectAsync();
@@ -71,7 +71,7 @@ public sealed partial class SubscriptionGrain(
             {
                 // The subscription stays readable and can still be changed or archived; the next
                 // change projects again.
-                logger.LogError(e, "Subscription {Id}: version {Version} could not be projected to the listing and the index", Id, S.Version);
+                logger.ProjectionFailed(e, Id, S.Version);
             }
         }
     }
@@ -104,7 +104,7 @@ public sealed partial class SubscriptionGrain(
         {
             claiming = null;
         }
-        logger.LogInformation("Subscription {Id} created for {Resource}", Id, spec.Resource);
+        logger.Created(Id, spec.Resource);
         return SubscriptionResult.Ok(View());
     }
 
@@ -117,8 +117,7 @@ public sealed partial class SubscriptionGrain(
         var (repaired, failingSince) = await readModel.HealthFromLogAsync(cluster.Value.ServiceId, Id, S.CreatedOn, cancellationToken);
         if (repaired != S.Health with { PendingDeliveries = 0 })
         {
-            logger.LogWarning("Subscription {Id}: stored health {Stored} did not match its delivery log; repaired to {Repaired}",
-                Id, S.Health, repaired);
+            logger.HealthRepaired(Id, S.Health, repaired);
         }
         S.Health = repaired;
         S.FailingSince = failingSince;
@@ -139,11 +138,11 @@ public sealed partial class SubscriptionGrain(
             {
                 await EnqueueAsync(entityEvent);
                 await deadLetters.RemoveAsync(Id, entityEvent.EventId, cancellationToken);
-                logger.LogInformation("Subscription {Id}: queued event {EventId}, which had been set apart", Id, entityEvent.EventId);
+                logger.TookBack(Id, entityEvent.EventId);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning(e, "Subscription {Id}: event {EventId} stays set apart", Id, entityEvent.EventId);
+                logger.StaysSetApart(e, Id, entityEvent.EventId);
             }
         }
     }
