@@ -163,19 +163,8 @@ public sealed class DeliveryClockTests : IAsyncLifetime
             }),
             services => services.AddKeyedSingleton<TimeProvider>(ServiceClock.Key, clock));
 
-    private SubscriptionSpec Spec(string url, string failureEmail) => new()
-    {
-        CustomId = $"clock-{Guid.NewGuid():N}",
-        Name = "clock test",
-        Events = [$"entity:{resource}:updated"],
-        Resource = resource,
-        ContextFilters = new RegionScope([new ScopeFilter(null, false)], []),
-        Url = url,
-        SecretHeaderName = "X-Secret",
-        Language = "en-US",
-        FailureEmail = failureEmail,
-        Delivery = DeliveryOptions.Default,
-    };
+    private SubscriptionSpec Spec(string url, string failureEmail) =>
+        TestSpecs.Subscription(resource, url, "updated") with { FailureEmail = failureEmail };
 
     private EntityEvent Event(long entity, int sequence) => new(
         Guid.CreateVersion7().ToString(), resource, "updated", entity, [],

@@ -24,18 +24,8 @@ public sealed class GrainStateViewTests(SharedClusterFixture fixture)
         var resource = $"view{Guid.NewGuid():N}"[..20];
         var id = await Client.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
         var grain = Client.GetGrain<ISubscriptionGrain>(id);
-        Assert.Equal(SubscriptionOutcome.Ok, (await grain.CreateAsync(new SubscriptionSpec
-        {
-            CustomId = $"view-{Guid.NewGuid():N}",
-            Name = "dashboard view",
-            Events = [$"entity:{resource}:created"],
-            Resource = resource,
-            ContextFilters = new RegionScope([new ScopeFilter(null, false)], []),
-            Url = "https://hooks.example.com/view",
-            SecretHeaderName = "X-Secret",
-            Language = "en-US",
-            Delivery = DeliveryOptions.Default,
-        }, new SecretText(Secret))).Outcome);
+        Assert.Equal(SubscriptionOutcome.Ok,
+            (await grain.CreateAsync(TestSpecs.Subscription(resource, "https://hooks.example.com/view"), new SecretText(Secret))).Outcome);
 
         var state = await grain.GetState();
         var json = JsonSerializer.Serialize(state);

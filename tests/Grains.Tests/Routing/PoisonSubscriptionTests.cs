@@ -91,18 +91,8 @@ public sealed class PoisonSubscriptionTests : ReceiverClusterTest
     private async Task<long> CreateAsync(string name)
     {
         var id = await Cluster.Client.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
-        var result = await Cluster.Client.GetGrain<ISubscriptionGrain>(id).CreateAsync(new SubscriptionSpec
-        {
-            CustomId = $"poison-{Guid.NewGuid():N}",
-            Name = name,
-            Events = [$"entity:{resource}:created", $"entity:{resource}:updated"],
-            Resource = resource,
-            ContextFilters = new RegionScope([new ScopeFilter(null, false)], []),
-            Url = Receiver.Url(name),
-            SecretHeaderName = "X-Secret",
-            Language = "en-US",
-            Delivery = DeliveryOptions.Default,
-        }, new SecretText("poison-secret-0123456789"));
+        var result = await Cluster.Client.GetGrain<ISubscriptionGrain>(id).CreateAsync(
+            TestSpecs.Subscription(resource, Receiver.Url(name), "created", "updated") with { Name = name }, new SecretText("poison-secret-0123456789"));
         Assert.Equal(SubscriptionOutcome.Ok, result.Outcome);
         return id;
     }

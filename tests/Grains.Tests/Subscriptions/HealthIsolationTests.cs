@@ -180,18 +180,7 @@ public sealed class HealthIsolationTests : ReceiverClusterTest
     private async Task<long> CreateAsync(string url)
     {
         var id = await Cluster.Client.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
-        var result = await Grain(id).CreateAsync(new SubscriptionSpec
-        {
-            CustomId = $"health-{Guid.NewGuid():N}",
-            Name = "health test",
-            Events = [$"entity:{resource}:updated"],
-            Resource = resource,
-            ContextFilters = new RegionScope([new ScopeFilter(null, false)], []),
-            Url = url,
-            SecretHeaderName = "X-Secret",
-            Language = "en-US",
-            Delivery = DeliveryOptions.Default,
-        }, new SecretText("health-secret-0123456789"));
+        var result = await Grain(id).CreateAsync(TestSpecs.Subscription(resource, url, "updated"), new SecretText("health-secret-0123456789"));
         Assert.Equal(SubscriptionOutcome.Ok, result.Outcome);
         return id;
     }

@@ -125,16 +125,6 @@ public sealed class SubscriptionIndexTests(SharedClusterFixture fixture)
         Assert.Equal(["entity:employees:updated"], (await grain.GetAsync())!.Spec.Events);
     }
 
-    private static SubscriptionSpec Spec(string resource, params string[] triggers) => new()
-    {
-        CustomId = $"index-{Guid.NewGuid():N}",
-        Name = "index test",
-        Events = [.. triggers.Select(t => $"entity:{resource}:{t}")],
-        Resource = resource,
-        ContextFilters = new RegionScope([new ScopeFilter(null, false)], []),
-        Url = "https://hooks.example.com/x",
-        SecretHeaderName = "X-Secret",
-        Language = "en-US",
-        Delivery = DeliveryOptions.Default,
-    };
+    private static SubscriptionSpec Spec(string resource, params string[] triggers) =>
+        TestSpecs.Subscription(resource, "https://hooks.example.com/x", triggers);
 }
