@@ -23,6 +23,7 @@ app.MapHealthApi();
 app.MapSubscriptionsApi();
 app.MapDeliveriesApi();
 app.MapEventTypesApi();
+app.MapOperationsViewsApi();
 app.MapEntitiesApi();
 if (app.Services.GetRequiredService<GatewaySettings>().DevInbox)
 {

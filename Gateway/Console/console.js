@@ -186,6 +186,52 @@ async function attempt(id, logId) {
   };
 }
 
+// ---- recent events of a resource ------------------------------------------------------------------
+async function events(params) {
+  const stale = begin();
+  const resource = params.get("resource") || "";
+  let rows = "";
+  if (resource) {
+    const result = await call("GET", `/rest/v1/recent-events?resource=${encodeURIComponent(resource)}&limit=100`);
+    if (stale()) return;
+    if (!result.ok) return say(problem(result), true);
+    rows = result.json.data.map(e => `<tr>
+      <td>${when(e.queuedOn)}</td><td>${esc(e.event)}<br><small>${esc(e.eventId)}</small></td><td class="hide-narrow">${esc(e.entityKey)}</td>
+      <td>${e.subscriptions.map(s => `<a href="#/s/${s.subscription}">#${s.subscription}</a> ${badge(s.state)}`).join("<br>")}</td></tr>`).join("");
+  }
+  view.innerHTML = `
+    <h1>Recent events</h1>
+    <form class="filters" id="events-form"><input name="resource" placeholder="Resource, e.g. employees" value="${esc(resource)}" aria-label="Resource"><button>Show</button></form>
+    ${resource ? `<div class="scroll"><table id="recent-events"><thead><tr><th>Queued</th><th>Event</th><th class="hide-narrow">Entity</th><th>Subscriptions</th></tr></thead>
+      <tbody>${rows || '<tr><td colspan="4">No event of this resource was queued in the last 24 hours.</td></tr>'}</tbody></table></div>` : ""}`;
+  document.getElementById("events-form").onsubmit = e => {
+    e.preventDefault();
+    location.hash = `#/events?resource=${encodeURIComponent(new FormData(e.target).get("resource"))}`;
+  };
+}
+
+// ---- the region tree -------------------------------------------------------------------------------
+async function regions(params) {
+  const stale = begin();
+  const root = params.get("root") || "";
+  let tree = "";
+  if (root) {
+    const result = await call("GET", `/rest/v1/regions/${encodeURIComponent(root)}/tree`);
+    if (stale()) return;
+    if (!result.ok) return say(problem(result), true);
+    const render = node => `<li><strong>${node.id}</strong> ${esc(node.name || "")}${node.children.length ? `<ul>${node.children.map(render).join("")}</ul>` : ""}</li>`;
+    tree = `<ul id="region-tree" class="card">${render(result.json.data)}</ul>`;
+  }
+  view.innerHTML = `
+    <h1>Regions</h1>
+    <form class="filters" id="regions-form"><input name="root" placeholder="Region id" value="${esc(root)}" aria-label="Region id"><button>Show its subtree</button></form>
+    ${tree}`;
+  document.getElementById("regions-form").onsubmit = e => {
+    e.preventDefault();
+    location.hash = `#/regions?root=${encodeURIComponent(new FormData(e.target).get("root"))}`;
+  };
+}
+
 // ---- create and edit ----------------------------------------------------------------------------
 const FIELDS = [
   ["customId", "Custom id", "text"], ["name", "Name", "text"], ["events", "Events (comma-separated, entity:<resource>:<trigger>)", "text"],
@@ -268,6 +314,8 @@ async function route() {
   try {
     if (parts.length === 0) await list(new URLSearchParams(query || ""));
     else if (parts[0] === "new") await edit(null);
+    else if (parts[0] === "events") await events(new URLSearchParams(query || ""));
+    else if (parts[0] === "regions") await regions(new URLSearchParams(query || ""));
     else if (parts[0] === "s" && parts[2] === "edit") await edit(parts[1]);
     else if (parts[0] === "s" && parts[2] === "attempt") await attempt(parts[1], parts[3]);
     else if (parts[0] === "s") await detail(parts[1]);

@@ -67,6 +67,10 @@ public interface ISubscriptionQueryGrain : IGrainWithIntegerKey
     [Alias("Delivery")]
     Task<DeliveryRecord?> DeliveryAsync(long subscriptionId, string eventId);
 
+    /// <summary>The newest events of a resource that subscriptions queued (within a day), each with the subscriptions and the state of their delivery.</summary>
+    [Alias("RecentEvents")]
+    Task<RecentEvent[]> RecentEventsAsync(string resource, int limit);
+
     [Alias("Logs")]
     Task<DeliveryLogPage> LogsAsync(long subscriptionId, DeliveryLogQuery query);
 }
@@ -117,6 +121,18 @@ public sealed record DeliveryPage(
     [property: Id(0)] long Count,
     [property: Id(1)] DateTimeOffset? OldestPendingOn,
     [property: Id(2)] DeliveryRecord[] Items);
+
+/// <summary>One event as the subscriptions queued it: for whom, and where each delivery stands.</summary>
+[GenerateSerializer, Immutable, Alias("es.RecentEvent")]
+public sealed record RecentEvent(
+    [property: Id(0)] string EventId,
+    [property: Id(1)] string EventName,
+    [property: Id(2)] string EntityKey,
+    [property: Id(3)] DateTimeOffset QueuedOn,
+    [property: Id(4)] RecentDelivery[] Deliveries);
+
+[GenerateSerializer, Immutable, Alias("es.RecentDelivery")]
+public sealed record RecentDelivery([property: Id(0)] long SubscriptionId, [property: Id(1)] string State, [property: Id(2)] int Attempts);
 
 [GenerateSerializer, Immutable, Alias("es.DeliveryLogPage")]
 public sealed record DeliveryLogPage([property: Id(0)] long Count, [property: Id(1)] DeliveryLogEntry[] Entries);

@@ -147,6 +147,40 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
         return await reader.ReadAsync(cancellationToken) ? Record(reader, reader.GetString(8)) : null;
     }
 
+    /// <summary>
+    /// The newest events of a resource queued in the last day, with every subscription that queued
+    /// each. For operators: it reads the outbox of that day without an index of its own.
+    /// </summary>
+    public async Task<RecentEvent[]> RecentEventsAsync(string resource, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            WITH recent AS (
+                SELECT event_id, min(event_name) AS event_name, min(entity_key) AS entity_key, min(created_on) AS queued_on
+                FROM delivery_outbox
+                WHERE service_id = $1 AND created_on > now() - interval '1 day' AND entity_key LIKE $2 || '/%'
+                GROUP BY event_id ORDER BY min(created_on) DESC LIMIT $3
+            )
+            SELECT r.event_id, r.event_name, r.entity_key, r.queued_on, o.subscription_id, o.state, o.attempts
+            FROM recent r JOIN delivery_outbox o ON o.service_id = $1 AND o.event_id = r.event_id
+            ORDER BY r.queued_on DESC, r.event_id, o.subscription_id
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = resource.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        var events = new List<(string Id, string Name, string Entity, DateTimeOffset On, List<RecentDelivery> Deliveries)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var id = reader.GetString(0);
+            if (events.Count == 0 || events[^1].Id != id)
+            {
+                events.Add((id, reader.GetString(1), reader.GetString(2), new DateTimeOffset(reader.GetDateTime(3), TimeSpan.Zero), []));
+            }
+            events[^1].Deliveries.Add(new RecentDelivery(reader.GetInt64(4), reader.GetString(5), reader.GetInt32(6)));
+        }
+        return [.. events.Select(e => new RecentEvent(e.Id, e.Name, e.Entity, e.On, [.. e.Deliveries]))];
+    }
+
     private static DeliveryRecord Record(NpgsqlDataReader reader, string? body) => new(
         reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), reader.GetInt32(5),
         reader.IsDBNull(6) ? null : new DateTimeOffset(reader.GetDateTime(6), TimeSpan.Zero),

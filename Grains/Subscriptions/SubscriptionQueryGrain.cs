@@ -19,5 +19,7 @@ public sealed class SubscriptionQueryGrain(SubscriptionReadModel readModel, Deli
 
     public Task<DeliveryRecord?> DeliveryAsync(long subscriptionId, string eventId) => deliveries.GetAsync(subscriptionId, eventId);
 
+    public Task<RecentEvent[]> RecentEventsAsync(string resource, int limit) => deliveries.RecentEventsAsync(resource, limit);
+
     public Task<DeliveryLogPage> LogsAsync(long subscriptionId, DeliveryLogQuery query) => deliveries.ReadLogAsync(subscriptionId, query);
 }

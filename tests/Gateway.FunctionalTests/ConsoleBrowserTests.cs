@@ -111,6 +111,35 @@ public sealed class ConsoleBrowserTests(DeliveryCluster service) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task An_operator_sees_a_region_subtree_and_the_recent_events_of_a_resource_with_their_subscriptions()
+    {
+        var root = Random.Shared.NextInt64(1_000_000, 2_000_000_000);
+        await api.RegionAsync(root, "Console root", null);
+        await api.RegionAsync(root + 1, "Console child", root);
+        await api.RegionAsync(root + 2, "Console grandchild", root + 1);
+        var id = await SubscribeAsync("console-events", "200");
+        var eventId = await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Recent" });
+        await Eventually.HoldsAsync(() => receiver.Calls("console-events").Count == 1, TimeSpan.FromSeconds(30), "the event never arrived");
+        var page = await SignedInPageAsync();
+
+        await page.ClickAsync("#nav-regions");
+        await page.FillAsync("input[name=root]", root.ToString());
+        await page.ClickAsync("#regions-form button");
+        await Assertions.Expect(page.Locator("#region-tree")).ToContainTextAsync("Console child");
+        await Assertions.Expect(page.Locator("#region-tree ul ul")).ToContainTextAsync("Console grandchild");
+        await ShotAsync(page, "9-regions");
+
+        await page.ClickAsync("#nav-events");
+        await page.FillAsync("input[name=resource]", resource);
+        await page.ClickAsync("#events-form button");
+        var row = page.Locator("#recent-events tbody tr").First;
+        await Assertions.Expect(row).ToContainTextAsync(eventId!);
+        await Assertions.Expect(row).ToContainTextAsync($"#{id}");
+        await Assertions.Expect(row).ToContainTextAsync("SUCCEEDED");
+        await ShotAsync(page, "10-recent-events");
+    }
+
+    [Fact]
     public async Task The_console_works_at_phone_width()
     {
         var id = await SubscribeAsync("console-phone", "200");
@@ -129,7 +158,7 @@ public sealed class ConsoleBrowserTests(DeliveryCluster service) : IAsyncLifetim
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = viewport ?? new ViewportSize { Width = 1280, Height = 900 } });
         var page = await context.NewPageAsync();
         await page.GotoAsync($"{service.BaseAddress}console/");
-        await page.FillAsync("#token", service.Token("subscriptions:read", "subscriptions:write"));
+        await page.FillAsync("#token", service.Token("subscriptions:read", "subscriptions:write", "entities:read"));
         await page.ClickAsync("#signin button[type=submit]");
         await Assertions.Expect(page.Locator("#flash")).ToContainTextAsync("Signed in");
         await Assertions.Expect(page.Locator("#subscriptions")).ToBeVisibleAsync();

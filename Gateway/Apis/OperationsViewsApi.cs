@@ -1,0 +1,90 @@
+using System.Text.Json.Nodes;
+using EventsSubscriptions.Gateway.Auth;
+using EventsSubscriptions.Gateway.Subscriptions;
+using EventsSubscriptions.Grains.Interfaces.Entities;
+using EventsSubscriptions.Grains.Interfaces.Regions;
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Interfaces.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace EventsSubscriptions.Gateway.Apis;
+
+/// <summary>
+/// Read-only views for operators (ext), used by the console: a region's subtree, and the recent
+/// events of a resource with the subscriptions that queued them.
+/// </summary>
+public static class OperationsViewsApi
+{
+    private const int MaxRegions = 500;
+
+    public sealed record RegionNode(long Id, string? Name, IReadOnlyList<RegionNode> Children);
+
+    public sealed record RecentEventItem(string EventId, string Event, string EntityKey, DateTime QueuedOn, IReadOnlyList<RecentDeliveryItem> Subscriptions);
+
+    public sealed record RecentDeliveryItem(long Subscription, string State, int Attempts);
+
+    public static IEndpointRouteBuilder MapOperationsViewsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/rest/v1/regions/{id:long}/tree", TreeAsync).RequireAuthorization(Scopes.EntitiesRead)
+            .WithTags("Entities").WithName("RegionTree")
+            .WithSummary("A region and its subtree (ext).")
+            .WithDescription($"Each region with its name and children, at most {MaxRegions} regions.");
+        app.MapGet("/rest/v1/recent-events", RecentAsync).RequireAuthorization(Scopes.SubscriptionsRead)
+            .WithTags("Events subscriptions").WithName("RecentEvents")
+            .WithSummary("The newest events of a resource, with the subscriptions that queued them (ext).")
+            .WithDescription("resource= (required), limit= 1-200 (default 50). Events of the last 24 hours.");
+        return app;
+    }
+
+    private static async Task<Results<Ok<DataResponse<RegionNode>>, ProblemHttpResult>> TreeAsync(long id, IClusterClient grains)
+    {
+        var budget = MaxRegions;
+        async Task<RegionNode?> NodeAsync(long region)
+        {
+            if (--budget < 0)
+            {
+                return null;
+            }
+            var state = await grains.GetGrain<IRegionNodeGrain>(region).GetState();
+            if (!state.Exists)
+            {
+                return null;
+            }
+            var entity = await grains.GetGrain<IEntityGrain>($"regions/{region}").GetAsync();
+            var name = entity is null ? null : JsonNode.Parse(entity)?["name"]?.ToString();
+            var children = new List<RegionNode>();
+            foreach (var child in state.Children)
+            {
+                if (await NodeAsync(child) is { } node)
+                {
+                    children.Add(node);
+                }
+            }
+            return new RegionNode(region, name, children);
+        }
+        return await NodeAsync(id) is { } root
+            ? TypedResults.Ok(new DataResponse<RegionNode>(root))
+            : Problems.NotFound($"There is no region {id}.");
+    }
+
+    private static async Task<Results<Ok<ListResponse<RecentEventItem>>, ValidationProblem>> RecentAsync(string? resource, int? limit, IClusterClient grains)
+    {
+        var errors = new ValidationErrors();
+        if (resource is null || !Patterns.Name().IsMatch(resource) || resource.Length > 64)
+        {
+            errors.Add("resource", "is required: a resource name such as employees");
+        }
+        if (limit is < 1 or > 200)
+        {
+            errors.Add("limit", "must be an integer from 1 to 200");
+        }
+        if (errors.Any)
+        {
+            return Problems.Validation(errors);
+        }
+        var events = await grains.GetGrain<ISubscriptionQueryGrain>(0).RecentEventsAsync(resource!, limit ?? 50);
+        var items = events.Select(e => new RecentEventItem(e.EventId, e.EventName, e.EntityKey, e.QueuedOn.UtcDateTime,
+            [.. e.Deliveries.Select(d => new RecentDeliveryItem(d.SubscriptionId, d.State, d.Attempts))])).ToList();
+        return TypedResults.Ok(new ListResponse<RecentEventItem>(new ListMeta(items.Count, items.Count, limit ?? 50, 0), items));
+    }
+}
