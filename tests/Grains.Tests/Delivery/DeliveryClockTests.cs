@@ -31,14 +31,14 @@ public sealed class DeliveryClockTests : IAsyncLifetime
     private readonly SmtpCatcher smtp = new();
     private readonly string resource = $"clock{Guid.NewGuid():N}"[..20];
     private TestDatabase database = null!;
-    private TestCluster cluster = null!;
+    private SiloCluster cluster = null!;
     private WebhookReceiver receiver = null!;
 
     public async Task InitializeAsync()
     {
         receiver = await WebhookReceiver.StartAsync();
         database = await TestDatabase.CreateAsync();
-        cluster = new TestCluster(database);
+        cluster = new SiloCluster(database);
         await StartSiloAsync();
         await cluster.StartClientAsync();
         await cluster.WaitForActiveSilosAsync(1);

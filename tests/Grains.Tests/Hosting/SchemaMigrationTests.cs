@@ -88,7 +88,7 @@ public sealed class SchemaMigrationTests
     public async Task A_silo_refuses_to_start_on_a_database_never_migrated()
     {
         await using var database = await TestDatabase.CreateAsync(migrate: false);
-        await using var cluster = new TestCluster(database);
+        await using var cluster = new SiloCluster(database);
 
         var error = await Assert.ThrowsAsync<SchemaBehindException>(() => cluster.StartSiloAsync());
 
@@ -102,7 +102,7 @@ public sealed class SchemaMigrationTests
         await using var database = await TestDatabase.CreateAsync(migrate: false);
         await new SchemaMigrator(database.ConnectionString, NullLogger.Instance) { Migrations = Migration.Embedded.Take(1).ToList() }
             .MigrateAsync();
-        await using var cluster = new TestCluster(database);
+        await using var cluster = new SiloCluster(database);
 
         var error = await Assert.ThrowsAsync<SchemaBehindException>(() => cluster.StartSiloAsync());
 

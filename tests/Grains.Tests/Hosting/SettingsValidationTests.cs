@@ -14,7 +14,7 @@ public sealed class SettingsValidationTests
     public async Task A_silo_with_an_invalid_setting_does_not_start_and_names_it(string key, string value, string named)
     {
         await using var database = await TestDatabase.CreateAsync();
-        await using var cluster = new TestCluster(database);
+        await using var cluster = new SiloCluster(database);
 
         var failure = await Assert.ThrowsAsync<OptionsValidationException>(() =>
             cluster.StartSiloAsync(c => c.AddInMemoryCollection(new Dictionary<string, string?> { [key] = value })));

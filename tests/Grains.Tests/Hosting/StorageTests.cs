@@ -9,7 +9,7 @@ public sealed class StorageTests
     public async Task Grain_state_is_read_back_after_every_silo_stopped_and_the_cluster_started_again()
     {
         await using var database = await TestDatabase.CreateAsync();
-        await using var cluster = await TestCluster.StartAsync(database, silos: 2);
+        await using var cluster = await SiloCluster.StartAsync(database, silos: 2);
         var keys = Enumerable.Range(0, 12).Select(i => $"probe/{i}").ToList();
         foreach (var key in keys)
         {
@@ -37,7 +37,7 @@ public sealed class StorageTests
     public async Task Writes_after_a_restart_keep_going_from_the_stored_version()
     {
         await using var database = await TestDatabase.CreateAsync();
-        await using var cluster = await TestCluster.StartAsync(database, silos: 1);
+        await using var cluster = await SiloCluster.StartAsync(database, silos: 1);
         await cluster.Client.GetGrain<IProbeStateGrain>("versioned").SetAsync("one");
 
         await cluster.StopAllAsync();

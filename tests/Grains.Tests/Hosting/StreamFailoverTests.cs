@@ -20,7 +20,7 @@ public sealed class StreamFailoverTests(ITestOutputHelper output)
     public async Task A_silo_stopped_abruptly_during_a_burst_loses_no_accepted_event()
     {
         await using var database = await TestDatabase.CreateAsync();
-        await using var cluster = new TestCluster(database);
+        await using var cluster = new SiloCluster(database);
         static void FastRedelivery(IConfigurationBuilder c) => c.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Streams:VisibilityTimeoutSeconds"] = "5",

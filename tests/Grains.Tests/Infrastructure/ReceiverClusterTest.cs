@@ -12,7 +12,7 @@ public abstract class ReceiverClusterTest : IAsyncLifetime
 {
     protected TestDatabase Database { get; private set; } = null!;
 
-    protected TestCluster Cluster { get; private set; } = null!;
+    protected SiloCluster Cluster { get; private set; } = null!;
 
     protected WebhookReceiver Receiver { get; private set; } = null!;
 
@@ -20,7 +20,7 @@ public abstract class ReceiverClusterTest : IAsyncLifetime
     {
         Receiver = await WebhookReceiver.StartAsync();
         Database = await TestDatabase.CreateAsync();
-        Cluster = new TestCluster(Database);
+        Cluster = new SiloCluster(Database);
         await StartSiloAsync();
         await Cluster.StartClientAsync();
         await Cluster.WaitForActiveSilosAsync(1);

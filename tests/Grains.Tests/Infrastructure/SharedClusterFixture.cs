@@ -5,14 +5,14 @@ public sealed class SharedClusterFixture : IAsyncLifetime
 {
     private TestDatabase? database;
 
-    public TestCluster Cluster { get; private set; } = null!;
+    public SiloCluster Cluster { get; private set; } = null!;
 
     public TestDatabase Database => database!;
 
     public async Task InitializeAsync()
     {
         database = await TestDatabase.CreateAsync();
-        Cluster = await TestCluster.StartAsync(database, silos: 2);
+        Cluster = await SiloCluster.StartAsync(database, silos: 2);
     }
 
     public async Task DisposeAsync()

@@ -14,7 +14,7 @@ namespace EventsSubscriptions.Grains.Tests.Infrastructure;
 /// streams), run in this process on free ports, with a client that finds them through Redis.
 /// Each cluster has its own cluster and service ids, so clusters of different tests never meet.
 /// </summary>
-public sealed class TestCluster(TestDatabase database) : IAsyncDisposable
+public sealed class SiloCluster(TestDatabase database) : IAsyncDisposable
 {
     private readonly List<IHost> silos = [];
     private IHost? clientHost;
@@ -33,9 +33,9 @@ public sealed class TestCluster(TestDatabase database) : IAsyncDisposable
     public IClusterClient Client => clientHost?.Services.GetRequiredService<IClusterClient>()
         ?? throw new InvalidOperationException("The client is not started.");
 
-    public static async Task<TestCluster> StartAsync(TestDatabase database, int silos)
+    public static async Task<SiloCluster> StartAsync(TestDatabase database, int silos)
     {
-        var cluster = new TestCluster(database);
+        var cluster = new SiloCluster(database);
         for (var i = 0; i < silos; i++)
         {
             await cluster.StartSiloAsync();
