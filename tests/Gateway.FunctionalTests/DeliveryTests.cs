@@ -54,7 +54,17 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
 
     public async Task InitializeAsync() => receiver = await WebhookReceiver.StartAsync();
 
-    public async Task DisposeAsync() => await receiver.DisposeAsync();
+    /// <summary>The subscriptions of a test are archived with it: none goes on retrying against a receiver that is gone.</summary>
+    public async Task DisposeAsync()
+    {
+        foreach (var id in created)
+        {
+            await api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/archive");
+        }
+        await receiver.DisposeAsync();
+    }
+
+    private readonly List<long> created = [];
 
     [Fact]
     public async Task A_delivery_arrives_signed_both_ways_and_is_logged()
@@ -549,7 +559,9 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         {
             body[name] = value?.DeepClone();
         }
-        return await api.SubscribeAsync(body);
+        var id = await api.SubscribeAsync(body);
+        created.Add(id);
+        return id;
     }
 
     private async Task<List<ReceivedCall>> CallsAsync(string name, int count)
