@@ -13,7 +13,7 @@ namespace EventsSubscriptions.Grains.Hosting;
 /// pooled connections (which a database restart has made useless): a statement the database
 /// refused says nothing about the connections, and a caller must not be able to empty the pools.
 /// </summary>
-public sealed class DeactivateOnFailureFilter(ILogger<DeactivateOnFailureFilter> logger) : IIncomingGrainCallFilter
+public sealed class DeactivateOnFailureFilter(NpgsqlDataSource dataSource, ILogger<DeactivateOnFailureFilter> logger) : IIncomingGrainCallFilter
 {
     private const string OwnNamespace = "EventsSubscriptions.";
 
@@ -28,7 +28,10 @@ public sealed class DeactivateOnFailureFilter(ILogger<DeactivateOnFailureFilter>
         {
             if (IsBrokenConnection(e))
             {
+                // Both pools: the Orleans providers' (connections opened by connection string) and
+                // the service's own data source, which ClearAllPools does not reach.
                 NpgsqlConnection.ClearAllPools();
+                dataSource.Clear();
             }
             logger.LogWarning(e, "{Grain}.{Method} failed; the activation restarts from storage", context.TargetId, context.MethodName);
             context.TargetContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationError, e, "call failed"));

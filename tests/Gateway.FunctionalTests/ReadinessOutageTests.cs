@@ -45,13 +45,13 @@ public sealed class ReadinessOutageTests(ServiceCluster service)
         var api = new SubscriptionsClient(service);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         var successes = 0;
-        while (successes < 5 && DateTime.UtcNow < deadline)
+        while (successes < 10 && DateTime.UtcNow < deadline)
         {
             using var response = await api.CreateAsync(SubscriptionsClient.ValidBody());
             successes = response.StatusCode == HttpStatusCode.Created ? successes + 1 : 0;
             await Task.Delay(successes == 0 ? 1000 : 100);
         }
-        Assert.Equal(5, successes);
+        Assert.Equal(10, successes);
     }
 
     private async Task<(HttpStatusCode Status, System.Text.Json.JsonElement Body)> PollAsync(Func<HttpStatusCode, bool> wanted, TimeSpan timeout)
