@@ -23,6 +23,8 @@ public sealed class DeliveryMetrics : IDisposable
     private readonly Counter<long> eventsRouted;
     private readonly Counter<long> deliveriesQueued;
     private readonly Counter<long> suspensions;
+    private readonly Counter<long> setApart;
+    private readonly Counter<long> rejectedItems;
 
     public DeliveryMetrics(IMeterFactory factory)
     {
@@ -36,6 +38,10 @@ public sealed class DeliveryMetrics : IDisposable
         eventsRouted = meter.CreateCounter<long>("es.events.routed", description: "Entity events a router matched against the subscriptions of their resource");
         deliveriesQueued = meter.CreateCounter<long>("es.deliveries.queued", description: "Deliveries queued for a subscription (one per matching event and subscription)");
         suspensions = meter.CreateCounter<long>("es.subscriptions.suspended", description: "Subscriptions suspended by the service (410, or a day of failures)");
+        setApart = meter.CreateCounter<long>("es.routing.dead_letters",
+            description: "(event, subscription) pairs set apart because the subscription could not queue the event");
+        rejectedItems = meter.CreateCounter<long>("es.batch.items.rejected",
+            description: "Items a batched writer set apart because the database refused them (poison rows)");
     }
 
     /// <param name="errorKind">none, timeout, connection, dns, ssrf, 3xx, 4xx, 410, 5xx (see <see cref="AttemptOutcome.ErrorKind"/>).</param>
@@ -56,6 +62,10 @@ public sealed class DeliveryMetrics : IDisposable
     public void DeliveryQueued() => deliveriesQueued.Add(1);
 
     public void Suspended(string cause) => suspensions.Add(1, new KeyValuePair<string, object?>("cause", cause));
+
+    public void SetApart(int count) => setApart.Add(count);
+
+    public void ItemRejected(string writer) => rejectedItems.Add(1, new KeyValuePair<string, object?>("writer", writer));
 
     public void Dispose() => meter.Dispose();
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,7 +9,7 @@ namespace EventsSubscriptions.Grains.Persistence;
 /// One writer per silo for a kind of row: items queued by many grains are coalesced into one
 /// round trip. Each caller's task completes when its item is durable, or fails with its batch.
 /// </summary>
-public abstract class BatchingWriter<TItem, TResult>(ILogger logger, int maxBatch = 512) : BackgroundService
+public abstract class BatchingWriter<TItem, TResult>(ILogger logger, Delivery.DeliveryMetrics? metrics = null, int maxBatch = 512) : BackgroundService
 {
     private readonly Channel<(TItem Item, TaskCompletionSource<TResult> Done)> queue =
         Channel.CreateUnbounded<(TItem, TaskCompletionSource<TResult>)>(new UnboundedChannelOptions { SingleReader = true });
@@ -53,7 +52,7 @@ public abstract class BatchingWriter<TItem, TResult>(ILogger logger, int maxBatc
         {
             if (IsItemFault(e))
             {
-                Rejected.Add(1, new KeyValuePair<string, object?>("writer", GetType().Name));
+                metrics?.ItemRejected(GetType().Name);
                 logger.LogError(e, "{Writer}: one item was refused by the database and set apart from its batch", GetType().Name);
             }
             else
@@ -72,9 +71,6 @@ public abstract class BatchingWriter<TItem, TResult>(ILogger logger, int maxBatc
         e is PostgresException { SqlState: var state } && (state.StartsWith("22", StringComparison.Ordinal)
             || state.StartsWith("23", StringComparison.Ordinal) || state.StartsWith("54", StringComparison.Ordinal));
 
-    private static readonly Meter Meter = new(Delivery.DeliveryMetrics.MeterName);
-    private static readonly Counter<long> Rejected = Meter.CreateCounter<long>(
-        "es.batch.items.rejected", description: "Items a batched writer set apart because the database refused them (poison rows).");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -1,6 +1,5 @@
 using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-using EventsSubscriptions.Grains.Interfaces.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -19,8 +18,8 @@ public sealed record AttemptRecord(
 /// The sender's side of <c>delivery_outbox</c> and <c>delivery_log</c>: attempts are recorded in
 /// batches across the grains of the silo (the outbox row's state and the log row in one statement).
 /// </summary>
-public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, ILogger<DeliveryStore> logger)
-    : BatchingWriter<AttemptRecord, bool>(logger)
+public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, DeliveryMetrics metrics, ILogger<DeliveryStore> logger)
+    : BatchingWriter<AttemptRecord, bool>(logger, metrics)
 {
     public static readonly string Pending = DeliveryText.Of(DeliveryState.Pending);
 
@@ -57,8 +56,10 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
         Add(command, batch.Select(b => b.Outcome).ToArray(), NpgsqlDbType.Text);
         Add(command, batch.Select(b => b.StatusCode).ToArray(), NpgsqlDbType.Integer);
         Add(command, batch.Select(b => b.DurationMs).ToArray(), NpgsqlDbType.Integer);
-        Add(command, batch.Select(b => StorableText.CleanOrNull(b.Error)).ToArray(), NpgsqlDbType.Text);
-        Add(command, batch.Select(b => StorableText.CleanOrNull(b.ResponseExcerpt)).ToArray(), NpgsqlDbType.Text);
+        // Error and excerpt come from WebhookSender, which cleans what a receiver sends; a row the
+        // database still refuses is set apart from its batch by BatchingWriter.
+        Add(command, batch.Select(b => b.Error).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => b.ResponseExcerpt).ToArray(), NpgsqlDbType.Text);
         Add(command, batch.Select(b => b.CreatedOn.UtcDateTime).ToArray(), NpgsqlDbType.TimestampTz);
         Add(command, batch.Select(b => b.NextAttemptOn?.UtcDateTime).ToArray(), NpgsqlDbType.TimestampTz);
         Add(command, batch.Select(b => b.State).ToArray(), NpgsqlDbType.Text);

@@ -13,8 +13,8 @@ public sealed record OutboxRow(long SubscriptionId, string EventId, string Entit
 /// Writes <c>delivery_outbox</c> for the subscription grains of this silo, batched. A row's task
 /// completes with true when it is durable, false when it was there already (a re-delivered event).
 /// </summary>
-public sealed class OutboxWriter(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, ILogger<OutboxWriter> logger)
-    : BatchingWriter<OutboxRow, bool>(logger)
+public sealed class OutboxWriter(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, Delivery.DeliveryMetrics metrics, ILogger<OutboxWriter> logger)
+    : BatchingWriter<OutboxRow, bool>(logger, metrics)
 {
     public Task<bool> AppendAsync(OutboxRow row) => EnqueueAsync(row);
 

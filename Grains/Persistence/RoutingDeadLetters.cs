@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Text.Json;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Text;
@@ -13,11 +12,8 @@ namespace EventsSubscriptions.Grains.Persistence;
 /// The <c>routing_dead_letter</c> table: events a subscription could not queue while the other
 /// subscriptions of the event did. Written by routers, taken back by the subscription's grain.
 /// </summary>
-public sealed class RoutingDeadLetters(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, IMeterFactory meters)
+public sealed class RoutingDeadLetters(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, Delivery.DeliveryMetrics metrics)
 {
-    private readonly Counter<long> setApart = meters.Create(Delivery.DeliveryMetrics.MeterName).CreateCounter<long>(
-        "es.routing.dead_letters", description: "(event, subscription) pairs set apart because the subscription could not queue the event");
-
     public async Task AddAsync(IReadOnlyCollection<long> subscriptionIds, EntityEvent entityEvent, string error, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
@@ -31,7 +27,7 @@ public sealed class RoutingDeadLetters(NpgsqlDataSource dataSource, IOptions<Clu
         command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(entityEvent) });
         command.Parameters.Add(new NpgsqlParameter { Value = StorableText.Clean(error) });
         await command.ExecuteNonQueryAsync(cancellationToken);
-        setApart.Add(subscriptionIds.Count);
+        metrics.SetApart(subscriptionIds.Count);
     }
 
     /// <summary>The events set apart for one subscription, oldest first.</summary>

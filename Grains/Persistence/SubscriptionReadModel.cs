@@ -49,23 +49,6 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource)
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>
-    /// Brings the listing's copy of a subscription's health in step with the grain's, between
-    /// changes of its configuration (the grain calls it each time it saves its health).
-    /// </summary>
-    public async Task UpdateHealthAsync(string serviceId, long id, SubscriptionHealth health, CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand("""
-            UPDATE subscription_list SET health_state = $3, view = jsonb_set(view, '{health}', $4)
-            WHERE service_id = $1 AND id = $2
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = serviceId });
-        command.Parameters.Add(new NpgsqlParameter { Value = id });
-        command.Parameters.Add(new NpgsqlParameter { Value = HealthText(health.State) });
-        command.Parameters.Add(new NpgsqlParameter { Value = ReadModelJson.Storable(health), NpgsqlDbType = NpgsqlDbType.Jsonb });
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
     /// <summary>A subscription's health as its delivery log tells it (see migration 0009), and since when every attempt failed.</summary>
     public async Task<(SubscriptionHealth Health, DateTimeOffset? FailingSince)> HealthFromLogAsync(
         string serviceId, long id, DateTimeOffset createdOn, CancellationToken cancellationToken = default)

@@ -123,7 +123,7 @@ public sealed partial class SubscriptionGrain(
         S.FailingSince = failingSince;
         S.HealthRepairVersion = SubscriptionState.CurrentHealthRepair;
         await state.WriteStateAsync(cancellationToken);
-        await readModel.UpdateHealthAsync(cluster.Value.ServiceId, Id, repaired with { PendingDeliveries = pendingDeliveries }, cancellationToken);
+        healthProjection.Write(Id, repaired with { PendingDeliveries = pendingDeliveries });
     }
 
     /// <summary>
