@@ -145,17 +145,7 @@ public static partial class EntitiesApi
         {
             return problem switch { ValidationProblem v => v, ProblemHttpResult p => p, _ => throw new InvalidOperationException() };
         }
-        var result = await Entity(grains, resource, key).PatchAsync(body!.ToJsonString());
-        if (Refused(result) is { } refused)
-        {
-            return refused;
-        }
-        if (NotFound(result, resource, key) is { } notFound)
-        {
-            return notFound;
-        }
-        SetEventId(request, result);
-        return TypedResults.Ok(new DataResponse<JsonObject>(Parse(result.Snapshot!)));
+        return Answer(request, await Entity(grains, resource, key).PatchAsync(body!.ToJsonString()), resource, key);
     }
 
     private static async Task<Results<Ok<DataResponse<JsonObject>>, ValidationProblem, ProblemHttpResult>> DeleteAsync(
@@ -165,17 +155,7 @@ public static partial class EntitiesApi
         {
             return invalid;
         }
-        var result = await Entity(grains, resource, key).DeleteAsync();
-        if (Refused(result) is { } refused)
-        {
-            return refused;
-        }
-        if (NotFound(result, resource, key) is { } notFound)
-        {
-            return notFound;
-        }
-        SetEventId(request, result);
-        return TypedResults.Ok(new DataResponse<JsonObject>(Parse(result.Snapshot!)));
+        return Answer(request, await Entity(grains, resource, key).DeleteAsync(), resource, key);
     }
 
     private static async Task<Results<Ok<DataResponse<JsonObject>>, ValidationProblem, ProblemHttpResult>> ActAsync(
@@ -196,17 +176,7 @@ public static partial class EntitiesApi
         {
             return (ProblemHttpResult)problem;
         }
-        var result = await Entity(grains, resource, key).ActAsync(action, body?.GetRawText());
-        if (Refused(result) is { } refused)
-        {
-            return refused;
-        }
-        if (NotFound(result, resource, key) is { } notFound)
-        {
-            return notFound;
-        }
-        SetEventId(request, result);
-        return TypedResults.Ok(new DataResponse<JsonObject>(Parse(result.Snapshot!)));
+        return Answer(request, await Entity(grains, resource, key).ActAsync(action, body?.GetRawText()), resource, key);
     }
 
     /// <summary>Reads and checks an entity body: an object, its id (if any) the path's, relation fields ids or null.</summary>
@@ -275,6 +245,22 @@ public static partial class EntitiesApi
             return Problems.BadRequest($"'{id}' is not an entity id: ids are positive integers.");
         }
         return null;
+    }
+
+    /// <summary>The answer to a change of one existing entity: refused, not found, or its new state (and event id).</summary>
+    private static Results<Ok<DataResponse<JsonObject>>, ValidationProblem, ProblemHttpResult> Answer(
+        HttpRequest request, EntityResult result, string resource, long key)
+    {
+        if (Refused(result) is { } refused)
+        {
+            return refused;
+        }
+        if (NotFound(result, resource, key) is { } notFound)
+        {
+            return notFound;
+        }
+        SetEventId(request, result);
+        return TypedResults.Ok(new DataResponse<JsonObject>(Parse(result.Snapshot!)));
     }
 
     private static ProblemHttpResult? NotFound(EntityResult result, string resource, long id) =>

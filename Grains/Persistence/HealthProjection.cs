@@ -26,6 +26,16 @@ public sealed class HealthProjection(NpgsqlDataSource dataSource, IOptions<Clust
 
     public void Write(long subscriptionId, SubscriptionHealth health) => dirty[subscriptionId] = health;
 
+    /// <summary>
+    /// Writes one subscription's health now, not at the next flush: the repair on activation uses it,
+    /// so that the listing already tells the repaired health when the grain first answers.
+    /// </summary>
+    public Task WriteNowAsync(long subscriptionId, SubscriptionHealth health, CancellationToken cancellationToken = default)
+    {
+        dirty.TryRemove(subscriptionId, out _);
+        return WriteAsync(new Dictionary<long, SubscriptionHealth> { [subscriptionId] = health }, cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(FlushInterval);

@@ -123,7 +123,7 @@ public sealed partial class SubscriptionGrain(
         S.FailingSince = failingSince;
         S.HealthRepairVersion = SubscriptionState.CurrentHealthRepair;
         await state.WriteStateAsync(cancellationToken);
-        healthProjection.Write(Id, repaired with { PendingDeliveries = pendingDeliveries });
+        await healthProjection.WriteNowAsync(Id, repaired with { PendingDeliveries = pendingDeliveries }, cancellationToken);
     }
 
     /// <summary>
