@@ -45,6 +45,7 @@ public static class SiloHostingExtensions
         // Registered before Orleans so that a silo never joins the cluster on an old schema.
         builder.Services.AddSingleton(sp => new SchemaMigrator(postgres, sp.GetRequiredService<ILogger<SchemaMigrator>>()));
         builder.Services.AddHostedService<SchemaVersionCheck>();
+        builder.Services.AddHostedService<DatabaseRestartWatch>();
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(cluster.ShutdownTimeoutSeconds));
         builder.Services.AddHostedService(sp => new ShutdownWatchdog(
