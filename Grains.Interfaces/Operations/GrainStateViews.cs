@@ -16,12 +16,11 @@ public sealed record SubscriptionStateView(
     [property: Id(5)] int ProjectedVersion,
     [property: Id(6)] DateTimeOffset? FailingSince);
 
-/// <summary>An entity grain: the entity as stored, its event sequence, events saved and not yet on the stream.</summary>
+/// <summary>An entity grain: the entity as stored and its event sequence (its events are on the stream once stored).</summary>
 [GenerateSerializer, Immutable, Alias("es.EntityStateView")]
 public sealed record EntityStateView(
     [property: Id(0)] string? Snapshot,
-    [property: Id(1)] long Sequence,
-    [property: Id(2)] int Unpublished);
+    [property: Id(1)] long Sequence);
 
 /// <summary>A region of the tree: parent, children, and the cached path to the root.</summary>
 [GenerateSerializer, Immutable, Alias("es.RegionNodeStateView")]

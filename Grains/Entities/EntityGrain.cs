@@ -1,24 +1,28 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Grains.Hosting;
+using EventsSubscriptions.Grains.Streaming;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Regions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Providers;
 using Orleans.Runtime;
+using Orleans.Storage;
 using Json = EventsSubscriptions.Grains.Interfaces.Json;
 
 namespace EventsSubscriptions.Grains.Entities;
 
 /// <summary>
-/// One entity. A change is saved together with its event, then the event is appended to the
-/// durable stream, then the grain forgets it: the call returns only after the append, and an
-/// event saved but not appended (a crash in between) is appended when the grain next activates.
+/// One entity. A change and its event are made durable together, by one commit shared with the
+/// changes of other entities (<see cref="EventQueueStore"/>): the entity's row in
+/// <c>entity_state</c> and the event's message in <c>event_queue</c>, which the event stream
+/// reads. The call returns once that commit is done; there is nothing left to publish after it.
 /// </summary>
 public sealed class EntityGrain(
-    [PersistentState("entity")] IPersistentState<EntityState> state,
+    EventQueue events,
     IOptions<EventSettings> settings,
     [FromKeyedServices(ServiceClock.Key)] TimeProvider clock,
     Delivery.DeliveryMetrics metrics,
@@ -26,8 +30,13 @@ public sealed class EntityGrain(
 {
     public const string Regions = "regions";
 
+    /// <summary>The grain state name the entities used before the event queue (migration 0012).</summary>
+    private const string LegacyStateName = "entity";
+
     private string resource = "";
     private long id;
+    private string? snapshot;
+    private long sequence;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -35,21 +44,69 @@ public sealed class EntityGrain(
         var slash = key.LastIndexOf('/');
         resource = key[..slash];
         id = long.Parse(key[(slash + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-        if (state.State.Unpublished.Count > 0)
+        if (await events.Store.ReadEntityAsync(resource, id, cancellationToken) is { } stored)
         {
-            logger.LogInformation("{Resource}/{Id}: appending {Count} event(s) saved before a restart", resource, id, state.State.Unpublished.Count);
-            await PublishAsync();
+            (sequence, snapshot) = stored;
+            return;
         }
+        await AdoptLegacyStateAsync();
     }
 
-    public Task<string?> GetAsync() => Task.FromResult(state.State.Snapshot);
+    /// <summary>
+    /// An entity last changed before the event queue existed kept its state in Orleans' grain
+    /// storage, with the events not yet known to be on the old stream. Those are queued now (the
+    /// last one with the entity's row, in one commit; consumers ignore an event they already had),
+    /// and the old state is removed. An entity with no pending event moves at its next change.
+    /// </summary>
+    private async Task AdoptLegacyStateAsync()
+    {
+        var storage = ServiceProvider.GetKeyedService<IGrainStorage>(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME);
+        if (storage is null)
+        {
+            return;
+        }
+        var legacy = new GrainState<EntityState>(new EntityState());
+        await storage.ReadStateAsync(LegacyStateName, this.GetGrainId(), legacy);
+        if (!legacy.RecordExists || legacy.State is null)
+        {
+            return;
+        }
+        sequence = legacy.State.Sequence;
+        snapshot = legacy.State.Snapshot;
+        var pending = legacy.State.Unpublished;
+        if (pending.Count > 0)
+        {
+            logger.LogInformation("{Resource}/{Id}: queueing {Count} event(s) saved before the event queue", resource, id, pending.Count);
+            var stream = StreamOf();
+            foreach (var earlier in pending.Take(pending.Count - 1))
+            {
+                await events.AppendAsync(stream, [earlier], null);
+            }
+            var last = pending[^1];
+            var adopted = await events.Store.AppendAsync(new EventQueueItem(resource, id, sequence, snapshot,
+                events.QueueOf(stream), events.Pack(stream, [last], null)));
+            if (!adopted && await events.Store.ReadEntityAsync(resource, id) is { } stored)
+            {
+                // Another activation adopted it first.
+                (sequence, snapshot) = stored;
+            }
+        }
+        else
+        {
+            // Written with the entity's first change from here on; until then read from here.
+            return;
+        }
+        await storage.ClearStateAsync(LegacyStateName, this.GetGrainId(), legacy);
+    }
+
+    public Task<string?> GetAsync() => Task.FromResult(snapshot);
 
     public Task<Interfaces.Operations.EntityStateView> GetState() => Task.FromResult(
-        new Interfaces.Operations.EntityStateView(state.State.Snapshot, state.State.Sequence, state.State.Unpublished.Count));
+        new Interfaces.Operations.EntityStateView(snapshot, sequence));
 
     public async Task<EntityResult> CreateAsync(string json)
     {
-        if (state.State.Snapshot is not null)
+        if (snapshot is not null)
         {
             return new EntityResult(EntityOutcome.Exists, null, null, null, false);
         }
@@ -59,7 +116,7 @@ public sealed class EntityGrain(
     public async Task<EntityResult> PutAsync(string json)
     {
         var next = Normalize(JsonNode.Parse(json)!.AsObject());
-        if (state.State.Snapshot is null)
+        if (snapshot is null)
         {
             return await ChangeAsync(next, "created", null);
         }
@@ -107,7 +164,7 @@ public sealed class EntityGrain(
     {
         if (JsonNode.DeepEquals(Current(), next))
         {
-            return new EntityResult(EntityOutcome.Ok, state.State.Snapshot, null, null, false);
+            return new EntityResult(EntityOutcome.Ok, snapshot, null, null, false);
         }
         return await ChangeAsync(next, "updated", null);
     }
@@ -143,32 +200,30 @@ public sealed class EntityGrain(
             path = [];
         }
 
-        var snapshot = entity.ToJsonString();
-        var entityEvent = new EntityEvent(Guid.CreateVersion7().ToString(), resource, trigger, id, path ?? [], snapshot,
-            clock.GetUtcNow(), actionBody, state.State.Sequence + 1);
-        state.State.Sequence = entityEvent.Sequence;
-        var created = state.State.Snapshot is null;
-        state.State.Snapshot = delete ? null : snapshot;
-        state.State.Unpublished.Add(entityEvent);
-        await state.WriteStateAsync();
-        metrics.EventAccepted();
-        await PublishAsync();
-        return new EntityResult(EntityOutcome.Ok, snapshot, null, entityEvent.EventId, created);
-    }
-
-    private async Task PublishAsync()
-    {
-        var stream = this.GetStreamProvider(StorageNames.EventStream)
-            .GetStream<EntityEvent>(StreamId.Create(EntityStream.Namespace, EntityStream.Key(resource, id, settings.Value.Partitions)));
-        foreach (var pending in state.State.Unpublished)
+        var json = entity.ToJsonString();
+        var entityEvent = new EntityEvent(Guid.CreateVersion7().ToString(), resource, trigger, id, path ?? [], json,
+            clock.GetUtcNow(), actionBody, sequence + 1);
+        var next = delete ? null : json;
+        var stream = StreamOf();
+        var written = await events.Store.AppendAsync(new EventQueueItem(resource, id, entityEvent.Sequence, next,
+            events.QueueOf(stream), events.Pack(stream, [entityEvent], null)));
+        if (!written)
         {
-            await stream.OnNextAsync(pending);
+            // Another activation of this entity wrote first (a brief duplicate after a silo was
+            // lost): nothing was written; the caller retries against the state that won.
+            throw new InconsistentStateException($"{resource}/{id} was changed elsewhere (stored sequence is not {sequence})");
         }
-        state.State.Unpublished.Clear();
-        await state.WriteStateAsync();
+        var created = snapshot is null;
+        sequence = entityEvent.Sequence;
+        snapshot = next;
+        metrics.EventAccepted();
+        return new EntityResult(EntityOutcome.Ok, json, null, entityEvent.EventId, created);
     }
 
-    private JsonObject? Current() => state.State.Snapshot is { } json ? JsonNode.Parse(json)!.AsObject() : null;
+    private StreamId StreamOf() =>
+        StreamId.Create(EntityStream.Namespace, EntityStream.Key(resource, id, settings.Value.Partitions));
+
+    private JsonObject? Current() => snapshot is { } json ? JsonNode.Parse(json)!.AsObject() : null;
 
     /// <summary>The stored form: <c>id</c> first, then the fields as given.</summary>
     private JsonObject Normalize(JsonObject entity)

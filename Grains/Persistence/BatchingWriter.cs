@@ -66,10 +66,11 @@ public abstract class BatchingWriter<TItem, TResult>(ILogger logger, Delivery.De
         }
     }
 
-    /// <summary>Whether the database refused the statement for the data it carried (SQLSTATE classes 22, 23, 54).</summary>
+    /// <summary>Whether the database refused the statement for the data it carried (SQLSTATE classes 21, 22, 23, 54).</summary>
     public static bool IsItemFault(Exception e) =>
         e is PostgresException { SqlState: var state } && (state.StartsWith("22", StringComparison.Ordinal)
-            || state.StartsWith("23", StringComparison.Ordinal) || state.StartsWith("54", StringComparison.Ordinal));
+            || state.StartsWith("23", StringComparison.Ordinal) || state.StartsWith("54", StringComparison.Ordinal)
+            || state.StartsWith("21", StringComparison.Ordinal));
 
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -21,6 +21,7 @@ using Orleans.Dashboard;
 using Orleans.Hosting;
 using Orleans.Storage;
 using Orleans.Streams;
+using EventsSubscriptions.Grains.Streaming;
 using StackExchange.Redis;
 
 namespace EventsSubscriptions.Silo.Hosting;
@@ -59,6 +60,20 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<RoutingDeadLetters>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HealthProjection>());
         builder.Services.AddSingleton<OutboxWriter>();
+        builder.Services.AddSingleton(new EventQueueOptions
+        {
+            Queues = streams.Queues,
+            MaxAttempts = streams.MaxAttempts,
+            VisibilityTimeout = TimeSpan.FromSeconds(streams.VisibilityTimeoutSeconds),
+            PullBatchSize = streams.PullBatchSize,
+            FallbackPoll = TimeSpan.FromMilliseconds(streams.FallbackPollMilliseconds),
+            DeadLetterRetention = TimeSpan.FromSeconds(streams.DeadLetterRetentionSeconds),
+        });
+        builder.Services.AddSingleton<EventQueueStore>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EventQueueStore>());
+        builder.Services.AddSingleton<EventQueueSignal>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EventQueueSignal>());
+        builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<EventQueue>(sp, StorageNames.EventStream));
         builder.Services.AddSingleton<DeliveryStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryStore>());
         builder.Services.AddSingleton(new WebhookTargetPolicy(
@@ -129,18 +144,8 @@ public static class SiloHostingExtensions
                 o.ConnectionString = postgres;
             });
 
-            siloBuilder.AddAdoNetStreams(StorageNames.EventStream, (SiloAdoNetStreamConfigurator c) =>
+            siloBuilder.AddPersistentStreams(StorageNames.EventStream, EventQueueAdapterFactory.Create, c =>
             {
-                c.ConfigureAdoNet(ob => ob.Configure(o =>
-                {
-                    o.Invariant = AdoNetInvariant;
-                    o.ConnectionString = postgres;
-                    o.MaxAttempts = streams.MaxAttempts;
-                    o.VisibilityTimeout = TimeSpan.FromSeconds(streams.VisibilityTimeoutSeconds);
-                    o.ExpiryTimeout = TimeSpan.FromSeconds(streams.ExpirySeconds);
-                    o.DeadLetterEvictionTimeout = TimeSpan.FromSeconds(streams.DeadLetterRetentionSeconds);
-                }));
-                c.ConfigurePartitioning(streams.Queues);
                 c.ConfigurePullingAgent(ob => ob.Configure(o =>
                 {
                     o.BatchContainerBatchSize = streams.PullBatchSize;
@@ -148,11 +153,56 @@ public static class SiloHostingExtensions
                 }));
                 c.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
             });
+            if (LegacyStreamMessages(postgres) is > 0 and var legacy)
+            {
+                // Delivered by the provider that wrote them; a later start finds none and skips this.
+                siloBuilder.AddAdoNetStreams(StorageNames.LegacyEventStream, (SiloAdoNetStreamConfigurator c) =>
+                {
+                    c.ConfigureAdoNet(ob => ob.Configure(o =>
+                    {
+                        o.Invariant = AdoNetInvariant;
+                        o.ConnectionString = postgres;
+                        o.MaxAttempts = streams.MaxAttempts;
+                        o.VisibilityTimeout = TimeSpan.FromSeconds(streams.VisibilityTimeoutSeconds);
+                        o.ExpiryTimeout = TimeSpan.FromSeconds(streams.ExpirySeconds);
+                        o.DeadLetterEvictionTimeout = TimeSpan.FromSeconds(streams.DeadLetterRetentionSeconds);
+                    }));
+                    c.ConfigurePartitioning(streams.Queues);
+                    c.ConfigurePullingAgent(ob => ob.Configure(o => o.BatchContainerBatchSize = streams.PullBatchSize));
+                    c.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
+                });
+                Console.WriteLine($"{legacy} event(s) left by an earlier version in orleans_stream_message: delivering them with the earlier stream provider.");
+            }
 
             siloBuilder.AddDashboard();
             siloBuilder.AddIncomingGrainCallFilter<DeactivateOnFailureFilter>();
         });
         return builder;
+    }
+
+    /// <summary>
+    /// How many messages an earlier version left in Orleans' ADO.NET stream table (0 when the table
+    /// does not exist yet, or the database cannot be reached now: the next start looks again).
+    /// </summary>
+    private static long LegacyStreamMessages(string postgres)
+    {
+        try
+        {
+            using var connection = new NpgsqlConnection(postgres);
+            connection.Open();
+            using var command = new NpgsqlCommand("SELECT count(*) FROM orleans_stream_message WHERE providerid = $1", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = StorageNames.LegacyEventStream });
+            return (long)command.ExecuteScalar()!;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return 0;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            Console.Error.WriteLine($"Could not look for events left by an earlier version ({e.Message}); the next start looks again.");
+            return 0;
+        }
     }
 
     private static byte[] SecretKey(IConfiguration configuration, IHostEnvironment environment)

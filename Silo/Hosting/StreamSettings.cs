@@ -11,7 +11,7 @@ public sealed class StreamSettings
     [Range(1, 256)]
     public int Queues { get; set; } = 8;
 
-    /// <summary>Deliveries of one message to its consumers before it is moved to the dead letters.</summary>
+    /// <summary>Claims and failed deliveries of one message before it is moved to the dead letters.</summary>
     [Range(1, 1000)]
     public int MaxAttempts { get; set; } = 20;
 
@@ -19,20 +19,29 @@ public sealed class StreamSettings
     [Range(5, 3600)]
     public int VisibilityTimeoutSeconds { get; set; } = 60;
 
-    /// <summary>
-    /// How long an accepted event may wait for its consumers. Generous on purpose: an expired
-    /// message is dead-lettered, and an outage of a dependency must not turn into lost events.
-    /// </summary>
-    [Range(60, 30 * 24 * 3600)]
-    public int ExpirySeconds { get; set; } = 7 * 24 * 3600;
-
     /// <summary>How long dead letters are kept for inspection.</summary>
     [Range(60, 365 * 24 * 3600)]
     public int DeadLetterRetentionSeconds { get; set; } = 14 * 24 * 3600;
 
+    /// <summary>Messages read at most per pull, and events handed to a consumer per call.</summary>
     [Range(1, 10_000)]
     public int PullBatchSize { get; set; } = 256;
 
-    [Range(10, 60_000)]
-    public int PullIntervalMilliseconds { get; set; } = 100;
+    /// <summary>
+    /// How often a pulling agent asks its queue for messages. Cheap: the database is read only
+    /// when PostgreSQL notified that the queue received messages (or at the fallback poll).
+    /// </summary>
+    [Range(1, 60_000)]
+    public int PullIntervalMilliseconds { get; set; } = 10;
+
+    /// <summary>How often an idle queue is read anyway (a notification lost while the listener reconnected).</summary>
+    [Range(100, 600_000)]
+    public int FallbackPollMilliseconds { get; set; } = 1000;
+
+    /// <summary>
+    /// Only for the messages an earlier version left in Orleans' ADO.NET stream table: how long
+    /// such a message may wait before it is dead-lettered.
+    /// </summary>
+    [Range(60, 30 * 24 * 3600)]
+    public int ExpirySeconds { get; set; } = 7 * 24 * 3600;
 }

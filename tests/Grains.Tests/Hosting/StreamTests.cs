@@ -63,7 +63,7 @@ public sealed class StreamTests(SharedClusterFixture fixture)
         Assert.True(ProbeConsumerGrain.Failures.ContainsKey($"{key}/1"));
         Assert.Equal([1, 2], Received(key).Select(m => m.Sequence));
         await AssertQueuesDrainAsync();
-        Assert.Equal(0, await fixture.Database.ScalarAsync<int>("SELECT count(*) FROM orleans_stream_dead_letter"));
+        Assert.Equal(0, await fixture.Database.ScalarAsync<int>("SELECT count(*) FROM event_queue_dead_letter"));
     }
 
     private static List<ProbeMessage> Received(string key) =>
@@ -71,6 +71,6 @@ public sealed class StreamTests(SharedClusterFixture fixture)
 
     private Task AssertQueuesDrainAsync() =>
         Eventually.HoldsAsync(
-            async () => await fixture.Database.ScalarAsync<int>("SELECT count(*) FROM orleans_stream_message") == 0,
+            async () => await fixture.Database.ScalarAsync<int>("SELECT count(*) FROM event_queue") == 0,
             Patience, "delivered events were left in the queue table");
 }

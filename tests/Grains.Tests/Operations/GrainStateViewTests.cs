@@ -50,7 +50,6 @@ public sealed class GrainStateViewTests(SharedClusterFixture fixture)
         var entityState = await entity.GetState();
         Assert.Equal(2, entityState.Sequence);
         Assert.Contains("Bob", entityState.Snapshot);
-        Assert.Equal(0, entityState.Unpublished);
 
         var root = Random.Shared.NextInt64(1_000_000, 2_000_000_000);
         await Client.GetGrain<IEntityGrain>($"regions/{root}").PutAsync($$"""{"id": {{root}}, "name": "root"}""");

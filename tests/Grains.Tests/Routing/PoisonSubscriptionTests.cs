@@ -63,7 +63,7 @@ public sealed class PoisonSubscriptionTests : ReceiverClusterTest
         await Eventually.HoldsAsync(async () => await Database.ScalarAsync<int>(
             $"SELECT count(*) FROM routing_dead_letter WHERE subscription_id = {poison}") == 1, TimeSpan.FromSeconds(30),
             "the event of the only (poison) subscription was not set apart");
-        await Eventually.HoldsAsync(async () => await Database.ScalarAsync<int>("SELECT count(*) FROM orleans_stream_message") == 0,
+        await Eventually.HoldsAsync(async () => await Database.ScalarAsync<int>("SELECT count(*) FROM event_queue") == 0,
             TimeSpan.FromSeconds(30), "the stream message was not acknowledged");
     }
 

@@ -1,0 +1,26 @@
+namespace EventsSubscriptions.Grains.Streaming;
+
+/// <summary>The event queue's settings, from the silo's <c>Streams</c> section.</summary>
+public sealed class EventQueueOptions
+{
+    /// <summary>Queues the stream is spread over; each is pulled by one silo at a time.</summary>
+    public int Queues { get; init; } = 8;
+
+    /// <summary>Claims and failed deliveries a message may go through before it moves to the dead letters.</summary>
+    public int MaxAttempts { get; init; } = 20;
+
+    /// <summary>How long a claimed message stays invisible to other pulls (a silo that died holding it).</summary>
+    public TimeSpan VisibilityTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Messages claimed at most per pull.</summary>
+    public int PullBatchSize { get; init; } = 256;
+
+    /// <summary>
+    /// How often an idle queue is read when no notification arrived (the notifications of
+    /// PostgreSQL wake the pulls at once; this only bounds a lost notification's cost).
+    /// </summary>
+    public TimeSpan FallbackPoll { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long dead letters are kept for inspection.</summary>
+    public TimeSpan DeadLetterRetention { get; init; } = TimeSpan.FromDays(14);
+}

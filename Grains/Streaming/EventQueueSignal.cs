@@ -1,0 +1,97 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Configuration;
+
+namespace EventsSubscriptions.Grains.Streaming;
+
+/// <summary>
+/// Wakes the pulls of the queues that received messages. Each commit of the event queue notifies
+/// channel <c>es_event_queue</c> with the queues it wrote; one connection per silo listens and
+/// marks them. A pull reads the database only for a marked queue, after a full read (more may be
+/// waiting), or when <see cref="EventQueueOptions.FallbackPoll"/> passed (a notification lost while
+/// the listener reconnected); while the listener is down, pulls poll every 100 ms.
+/// </summary>
+public sealed class EventQueueSignal(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, EventQueueOptions options, ILogger<EventQueueSignal> logger)
+    : BackgroundService
+{
+    public const string Channel = "es_event_queue";
+
+    private readonly int[] marks = new int[options.Queues];
+    private volatile bool listening;
+
+    /// <summary>Whether notifications are being received; while not, pulls poll.</summary>
+    public bool Listening => listening;
+
+    /// <summary>Whether the queue was marked since the last call (the mark is cleared).</summary>
+    public bool TakeMark(int queue) => Interlocked.Exchange(ref marks[queue], 0) == 1;
+
+    /// <summary>Marks a queue (a message made visible again on this silo).</summary>
+    public void Mark(int queue) => Volatile.Write(ref marks[queue], 1);
+
+    private void MarkAll()
+    {
+        for (var i = 0; i < marks.Length; i++)
+        {
+            Mark(i);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var prefix = cluster.Value.ServiceId + ":";
+        var delay = TimeSpan.FromMilliseconds(250);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                // Its own connection, outside the pool: it lives as long as the silo.
+                var builder = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString) { Pooling = false, KeepAlive = 5 };
+                await using var connection = new NpgsqlConnection(builder.ConnectionString);
+                await connection.OpenAsync(stoppingToken);
+                connection.Notification += (_, e) =>
+                {
+                    if (!e.Payload.StartsWith(prefix, StringComparison.Ordinal))
+                    {
+                        return;
+                    }
+                    foreach (var part in e.Payload.AsSpan(prefix.Length).Split(','))
+                    {
+                        if (int.TryParse(e.Payload.AsSpan(prefix.Length)[part], out var queue) && queue >= 0 && queue < marks.Length)
+                        {
+                            Mark(queue);
+                        }
+                    }
+                };
+                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+                listening = true;
+                // Whatever was committed while no one listened is read now.
+                MarkAll();
+                delay = TimeSpan.FromMilliseconds(250);
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await connection.WaitAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                if (listening)
+                {
+                    logger.LogWarning(e, "The event queue's listener lost its connection; queues are polled until it is back");
+                }
+                listening = false;
+                await Task.Delay(delay, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+        listening = false;
+    }
+}

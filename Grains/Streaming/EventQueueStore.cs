@@ -1,0 +1,145 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using Orleans.Configuration;
+using EventsSubscriptions.Grains.Persistence;
+
+namespace EventsSubscriptions.Grains.Streaming;
+
+/// <summary>
+/// What one commit carries for one caller: an entity's new state with its event, or (no
+/// <see cref="Resource"/>) a stream message alone.
+/// </summary>
+public sealed record EventQueueItem(string? Resource, long EntityId, long Sequence, string? Snapshot, int Queue, byte[] Payload);
+
+/// <summary>A message read from a queue.</summary>
+public sealed record ClaimedMessage(long Id, int Receipt, DateTimeOffset CreatedOn, byte[] Payload);
+
+/// <summary>
+/// The event queue's tables (<c>event_queue</c>, <c>entity_state</c>). Appends of every grain of
+/// the silo are coalesced: one statement, one commit, for all the items queued while the previous
+/// commit ran (group commit). An item's task completes with true when it is durable, false when
+/// its entity's stored sequence was not the one before it (another activation wrote first).
+/// </summary>
+public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, Delivery.DeliveryMetrics metrics, ILogger<EventQueueStore> logger)
+    : BatchingWriter<EventQueueItem, bool>(logger, metrics)
+{
+    private string ServiceId => cluster.Value.ServiceId;
+
+    public Task<bool> AppendAsync(EventQueueItem item) => EnqueueAsync(item);
+
+    protected override async Task<IReadOnlyList<bool>> WriteAsync(IReadOnlyList<EventQueueItem> batch, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT ord FROM event_queue_commit($1, $2, $3, $4, $5, $6, $7)");
+        command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => (object?)b.Resource ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.EntityId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Sequence).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => (object?)b.Snapshot ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Queue).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Payload).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        var written = new HashSet<long>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                written.Add(reader.GetInt64(0));
+            }
+        }
+        return batch.Select((_, i) => written.Contains(i + 1)).ToList();
+    }
+
+    /// <summary>An entity's stored state: its last event's sequence and its JSON (null once deleted); null if it has no row.</summary>
+    public async Task<(long Sequence, string? Snapshot)?> ReadEntityAsync(string resource, long id, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT sequence, snapshot FROM entity_state WHERE service_id = $1 AND resource = $2 AND id = $3");
+        command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = resource });
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+        return (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+    }
+
+    public async Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(int queue, int max, TimeSpan visibility, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT id, receipt, created_on, payload FROM event_queue_claim($1, $2, $3, $4)");
+        command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = queue });
+        command.Parameters.Add(new NpgsqlParameter { Value = max });
+        command.Parameters.Add(new NpgsqlParameter { Value = (int)Math.Ceiling(visibility.TotalSeconds) });
+        var claimed = new List<ClaimedMessage>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            claimed.Add(new ClaimedMessage(reader.GetInt64(0), reader.GetInt32(1),
+                new DateTimeOffset(reader.GetDateTime(2), TimeSpan.Zero), (byte[])reader.GetValue(3)));
+        }
+        // The claim returns rows in no fixed order; the stream's order is the ids'.
+        claimed.Sort((a, b) => a.Id.CompareTo(b.Id));
+        return claimed;
+    }
+
+    public async Task<int> ConfirmAsync(int queue, IReadOnlyList<(long Id, int Receipt)> messages, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT event_queue_confirm($1, $2, $3, $4)");
+        command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = queue });
+        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Receipt).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Makes claimed messages visible again at once (a receiver that stops hands them over).</summary>
+    public async Task<int> ReleaseAsync(int queue, IReadOnlyCollection<(long Id, int Receipt)> messages, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE event_queue m SET visible_on = clock_timestamp(), receipt = m.receipt + 1
+            FROM unnest($3::bigint[], $4::integer[]) AS r(id, receipt)
+            WHERE m.service_id = $1 AND m.queue = $2 AND m.id = r.id AND m.receipt = r.receipt
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = queue });
+        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Receipt).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Releases the queue's claimed messages from <paramref name="fromId"/> on after a failed delivery.</summary>
+    public async Task<int> FailAsync(int queue, long fromId, int maxAttempts, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT event_queue_fail($1, $2, $3, $4)");
+        command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = queue });
+        command.Parameters.Add(new NpgsqlParameter { Value = fromId });
+        command.Parameters.Add(new NpgsqlParameter { Value = maxAttempts });
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Moves the given messages to the dead letters if their attempts are spent.</summary>
+    public async Task<int> BuryAsync(int queue, IReadOnlyList<long> ids, int maxAttempts, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT event_queue_bury($1, $2, $3, $4)");
+        command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = queue });
+        command.Parameters.Add(new NpgsqlParameter { Value = ids.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = maxAttempts });
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Forgets a queue's dead letters older than the retention.</summary>
+    public async Task<int> ForgetDeadLettersAsync(int queue, TimeSpan retention, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "DELETE FROM event_queue_dead_letter WHERE service_id = $1 AND queue = $2 AND dead_on < clock_timestamp() - $3");
+        command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = queue });
+        command.Parameters.Add(new NpgsqlParameter { Value = retention });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

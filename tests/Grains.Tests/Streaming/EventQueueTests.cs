@@ -1,0 +1,106 @@
+using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
+using EventsSubscriptions.Grains.Entities;
+using EventsSubscriptions.Grains.Interfaces.Entities;
+using EventsSubscriptions.Grains.Tests.Infrastructure;
+using EventsSubscriptions.Grains.Tests.Probes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Providers;
+using Orleans.Storage;
+
+namespace EventsSubscriptions.Grains.Tests.Streaming;
+
+/// <summary>The entity-event stream's own queue on PostgreSQL, each test on a cluster and database of its own.</summary>
+public sealed class EventQueueTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Notifications_wake_the_pull_so_events_arrive_although_idle_queues_are_polled_only_every_ten_minutes()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var cluster = new SiloCluster(database);
+        await cluster.StartSiloAsync(c => c.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Streams:FallbackPollMilliseconds"] = "600000",
+        }));
+        await cluster.StartClientAsync();
+        var key = $"wake-{Guid.NewGuid():N}";
+        var producer = cluster.Client.GetGrain<IProbeProducerGrain>(key);
+
+        // The first reads after start have polled; later ones wait for a notification.
+        await producer.PublishAsync(new ProbeMessage(key, 1, "first", false));
+        await Eventually.HoldsAsync(() => Received(key).Count >= 1, Patience, "the first event did not arrive");
+        for (var i = 2; i <= 3; i++)
+        {
+            await Task.Delay(1500);
+            await producer.PublishAsync(new ProbeMessage(key, i, $"after an idle pause {i}", false));
+            await Eventually.HoldsAsync(() => Received(key).Count >= i, Patience,
+                $"event {i}, published to an idle queue, was not read: no notification woke its pull");
+        }
+        Assert.Equal([1, 2, 3], Received(key).Select(m => m.Sequence));
+    }
+
+    [Fact]
+    public async Task A_change_is_stored_with_its_event_in_one_commit_and_a_stale_writer_changes_nothing()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var cluster = new SiloCluster(database);
+        await cluster.StartSiloAsync();
+        await cluster.StartClientAsync();
+        var entity = cluster.Client.GetGrain<IEntityGrain>("employees/41");
+        Assert.Equal(EntityOutcome.Ok, (await entity.PutAsync("""{"id": 41, "name": "Ann"}""")).Outcome);
+        Assert.Equal(EntityOutcome.Ok, (await entity.PutAsync("""{"id": 41, "name": "Bob"}""")).Outcome);
+
+        Assert.Equal(2L, await database.ScalarAsync<long>(
+            $"SELECT sequence FROM entity_state WHERE service_id = '{cluster.ServiceId}' AND resource = 'employees' AND id = 41"));
+        Assert.Contains("Bob", await database.ScalarAsync<string>(
+            $"SELECT snapshot FROM entity_state WHERE service_id = '{cluster.ServiceId}' AND resource = 'employees' AND id = 41"));
+
+        // A second writer of the entity that missed the last change (sequence 2 again) is refused:
+        // neither its state nor its event is stored.
+        var queuedBefore = await database.ScalarAsync<long>("SELECT last_value FROM event_queue_id");
+        var written = await database.ScalarAsync<long>($$"""
+            SELECT count(*) FROM event_queue_commit('{{cluster.ServiceId}}', ARRAY['employees'], ARRAY[41::bigint], ARRAY[2::bigint],
+                ARRAY['{"id": 41, "name": "Stale"}'], ARRAY[0], ARRAY['\x00'::bytea])
+            """);
+        Assert.Equal(0, written);
+        Assert.Equal(queuedBefore, await database.ScalarAsync<long>("SELECT last_value FROM event_queue_id"));
+        Assert.Contains("Bob", await database.ScalarAsync<string>(
+            $"SELECT snapshot FROM entity_state WHERE service_id = '{cluster.ServiceId}' AND resource = 'employees' AND id = 41"));
+        Assert.Contains("Bob", await entity.GetAsync());
+    }
+
+    [Fact]
+    public async Task An_entity_saved_by_an_earlier_version_keeps_its_state_and_its_unpublished_event_is_queued()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var cluster = new SiloCluster(database);
+        var silo = await cluster.StartSiloAsync();
+        await cluster.StartClientAsync();
+        var entity = cluster.Client.GetGrain<IEntityGrain>("employees/77");
+        var storage = silo.Services.GetRequiredKeyedService<IGrainStorage>(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME);
+        var legacy = new GrainState<EntityState>(new EntityState
+        {
+            Snapshot = """{"id":77,"name":"Old"}""",
+            Sequence = 3,
+            Unpublished = [new EntityEvent(Guid.CreateVersion7().ToString(), "employees", "updated", 77, [], """{"id":77,"name":"Old"}""",
+                DateTimeOffset.UtcNow, null, 3)],
+        });
+        await storage.WriteStateAsync("entity", entity.GetGrainId(), legacy);
+
+        Assert.Contains("Old", await entity.GetAsync());
+        Assert.Equal(3L, await database.ScalarAsync<long>(
+            $"SELECT sequence FROM entity_state WHERE service_id = '{cluster.ServiceId}' AND resource = 'employees' AND id = 77"));
+        var reread = new GrainState<EntityState>(new EntityState());
+        await storage.ReadStateAsync("entity", entity.GetGrainId(), reread);
+        Assert.False(reread.RecordExists, "the earlier version's state was left behind");
+
+        // The next change follows the adopted sequence.
+        await entity.PutAsync("""{"id": 77, "name": "New"}""");
+        Assert.Equal(4, (await entity.GetState()).Sequence);
+    }
+
+    private static List<ProbeMessage> Received(string key) =>
+        ProbeConsumerGrain.Received.TryGetValue(key, out var queue) ? [.. queue] : [];
+}
