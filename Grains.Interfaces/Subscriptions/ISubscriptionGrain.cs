@@ -41,6 +41,13 @@ public interface ISubscriptionGrain : IGrainWithIntegerKey
     Task<bool> EnqueueAsync(EventsSubscriptions.Grains.Interfaces.Entities.EntityEvent entityEvent);
 
     /// <summary>
+    /// Queues matched events, in the order given (a router's batch of one stream key): one call
+    /// and one durable write for all of them. Idempotent on each event id; false when archived.
+    /// </summary>
+    [Alias("EnqueueMany"), AlwaysInterleave]
+    Task<bool> EnqueueManyAsync(EventsSubscriptions.Grains.Interfaces.Entities.EntityEvent[] entityEvents);
+
+    /// <summary>
     /// Sends one signed <c>entity:&lt;resource&gt;:test</c> call now, outside the queue, and returns
     /// its log entry; null when the subscription does not exist or is archived.
     /// </summary>

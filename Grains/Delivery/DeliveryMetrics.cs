@@ -59,7 +59,7 @@ public sealed class DeliveryMetrics : IDisposable
 
     public void EventRouted() => eventsRouted.Add(1);
 
-    public void DeliveryQueued() => deliveriesQueued.Add(1);
+    public void DeliveryQueued(int count = 1) => deliveriesQueued.Add(count);
 
     public void Suspended(string cause) => suspensions.Add(1, new KeyValuePair<string, object?>("cause", cause));
 

@@ -11,16 +11,17 @@ using Orleans.Streams.Core;
 namespace EventsSubscriptions.Grains.Routing;
 
 /// <summary>
-/// Routes the events of one stream key (<c>resource/partition</c>): by trigger first (a
-/// dictionary look-up, so subscriptions of other events cost nothing), then region scope, then
-/// filters. The event is acknowledged to the stream only when every match has queued it, or when
-/// a match that keeps failing while the others succeeded was set apart in the routing dead
-/// letters (it takes the event back when its grain activates again): one poison subscription
+/// Routes the events of one stream key (<c>resource/partition</c>), a batch at a time: by trigger
+/// first (a dictionary look-up, so subscriptions of other events cost nothing), then region scope,
+/// then filters. Each matching subscription gets its events of the batch in one call, in stream
+/// order. The batch is acknowledged to the stream only when every match has queued its events, or
+/// when a match that keeps failing while the others succeeded was set apart in the routing dead
+/// letters (it takes the events back when its grain activates again): one poison subscription
 /// never holds back the events of the others.
 /// </summary>
 [ImplicitStreamSubscription(EntityStream.Namespace)]
 public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters deadLetters, Delivery.DeliveryMetrics metrics, ILogger<EventRouterGrain> logger)
-    : Grain, IEventRouterGrain, IStreamSubscriptionObserver, IAsyncObserver<EntityEvent>
+    : Grain, IEventRouterGrain, IStreamSubscriptionObserver, IAsyncBatchObserver<EntityEvent>
 {
     private RouteTable? table;
     private long invalidations;
@@ -29,7 +30,7 @@ public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters 
     private string Resource => this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().LastIndexOf('/')];
 
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
-        await handleFactory.Create<EntityEvent>().ResumeAsync(this);
+        await handleFactory.Create<EntityEvent>().ResumeAsync((IAsyncBatchObserver<EntityEvent>)this);
 
     public Task InvalidateAsync(long version)
     {
@@ -44,16 +45,37 @@ public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters 
     public Task<Interfaces.Operations.RouterStateView> GetState() => Task.FromResult(new Interfaces.Operations.RouterStateView(
         this.GetPrimaryKeyString(), table?.Version, table?.ByTrigger.Values.Sum(r => r.Length) ?? 0, invalidations));
 
-    public async Task OnNextAsync(EntityEvent item, StreamSequenceToken? token = null)
+    public async Task OnNextAsync(IList<SequentialItem<EntityEvent>> items)
     {
         await RefreshAsync();
-        metrics.EventRouted();
+        var matched = new Dictionary<long, List<EntityEvent>>();
+        foreach (var entry in items)
+        {
+            var item = entry.Item;
+            metrics.EventRouted();
+            foreach (var subscription in Match(item))
+            {
+                if (!matched.TryGetValue(subscription, out var events))
+                {
+                    matched[subscription] = events = [];
+                }
+                events.Add(item);
+            }
+        }
+        if (matched.Count > 0)
+        {
+            await QueueAsync(matched);
+        }
+    }
+
+    private List<long> Match(EntityEvent item)
+    {
+        var matches = new List<long>();
         if (!table!.ByTrigger.TryGetValue(item.Trigger, out var candidates))
         {
-            return;
+            return matches;
         }
         JsonObject? entity = null;
-        var matches = new List<long>();
         foreach (var route in candidates)
         {
             if (!ScopeMatcher.Matches(route.Scope, item.RegionPath))
@@ -70,17 +92,14 @@ public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters 
             }
             matches.Add(route.SubscriptionId);
         }
-        if (matches.Count > 0)
-        {
-            await QueueAsync(matches, item);
-        }
+        return matches;
     }
 
     private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
 
-    private async Task QueueAsync(List<long> matches, EntityEvent item)
+    private async Task QueueAsync(Dictionary<long, List<EntityEvent>> matched)
     {
-        var failed = await QueueEachAsync(matches, item);
+        var failed = await QueueEachAsync([.. matched.Keys], matched);
         foreach (var delay in RetryDelays)
         {
             if (failed.Count == 0)
@@ -88,28 +107,58 @@ public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters 
                 return;
             }
             await Task.Delay(delay);
-            failed = await QueueEachAsync([.. failed.Keys], item);
+            failed = await QueueEachAsync([.. failed.Keys], matched);
         }
         if (failed.Count == 0)
         {
             return;
         }
         var error = failed.Values.First();
+        var events = matched.Values.Sum(e => e.Count);
         if (failed.Values.FirstOrDefault(Hosting.DeactivateOnFailureFilter.IsTransient) is { } outage)
         {
-            // An outage, not a bad subscription: the stream tries the event again (the
-            // subscriptions that queued it already ignore it then).
-            throw new InvalidOperationException($"event {item.EventId} could not be queued for {failed.Count} of its {matches.Count} subscription(s): {outage.Message}", outage);
+            // An outage, not a bad subscription: the stream tries the batch again (the
+            // subscriptions that queued its events already ignore them then).
+            throw new InvalidOperationException($"{events} event(s) could not be queued for {failed.Count} of their {matched.Count} subscription(s): {outage.Message}", outage);
         }
-        logger.LogError(error, "Event {EventId} ({Event}) could not be queued for subscription(s) {Subscriptions} after {Tries} tries; " +
-            "set apart in the routing dead letters, the {Others} other subscription(s) have it", item.EventId, item.Name,
-            string.Join(", ", failed.Keys), RetryDelays.Length + 1, matches.Count - failed.Count);
-        await deadLetters.AddAsync(failed.Keys, item, $"{error.GetType().Name}: {error.Message}");
+        foreach (var (subscription, reason) in failed)
+        {
+            await SetApartAsync(subscription, matched[subscription], reason, matched.Count - failed.Count);
+        }
     }
 
-    private async Task<Dictionary<long, Exception>> QueueEachAsync(IReadOnlyList<long> subscriptions, EntityEvent item)
+    /// <summary>
+    /// A subscription keeps refusing its events of the batch (not an outage): each is offered alone,
+    /// so that only the events it cannot take are set apart, not the whole batch.
+    /// </summary>
+    private async Task SetApartAsync(long subscription, List<EntityEvent> events, Exception reason, int others)
     {
-        var calls = subscriptions.Select(id => (Id: id, Call: GrainFactory.GetGrain<ISubscriptionGrain>(id).EnqueueAsync(item))).ToList();
+        var grain = GrainFactory.GetGrain<ISubscriptionGrain>(subscription);
+        foreach (var item in events)
+        {
+            var error = reason;
+            if (events.Count > 1)
+            {
+                try
+                {
+                    await grain.EnqueueAsync(item);
+                    continue;
+                }
+                catch (Exception e)
+                {
+                    error = e;
+                }
+            }
+            logger.LogError(error, "Event {EventId} ({Event}) could not be queued for subscription {Subscription} after {Tries} tries; " +
+                "set apart in the routing dead letters, the {Others} other subscription(s) have it", item.EventId, item.Name,
+                subscription, RetryDelays.Length + 1, others);
+            await deadLetters.AddAsync([subscription], item, $"{error.GetType().Name}: {error.Message}");
+        }
+    }
+
+    private async Task<Dictionary<long, Exception>> QueueEachAsync(IReadOnlyList<long> subscriptions, Dictionary<long, List<EntityEvent>> matched)
+    {
+        var calls = subscriptions.Select(id => (Id: id, Call: GrainFactory.GetGrain<ISubscriptionGrain>(id).EnqueueManyAsync([.. matched[id]]))).ToList();
         var failed = new Dictionary<long, Exception>();
         foreach (var (id, call) in calls)
         {

@@ -238,32 +238,49 @@ public sealed partial class SubscriptionGrain(
         return SubscriptionResult.Ok(View());
     }
 
-    public async Task<bool> EnqueueAsync(EntityEvent entityEvent)
+    public Task<bool> EnqueueAsync(EntityEvent entityEvent) => EnqueueManyAsync([entityEvent]);
+
+    public async Task<bool> EnqueueManyAsync(EntityEvent[] entityEvents)
     {
         if (S.Spec is not { } spec || S.Status == SubscriptionStatus.Archived)
         {
             return false;
         }
-        var body = await BuildBodyAsync(spec, entityEvent);
-        var queued = await outbox.AppendAsync(new OutboxRow(
-            Id, entityEvent.EventId, $"{entityEvent.Resource}/{entityEvent.EntityId}", entityEvent.Sequence, entityEvent.Name, body, clock.GetUtcNow()));
-        if (queued)
+        var now = clock.GetUtcNow();
+        var rows = new List<OutboxRow>(entityEvents.Length);
+        foreach (var entityEvent in entityEvents)
         {
-            pendingDeliveries++;
-            metrics.Pending(1);
-            metrics.DeliveryQueued();
-            lastTriggeredOn = clock.GetUtcNow();
+            rows.Add(new OutboxRow(Id, entityEvent.EventId, $"{entityEvent.Resource}/{entityEvent.EntityId}", entityEvent.Sequence,
+                entityEvent.Name, await BuildBodyAsync(spec, entityEvent), now));
+        }
+        // Queued in this order, so the outbox keeps it; one write carries them all.
+        var queued = await Task.WhenAll(rows.Select(outbox.AppendAsync));
+        var added = 0;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (!queued[i])
+            {
+                continue;
+            }
+            added++;
             if (loaded)
             {
                 queue.Add(new PendingDelivery
                 {
-                    EventId = entityEvent.EventId,
-                    EventName = entityEvent.Name,
-                    EntityKey = $"{entityEvent.Resource}/{entityEvent.EntityId}",
-                    EntitySequence = entityEvent.Sequence,
-                    Body = body,
+                    EventId = rows[i].EventId,
+                    EventName = rows[i].EventName,
+                    EntityKey = rows[i].EntityKey,
+                    EntitySequence = rows[i].EntitySequence,
+                    Body = rows[i].Body,
                 });
             }
+        }
+        if (added > 0)
+        {
+            pendingDeliveries += added;
+            metrics.Pending(added);
+            metrics.DeliveryQueued(added);
+            lastTriggeredOn = clock.GetUtcNow();
             await EnsureSendingAsync();
         }
         return true;
