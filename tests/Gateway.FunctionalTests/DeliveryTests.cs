@@ -240,14 +240,10 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
             }
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(60);
         List<(long Entity, int Step, DateTimeOffset At)> Succeeded() => [.. receiver.Calls("ordering").Where(c => c.Status == 200)
             .Select(c => (JsonNode.Parse(c.Body)!["data"]!, c.At))
             .Select(p => (p.Item1["id"]!.GetValue<long>(), p.Item1["step"]!.GetValue<int>(), p.At))];
-        while (Succeeded().Count < 12 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
+        await Eventually.HoldsAsync(() => Succeeded().Count >= 12, TimeSpan.FromSeconds(60), "the twelve deliveries never all succeeded");
         var delivered = Succeeded();
         Assert.Equal(12, delivered.Count);
         foreach (var entity in delivered.GroupBy(d => d.Entity))
@@ -340,7 +336,14 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         await api.OkAsync(HttpMethod.Put, $"/rest/v1/{resource}/2", new JsonObject { ["name"] = "two" });
 
         Assert.Equal(2, (await LogsAsync(subscription, 8)).Count(l => l.Outcome == "EXHAUSTED"));
-        await Task.Delay(1000);
+        // A control that never mailed, exhausting a delivery of its own from now on (an event the
+        // subject does not take): its e-mail comes seconds after the subject's second exhaustion,
+        // so a second e-mail of the subject would be here by then.
+        var controlAddress = $"control-{Guid.NewGuid():N}@example.com";
+        await SubscribeAsync(receiver.Url("mailed-control", "500"), $$"""{"failureEmail": "{{controlAddress}}", "events": ["entity:{{resource}}:deleted"]}""");
+        await api.OkAsync(HttpMethod.Delete, $"/rest/v1/{resource}/1");
+        await Eventually.HoldsAsync(() => service.Smtp.Mails.Any(m => m.Recipients.Contains(controlAddress)), TimeSpan.FromSeconds(60),
+            "the control's e-mail never arrived");
         var mail = Assert.Single(service.Smtp.Mails, m => m.Recipients.Contains(address));
         Assert.Contains($"subscription {subscription}", mail.Data);
         Assert.Contains("failed 4 times", mail.Data);
@@ -359,11 +362,8 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         var item = await WaitForAsync(subscription, i => i.GetProperty("status").GetString() == "SUSPENDED");
         Assert.Contains("410", item.GetProperty("statusReason").GetString());
         Assert.Equal(1, item.GetProperty("health").GetProperty("pendingDeliveries").GetInt64());
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!service.Smtp.Mails.Any(m => m.Recipients.Contains(address)) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
+        await Eventually.HoldsAsync(() => service.Smtp.Mails.Any(m => m.Recipients.Contains(address)), TimeSpan.FromSeconds(30),
+            "the suspension e-mail never arrived");
         Assert.Contains("was suspended", Assert.Single(service.Smtp.Mails, m => m.Recipients.Contains(address)).Data);
     }
 
@@ -566,11 +566,7 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
 
     private async Task<List<ReceivedCall>> CallsAsync(string name, int count)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (receiver.Calls(name).Count < count && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
+        await Eventually.HoldsAsync(() => receiver.Calls(name).Count >= count, TimeSpan.FromSeconds(60), $"'{name}' never received {count} call(s)");
         return [.. receiver.Calls(name)];
     }
 
@@ -579,43 +575,34 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
 
     private async Task<JsonElement> WaitForAsync(long subscription, Func<JsonElement, bool> condition)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var item = await ItemAsync(subscription);
-            if (condition(item) || DateTime.UtcNow > deadline)
-            {
-                Assert.True(condition(item), item.GetRawText());
-                return item;
-            }
-            await Task.Delay(200);
-        }
+        JsonElement item = default;
+        await Eventually.HoldsAsync(async () => condition(item = await ItemAsync(subscription)), TimeSpan.FromSeconds(60),
+            $"subscription {subscription} never reached the expected state");
+        return item;
     }
 
     private async Task<List<LogRow>> LogsAsync(long subscription, int count)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
+        var rows = new List<LogRow>();
+        await Eventually.HoldsAsync(async () => (rows = await ReadLogAsync(subscription)).Count >= count, TimeSpan.FromSeconds(60),
+            $"subscription {subscription} never logged {count} attempt(s)");
+        return rows;
+    }
+
+    private async Task<List<LogRow>> ReadLogAsync(long subscription)
+    {
+        await using var connection = new NpgsqlConnection(service.PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT attempt, outcome, status_code, error, delivery_id FROM delivery_log WHERE subscription_id = $1 ORDER BY id", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = subscription });
+        var rows = new List<LogRow>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
         {
-            await using var connection = new NpgsqlConnection(service.PostgresConnectionString);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand(
-                "SELECT attempt, outcome, status_code, error, delivery_id FROM delivery_log WHERE subscription_id = $1 ORDER BY id", connection);
-            command.Parameters.Add(new NpgsqlParameter { Value = subscription });
-            var rows = new List<LogRow>();
-            await using (var reader = await command.ExecuteReaderAsync())
-            {
-                while (await reader.ReadAsync())
-                {
-                    rows.Add(new LogRow(reader.GetInt32(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2),
-                        reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
-                }
-            }
-            if (rows.Count >= count || DateTime.UtcNow > deadline)
-            {
-                return rows;
-            }
-            await Task.Delay(200);
+            rows.Add(new LogRow(reader.GetInt32(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
         }
+        return rows;
     }
 }

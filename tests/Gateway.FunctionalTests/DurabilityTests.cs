@@ -43,11 +43,8 @@ public sealed class DurabilityTests(RecoveryCluster service)
         {
             await api.OkAsync(HttpMethod.Put, $"/rest/v1/{res}/{i}", new JsonObject { ["n"] = i });
         }
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (receiver.Calls("crash").Select(c => c.Headers["webhook-id"]).Distinct().Count() < 10 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
+        await Eventually.HoldsAsync(() => receiver.Calls("crash").Select(c => c.Headers["webhook-id"]).Distinct().Count() >= 10,
+            TimeSpan.FromSeconds(60), "the ten deliveries were never all tried");
         var first = receiver.Calls("crash").GroupBy(c => c.Headers["webhook-id"]).ToDictionary(g => g.Key, g => g.First());
         Assert.Equal(10, first.Count);
 
@@ -59,16 +56,9 @@ public sealed class DurabilityTests(RecoveryCluster service)
         receiver.Url("crash", "200");
         await service.RestartSilosAsync();
 
-        deadline = DateTime.UtcNow.AddSeconds(150);
-        while (DateTime.UtcNow < deadline)
-        {
-            var succeeded = receiver.Calls("crash").Skip(beforeKill).Where(c => c.Status == 200).Select(c => c.Headers["webhook-id"]).Distinct().Count();
-            if (succeeded >= 10)
-            {
-                break;
-            }
-            await Task.Delay(250);
-        }
+        await Eventually.HoldsAsync(
+            () => receiver.Calls("crash").Skip(beforeKill).Where(c => c.Status == 200).Select(c => c.Headers["webhook-id"]).Distinct().Count() >= 10,
+            TimeSpan.FromSeconds(150), "the ten deliveries never all succeeded after the restart");
         var after = receiver.Calls("crash").Skip(beforeKill).Where(c => c.Status == 200)
             .GroupBy(c => c.Headers["webhook-id"]).ToDictionary(g => g.Key, g => g.First());
         Assert.Equal(first.Keys.Order(), after.Keys.Order());
@@ -130,7 +120,9 @@ public sealed class DurabilityTests(RecoveryCluster service)
 
         // Every PUT changed the counter: 2,000 changes, each one event, whether or not its answer
         // reached the client before the kill (a retried PUT that finds its change done fires nothing).
-        var queued = await api.QueuedAsync(subscription, 2000, TimeSpan.FromSeconds(180));
+        await api.QueuedAsync(subscription, 2000, TimeSpan.FromSeconds(180));
+        await api.SettleAsync(res, [.. Enumerable.Range(1, 20).Select(i => (long)i)]);
+        var queued = await api.QueuedAsync(subscription);
         var queuedIds = queued.Select(q => q.EventId).ToHashSet();
         var missing = accepted.Where(id => !queuedIds.Contains(id)).ToList();
         Assert.True(missing.Count == 0, $"{missing.Count} of {accepted.Count} accepted events were never queued");
