@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -226,6 +227,81 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         var logs = await LogsAsync(subscription, 5);
         Assert.Equal("SUCCEEDED", logs[^1].Outcome);
         Assert.Single((await CallsAsync("replayed", 5)).Select(c => c.Headers["webhook-id"]).Distinct());
+    }
+
+    [Fact]
+    public async Task Replay_of_a_window_with_only_failed_sends_its_failed_delivery_again_and_nothing_sent_or_queued_after_until()
+    {
+        // One entity, so its deliveries go one after the other: the first is exhausted (four
+        // failures), the second succeeds, the third (after `until`) is exhausted too.
+        var subscription = await SubscribeAsync(receiver.Url("window", "500 500 500 500 200 500"));
+        var since = DateTime.UtcNow.AddMinutes(-1);
+        var failed = await api.OkAsync(HttpMethod.Put, $"/rest/v1/{resource}/1", new JsonObject { ["step"] = 1 });
+        await api.OkAsync(HttpMethod.Patch, $"/rest/v1/{resource}/1", new JsonObject { ["step"] = 2 });
+        Assert.Equal("SUCCEEDED", (await LogsAsync(subscription, 5))[^1].Outcome);
+        var until = DateTime.UtcNow;
+        await api.OkAsync(HttpMethod.Patch, $"/rest/v1/{resource}/1", new JsonObject { ["step"] = 3 });
+        Assert.Equal("EXHAUSTED", (await LogsAsync(subscription, 9))[^1].Outcome);
+        await WaitForAsync(subscription, i => i.GetProperty("health").GetProperty("pendingDeliveries").GetInt64() == 0);
+        receiver.Url("window", "200");
+
+        using var replay = service.Request(HttpMethod.Post, $"/rest/v1/events-subscriptions/{subscription}/actions/replay",
+            service.Token("subscriptions:read", "subscriptions:write"));
+        replay.Content = JsonContent.Create(new JsonObject { ["since"] = since.ToString("O"), ["until"] = until.ToString("O"), ["onlyFailed"] = true });
+        using var replayed = await service.Http.SendAsync(replay);
+        Assert.Equal(HttpStatusCode.OK, replayed.StatusCode);
+        Assert.Equal("1", replayed.Headers.GetValues("X-Replayed-Deliveries").Single());
+
+        // Nothing is pending once the replayed delivery went: only it was queued again.
+        var calls = await CallsAsync("window", 10);
+        await WaitForAsync(subscription, i => i.GetProperty("health").GetProperty("pendingDeliveries").GetInt64() == 0);
+        calls = [.. receiver.Calls("window")];
+        Assert.Equal(10, calls.Count);
+        Assert.Equal(($"{subscription}-{failed}", 200, 1),
+            (calls[^1].Headers["webhook-id"], calls[^1].Status, JsonNode.Parse(calls[^1].Body)!["data"]!["step"]!.GetValue<int>()));
+        var last = (await LogsAsync(subscription, 10))[^1];
+        Assert.Equal(("SUCCEEDED", 1), (last.Outcome, last.Attempt));
+    }
+
+    [Fact]
+    public async Task After_a_410_enable_sends_the_held_delivery_first_then_those_queued_meanwhile_in_order()
+    {
+        var subscription = await SubscribeAsync(receiver.Url("gone-back", "410 200"));
+        await api.OkAsync(HttpMethod.Put, $"/rest/v1/{resource}/1", new JsonObject { ["step"] = 1 });
+        await WaitForAsync(subscription, i => i.GetProperty("status").GetString() == "SUSPENDED");
+        for (var step = 2; step <= 3; step++)
+        {
+            await api.OkAsync(HttpMethod.Patch, $"/rest/v1/{resource}/1", new JsonObject { ["step"] = step });
+        }
+        await WaitForAsync(subscription, i => i.GetProperty("health").GetProperty("pendingDeliveries").GetInt64() == 3);
+
+        await api.OkAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{subscription}/actions/enable");
+
+        await CallsAsync("gone-back", 4);
+        var item = await WaitForAsync(subscription, i => i.GetProperty("health").GetProperty("pendingDeliveries").GetInt64() == 0);
+        Assert.Equal("ACTIVE", item.GetProperty("status").GetString());
+        var calls = receiver.Calls("gone-back");
+        Assert.Equal([(1, 410), (1, 200), (2, 200), (3, 200)],
+            calls.Select(c => (JsonNode.Parse(c.Body)!["data"]!["step"]!.GetValue<int>(), c.Status)));
+        Assert.Equal(calls[0].Headers["webhook-id"], calls[1].Headers["webhook-id"]);
+        Assert.Equal(calls[0].Body, calls[1].Body);
+    }
+
+    [Fact]
+    public async Task Max_in_flight_bounds_how_many_calls_a_slow_receiver_answers_at_once()
+    {
+        await SubscribeAsync(receiver.Url("slow-two", TimeSpan.FromMilliseconds(800)), """{"delivery": {"maxInFlight": 2}}""");
+
+        for (var entity = 1; entity <= 6; entity++)
+        {
+            await api.OkAsync(HttpMethod.Put, $"/rest/v1/{resource}/{entity}", new JsonObject { ["n"] = entity });
+        }
+
+        var calls = await CallsAsync("slow-two", 6);
+        Assert.Equal(Enumerable.Range(1, 6), calls.Select(c => JsonNode.Parse(c.Body)!["data"]!["n"]!.GetValue<int>()).Order());
+        Assert.All(calls, c => Assert.Equal(200, c.Status));
+        // Two at once, never more: the receiver, slow but answering, is kept as busy as allowed.
+        Assert.Equal(2, receiver.MaxConcurrent("slow-two"));
     }
 
     [Fact]
