@@ -5,9 +5,14 @@ using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
 [Collection(ServiceClusterCollection.Name)]
-public sealed class EventRoutingTests(ServiceCluster service)
+public sealed class EventRoutingTests(ServiceCluster service) : IAsyncLifetime
 {
     private readonly EventsClient api = new(service);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>The subscriptions of a test are archived with it: none goes on retrying its deliveries while later tests run.</summary>
+    public Task DisposeAsync() => api.ArchiveSubscribedAsync();
 
     private static long NewRegionBase() => Random.Shared.NextInt64(1, 1_000_000) * 100;
 

@@ -12,9 +12,14 @@ namespace EventsSubscriptions.Gateway.FunctionalTests;
 /// (<see cref="LoopbackHostName"/>).
 /// </summary>
 [Collection(ServiceClusterCollection.Name)]
-public sealed class SsrfTests(ServiceCluster service)
+public sealed class SsrfTests(ServiceCluster service) : IAsyncLifetime
 {
     private readonly EventsClient api = new(service);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>The subscription, refused at every attempt, does not go on retrying while later tests run.</summary>
+    public Task DisposeAsync() => api.ArchiveSubscribedAsync();
 
     [Fact]
     public async Task A_host_name_resolving_to_loopback_is_refused_at_delivery_and_the_log_says_why()

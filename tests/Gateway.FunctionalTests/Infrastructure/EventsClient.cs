@@ -43,7 +43,24 @@ public sealed class EventsClient(ServiceCluster service)
     {
         var (status, response, _) = await SendAsync(HttpMethod.Post, "/rest/v1/events-subscriptions", body);
         Assert.True(status == HttpStatusCode.Created, $"subscription: {(int)status} {response}");
-        return response.GetProperty("data").GetProperty("id").GetInt64();
+        var id = response.GetProperty("data").GetProperty("id").GetInt64();
+        subscribed.Add(id);
+        return id;
+    }
+
+    private readonly List<long> subscribed = [];
+
+    /// <summary>
+    /// Archives every subscription made through this client (its queued deliveries are cancelled):
+    /// none goes on calling or retrying while later tests run on the shared cluster.
+    /// </summary>
+    public async Task ArchiveSubscribedAsync()
+    {
+        foreach (var id in subscribed)
+        {
+            await SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/archive");
+        }
+        subscribed.Clear();
     }
 
     public static JsonObject Subscription(string events, string scope, string? filters = null, string? entityResponse = null)
