@@ -37,6 +37,8 @@ public sealed class ConsoleBrowserTests(DeliveryCluster service) : IAsyncLifetim
     {
         await browser.DisposeAsync();
         playwright.Dispose();
+        // None of this test's subscriptions goes on retrying against the receiver disposed here.
+        await api.ArchiveSubscribedAsync();
         await receiver.DisposeAsync();
     }
 

@@ -27,9 +27,14 @@ public sealed class RecoveryClusterCollection : ICollectionFixture<RecoveryClust
 }
 
 [Collection(RecoveryClusterCollection.Name)]
-public sealed class DurabilityTests(RecoveryCluster service)
+public sealed class DurabilityTests(RecoveryCluster service) : IAsyncLifetime
 {
     private readonly EventsClient api = new(service);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>The subscriptions of a test are archived with it: none goes on retrying its deliveries while later tests run.</summary>
+    public Task DisposeAsync() => api.ArchiveSubscribedAsync();
 
     [Fact]
     public async Task Deliveries_pending_with_retries_scheduled_survive_the_whole_cluster_being_killed()
@@ -43,11 +48,8 @@ public sealed class DurabilityTests(RecoveryCluster service)
         {
             await api.OkAsync(HttpMethod.Put, $"/rest/v1/{res}/{i}", new JsonObject { ["n"] = i });
         }
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (receiver.Calls("crash").Select(c => c.Headers["webhook-id"]).Distinct().Count() < 10 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
+        await Eventually.HoldsAsync(() => receiver.Calls("crash").Select(c => c.Headers["webhook-id"]).Distinct().Count() >= 10,
+            TimeSpan.FromSeconds(60), "the ten deliveries were never all tried");
         var first = receiver.Calls("crash").GroupBy(c => c.Headers["webhook-id"]).ToDictionary(g => g.Key, g => g.First());
         Assert.Equal(10, first.Count);
 
@@ -59,16 +61,9 @@ public sealed class DurabilityTests(RecoveryCluster service)
         receiver.Url("crash", "200");
         await service.RestartSilosAsync();
 
-        deadline = DateTime.UtcNow.AddSeconds(150);
-        while (DateTime.UtcNow < deadline)
-        {
-            var succeeded = receiver.Calls("crash").Skip(beforeKill).Where(c => c.Status == 200).Select(c => c.Headers["webhook-id"]).Distinct().Count();
-            if (succeeded >= 10)
-            {
-                break;
-            }
-            await Task.Delay(250);
-        }
+        await Eventually.HoldsAsync(
+            () => receiver.Calls("crash").Skip(beforeKill).Where(c => c.Status == 200).Select(c => c.Headers["webhook-id"]).Distinct().Count() >= 10,
+            TimeSpan.FromSeconds(150), "the ten deliveries never all succeeded after the restart");
         var after = receiver.Calls("crash").Skip(beforeKill).Where(c => c.Status == 200)
             .GroupBy(c => c.Headers["webhook-id"]).ToDictionary(g => g.Key, g => g.First());
         Assert.Equal(first.Keys.Order(), after.Keys.Order());
@@ -81,68 +76,78 @@ public sealed class DurabilityTests(RecoveryCluster service)
     [Fact]
     public async Task A_silo_killed_during_a_burst_of_2000_events_loses_none_and_queues_each_once()
     {
-        var res = $"burst-{Guid.NewGuid():N}"[..20];
-        var subscription = await api.SubscribeAsync(EventsClient.Subscription($"entity:{res}:created entity:{res}:updated",
-            """{"filters": [{"tag": "context.*"}]}"""));
-        var accepted = new ConcurrentBag<string>();
-        var progress = 0;
-        var killed = new TaskCompletionSource();
-
-        var burst = Enumerable.Range(1, 20).Select(async entity =>
+        try
         {
-            for (var counter = 0; counter < 100; counter++)
+            var res = $"burst-{Guid.NewGuid():N}"[..20];
+            var subscription = await api.SubscribeAsync(EventsClient.Subscription($"entity:{res}:created entity:{res}:updated",
+                """{"filters": [{"tag": "context.*"}]}"""));
+            var accepted = new ConcurrentBag<string>();
+            var progress = 0;
+            var killed = new TaskCompletionSource();
+
+            var burst = Enumerable.Range(1, 20).Select(async entity =>
             {
-                JsonNode body = new JsonObject { ["counter"] = counter };
-                // A request that fails while the cluster recovers is sent again, as a client would;
-                // only 2xx answers count as accepted events.
-                for (var attempt = 0; ; attempt++)
+                for (var counter = 0; counter < 100; counter++)
                 {
-                    try
+                    JsonNode body = new JsonObject { ["counter"] = counter };
+                    // A request that fails while the cluster recovers is sent again, as a client would;
+                    // only 2xx answers count as accepted events.
+                    for (var attempt = 0; ; attempt++)
                     {
-                        var (status, _, eventId) = await api.SendAsync(HttpMethod.Put, $"/rest/v1/{res}/{entity}", body);
-                        if ((int)status is >= 200 and < 300)
+                        try
                         {
-                            if (eventId is not null)
+                            var (status, _, eventId) = await api.SendAsync(HttpMethod.Put, $"/rest/v1/{res}/{entity}", body);
+                            if ((int)status is >= 200 and < 300)
                             {
-                                accepted.Add(eventId);
+                                if (eventId is not null)
+                                {
+                                    accepted.Add(eventId);
+                                }
+                                break;
                             }
-                            break;
                         }
+                        catch (Exception) when (attempt < 300)
+                        {
+                        }
+                        if (attempt >= 300)
+                        {
+                            Assert.Fail($"{res}/{entity} was never accepted again");
+                        }
+                        await Task.Delay(300);
                     }
-                    catch (Exception) when (attempt < 300)
+                    if (Interlocked.Increment(ref progress) == 500)
                     {
+                        service.Silos[1].Kill();
+                        killed.SetResult();
                     }
-                    if (attempt >= 300)
-                    {
-                        Assert.Fail($"{res}/{entity} was never accepted again");
-                    }
-                    await Task.Delay(300);
                 }
-                if (Interlocked.Increment(ref progress) == 500)
-                {
-                    service.Silos[1].Kill();
-                    killed.SetResult();
-                }
-            }
-        }).ToList();
-        await Task.WhenAll(burst);
-        Assert.True(killed.Task.IsCompleted);
+            }).ToList();
+            await Task.WhenAll(burst);
+            Assert.True(killed.Task.IsCompleted);
 
-        // Every PUT changed the counter: 2,000 changes, each one event, whether or not its answer
-        // reached the client before the kill (a retried PUT that finds its change done fires nothing).
-        var queued = await api.QueuedAsync(subscription, 2000, TimeSpan.FromSeconds(180));
-        var queuedIds = queued.Select(q => q.EventId).ToHashSet();
-        var missing = accepted.Where(id => !queuedIds.Contains(id)).ToList();
-        Assert.True(missing.Count == 0, $"{missing.Count} of {accepted.Count} accepted events were never queued");
-        Assert.Equal(queued.Count, queuedIds.Count);
-        Assert.Equal(2000, queued.Count);
-        Assert.Equal(20, queued.Select(q => q.EntityKey).Distinct().Count());
-        foreach (var entity in queued.GroupBy(q => q.EntityKey))
+            // Every PUT changed the counter: 2,000 changes, each one event, whether or not its answer
+            // reached the client before the kill (a retried PUT that finds its change done fires nothing).
+            await api.QueuedAsync(subscription, 2000, TimeSpan.FromSeconds(180));
+            await api.SettleAsync(res, [.. Enumerable.Range(1, 20).Select(i => (long)i)]);
+            var queued = await api.QueuedAsync(subscription);
+            var queuedIds = queued.Select(q => q.EventId).ToHashSet();
+            var missing = accepted.Where(id => !queuedIds.Contains(id)).ToList();
+            Assert.True(missing.Count == 0, $"{missing.Count} of {accepted.Count} accepted events were never queued");
+            Assert.Equal(queued.Count, queuedIds.Count);
+            Assert.Equal(2000, queued.Count);
+            Assert.Equal(20, queued.Select(q => q.EntityKey).Distinct().Count());
+            foreach (var entity in queued.GroupBy(q => q.EntityKey))
+            {
+                // In entity order (the order deliveries of one entity go out in), the counters are the PUTs' order.
+                Assert.Equal(Enumerable.Range(0, 100),
+                    entity.OrderBy(q => q.EntitySequence).Select(q => q.Body["data"]!["counter"]!.GetValue<int>()));
+                Assert.Equal(Enumerable.Range(1, 100).Select(i => (long)i), entity.Select(q => q.EntitySequence).Order());
+            }
+        }
+        finally
         {
-            // In entity order (the order deliveries of one entity go out in), the counters are the PUTs' order.
-            Assert.Equal(Enumerable.Range(0, 100),
-                entity.OrderBy(q => q.EntitySequence).Select(q => q.Body["data"]!["counter"]!.GetValue<int>()));
-            Assert.Equal(Enumerable.Range(1, 100).Select(i => (long)i), entity.Select(q => q.EntitySequence).Order());
+            // The cluster is shared: the killed silo is replaced whatever happened above.
+            await service.ReplaceExitedSilosAsync();
         }
     }
 }

@@ -21,7 +21,12 @@ public sealed class ReceiverExamplesTests(DeliveryCluster service) : IAsyncLifet
 
     public async Task InitializeAsync() => receiver = await WebhookReceiver.StartAsync();
 
-    public async Task DisposeAsync() => await receiver.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        // None of this test's subscriptions goes on calling the receiver disposed here.
+        await api.ArchiveSubscribedAsync();
+        await receiver.DisposeAsync();
+    }
 
     public static TheoryData<string> Secrets => new()
     {

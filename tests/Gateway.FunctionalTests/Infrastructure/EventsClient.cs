@@ -43,7 +43,24 @@ public sealed class EventsClient(ServiceCluster service)
     {
         var (status, response, _) = await SendAsync(HttpMethod.Post, "/rest/v1/events-subscriptions", body);
         Assert.True(status == HttpStatusCode.Created, $"subscription: {(int)status} {response}");
-        return response.GetProperty("data").GetProperty("id").GetInt64();
+        var id = response.GetProperty("data").GetProperty("id").GetInt64();
+        subscribed.Add(id);
+        return id;
+    }
+
+    private readonly List<long> subscribed = [];
+
+    /// <summary>
+    /// Archives every subscription made through this client (its queued deliveries are cancelled):
+    /// none goes on calling or retrying while later tests run on the shared cluster.
+    /// </summary>
+    public async Task ArchiveSubscribedAsync()
+    {
+        foreach (var id in subscribed)
+        {
+            await SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/archive");
+        }
+        subscribed.Clear();
     }
 
     public static JsonObject Subscription(string events, string scope, string? filters = null, string? entityResponse = null)
@@ -78,23 +95,36 @@ public sealed class EventsClient(ServiceCluster service)
         return rows;
     }
 
-    /// <summary>Waits until the subscription has queued <paramref name="count"/> deliveries, then a moment more to catch extras.</summary>
+    /// <summary>
+    /// Waits until the subscription has queued at least <paramref name="count"/> deliveries and
+    /// returns them. It says nothing of deliveries queued later: to assert that nothing more comes,
+    /// <see cref="SettleAsync"/> first.
+    /// </summary>
     public async Task<List<QueuedDelivery>> QueuedAsync(long subscriptionId, int count, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (true)
+        var rows = new List<QueuedDelivery>();
+        await Eventually.HoldsAsync(async () => (rows = await QueuedAsync(subscriptionId)).Count >= count, timeout ?? TimeSpan.FromSeconds(60),
+            $"subscription {subscriptionId} never queued {count} deliveries");
+        return rows;
+    }
+
+    /// <summary>
+    /// Returns once every event accepted so far on these entities' stream keys has been routed to
+    /// every subscription it matches: the router of a key takes its events one at a time and lets
+    /// one go only when every match has queued it, so an event fired now on each entity and seen
+    /// queued by a witness subscription of its own comes after all of them. What a subscription has
+    /// not queued of those events by then, it never queues. The entities must exist.
+    /// </summary>
+    public async Task SettleAsync(string resource, params long[] entities)
+    {
+        var witness = await SubscribeAsync(Subscription($"entity:{resource}:settled", """{"filters": [{"tag": "context.*"}]}"""));
+        var fired = new List<string>();
+        foreach (var entity in entities.Distinct())
         {
-            var rows = await QueuedAsync(subscriptionId);
-            if (rows.Count >= count)
-            {
-                await Task.Delay(300);
-                return await QueuedAsync(subscriptionId);
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                return rows;
-            }
-            await Task.Delay(200);
+            fired.Add((await OkAsync(HttpMethod.Post, $"/rest/v1/{resource}/{entity}/actions/settled"))!);
         }
+        await Eventually.HoldsAsync(async () => (await QueuedAsync(witness)).Select(q => q.EventId).ToHashSet().IsSupersetOf(fired),
+            TimeSpan.FromSeconds(60), $"the routers of {resource} never reached the events fired to settle them");
+        await OkAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{witness}/actions/archive");
     }
 }

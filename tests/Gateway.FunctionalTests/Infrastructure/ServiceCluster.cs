@@ -114,8 +114,31 @@ public class ServiceCluster : IAsyncLifetime
         await WaitUntilReadyAsync(expectedSilos: 2, TimeSpan.FromSeconds(120));
     }
 
+    /// <summary>
+    /// Starts a silo in place of each one that has exited (killed by a test), then waits until the
+    /// cluster counts as many active silos as before: what a test broke, it gives back.
+    /// </summary>
+    public async Task ReplaceExitedSilosAsync()
+    {
+        foreach (var silo in silos.Where(s => s.HasExited).ToList())
+        {
+            silos.Remove(silo);
+            retired.Add(silo);
+            StartSilo();
+        }
+        await WaitUntilReadyAsync(expectedSilos: silos.Count, TimeSpan.FromSeconds(120));
+    }
+
     /// <summary>Everything the silos and the gateway have written to their consoles so far.</summary>
     public string AllOutput => string.Join('\n', silos.Concat(retired).Append(gateway!).Select(p => p.Output));
+
+    /// <summary>A mark in every process's output, for <see cref="OutputSince"/>.</summary>
+    public Dictionary<ServiceProcess, int> OutputMark() =>
+        silos.Concat(retired).Append(gateway!).ToDictionary(p => p, p => p.LineCount);
+
+    /// <summary>What the silos and the gateway wrote after the mark (processes started since: all of it).</summary>
+    public string OutputSince(Dictionary<ServiceProcess, int> mark) =>
+        string.Join('\n', silos.Concat(retired).Append(gateway!).Select(p => p.OutputSince(mark.GetValueOrDefault(p))));
 
     public async Task WaitUntilReadyAsync(int expectedSilos, TimeSpan timeout)
     {

@@ -23,6 +23,12 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public string Output => string.Join('\n', output);
 
+    /// <summary>How many lines the process has written so far: a mark for <see cref="OutputSince"/>.</summary>
+    public int LineCount => output.Count;
+
+    /// <summary>What the process wrote after the mark (a test reads only its own time).</summary>
+    public string OutputSince(int lines) => string.Join('\n', output.Skip(lines));
+
     public static ServiceProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var info = new ProcessStartInfo("dotnet")

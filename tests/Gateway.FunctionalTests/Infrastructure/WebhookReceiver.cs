@@ -19,6 +19,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ConcurrentQueue<ReceivedCall>> calls = new();
     private readonly ConcurrentDictionary<string, (Queue<int> Script, int Last, string? RetryAfter)> scripts = new();
     private readonly ConcurrentDictionary<string, byte[]> bodies = new();
+    private readonly ConcurrentDictionary<string, TimeSpan> delays = new();
+    private readonly ConcurrentDictionary<string, (int Now, int Max)> concurrency = new();
 
     private WebhookReceiver(WebApplication app) => this.app = app;
 
@@ -44,6 +46,16 @@ public sealed class WebhookReceiver : IAsyncDisposable
         return $"{BaseUrl}/hooks/{name}";
     }
 
+    /// <summary>A slow (not hung) receiver: each call of the path is answered, as scripted, after <paramref name="delay"/>.</summary>
+    public string Url(string name, TimeSpan delay, string answers = "200")
+    {
+        delays[name] = delay;
+        return Url(name, answers);
+    }
+
+    /// <summary>The most calls of the path that were ever being answered at once.</summary>
+    public int MaxConcurrent(string name) => concurrency.TryGetValue(name, out var count) ? count.Max : 0;
+
     /// <summary>Answers the path's calls with these bytes (a hostile receiver) instead of a short text.</summary>
     public string Url(string name, byte[] answerBody)
     {
@@ -54,6 +66,23 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public IReadOnlyList<ReceivedCall> Calls(string name) => calls.TryGetValue(name, out var queue) ? [.. queue] : [];
 
     private async Task HandleAsync(string name, HttpContext context)
+    {
+        concurrency.AddOrUpdate(name, _ => (1, 1), (_, c) => (c.Now + 1, Math.Max(c.Max, c.Now + 1)));
+        try
+        {
+            if (delays.TryGetValue(name, out var delay))
+            {
+                await Task.Delay(delay);
+            }
+            await AnswerAsync(name, context);
+        }
+        finally
+        {
+            concurrency.AddOrUpdate(name, _ => (0, 0), (_, c) => (c.Now - 1, c.Max));
+        }
+    }
+
+    private async Task AnswerAsync(string name, HttpContext context)
     {
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer);

@@ -57,9 +57,8 @@ public sealed class DeliveryClockTests : IAsyncLifetime
     {
         var address = $"ops-{Guid.NewGuid():N}@example.com";
         var url = receiver.Url("down", "500");
-        var id = await cluster.Client.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
-        var subscription = cluster.Client.GetGrain<ISubscriptionGrain>(id);
-        Assert.Equal(SubscriptionOutcome.Ok, (await subscription.CreateAsync(Spec(url, address), new SecretText("clock-secret-0123456789"))).Outcome);
+        var subscription = await CreateAsync(url, address);
+        var id = subscription.GetPrimaryKeyLong();
 
         // Three attempts (two retries of about a second), then EXHAUSTED and one e-mail.
         await subscription.EnqueueAsync(Event(entity: 1, sequence: 1));
@@ -75,7 +74,12 @@ public sealed class DeliveryClockTests : IAsyncLifetime
         clock.Advance(TimeSpan.FromHours(23));
         await subscription.EnqueueAsync(Event(entity: 2, sequence: 1));
         Assert.Equal(2, (await LogsAsync(id, 6)).Count(l => l.Outcome == "EXHAUSTED"));
-        await Task.Delay(1000);
+        // A control that never mailed, failing the same way from now on: its e-mail arrives seconds
+        // after the subject's second exhaustion, so one the subject sent then would be here too.
+        var controlAddress = $"control-{Guid.NewGuid():N}@example.com";
+        var control = await CreateAsync(receiver.Url("control-down", "500"), controlAddress);
+        await control.EnqueueAsync(Event(entity: 2, sequence: 1));
+        Assert.Contains("failed 3 times", Assert.Single(await MailsAsync(controlAddress, 1)).Data);
         Assert.Single(smtp.Mails, m => m.Recipients.Contains(address));
         view = (await subscription.GetAsync())!;
         Assert.Equal((SubscriptionStatus.Active, 6), (view.Status, view.Health.ConsecutiveFailures));
@@ -105,7 +109,15 @@ public sealed class DeliveryClockTests : IAsyncLifetime
             await subscription.EnqueueAsync(Event(entity: 3, sequence));
         }
         await subscription.EnqueueAsync(Event(entity: 4, sequence: 1));
-        await Task.Delay(2500);
+        // An active control queued the same deliveries after them and sent them all: the suspended
+        // one had the time to send its own, and did not.
+        var sender = await CreateAsync(receiver.Url("control-up", "200"), controlAddress);
+        for (var sequence = 2; sequence <= 4; sequence++)
+        {
+            await sender.EnqueueAsync(Event(entity: 3, sequence));
+        }
+        await sender.EnqueueAsync(Event(entity: 4, sequence: 1));
+        await Eventually.HoldsAsync(() => receiver.Calls("control-up").Count == 4, TimeSpan.FromSeconds(30), "the control never sent its four deliveries");
         Assert.Equal(callsBefore, receiver.Calls("down").Count);
         Assert.Equal(5, (await subscription.GetAsync())!.Health.PendingDeliveries);
 
@@ -135,6 +147,14 @@ public sealed class DeliveryClockTests : IAsyncLifetime
             (await cluster.Client.GetGrain<ISubscriptionQueryGrain>(0).LogsAsync(id, new DeliveryLogQuery(100, 0, null, null, null, null))).Count == 0
             && await OutboxRowsAsync(id) == 0,
             TimeSpan.FromSeconds(30), "the old log rows and finished deliveries were never purged");
+    }
+
+    private async Task<ISubscriptionGrain> CreateAsync(string url, string failureEmail)
+    {
+        var id = await cluster.Client.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
+        var subscription = cluster.Client.GetGrain<ISubscriptionGrain>(id);
+        Assert.Equal(SubscriptionOutcome.Ok, (await subscription.CreateAsync(Spec(url, failureEmail), new SecretText("clock-secret-0123456789"))).Outcome);
+        return subscription;
     }
 
     private async Task<long> OutboxRowsAsync(long id)
