@@ -8,13 +8,8 @@ namespace EventsSubscriptions.Grains.Persistence;
 /// <summary>
 /// One writer per silo for a kind of row: items queued by many grains are coalesced into one
 /// round trip. Each caller's task completes when its item is durable, or fails with its batch.
-/// Up to <paramref name="parallelism"/> batches are written at once (PostgreSQL commits them
-/// together); while every slot is busy, items gather into the next batch. With more than one,
-/// batches may commit in any order: only writers whose rows do not depend on each other's order
-/// take more than one.
 /// </summary>
-public abstract class BatchingWriter<TItem, TResult>(ILogger logger, Delivery.DeliveryMetrics? metrics = null, int maxBatch = 512, int parallelism = 1)
-    : BackgroundService
+public abstract class BatchingWriter<TItem, TResult>(ILogger logger, Delivery.DeliveryMetrics? metrics = null, int maxBatch = 512) : BackgroundService
 {
     private readonly Channel<(TItem Item, TaskCompletionSource<TResult> Done)> queue =
         Channel.CreateUnbounded<(TItem, TaskCompletionSource<TResult>)>(new UnboundedChannelOptions { SingleReader = true });
@@ -80,50 +75,26 @@ public abstract class BatchingWriter<TItem, TResult>(ILogger logger, Delivery.De
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var slots = new SemaphoreSlim(parallelism);
+        var batch = new List<(TItem Item, TaskCompletionSource<TResult> Done)>(maxBatch);
         try
         {
             while (await queue.Reader.WaitToReadAsync(stoppingToken))
             {
-                // A slot first, then the items: while every slot is busy, the next batch grows.
-                await slots.WaitAsync(stoppingToken);
-                var batch = new List<(TItem Item, TaskCompletionSource<TResult> Done)>(Math.Min(maxBatch, 64));
                 while (batch.Count < maxBatch && queue.Reader.TryRead(out var entry))
                 {
                     batch.Add(entry);
                 }
-                if (batch.Count == 0)
-                {
-                    slots.Release();
-                    continue;
-                }
-                _ = WriteInSlotAsync(batch, slots, stoppingToken);
+                await WriteIsolatingAsync(batch, stoppingToken);
+                batch.Clear();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        // The batches under way finish (or fail) before the items left over are failed.
-        for (var i = 0; i < parallelism; i++)
-        {
-            await slots.WaitAsync(CancellationToken.None);
-        }
         queue.Writer.TryComplete();
         while (queue.Reader.TryRead(out var left))
         {
             left.Done.TrySetException(new OperationCanceledException("The silo is stopping."));
-        }
-    }
-
-    private async Task WriteInSlotAsync(List<(TItem Item, TaskCompletionSource<TResult> Done)> batch, SemaphoreSlim slots, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await WriteIsolatingAsync(batch, cancellationToken);
-        }
-        finally
-        {
-            slots.Release();
         }
     }
 }

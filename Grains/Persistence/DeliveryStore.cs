@@ -19,7 +19,7 @@ public sealed record AttemptRecord(
 /// batches across the grains of the silo (the outbox row's state and the log row in one statement).
 /// </summary>
 public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, DeliveryMetrics metrics, ILogger<DeliveryStore> logger)
-    : BatchingWriter<AttemptRecord, bool>(logger, metrics, parallelism: 4)
+    : BatchingWriter<AttemptRecord, bool>(logger, metrics)
 {
     public static readonly string Pending = DeliveryText.Of(DeliveryState.Pending);
 

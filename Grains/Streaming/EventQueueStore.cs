@@ -23,7 +23,7 @@ public sealed record ClaimedMessage(long Id, int Receipt, DateTimeOffset Created
 /// its entity's stored sequence was not the one before it (another activation wrote first).
 /// </summary>
 public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, Delivery.DeliveryMetrics metrics, ILogger<EventQueueStore> logger)
-    : BatchingWriter<EventQueueItem, bool>(logger, metrics, parallelism: 4)
+    : BatchingWriter<EventQueueItem, bool>(logger, metrics)
 {
     private string ServiceId => cluster.Value.ServiceId;
 

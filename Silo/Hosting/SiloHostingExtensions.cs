@@ -54,7 +54,7 @@ public static class SiloHostingExtensions
             TimeSpan.FromSeconds(cluster.ShutdownTimeoutSeconds + 10)));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddKeyedSingleton(ServiceClock.Key, TimeProvider.System);
-        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(postgres).Build());
+        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(ServiceConnectionString(postgres)).Build());
         builder.Services.AddSingleton<SubscriptionReadModel>();
         builder.Services.AddSingleton<HealthProjection>();
         builder.Services.AddSingleton<RoutingDeadLetters>();
@@ -253,6 +253,26 @@ public static class SiloHostingExtensions
     /// than cores only add contention.
     /// </summary>
     public const int DefaultMaxPoolSize = 24;
+
+    /// <summary>
+    /// The service's own data source: its statements keep no session state, so a connection goes
+    /// back to the pool without a reset (no <c>DISCARD ALL</c> per use), and the statements it runs
+    /// often are prepared once per connection instead of parsed and planned on every call.
+    /// </summary>
+    public static string ServiceConnectionString(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("reset on close", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.NoResetOnClose = true;
+        }
+        if (!connectionString.Contains("auto prepare", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.MaxAutoPrepare = 64;
+            builder.AutoPrepareMinUsages = 2;
+        }
+        return builder.ConnectionString;
+    }
 
     public static string WithConnectionDefaults(string connectionString)
     {
