@@ -144,7 +144,7 @@ public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters 
                     await grain.EnqueueAsync(item);
                     continue;
                 }
-                catch (Exception e)
+                catch (Exception e) when (!Hosting.DeactivateOnFailureFilter.IsTransient(e))
                 {
                     error = e;
                 }

@@ -17,6 +17,9 @@ public sealed class EventQueueAdapterFactory(
 {
     private readonly SimpleQueueAdapterCache cache = new(cacheOptions, name, loggerFactory);
 
+    /// <summary>This silo's receiver of each queue it pulls (the failure handler tells it what was handed back).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, EventQueueReceiver> receivers = new();
+
     /// <summary>The entry point given to <c>AddPersistentStreams</c>.</summary>
     public static IQueueAdapterFactory Create(IServiceProvider services, string name)
     {
@@ -30,17 +33,19 @@ public sealed class EventQueueAdapterFactory(
     }
 
     public Task<IQueueAdapter> CreateAdapter() =>
-        Task.FromResult<IQueueAdapter>(new EventQueueAdapter(name, events, signal, clock, loggerFactory));
+        Task.FromResult<IQueueAdapter>(new EventQueueAdapter(name, events, signal, clock, loggerFactory, receivers));
 
     public IQueueAdapterCache GetQueueAdapterCache() => cache;
 
     public IStreamQueueMapper GetStreamQueueMapper() => events.Mapper;
 
     public Task<IStreamFailureHandler> GetDeliveryFailureHandler(QueueId queueId) =>
-        Task.FromResult<IStreamFailureHandler>(new EventQueueFailureHandler(events, signal, loggerFactory.CreateLogger<EventQueueFailureHandler>()));
+        Task.FromResult<IStreamFailureHandler>(new EventQueueFailureHandler(events, signal, receivers, loggerFactory.CreateLogger<EventQueueFailureHandler>()));
 }
 
-public sealed class EventQueueAdapter(string name, EventQueue events, EventQueueSignal signal, TimeProvider clock, ILoggerFactory loggerFactory) : IQueueAdapter
+public sealed class EventQueueAdapter(
+    string name, EventQueue events, EventQueueSignal signal, TimeProvider clock, ILoggerFactory loggerFactory,
+    System.Collections.Concurrent.ConcurrentDictionary<int, EventQueueReceiver> receivers) : IQueueAdapter
 {
     public string Name => name;
 
@@ -48,8 +53,12 @@ public sealed class EventQueueAdapter(string name, EventQueue events, EventQueue
 
     public StreamProviderDirection Direction => StreamProviderDirection.ReadWrite;
 
-    public IQueueAdapterReceiver CreateReceiver(QueueId queueId) =>
-        new EventQueueReceiver(EventQueue.Number(queueId), events, signal, clock, loggerFactory.CreateLogger<EventQueueReceiver>());
+    public IQueueAdapterReceiver CreateReceiver(QueueId queueId)
+    {
+        var receiver = new EventQueueReceiver(EventQueue.Number(queueId), events, signal, clock, loggerFactory.CreateLogger<EventQueueReceiver>());
+        receivers[receiver.Queue] = receiver;
+        return receiver;
+    }
 
     public Task QueueMessageBatchAsync<T>(StreamId streamId, IEnumerable<T> items, StreamSequenceToken? token, Dictionary<string, object>? requestContext)
     {
@@ -64,10 +73,12 @@ public sealed class EventQueueAdapter(string name, EventQueue events, EventQueue
 /// <summary>
 /// A delivery the pulling agent gave up on (its consumer kept failing for the agent's delivery
 /// time): the queue's claimed messages from the failed one on are released, to be read and
-/// delivered again (or dead-lettered once their attempts are spent), instead of being deleted
-/// with the cache's next purge.
+/// delivered again, instead of being deleted with the cache's next purge. A failed delivery spends
+/// no attempt: an outage of the consumers is waited out, however long it lasts.
 /// </summary>
-public sealed partial class EventQueueFailureHandler(EventQueue events, EventQueueSignal signal, ILogger<EventQueueFailureHandler> logger) : IStreamFailureHandler
+public sealed partial class EventQueueFailureHandler(
+    EventQueue events, EventQueueSignal signal, System.Collections.Concurrent.ConcurrentDictionary<int, EventQueueReceiver> receivers,
+    ILogger<EventQueueFailureHandler> logger) : IStreamFailureHandler
 {
     public bool ShouldFaultSubsriptionOnError => false;
 
@@ -78,7 +89,11 @@ public sealed partial class EventQueueFailureHandler(EventQueue events, EventQue
             return;
         }
         var queue = events.QueueOf(streamIdentity);
-        var released = await events.Store.FailAsync(queue, sequenceToken.SequenceNumber, events.Options.MaxAttempts);
+        var released = await events.Store.FailAsync(queue, sequenceToken.SequenceNumber);
+        if (receivers.TryGetValue(queue, out var receiver))
+        {
+            receiver.Forget(sequenceToken.SequenceNumber);
+        }
         signal.Mark(queue);
         LogReleased(streamIdentity.ToString(), sequenceToken.SequenceNumber, queue, released);
     }

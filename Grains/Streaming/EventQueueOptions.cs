@@ -6,7 +6,11 @@ public sealed class EventQueueOptions
     /// <summary>Queues the stream is spread over; each is pulled by one silo at a time.</summary>
     public int Queues { get; init; } = 8;
 
-    /// <summary>Claims and failed deliveries a message may go through before it moves to the dead letters.</summary>
+    /// <summary>
+    /// Claims of a message that may expire (a silo took it and neither confirmed it nor handed it
+    /// back: it died, or could not read the message) before it moves to the dead letters. A failed
+    /// delivery hands the message back and spends no attempt.
+    /// </summary>
     public int MaxAttempts { get; init; } = 20;
 
     /// <summary>How long a claimed message stays invisible to other pulls (a silo that died holding it).</summary>

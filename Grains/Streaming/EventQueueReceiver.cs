@@ -7,7 +7,8 @@ namespace EventsSubscriptions.Grains.Streaming;
 /// Reads one queue for the silo's pulling agent. The agent asks often (every few milliseconds);
 /// the database is read only when <see cref="EventQueueSignal"/> says the queue received
 /// messages, after a full read, or at the fallback poll. Delivered messages are deleted in one
-/// statement per purge of the agent's cache.
+/// statement per purge of the agent's cache. The messages it holds (claimed, not yet delivered)
+/// stay invisible to other pulls while it lives: their visibility is extended as it runs out.
 /// </summary>
 public sealed partial class EventQueueReceiver(int queue, EventQueue events, EventQueueSignal signal, TimeProvider clock, ILogger<EventQueueReceiver> logger)
     : IQueueAdapterReceiver
@@ -19,20 +20,29 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
     private bool more = true;
     private DateTimeOffset nextPoll;
     private DateTimeOffset nextSweep;
+    private DateTimeOffset nextExtension;
     private volatile bool shutdown;
     private Task? outstanding;
 
-    /// <summary>Messages claimed and not yet confirmed: handed back at once when the receiver stops.</summary>
+    /// <summary>Messages claimed and handed to the agent, not yet confirmed or handed back.</summary>
     private readonly HashSet<(long Id, int Receipt)> held = [];
+
+    public int Queue => queue;
 
     public Task Initialize(TimeSpan timeout) => Task.CompletedTask;
 
     public async Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount)
     {
+        if (shutdown)
+        {
+            return [];
+        }
         var now = clock.GetUtcNow();
+        await ExtendHeldAsync(now);
+        await SweepDeadLettersAsync(now);
         // Marks are taken first: a notification that arrives during the read marks the queue again.
         var marked = signal.TakeMark(queue);
-        if (shutdown || !(marked || more || now >= nextPoll))
+        if (!(marked || more || now >= nextPoll))
         {
             return [];
         }
@@ -56,41 +66,48 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
             outstanding = null;
         }
         more = claimed.Count >= max;
-        if (now >= nextSweep)
-        {
-            nextSweep = now + DeadLetterSweep;
-            await events.Store.ForgetDeadLettersAsync(queue, options.DeadLetterRetention);
-        }
 
         var batches = new List<IBatchContainer>(claimed.Count);
-        List<long>? spent = null;
+        List<(long, int)>? spent = null;
         foreach (var message in claimed)
         {
-            if (message.Receipt > options.MaxAttempts)
+            if (message.Attempts >= options.MaxAttempts)
             {
-                // Claimed again and again without a confirmation: every silo that held it died
-                // or failed it. It goes to the dead letters rather than around once more.
-                (spent ??= []).Add(message.Id);
+                // Taken again and again without a confirmation or a hand-back: every silo that
+                // held it died or could not read it. It goes to the dead letters, not around again.
+                (spent ??= []).Add((message.Id, message.Receipt));
                 continue;
             }
+            EventQueueBatch batch;
             try
             {
-                batches.Add(events.Unpack(message));
-                lock (held)
-                {
-                    held.Add((message.Id, message.Receipt));
-                }
+                batch = events.Unpack(message);
             }
             catch (Exception e)
             {
-                LogUnreadable(e, queue, message.Id);
-                (spent ??= []).Add(message.Id);
+                // Not held: its claim expires and another silo (a newer version, say) reads it;
+                // each expired claim is an attempt spent.
+                LogUnreadable(e, queue, message.Id, message.Attempts + 1, options.MaxAttempts);
+                continue;
+            }
+            batches.Add(batch);
+            lock (held)
+            {
+                held.Add((message.Id, message.Receipt));
             }
         }
         if (spent is not null)
         {
-            await events.Store.BuryAsync(queue, spent, maxAttempts: 0);
-            LogBuried(queue, spent.Count, string.Join(", ", spent));
+            try
+            {
+                await events.Store.BuryAsync(queue, spent);
+                LogBuried(queue, spent.Count, string.Join(", ", spent.Select(s => s.Item1)));
+            }
+            catch (Exception e)
+            {
+                // Left claimed: read again after the visibility timeout, and buried then.
+                LogBuryFailed(e, queue, spent.Count);
+            }
         }
         return batches;
     }
@@ -102,26 +119,35 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
             return;
         }
         var delivered = messages.OfType<EventQueueBatch>().Select(m => (m.MessageId, m.Receipt)).ToList();
+        // No longer held whatever happens next: confirmed, or (the confirmation failed) read again
+        // once its visibility runs out, and ignored by the consumers that have it.
+        lock (held)
+        {
+            held.ExceptWith(delivered);
+        }
         var confirm = events.Store.ConfirmAsync(queue, delivered);
         outstanding = confirm;
         try
         {
             await confirm;
-            lock (held)
-            {
-                held.ExceptWith(delivered);
-            }
         }
         catch (Exception e)
         {
-            // Not deleted: claimed again after the visibility timeout, delivered again, ignored
-            // by the consumers that have it.
             LogConfirmFailed(e, queue, delivered.Count);
             throw;
         }
         finally
         {
             outstanding = null;
+        }
+    }
+
+    /// <summary>A delivery from <paramref name="fromId"/> on failed and those messages were handed back: no longer held.</summary>
+    public void Forget(long fromId)
+    {
+        lock (held)
+        {
+            held.RemoveWhere(m => m.Id >= fromId);
         }
     }
 
@@ -137,10 +163,9 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
         {
             await task.WaitAsync(timeout).ContinueWith(_ => { }, TaskScheduler.Default);
         }
-        List<(long, int)> left;
+        var left = Held();
         lock (held)
         {
-            left = [.. held];
             held.Clear();
         }
         if (left.Count == 0)
@@ -158,18 +183,76 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
         }
     }
 
-    [LoggerMessage(5, LogLevel.Warning, "Event queue {Queue}: handing back {Count} message(s) at shutdown failed; they are read again after the visibility timeout")]
-    private partial void LogReleaseFailed(Exception exception, int queue, int count);
+    private List<(long, int)> Held()
+    {
+        lock (held)
+        {
+            return [.. held];
+        }
+    }
+
+    /// <summary>Every third of the visibility timeout, the messages still held stay invisible for another one.</summary>
+    private async Task ExtendHeldAsync(DateTimeOffset now)
+    {
+        if (now < nextExtension)
+        {
+            return;
+        }
+        nextExtension = now + options.VisibilityTimeout / 3;
+        var holding = Held();
+        if (holding.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            await events.Store.ExtendAsync(queue, holding, options.VisibilityTimeout);
+        }
+        catch (Exception e)
+        {
+            // Tried again at the next read; at worst a message is read again and delivered twice.
+            LogExtendFailed(e, queue, holding.Count);
+        }
+    }
+
+    private async Task SweepDeadLettersAsync(DateTimeOffset now)
+    {
+        if (now < nextSweep)
+        {
+            return;
+        }
+        nextSweep = now + DeadLetterSweep;
+        try
+        {
+            await events.Store.ForgetDeadLettersAsync(queue, options.DeadLetterRetention);
+        }
+        catch (Exception e)
+        {
+            LogSweepFailed(e, queue);
+        }
+    }
 
     [LoggerMessage(1, LogLevel.Warning, "Event queue {Queue}: reading messages failed")]
     private partial void LogClaimFailed(Exception exception, int queue);
 
-    [LoggerMessage(2, LogLevel.Error, "Event queue {Queue}: message {MessageId} cannot be read; it goes to the dead letters")]
-    private partial void LogUnreadable(Exception exception, int queue, long messageId);
+    [LoggerMessage(2, LogLevel.Error, "Event queue {Queue}: message {MessageId} cannot be read here (attempt {Attempt} of {MaxAttempts}); it is left to be read again")]
+    private partial void LogUnreadable(Exception exception, int queue, long messageId, int attempt, int maxAttempts);
 
-    [LoggerMessage(3, LogLevel.Error, "Event queue {Queue}: {Count} message(s) moved to event_queue_dead_letter: {Ids}")]
+    [LoggerMessage(3, LogLevel.Error, "Event queue {Queue}: {Count} message(s) whose attempts were spent moved to event_queue_dead_letter: {Ids}")]
     private partial void LogBuried(int queue, int count, string ids);
 
     [LoggerMessage(4, LogLevel.Warning, "Event queue {Queue}: confirming {Count} delivered message(s) failed; they will be read again")]
     private partial void LogConfirmFailed(Exception exception, int queue, int count);
+
+    [LoggerMessage(5, LogLevel.Warning, "Event queue {Queue}: handing back {Count} message(s) at shutdown failed; they are read again after the visibility timeout")]
+    private partial void LogReleaseFailed(Exception exception, int queue, int count);
+
+    [LoggerMessage(6, LogLevel.Warning, "Event queue {Queue}: moving {Count} spent message(s) to the dead letters failed; tried again when they are read again")]
+    private partial void LogBuryFailed(Exception exception, int queue, int count);
+
+    [LoggerMessage(7, LogLevel.Warning, "Event queue {Queue}: extending the visibility of {Count} held message(s) failed")]
+    private partial void LogExtendFailed(Exception exception, int queue, int count);
+
+    [LoggerMessage(8, LogLevel.Warning, "Event queue {Queue}: forgetting old dead letters failed")]
+    private partial void LogSweepFailed(Exception exception, int queue);
 }

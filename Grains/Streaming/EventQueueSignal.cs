@@ -13,7 +13,7 @@ namespace EventsSubscriptions.Grains.Streaming;
 /// waiting), or when <see cref="EventQueueOptions.FallbackPoll"/> passed (a notification lost while
 /// the listener reconnected); while the listener is down, pulls poll every 100 ms.
 /// </summary>
-public sealed class EventQueueSignal(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, EventQueueOptions options, ILogger<EventQueueSignal> logger)
+public sealed class EventQueueSignal(string connectionString, IOptions<ClusterOptions> cluster, EventQueueOptions options, ILogger<EventQueueSignal> logger)
     : BackgroundService
 {
     public const string Channel = "es_event_queue";
@@ -42,12 +42,14 @@ public sealed class EventQueueSignal(NpgsqlDataSource dataSource, IOptions<Clust
     {
         var prefix = cluster.Value.ServiceId + ":";
         var delay = TimeSpan.FromMilliseconds(250);
+        var warned = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 // Its own connection, outside the pool: it lives as long as the silo.
-                var builder = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString) { Pooling = false, KeepAlive = 5 };
+                // (The configured connection string itself: a data source's copy has no password.)
+                var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, KeepAlive = 5 };
                 await using var connection = new NpgsqlConnection(builder.ConnectionString);
                 await connection.OpenAsync(stoppingToken);
                 connection.Notification += (_, e) =>
@@ -69,6 +71,7 @@ public sealed class EventQueueSignal(NpgsqlDataSource dataSource, IOptions<Clust
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
                 listening = true;
+                warned = false;
                 // Whatever was committed while no one listened is read now.
                 MarkAll();
                 delay = TimeSpan.FromMilliseconds(250);
@@ -83,9 +86,10 @@ public sealed class EventQueueSignal(NpgsqlDataSource dataSource, IOptions<Clust
             }
             catch (Exception e)
             {
-                if (listening)
+                if (listening || !warned)
                 {
-                    logger.LogWarning(e, "The event queue's listener lost its connection; queues are polled until it is back");
+                    logger.LogWarning(e, "The event queue's listener has no connection; queues are polled every 100 ms until it has one");
+                    warned = true;
                 }
                 listening = false;
                 await Task.Delay(delay, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);

@@ -13,8 +13,8 @@ namespace EventsSubscriptions.Grains.Streaming;
 /// </summary>
 public sealed record EventQueueItem(string? Resource, long EntityId, long Sequence, string? Snapshot, int Queue, byte[] Payload);
 
-/// <summary>A message read from a queue.</summary>
-public sealed record ClaimedMessage(long Id, int Receipt, DateTimeOffset CreatedOn, byte[] Payload);
+/// <summary>A message read from a queue; <see cref="Attempts"/> counts its earlier claims that expired.</summary>
+public sealed record ClaimedMessage(long Id, int Receipt, int Attempts, DateTimeOffset CreatedOn, byte[] Payload);
 
 /// <summary>
 /// The event queue's tables (<c>event_queue</c>, <c>entity_state</c>). Appends of every grain of
@@ -68,7 +68,7 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
 
     public async Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(int queue, int max, TimeSpan visibility, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("SELECT id, receipt, created_on, payload FROM event_queue_claim($1, $2, $3, $4)");
+        await using var command = dataSource.CreateCommand("SELECT id, receipt, attempts, created_on, payload FROM event_queue_claim($1, $2, $3, $4)");
         command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = queue });
         command.Parameters.Add(new NpgsqlParameter { Value = max });
@@ -77,8 +77,8 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            claimed.Add(new ClaimedMessage(reader.GetInt64(0), reader.GetInt32(1),
-                new DateTimeOffset(reader.GetDateTime(2), TimeSpan.Zero), (byte[])reader.GetValue(3)));
+            claimed.Add(new ClaimedMessage(reader.GetInt64(0), reader.GetInt32(1), reader.GetInt32(2),
+                new DateTimeOffset(reader.GetDateTime(3), TimeSpan.Zero), (byte[])reader.GetValue(4)));
         }
         // The claim returns rows in no fixed order; the stream's order is the ids'.
         claimed.Sort((a, b) => a.Id.CompareTo(b.Id));
@@ -99,7 +99,7 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
     public async Task<int> ReleaseAsync(int queue, IReadOnlyCollection<(long Id, int Receipt)> messages, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
-            UPDATE event_queue m SET visible_on = clock_timestamp(), receipt = m.receipt + 1
+            UPDATE event_queue m SET visible_on = clock_timestamp(), receipt = m.receipt + 1, claimed = false
             FROM unnest($3::bigint[], $4::integer[]) AS r(id, receipt)
             WHERE m.service_id = $1 AND m.queue = $2 AND m.id = r.id AND m.receipt = r.receipt
             """);
@@ -110,25 +110,40 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Releases the queue's claimed messages from <paramref name="fromId"/> on after a failed delivery.</summary>
-    public async Task<int> FailAsync(int queue, long fromId, int maxAttempts, CancellationToken cancellationToken = default)
+    /// <summary>Keeps claimed messages invisible to other pulls while their delivery is under way.</summary>
+    public async Task<int> ExtendAsync(int queue, IReadOnlyCollection<(long Id, int Receipt)> messages, TimeSpan visibility, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("SELECT event_queue_fail($1, $2, $3, $4)");
+        await using var command = dataSource.CreateCommand("""
+            UPDATE event_queue m SET visible_on = clock_timestamp() + $5
+            FROM unnest($3::bigint[], $4::integer[]) AS r(id, receipt)
+            WHERE m.service_id = $1 AND m.queue = $2 AND m.id = r.id AND m.receipt = r.receipt
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = queue });
+        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Receipt).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        command.Parameters.Add(new NpgsqlParameter { Value = visibility });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Hands back the queue's claimed messages from <paramref name="fromId"/> on after a failed delivery.</summary>
+    public async Task<int> FailAsync(int queue, long fromId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT event_queue_fail($1, $2, $3)");
         command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = queue });
         command.Parameters.Add(new NpgsqlParameter { Value = fromId });
-        command.Parameters.Add(new NpgsqlParameter { Value = maxAttempts });
         return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>Moves the given messages to the dead letters if their attempts are spent.</summary>
-    public async Task<int> BuryAsync(int queue, IReadOnlyList<long> ids, int maxAttempts, CancellationToken cancellationToken = default)
+    /// <summary>Moves claimed messages whose attempts are spent to the dead letters.</summary>
+    public async Task<int> BuryAsync(int queue, IReadOnlyCollection<(long Id, int Receipt)> messages, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("SELECT event_queue_bury($1, $2, $3, $4)");
         command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = queue });
-        command.Parameters.Add(new NpgsqlParameter { Value = ids.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter { Value = maxAttempts });
+        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Receipt).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
         return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 

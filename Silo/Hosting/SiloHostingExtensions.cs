@@ -71,7 +71,7 @@ public static class SiloHostingExtensions
         });
         builder.Services.AddSingleton<EventQueueStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventQueueStore>());
-        builder.Services.AddSingleton<EventQueueSignal>();
+        builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<EventQueueSignal>(sp, postgres));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventQueueSignal>());
         builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<EventQueue>(sp, StorageNames.EventStream));
         builder.Services.AddSingleton<DeliveryStore>();

@@ -11,7 +11,7 @@ public sealed class StreamSettings
     [Range(1, 256)]
     public int Queues { get; set; } = 8;
 
-    /// <summary>Claims and failed deliveries of one message before it is moved to the dead letters.</summary>
+    /// <summary>Claims of one message that may expire (its silo died holding it, or could not read it) before it is moved to the dead letters.</summary>
     [Range(1, 1000)]
     public int MaxAttempts { get; set; } = 20;
 

@@ -101,6 +101,39 @@ public sealed class EventQueueTests
         Assert.Equal(4, (await entity.GetState()).Sequence);
     }
 
+    [Fact]
+    public async Task Failed_deliveries_spend_no_attempt_only_claims_that_expire_do_and_spent_messages_go_to_the_dead_letters()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        const string service = "attempts";
+        await database.ScalarAsync<long>($"""
+            SELECT count(*) FROM event_queue_commit('{service}', ARRAY[NULL]::text[], ARRAY[0::bigint], ARRAY[0::bigint],
+                ARRAY[NULL]::text[], ARRAY[5], ARRAY['\x01'::bytea])
+            """);
+
+        // Thirty outage rounds: claimed, its delivery failed, handed back.
+        for (var round = 0; round < 30; round++)
+        {
+            Assert.Equal(1L, await database.ScalarAsync<long>($"SELECT count(*) FROM event_queue_claim('{service}', 5, 10, 60)"));
+            Assert.Equal(1, await database.ScalarAsync<int>($"SELECT event_queue_fail('{service}', 5, 0)"));
+        }
+        Assert.Equal(0, await database.ScalarAsync<int>($"SELECT attempts FROM event_queue WHERE service_id = '{service}'"));
+
+        // Claims that expire (visibility of 0 s: as if the silo holding it died) each spend one.
+        await database.ScalarAsync<long>($"SELECT count(*) FROM event_queue_claim('{service}', 5, 10, 0)");
+        await database.ScalarAsync<long>($"SELECT count(*) FROM event_queue_claim('{service}', 5, 10, 0)");
+        var attempts = await database.ScalarAsync<int>($"SELECT attempts FROM event_queue_claim('{service}', 5, 10, 60)");
+        Assert.Equal(2, attempts);
+
+        // A confirmation or burial naming an older claim changes nothing; the latest one buries.
+        var receipt = await database.ScalarAsync<int>($"SELECT receipt FROM event_queue WHERE service_id = '{service}'");
+        Assert.Equal(0, await database.ScalarAsync<int>($"SELECT event_queue_confirm('{service}', 5, ARRAY[1::bigint], ARRAY[{receipt - 1}])"));
+        Assert.Equal(0, await database.ScalarAsync<int>($"SELECT event_queue_bury('{service}', 5, ARRAY[1::bigint], ARRAY[{receipt - 1}])"));
+        Assert.Equal(1, await database.ScalarAsync<int>($"SELECT event_queue_bury('{service}', 5, ARRAY[1::bigint], ARRAY[{receipt}])"));
+        Assert.Equal(0L, await database.ScalarAsync<long>($"SELECT count(*) FROM event_queue WHERE service_id = '{service}'"));
+        Assert.Equal(2, await database.ScalarAsync<int>($"SELECT attempts FROM event_queue_dead_letter WHERE service_id = '{service}'"));
+    }
+
     private static List<ProbeMessage> Received(string key) =>
         ProbeConsumerGrain.Received.TryGetValue(key, out var queue) ? [.. queue] : [];
 }
