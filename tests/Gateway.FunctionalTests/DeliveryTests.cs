@@ -478,6 +478,62 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Events_and_deliveries_in_flight_across_a_postgresql_restart_all_arrive()
+    {
+        var subscription = await SubscribeAsync(receiver.Url("pg-restart"));
+        var accepted = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var refused = 0;
+        using var stop = new CancellationTokenSource();
+        // Four writers change twenty entities without pause; what the API confirmed (2xx) must arrive.
+        var writers = Enumerable.Range(0, 4).Select(writer => Task.Run(async () =>
+        {
+            for (var round = 0; !stop.IsCancellationRequested; round++)
+            {
+                try
+                {
+                    var (status, _, eventId) = await api.SendAsync(HttpMethod.Put, $"/rest/v1/{resource}/{writer * 5 + round % 5 + 1}",
+                        new JsonObject { ["round"] = round, ["writer"] = writer });
+                    if ((int)status is >= 200 and < 300 && eventId is not null)
+                    {
+                        accepted.Add(eventId);
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref refused);
+                        await Task.Delay(100);
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    Interlocked.Increment(ref refused);
+                    await Task.Delay(100);
+                }
+            }
+        })).ToList();
+
+        await Eventually.HoldsAsync(() => receiver.Calls("pg-restart").Count >= 50, TimeSpan.FromSeconds(60), "deliveries did not get going");
+        await TestEnvironment.PostgresAsync("stop");
+        try
+        {
+            await Eventually.HoldsAsync(() => Volatile.Read(ref refused) > 0, TimeSpan.FromSeconds(30), "no change was refused while PostgreSQL was down");
+        }
+        finally
+        {
+            await TestEnvironment.PostgresAsync("start");
+            Npgsql.NpgsqlConnection.ClearAllPools();
+        }
+        var acceptedAtRestart = accepted.Count;
+        await Eventually.HoldsAsync(() => accepted.Count >= acceptedAtRestart + 50, TimeSpan.FromSeconds(60), "changes were not accepted again after the restart");
+        stop.Cancel();
+        await Task.WhenAll(writers);
+
+        var expected = accepted.ToHashSet();
+        string EventOf(ReceivedCall call) => call.Headers["webhook-id"][(subscription.ToString().Length + 1)..];
+        await Eventually.HoldsAsync(() => expected.IsSubsetOf(receiver.Calls("pg-restart").Select(EventOf)), TimeSpan.FromSeconds(120),
+            $"accepted events never arrived: {expected.Except(receiver.Calls("pg-restart").Select(EventOf)).Count()} of {expected.Count}");
+    }
+
+    [Fact]
     public async Task Queues_that_drain_and_refill_deliver_everything_without_reminder_errors()
     {
         var mark = service.OutputMark();
