@@ -88,10 +88,7 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
     public async Task<int> ConfirmAsync(int queue, IReadOnlyList<(long Id, int Receipt)> messages, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("SELECT event_queue_confirm($1, $2, $3, $4)");
-        command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
-        command.Parameters.Add(new NpgsqlParameter { Value = queue });
-        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Receipt).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        AddClaims(command, queue, messages);
         return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -103,10 +100,7 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
             FROM unnest($3::bigint[], $4::integer[]) AS r(id, receipt)
             WHERE m.service_id = $1 AND m.queue = $2 AND m.id = r.id AND m.receipt = r.receipt
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
-        command.Parameters.Add(new NpgsqlParameter { Value = queue });
-        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Receipt).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        AddClaims(command, queue, messages);
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -118,10 +112,7 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
             FROM unnest($3::bigint[], $4::integer[]) AS r(id, receipt)
             WHERE m.service_id = $1 AND m.queue = $2 AND m.id = r.id AND m.receipt = r.receipt
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
-        command.Parameters.Add(new NpgsqlParameter { Value = queue });
-        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Receipt).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        AddClaims(command, queue, messages);
         command.Parameters.Add(new NpgsqlParameter { Value = visibility });
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -140,11 +131,17 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
     public async Task<int> BuryAsync(int queue, IReadOnlyCollection<(long Id, int Receipt)> messages, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("SELECT event_queue_bury($1, $2, $3, $4)");
+        AddClaims(command, queue, messages);
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Parameters $1–$4 of a statement about claimed messages: the service, the queue, the ids and their receipts.</summary>
+    private void AddClaims(NpgsqlCommand command, int queue, IEnumerable<(long Id, int Receipt)> messages)
+    {
         command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = queue });
         command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Receipt).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
-        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>Forgets a queue's dead letters older than the retention.</summary>

@@ -61,13 +61,13 @@ public sealed class ClockPromisesTests : IAsyncLifetime
         // 23 hours later: still both, the new one first.
         clock.Advance(TimeSpan.FromHours(23));
         await subscription.EnqueueAsync(Event(entity: 1, sequence: 1));
-        var during = (await CallsAsync("rotated", 1))[0];
+        var during = (await DeliveryWaits.CallsAsync(receiver, "rotated", 1))[0];
         Assert.Equal([Sign(during, rotated), Sign(during, Secret)], during.Headers["webhook-signature"].Split(' '));
 
         // Past 24 hours: the new one only, in both schemes.
         clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1));
         await subscription.EnqueueAsync(Event(entity: 1, sequence: 2));
-        var after = (await CallsAsync("rotated", 2))[1];
+        var after = (await DeliveryWaits.CallsAsync(receiver, "rotated", 2))[1];
         Assert.Equal(Sign(after, rotated), after.Headers["webhook-signature"]);
         using var sha512 = new HMACSHA512(Encoding.UTF8.GetBytes(rotated));
         Assert.Equal(Convert.ToHexString(sha512.ComputeHash(after.Body)).ToLowerInvariant(), after.Headers["x-secret"]);
@@ -84,17 +84,17 @@ public sealed class ClockPromisesTests : IAsyncLifetime
 
         // An entity change: saved, appended to the stream, routed, queued, tried three times.
         Assert.Equal(EntityOutcome.Ok, (await entity.CreateAsync("""{"name": "one"}""")).Outcome);
-        Assert.Equal("EXHAUSTED", (await LogsAsync(id, 3))[^1].Outcome);
+        Assert.Equal("EXHAUSTED", (await DeliveryWaits.LogsAsync(cluster.Client, id, 3))[^1].Outcome);
         Assert.Equal(SubscriptionStatus.Active, (await subscription.GetAsync())!.Status);
 
         // A day and an hour later, the next change's first failure suspends it; the delivery stays queued.
         clock.Advance(TimeSpan.FromHours(25));
         Assert.Equal(EntityOutcome.Ok, (await entity.PatchAsync("""{"name": "two"}""")).Outcome);
-        var view = await WaitForAsync(subscription, v => v.Status == SubscriptionStatus.Suspended);
+        var view = await DeliveryWaits.WaitForAsync(subscription, v => v.Status == SubscriptionStatus.Suspended);
         Assert.StartsWith("every delivery failed since", view.StatusReason);
         Assert.Equal(1, view.Health.PendingDeliveries);
-        Assert.Equal(4, (await LogsAsync(id, 4)).Count);
-        Assert.Contains("was suspended", (await MailsAsync(address, 2))[^1].Data);
+        Assert.Equal(4, (await DeliveryWaits.LogsAsync(cluster.Client, id, 4)).Count);
+        Assert.Contains("was suspended", (await DeliveryWaits.MailsAsync(smtp, address, 2))[^1].Data);
     }
 
     [Fact]
@@ -107,19 +107,19 @@ public sealed class ClockPromisesTests : IAsyncLifetime
         var id = subscription.GetPrimaryKeyLong();
 
         await subscription.EnqueueAsync(Event(entity: 1, sequence: 1));
-        Assert.Contains("failed 3 times", Assert.Single(await MailsAsync(address, 1)).Data);
+        Assert.Contains("failed 3 times", Assert.Single(await DeliveryWaits.MailsAsync(smtp, address, 1)).Data);
 
         // A success an hour later: the subscription is not failing for a day, so it is not suspended.
         clock.Advance(TimeSpan.FromHours(1));
         await subscription.EnqueueAsync(Event(entity: 2, sequence: 1));
-        Assert.Equal("SUCCEEDED", (await LogsAsync(id, 4))[^1].Outcome);
+        Assert.Equal("SUCCEEDED", (await DeliveryWaits.LogsAsync(cluster.Client, id, 4))[^1].Outcome);
 
         // 24 hours and a minute after the first e-mail, the next exhausted delivery mails again.
         clock.Advance(TimeSpan.FromHours(23) + TimeSpan.FromMinutes(1));
         var third = Event(entity: 3, sequence: 1);
         await subscription.EnqueueAsync(third);
-        Assert.Equal("EXHAUSTED", (await LogsAsync(id, 7))[^1].Outcome);
-        var second = (await MailsAsync(address, 2))[1];
+        Assert.Equal("EXHAUSTED", (await DeliveryWaits.LogsAsync(cluster.Client, id, 7))[^1].Outcome);
+        var second = (await DeliveryWaits.MailsAsync(smtp, address, 2))[1];
         Assert.Contains("failed 3 times", second.Data);
         Assert.Contains(third.EventId, second.Data);
         Assert.Equal(SubscriptionStatus.Active, (await subscription.GetAsync())!.Status);
@@ -134,7 +134,7 @@ public sealed class ClockPromisesTests : IAsyncLifetime
         var second = await CreateAsync(receiver.Url("down", "500"), $"b-{Guid.NewGuid():N}@example.com");
 
         await first.EnqueueAsync(Event(entity: 1, sequence: 1));
-        Assert.Equal("EXHAUSTED", (await LogsAsync(first.GetPrimaryKeyLong(), 3))[^1].Outcome);
+        Assert.Equal("EXHAUSTED", (await DeliveryWaits.LogsAsync(cluster.Client, first.GetPrimaryKeyLong(), 3))[^1].Outcome);
         await Eventually.HoldsAsync(() => logs.Warnings("SMTP is not configured").Count == 1, TimeSpan.FromSeconds(30),
             "no warning that SMTP is not configured");
         Assert.Contains("Smtp__Host", logs.Warnings("SMTP is not configured")[0]);
@@ -142,7 +142,7 @@ public sealed class ClockPromisesTests : IAsyncLifetime
         // The second subscription's e-mail is due too: it claims it (its state says so) and
         // would send it at once; the warning is not repeated.
         await second.EnqueueAsync(Event(entity: 1, sequence: 1));
-        Assert.Equal("EXHAUSTED", (await LogsAsync(second.GetPrimaryKeyLong(), 3))[^1].Outcome);
+        Assert.Equal("EXHAUSTED", (await DeliveryWaits.LogsAsync(cluster.Client, second.GetPrimaryKeyLong(), 3))[^1].Outcome);
         await Eventually.HoldsAsync(async () => await MailClaimedAsync((await second.GetAsync())!.Spec.CustomId), TimeSpan.FromSeconds(30),
             "the second subscription never claimed its e-mail");
         Assert.Single(logs.Warnings("SMTP is not configured"));
@@ -157,7 +157,7 @@ public sealed class ClockPromisesTests : IAsyncLifetime
         Assert.Equal(SubscriptionOutcome.Ok, (await held.SuspendAsync("held for a month")).Outcome);
         await held.EnqueueAsync(Event(entity: 1, sequence: 1));
         await finished.EnqueueAsync(Event(entity: 1, sequence: 1));
-        await CallsAsync("finished", 1);
+        await DeliveryWaits.CallsAsync(receiver, "finished", 1);
         await Eventually.HoldsAsync(async () => await OutboxAsync(finished.GetPrimaryKeyLong()) == "SUCCEEDED", TimeSpan.FromSeconds(30),
             "the finished delivery was never recorded");
         Assert.Equal("PENDING", await OutboxAsync(held.GetPrimaryKeyLong()));
@@ -173,7 +173,7 @@ public sealed class ClockPromisesTests : IAsyncLifetime
         // And it is still sent once the subscription is enabled.
         held = cluster.Client.GetGrain<ISubscriptionGrain>(held.GetPrimaryKeyLong());
         Assert.Equal(SubscriptionOutcome.Ok, (await held.EnableAsync()).Outcome);
-        Assert.Equal(1, JsonNode.Parse((await CallsAsync("held", 1))[0].Body)!["data"]!["step"]!.GetValue<int>());
+        Assert.Equal(1, JsonNode.Parse((await DeliveryWaits.CallsAsync(receiver, "held", 1))[0].Body)!["data"]!["step"]!.GetValue<int>());
     }
 
     private async Task StartAsync()
@@ -223,39 +223,6 @@ public sealed class ClockPromisesTests : IAsyncLifetime
         var signed = Encoding.UTF8.GetBytes($"{call.Headers["webhook-id"]}.{call.Headers["webhook-timestamp"]}.").Concat(call.Body).ToArray();
         using var hmac = new HMACSHA256(Encoding.UTF8.GetBytes(secret));
         return $"v1,{Convert.ToBase64String(hmac.ComputeHash(signed))}";
-    }
-
-    private async Task<List<ReceivedCall>> CallsAsync(string name, int count)
-    {
-        await Eventually.HoldsAsync(() => receiver.Calls(name).Count >= count, TimeSpan.FromSeconds(30), $"'{name}' never received {count} call(s)");
-        return [.. receiver.Calls(name)];
-    }
-
-    private async Task<List<DeliveryLogEntry>> LogsAsync(long id, int count)
-    {
-        var entries = new List<DeliveryLogEntry>();
-        await Eventually.HoldsAsync(async () =>
-        {
-            var page = await cluster.Client.GetGrain<ISubscriptionQueryGrain>(0).LogsAsync(id, new DeliveryLogQuery(100, 0, null, null, null, null));
-            entries = [.. page.Entries.OrderBy(e => e.Id)];
-            return entries.Count >= count;
-        }, TimeSpan.FromSeconds(30), $"the log never held {count} entries");
-        return entries;
-    }
-
-    private async Task<List<CaughtMail>> MailsAsync(string address, int count)
-    {
-        await Eventually.HoldsAsync(() => smtp.Mails.Count(m => m.Recipients.Contains(address)) >= count, TimeSpan.FromSeconds(30),
-            $"{count} e-mail(s) to {address} never arrived");
-        return [.. smtp.Mails.Where(m => m.Recipients.Contains(address))];
-    }
-
-    private static async Task<SubscriptionView> WaitForAsync(ISubscriptionGrain subscription, Func<SubscriptionView, bool> condition)
-    {
-        SubscriptionView view = null!;
-        await Eventually.HoldsAsync(async () => condition(view = (await subscription.GetAsync())!), TimeSpan.FromSeconds(30),
-            "the subscription never reached the expected state");
-        return view;
     }
 
     /// <summary>The state of the subscription's one delivery in the outbox, or null when there is none.</summary>

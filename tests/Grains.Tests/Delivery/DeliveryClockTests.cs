@@ -62,9 +62,9 @@ public sealed class DeliveryClockTests : IAsyncLifetime
 
         // Three attempts (two retries of about a second), then EXHAUSTED and one e-mail.
         await subscription.EnqueueAsync(Event(entity: 1, sequence: 1));
-        var first = await LogsAsync(id, 3);
+        var first = await DeliveryWaits.LogsAsync(cluster.Client, id, 3);
         Assert.Equal(["RETRY_SCHEDULED", "RETRY_SCHEDULED", "EXHAUSTED"], first.Select(l => l.Outcome));
-        var exhausted = Assert.Single(await MailsAsync(address, 1));
+        var exhausted = Assert.Single(await DeliveryWaits.MailsAsync(smtp, address, 1));
         Assert.Contains("failed 3 times", exhausted.Data);
         var view = (await subscription.GetAsync())!;
         Assert.Equal((SubscriptionStatus.Active, HealthState.Failing, 3), (view.Status, view.Health.State, view.Health.ConsecutiveFailures));
@@ -73,13 +73,13 @@ public sealed class DeliveryClockTests : IAsyncLifetime
         // not yet a day of failures, so the subscription stays active.
         clock.Advance(TimeSpan.FromHours(23));
         await subscription.EnqueueAsync(Event(entity: 2, sequence: 1));
-        Assert.Equal(2, (await LogsAsync(id, 6)).Count(l => l.Outcome == "EXHAUSTED"));
+        Assert.Equal(2, (await DeliveryWaits.LogsAsync(cluster.Client, id, 6)).Count(l => l.Outcome == "EXHAUSTED"));
         // A control that never mailed, failing the same way from now on: its e-mail arrives seconds
         // after the subject's second exhaustion, so one the subject sent then would be here too.
         var controlAddress = $"control-{Guid.NewGuid():N}@example.com";
         var control = await CreateAsync(receiver.Url("control-down", "500"), controlAddress);
         await control.EnqueueAsync(Event(entity: 2, sequence: 1));
-        Assert.Contains("failed 3 times", Assert.Single(await MailsAsync(controlAddress, 1)).Data);
+        Assert.Contains("failed 3 times", Assert.Single(await DeliveryWaits.MailsAsync(smtp, controlAddress, 1)).Data);
         Assert.Single(smtp.Mails, m => m.Recipients.Contains(address));
         view = (await subscription.GetAsync())!;
         Assert.Equal((SubscriptionStatus.Active, 6), (view.Status, view.Health.ConsecutiveFailures));
@@ -96,9 +96,9 @@ public sealed class DeliveryClockTests : IAsyncLifetime
         // Past 24 hours without a single success, the next failure suspends, with its e-mail.
         clock.Advance(TimeSpan.FromHours(2));
         await subscription.EnqueueAsync(Event(entity: 3, sequence: 1));
-        view = await WaitForAsync(subscription, v => v.Status == SubscriptionStatus.Suspended);
+        view = await DeliveryWaits.WaitForAsync(subscription, v => v.Status == SubscriptionStatus.Suspended);
         Assert.StartsWith("every delivery failed since", view.StatusReason);
-        var suspended = (await MailsAsync(address, 2)).Last();
+        var suspended = (await DeliveryWaits.MailsAsync(smtp, address, 2)).Last();
         Assert.Contains("was suspended", suspended.Data);
         Assert.Contains("actions/enable", suspended.Data);
 
@@ -132,7 +132,7 @@ public sealed class DeliveryClockTests : IAsyncLifetime
             .Select(d => (Entity: d["id"]!.GetValue<long>(), Step: d["step"]!.GetValue<int>())).ToList();
         Assert.Equal([1, 2, 3, 4], delivered.Where(d => d.Entity == 3).Select(d => d.Step));
         Assert.Contains((4L, 1), delivered);
-        view = await WaitForAsync(subscription, v => v.Health.PendingDeliveries == 0);
+        view = await DeliveryWaits.WaitForAsync(subscription, v => v.Health.PendingDeliveries == 0);
         Assert.Equal((SubscriptionStatus.Active, HealthState.Healthy, 0), (view.Status, view.Health.State, view.Health.ConsecutiveFailures));
         Assert.Equal(2, smtp.Mails.Count(m => m.Recipients.Contains(address)));
 
@@ -166,7 +166,6 @@ public sealed class DeliveryClockTests : IAsyncLifetime
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-
     private Task StartSiloAsync() =>
         cluster.StartSiloAsync(
             configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -189,31 +188,4 @@ public sealed class DeliveryClockTests : IAsyncLifetime
     private EntityEvent Event(long entity, int sequence) => new(
         Guid.CreateVersion7().ToString(), resource, "updated", entity, [],
         new JsonObject { ["id"] = entity, ["step"] = sequence }.ToJsonString(), clock.GetUtcNow(), null, sequence);
-
-    private async Task<List<DeliveryLogEntry>> LogsAsync(long id, int count)
-    {
-        var entries = new List<DeliveryLogEntry>();
-        await Eventually.HoldsAsync(async () =>
-        {
-            var page = await cluster.Client.GetGrain<ISubscriptionQueryGrain>(0).LogsAsync(id, new DeliveryLogQuery(100, 0, null, null, null, null));
-            entries = [.. page.Entries.OrderBy(e => e.Id)];
-            return entries.Count >= count;
-        }, TimeSpan.FromSeconds(30), $"the log never held {count} entries");
-        return entries;
-    }
-
-    private async Task<List<CaughtMail>> MailsAsync(string address, int count)
-    {
-        await Eventually.HoldsAsync(() => smtp.Mails.Count(m => m.Recipients.Contains(address)) >= count, TimeSpan.FromSeconds(30),
-            $"{count} e-mail(s) to {address} never arrived");
-        return [.. smtp.Mails.Where(m => m.Recipients.Contains(address))];
-    }
-
-    private static async Task<SubscriptionView> WaitForAsync(ISubscriptionGrain subscription, Func<SubscriptionView, bool> condition)
-    {
-        SubscriptionView view = null!;
-        await Eventually.HoldsAsync(async () => condition(view = (await subscription.GetAsync())!), TimeSpan.FromSeconds(30),
-            "the subscription never reached the expected state");
-        return view;
-    }
 }
