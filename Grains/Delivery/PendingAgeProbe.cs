@@ -10,7 +10,9 @@ namespace EventsSubscriptions.Grains.Delivery;
 /// <summary>
 /// The age of the oldest delivery still pending and how many are pending, in the whole service,
 /// read every 15 s: the backlog gauges an alert watches (<c>es_delivery_oldest_pending_age_seconds</c>,
-/// <c>es_delivery_backlog</c>). Every silo reports the same figures; take the max.
+/// <c>es_delivery_backlog</c>); and the same for the events waiting on the stream's queue for their
+/// routers (<c>es_stream_backlog</c>, <c>es_stream_oldest_age_seconds</c>), with the stream's dead
+/// letters (<c>es_stream_dead_letters</c>). Every silo reports the same figures; take the max.
 /// </summary>
 public sealed class PendingAgeProbe : BackgroundService
 {
@@ -21,6 +23,9 @@ public sealed class PendingAgeProbe : BackgroundService
     private readonly ILogger<PendingAgeProbe> logger;
     private double oldestSeconds;
     private long backlog;
+    private double streamOldestSeconds;
+    private long streamBacklog;
+    private long streamDeadLetters;
 
     public PendingAgeProbe(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, IMeterFactory meters, ILogger<PendingAgeProbe> logger)
     {
@@ -32,6 +37,12 @@ public sealed class PendingAgeProbe : BackgroundService
             "Age of the oldest delivery not yet finished, in the whole service");
         meter.CreateObservableGauge("es.delivery.backlog", () => Interlocked.Read(ref backlog),
             description: "Deliveries not yet finished, in the whole service");
+        meter.CreateObservableGauge("es.stream.oldest_age", () => Volatile.Read(ref streamOldestSeconds), "s",
+            "Age of the oldest accepted event not yet routed, in the whole service");
+        meter.CreateObservableGauge("es.stream.backlog", () => Interlocked.Read(ref streamBacklog),
+            description: "Accepted events not yet routed, in the whole service");
+        meter.CreateObservableGauge("es.stream.dead_letters", () => Interlocked.Read(ref streamDeadLetters),
+            description: "Events moved to the stream's dead letters (event_queue_dead_letter), in the whole service");
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -50,6 +61,8 @@ public sealed class PendingAgeProbe : BackgroundService
                 await reader.ReadAsync(stoppingToken);
                 Volatile.Write(ref oldestSeconds, reader.GetDouble(0));
                 Interlocked.Exchange(ref backlog, reader.GetInt64(1));
+                await reader.CloseAsync();
+                await MeasureStreamAsync(stoppingToken);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
@@ -57,6 +70,21 @@ public sealed class PendingAgeProbe : BackgroundService
             }
         }
         while (await WaitAsync(timer, stoppingToken));
+    }
+
+    private async Task MeasureStreamAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT coalesce(extract(epoch FROM now() - min(created_on)), 0)::float8, count(*),
+                   (SELECT count(*) FROM event_queue_dead_letter d WHERE d.service_id = $1)
+            FROM event_queue WHERE service_id = $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        Volatile.Write(ref streamOldestSeconds, reader.GetDouble(0));
+        Interlocked.Exchange(ref streamBacklog, reader.GetInt64(1));
+        Interlocked.Exchange(ref streamDeadLetters, reader.GetInt64(2));
     }
 
     private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)

@@ -531,6 +531,21 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         string EventOf(ReceivedCall call) => call.Headers["webhook-id"][(subscription.ToString().Length + 1)..];
         await Eventually.HoldsAsync(() => expected.IsSubsetOf(receiver.Calls("pg-restart").Select(EventOf)), TimeSpan.FromSeconds(120),
             $"accepted events never arrived: {expected.Except(receiver.Calls("pg-restart").Select(EventOf)).Count()} of {expected.Count}");
+
+        // The silos' gauges of the stream's queue say it drained, with nothing dead-lettered.
+        using var http = new HttpClient();
+        await Eventually.HoldsAsync(async () =>
+        {
+            var scrapes = await Task.WhenAll(service.MetricsPorts.Select(p => http.GetStringAsync($"http://localhost:{p}/metrics")));
+            return scrapes.All(scrape => Gauge(scrape, "es_stream_backlog") == 0 && Gauge(scrape, "es_stream_dead_letters") == 0
+                                         && Gauge(scrape, "es_stream_oldest_age_seconds") == 0);
+        }, TimeSpan.FromSeconds(60), "the stream's gauges never showed a drained queue");
+
+        static double? Gauge(string scrape, string name) => scrape.Split('\n')
+            .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal))
+            .Select(l => (double?)double.Parse((l.Contains('}') ? l[(l.LastIndexOf('}') + 1)..] : l[name.Length..]).Trim().Split(' ')[0],
+                System.Globalization.CultureInfo.InvariantCulture))
+            .FirstOrDefault();
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class DeployFilesTests
         await process.WaitForExitAsync();
 
         Assert.True(process.ExitCode == 0, output);
-        Assert.Contains("SUCCESS: 5 rules found", output);
+        Assert.Contains("SUCCESS: 7 rules found", output);
     }
 
     [Fact]
@@ -35,5 +35,7 @@ public sealed class DeployFilesTests
         Assert.Contains(expressions, e => e.Contains("es_delivery_latency_seconds_bucket", StringComparison.Ordinal));
         Assert.Contains(expressions, e => e.Contains("error_kind", StringComparison.Ordinal));
         Assert.Contains(expressions, e => e.Contains("es_delivery_oldest_pending_age_seconds", StringComparison.Ordinal));
+        Assert.Contains(expressions, e => e.Contains("es_stream_oldest_age_seconds", StringComparison.Ordinal));
+        Assert.Contains(expressions, e => e.Contains("es_stream_dead_letters", StringComparison.Ordinal));
     }
 }
