@@ -38,6 +38,9 @@ public sealed class EntityGrain(
     private string? snapshot;
     private long sequence;
 
+    /// <summary>The state was read from the earlier version's grain storage, whose row is removed once the entity's own row is written.</summary>
+    private GrainState<EntityState>? legacyRecord;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var key = this.GetPrimaryKeyString();
@@ -57,11 +60,13 @@ public sealed class EntityGrain(
     /// storage, with the events not yet known to be on the old stream. Those are queued now (the
     /// last one with the entity's row, in one commit; consumers ignore an event they already had),
     /// and the old state is removed. An entity with no pending event moves at its next change.
+    /// Looked for only while the service still has such state (asked once per silo), so a new
+    /// entity costs no read of the old storage.
     /// </summary>
     private async Task AdoptLegacyStateAsync()
     {
-        var storage = ServiceProvider.GetKeyedService<IGrainStorage>(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME);
-        if (storage is null)
+        if (ServiceProvider.GetKeyedService<IGrainStorage>(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME) is not { } storage
+            || !await events.Store.HasLegacyEntityStateAsync(LegacyGrainType))
         {
             return;
         }
@@ -93,10 +98,33 @@ public sealed class EntityGrain(
         }
         else
         {
-            // Written with the entity's first change from here on; until then read from here.
+            // Read from here until the entity's first change writes its own row.
+            legacyRecord = legacy;
             return;
         }
         await storage.ClearStateAsync(LegacyStateName, this.GetGrainId(), legacy);
+    }
+
+    /// <summary>The grain type Orleans' storage names the entities' rows with.</summary>
+    private const string LegacyGrainType = "entity";
+
+    private async Task ForgetLegacyStateAsync()
+    {
+        if (legacyRecord is not { } legacy)
+        {
+            return;
+        }
+        try
+        {
+            await ServiceProvider.GetRequiredKeyedService<IGrainStorage>(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME)
+                .ClearStateAsync(LegacyStateName, this.GetGrainId(), legacy);
+            legacyRecord = null;
+        }
+        catch (Exception e)
+        {
+            // The entity's own row is written and read first; the old one only lingers.
+            logger.LogWarning(e, "{Resource}/{Id}: the state saved by the earlier version could not be removed", resource, id);
+        }
     }
 
     public Task<string?> GetAsync() => Task.FromResult(snapshot);
@@ -213,6 +241,7 @@ public sealed class EntityGrain(
             // lost): nothing was written; the caller retries against the state that won.
             throw new InconsistentStateException($"{resource}/{id} was changed elsewhere (stored sequence is not {sequence})");
         }
+        await ForgetLegacyStateAsync();
         var created = snapshot is null;
         sequence = entityEvent.Sequence;
         snapshot = next;

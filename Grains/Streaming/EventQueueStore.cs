@@ -50,6 +50,31 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
         return batch.Select((_, i) => written.Contains(i + 1)).ToList();
     }
 
+    private Task<bool>? legacyEntityState;
+
+    /// <summary>
+    /// Whether the service still has entity state written by a version before the event queue
+    /// (Orleans grain storage rows of <paramref name="grainType"/>). Asked once per silo: the new
+    /// version never writes such rows, so a silo that found none never looks again.
+    /// </summary>
+    public Task<bool> HasLegacyEntityStateAsync(string grainType)
+    {
+        if (legacyEntityState is { IsCompletedSuccessfully: true } known)
+        {
+            return known;
+        }
+        return legacyEntityState = QueryAsync();
+
+        async Task<bool> QueryAsync()
+        {
+            await using var command = dataSource.CreateCommand(
+                "SELECT EXISTS (SELECT 1 FROM orleans_grain_state WHERE serviceid = $1 AND graintypestring = $2)");
+            command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
+            command.Parameters.Add(new NpgsqlParameter { Value = grainType });
+            return (bool)(await command.ExecuteScalarAsync())!;
+        }
+    }
+
     /// <summary>An entity's stored state: its last event's sequence and its JSON (null once deleted); null if it has no row.</summary>
     public async Task<(long Sequence, string? Snapshot)?> ReadEntityAsync(string resource, long id, CancellationToken cancellationToken = default)
     {

@@ -80,6 +80,10 @@ public sealed class EventQueueTests
         await cluster.StartClientAsync();
         var entity = cluster.Client.GetGrain<IEntityGrain>("employees/77");
         var storage = silo.Services.GetRequiredKeyedService<IGrainStorage>(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME);
+        // Another entity of the earlier version, with nothing left to publish.
+        var quiet = cluster.Client.GetGrain<IEntityGrain>("employees/78");
+        var quietLegacy = new GrainState<EntityState>(new EntityState { Snapshot = """{"id":78,"name":"Quiet"}""", Sequence = 5 });
+        await storage.WriteStateAsync("entity", quiet.GetGrainId(), quietLegacy);
         var legacy = new GrainState<EntityState>(new EntityState
         {
             Snapshot = """{"id":77,"name":"Old"}""",
@@ -99,6 +103,16 @@ public sealed class EventQueueTests
         // The next change follows the adopted sequence.
         await entity.PutAsync("""{"id": 77, "name": "New"}""");
         Assert.Equal(4, (await entity.GetState()).Sequence);
+
+        // Without pending events, the old state is read until the first change, which writes the
+        // entity's own row and removes the old one.
+        Assert.Contains("Quiet", await quiet.GetAsync());
+        await quiet.PutAsync("""{"id": 78, "name": "Moved"}""");
+        Assert.Equal(6L, await database.ScalarAsync<long>(
+            $"SELECT sequence FROM entity_state WHERE service_id = '{cluster.ServiceId}' AND resource = 'employees' AND id = 78"));
+        var quietReread = new GrainState<EntityState>(new EntityState());
+        await storage.ReadStateAsync("entity", quiet.GetGrainId(), quietReread);
+        Assert.False(quietReread.RecordExists, "the earlier version's state outlived the entity's first change");
     }
 
     [Fact]
