@@ -42,10 +42,12 @@ async Task<int> LoadAsync(int matching, int nonMatching, string label)
     await api.SubscribeManyAsync(nonMatching, 32, n => api.SubscribeAsync(resource, $"bench-{run}-x{n}", receiver.HookUrl(100_000 + n), neverMatches: true),
         "non-matching subscriptions");
     var metricsBefore = await SiloMetrics.ScrapeAsync(options.Metrics);
+    var routingBefore = await SiloMetrics.ScrapeAsync(options.Metrics, SiloMetrics.RoutingLag);
     var report = await LoadRun.RunAsync(api, receiver, options, resource, hooks, label);
     // The exporters refresh their scrape at most every few hundred milliseconds.
     await Task.Delay(TimeSpan.FromSeconds(2));
     var metricsAfter = await SiloMetrics.ScrapeAsync(options.Metrics);
+    var routingAfter = await SiloMetrics.ScrapeAsync(options.Metrics, SiloMetrics.RoutingLag);
     double? limit = null;
     if (!options.NoLimit)
     {
@@ -57,6 +59,10 @@ async Task<int> LoadAsync(int matching, int nonMatching, string label)
     {
         Console.WriteLine($"  silos' es_delivery_latency_seconds over the run: p50 {p50 * 1000:0.0} ms  p99 {p99 * 1000:0.0} ms " +
                           $"(histogram_quantile; the receiver measured p50 {report.Latency.GetValueAtPercentile(50) / 1000.0:0.0} ms, p99 {report.Latency.GetValueAtPercentile(99) / 1000.0:0.0} ms)");
+    }
+    if (SiloMetrics.Quantile(routingBefore, routingAfter, 0.5) is { } r50 && SiloMetrics.Quantile(routingBefore, routingAfter, 0.99) is { } r99)
+    {
+        Console.WriteLine($"  silos' {SiloMetrics.RoutingLag} (accepted->routed) over the run: p50 {r50 * 1000:0.0} ms  p99 {r99 * 1000:0.0} ms");
     }
     return report.Lost == 0 ? 0 : 1;
 }

@@ -3,17 +3,19 @@ using System.Globalization;
 namespace EventsSubscriptions.Bench;
 
 /// <summary>
-/// The silos' <c>es_delivery_latency_seconds</c> histogram, scraped before and after a run: its
-/// quantiles over the run (interpolated within buckets, as Prometheus' histogram_quantile does),
-/// to compare with what the bench's receiver measured.
+/// A histogram of the silos (by default <c>es_delivery_latency_seconds</c>), scraped before and
+/// after a run: its quantiles over the run (interpolated within buckets, as Prometheus'
+/// histogram_quantile does), to compare with what the bench's receiver measured.
 /// </summary>
 internal static class SiloMetrics
 {
-    private const string Bucket = "es_delivery_latency_seconds_bucket{";
+    /// <summary>From an event's acceptance to its routing: the stream's part of the delivery latency.</summary>
+    public const string RoutingLag = "es_events_routing_lag_seconds";
 
     /// <summary>Cumulative count per upper bound, summed over the silos; empty when none answers.</summary>
-    public static async Task<SortedDictionary<double, double>> ScrapeAsync(IEnumerable<string> urls)
+    public static async Task<SortedDictionary<double, double>> ScrapeAsync(IEnumerable<string> urls, string histogram = "es_delivery_latency_seconds")
     {
+        var bucket = histogram + "_bucket{";
         var buckets = new SortedDictionary<double, double>();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         foreach (var url in urls)
@@ -27,7 +29,7 @@ internal static class SiloMetrics
             {
                 continue;
             }
-            foreach (var line in text.Split('\n').Where(l => l.StartsWith(Bucket, StringComparison.Ordinal)))
+            foreach (var line in text.Split('\n').Where(l => l.StartsWith(bucket, StringComparison.Ordinal)))
             {
                 var le = line[(line.IndexOf("le=\"", StringComparison.Ordinal) + 4)..];
                 le = le[..le.IndexOf('"')];

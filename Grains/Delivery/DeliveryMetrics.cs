@@ -21,6 +21,7 @@ public sealed class DeliveryMetrics : IDisposable
     private readonly UpDownCounter<long> pending;
     private readonly Counter<long> eventsAccepted;
     private readonly Counter<long> eventsRouted;
+    private readonly Histogram<double> routingLag;
     private readonly Counter<long> deliveriesQueued;
     private readonly Counter<long> suspensions;
     private readonly Counter<long> setApart;
@@ -36,6 +37,8 @@ public sealed class DeliveryMetrics : IDisposable
         pending = meter.CreateUpDownCounter<long>("es.delivery.pending", description: "Deliveries queued and not yet finished (this silo's activations)");
         eventsAccepted = meter.CreateCounter<long>("es.events.accepted", description: "Entity events made durable (one per change of an entity)");
         eventsRouted = meter.CreateCounter<long>("es.events.routed", description: "Entity events a router matched against the subscriptions of their resource");
+        routingLag = meter.CreateHistogram("es.events.routing_lag", "s",
+            "From the event's acceptance to its routing (the stream's part of es.delivery.latency)", advice: seconds);
         deliveriesQueued = meter.CreateCounter<long>("es.deliveries.queued", description: "Deliveries queued for a subscription (one per matching event and subscription)");
         suspensions = meter.CreateCounter<long>("es.subscriptions.suspended", description: "Subscriptions suspended by the service (410, or a day of failures)");
         setApart = meter.CreateCounter<long>("es.routing.dead_letters",
@@ -57,7 +60,14 @@ public sealed class DeliveryMetrics : IDisposable
 
     public void EventAccepted() => eventsAccepted.Add(1);
 
-    public void EventRouted() => eventsRouted.Add(1);
+    public void EventRouted(string eventId)
+    {
+        eventsRouted.Add(1);
+        if (EventIds.AcceptedOn(eventId) is { } accepted)
+        {
+            routingLag.Record(Math.Max(0, (DateTimeOffset.UtcNow - accepted).TotalSeconds));
+        }
+    }
 
     public void DeliveryQueued(int count = 1) => deliveriesQueued.Add(count);
 

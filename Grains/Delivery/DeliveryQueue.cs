@@ -20,7 +20,10 @@ public sealed class PendingDelivery
 
 /// <summary>
 /// The subscription's pending deliveries, one FIFO per entity ordered by the entity's event
-/// sequence. An entity whose head is being sent, or waits for its retry, holds back only itself.
+/// sequence. An entity whose head is being sent, waits for its attempt to be recorded, or waits for
+/// its retry, holds back only itself. A head taken is first <em>calling</em> (its request to the
+/// receiver is under way: what <c>maxInFlight</c> bounds), then <em>recording</em> (the answer is
+/// in, its record not yet durable) until it is completed or postponed.
 /// </summary>
 public sealed class DeliveryQueue
 {
@@ -30,7 +33,20 @@ public sealed class DeliveryQueue
 
     public int Count => known.Count;
 
+    /// <summary>Entities whose head was taken and is not yet completed or postponed (calling or recording).</summary>
     public int InFlight => inFlight.Count;
+
+    /// <summary>Heads whose request to the receiver is under way.</summary>
+    public int Calling { get; private set; }
+
+    /// <summary>
+    /// How many heads may be taken now: at most <paramref name="maxCalls"/> requests at once, and at
+    /// most <paramref name="maxBusy"/> entities calling or waiting for their records.
+    /// </summary>
+    public int Room(int maxCalls, int maxBusy) => Math.Max(0, Math.Min(maxCalls - Calling, maxBusy - inFlight.Count));
+
+    /// <summary>The request of a taken head is over (answered, failed or timed out): its call slot is free.</summary>
+    public void Answered() => Calling = Math.Max(0, Calling - 1);
 
     /// <summary>Adds a delivery unless it is queued already; false when it was.</summary>
     public bool Add(PendingDelivery delivery)
@@ -67,6 +83,7 @@ public sealed class DeliveryQueue
                 continue;
             }
             inFlight.Add(entity);
+            Calling++;
             due.Add(head);
         }
         return due;
@@ -117,6 +134,7 @@ public sealed class DeliveryQueue
         byEntity.Clear();
         known.Clear();
         inFlight.Clear();
+        Calling = 0;
         return all;
     }
 }

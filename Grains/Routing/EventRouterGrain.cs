@@ -52,7 +52,7 @@ public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters 
         foreach (var entry in items)
         {
             var item = entry.Item;
-            metrics.EventRouted();
+            metrics.EventRouted(item.EventId);
             foreach (var subscription in Match(item))
             {
                 if (!matched.TryGetValue(subscription, out var events))

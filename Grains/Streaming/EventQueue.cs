@@ -38,12 +38,13 @@ public sealed class EventQueue
     public byte[] Pack(StreamId streamId, List<object> events, Dictionary<string, object>? requestContext) =>
         serializer.SerializeToArray(new EventQueueBatch(streamId, events, requestContext));
 
-    /// <summary>A stored message as a batch container; throws if its bytes are not one.</summary>
-    public EventQueueBatch Unpack(ClaimedMessage message)
+    /// <summary>A stored message as a batch container with the reader's <paramref name="token"/>; throws if its bytes are not one.</summary>
+    public EventQueueBatch Unpack(ClaimedMessage message, long token)
     {
         var batch = serializer.Deserialize(message.Payload) ?? throw new InvalidDataException("an empty message");
-        batch.Token = new Orleans.Providers.Streams.Common.EventSequenceTokenV2(message.Id);
+        batch.Token = new Orleans.Providers.Streams.Common.EventSequenceTokenV2(token);
         batch.Receipt = message.Receipt;
+        batch.MessageId = message.Id;
         return batch;
     }
 

@@ -72,8 +72,8 @@ public sealed class EventQueueAdapter(
 
 /// <summary>
 /// A delivery the pulling agent gave up on (its consumer kept failing for the agent's delivery
-/// time): the queue's claimed messages from the failed one on are released, to be read and
-/// delivered again, instead of being deleted with the cache's next purge. A failed delivery spends
+/// time): the messages the queue's receiver handed to the agent from the failed one on are
+/// released, to be read and delivered again, instead of being deleted with the cache's next purge. A failed delivery spends
 /// no attempt: an outage of the consumers is waited out, however long it lasts.
 /// </summary>
 public sealed partial class EventQueueFailureHandler(
@@ -84,16 +84,14 @@ public sealed partial class EventQueueFailureHandler(
 
     public async Task OnDeliveryFailure(GuidId subscriptionId, string streamProviderName, StreamId streamIdentity, StreamSequenceToken? sequenceToken)
     {
-        if (sequenceToken is null)
+        var queue = events.QueueOf(streamIdentity);
+        // No receiver: the queue moved, and its receiver handed back what it held when it stopped.
+        if (sequenceToken is null || !receivers.TryGetValue(queue, out var receiver))
         {
             return;
         }
-        var queue = events.QueueOf(streamIdentity);
-        var released = await events.Store.FailAsync(queue, sequenceToken.SequenceNumber);
-        if (receivers.TryGetValue(queue, out var receiver))
-        {
-            receiver.Forget(sequenceToken.SequenceNumber);
-        }
+        var handBack = receiver.TakeFrom(sequenceToken.SequenceNumber);
+        var released = handBack.Count == 0 ? 0 : await events.Store.ReleaseAsync(queue, handBack);
         signal.Mark(queue);
         LogReleased(streamIdentity.ToString(), sequenceToken.SequenceNumber, queue, released);
     }
@@ -101,6 +99,6 @@ public sealed partial class EventQueueFailureHandler(
     public Task OnSubscriptionFailure(GuidId subscriptionId, string streamProviderName, StreamId streamIdentity, StreamSequenceToken? sequenceToken) =>
         Task.CompletedTask;
 
-    [LoggerMessage(1, LogLevel.Warning, "Delivery of stream {Stream} failed from message {MessageId}: {Released} message(s) of queue {Queue} will be delivered again")]
-    private partial void LogReleased(string stream, long messageId, int queue, int released);
+    [LoggerMessage(1, LogLevel.Warning, "Delivery of stream {Stream} failed at token {Token}: {Released} message(s) of queue {Queue} will be delivered again")]
+    private partial void LogReleased(string stream, long token, int queue, int released);
 }

@@ -4,9 +4,11 @@ using Orleans.Streams;
 namespace EventsSubscriptions.Grains.Streaming;
 
 /// <summary>
-/// Reads one queue for the silo's pulling agent. The agent asks often (every few milliseconds);
-/// the database is read only when <see cref="EventQueueSignal"/> says the queue received
-/// messages, after a full read, or at the fallback poll. Delivered messages are deleted in one
+/// Reads one queue for the silo's pulling agent. The database is read only when
+/// <see cref="EventQueueSignal"/> says the queue received messages, after a full read, or at the
+/// fallback poll. When none of these holds, the agent's ask waits for the queue's notification (a
+/// long poll, up to the fallback poll): a new message is read the moment it is notified, not at the
+/// agent's next tick, and an idle queue costs one ask per fallback poll instead of one per tick. Delivered messages are deleted in one
 /// statement per purge of the agent's cache. The messages it holds (claimed, not yet delivered)
 /// stay invisible to other pulls while it lives: their visibility is extended as it runs out.
 /// </summary>
@@ -15,6 +17,7 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
 {
     private static readonly TimeSpan PollWithoutListener = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan DeadLetterSweep = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan PollSlack = TimeSpan.FromMilliseconds(2);
 
     private readonly EventQueueOptions options = events.Options;
     private bool more = true;
@@ -22,10 +25,17 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
     private DateTimeOffset nextSweep;
     private DateTimeOffset nextExtension;
     private volatile bool shutdown;
+    private readonly CancellationTokenSource stopping = new();
     private Task? outstanding;
 
-    /// <summary>Messages claimed and handed to the agent, not yet confirmed or handed back.</summary>
-    private readonly HashSet<(long Id, int Receipt)> held = [];
+    /// <summary>
+    /// The last token given, shared by the receivers of the process: each message handed to an
+    /// agent's cache gets a greater one than every message before it (see <see cref="EventQueueBatch"/>).
+    /// </summary>
+    private static long lastToken;
+
+    /// <summary>Messages claimed and handed to the agent, not yet confirmed or handed back: id → (receipt, token).</summary>
+    private readonly Dictionary<long, (int Receipt, long Token)> held = [];
 
     public int Queue => queue;
 
@@ -44,7 +54,15 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
         var marked = signal.TakeMark(queue);
         if (!(marked || more || now >= nextPoll))
         {
-            return [];
+            // Whole milliseconds (a timer's resolution), at least one: no spinning just before the poll is due.
+            var wait = TimeSpan.FromMilliseconds(Math.Clamp(Math.Ceiling((nextPoll - now).TotalMilliseconds), 1, options.FallbackPoll.TotalMilliseconds));
+            marked = await signal.WaitForMarkAsync(queue, wait, stopping.Token);
+            now = clock.GetUtcNow();
+            // Not marked and well before the poll: another pull of this queue took the wait over.
+            if (shutdown || !(marked || now >= nextPoll - PollSlack))
+            {
+                return [];
+            }
         }
         nextPoll = now + (signal.Listening ? options.FallbackPoll : PollWithoutListener);
         var max = maxCount <= 0 ? options.PullBatchSize : Math.Min(maxCount, options.PullBatchSize);
@@ -81,7 +99,7 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
             EventQueueBatch batch;
             try
             {
-                batch = events.Unpack(message);
+                batch = events.Unpack(message, Interlocked.Increment(ref lastToken));
             }
             catch (Exception e)
             {
@@ -93,7 +111,7 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
             batches.Add(batch);
             lock (held)
             {
-                held.Add((message.Id, message.Receipt));
+                held[message.Id] = (message.Receipt, batch.Token!.SequenceNumber);
             }
         }
         if (spent is not null)
@@ -123,7 +141,13 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
         // once its visibility runs out, and ignored by the consumers that have it.
         lock (held)
         {
-            held.ExceptWith(delivered);
+            foreach (var (id, receipt) in delivered)
+            {
+                if (held.TryGetValue(id, out var claim) && claim.Receipt == receipt)
+                {
+                    held.Remove(id);
+                }
+            }
         }
         var confirm = events.Store.ConfirmAsync(queue, delivered);
         outstanding = confirm;
@@ -142,12 +166,20 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
         }
     }
 
-    /// <summary>A delivery from <paramref name="fromId"/> on failed and those messages were handed back: no longer held.</summary>
-    public void Forget(long fromId)
+    /// <summary>
+    /// A delivery failed at <paramref name="fromToken"/>: the messages this receiver handed to the
+    /// agent from that one on, to be handed back to the queue. They are no longer held.
+    /// </summary>
+    public List<(long Id, int Receipt)> TakeFrom(long fromToken)
     {
         lock (held)
         {
-            held.RemoveWhere(m => m.Id >= fromId);
+            var taken = held.Where(m => m.Value.Token >= fromToken).Select(m => (m.Key, m.Value.Receipt)).ToList();
+            foreach (var (id, _) in taken)
+            {
+                held.Remove(id);
+            }
+            return taken;
         }
     }
 
@@ -159,6 +191,7 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
     public async Task Shutdown(TimeSpan timeout)
     {
         shutdown = true;
+        await stopping.CancelAsync();
         if (outstanding is { } task)
         {
             await task.WaitAsync(timeout).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -187,7 +220,7 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
     {
         lock (held)
         {
-            return [.. held];
+            return [.. held.Select(m => (m.Key, m.Value.Receipt))];
         }
     }
 

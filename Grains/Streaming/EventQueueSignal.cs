@@ -19,6 +19,7 @@ public sealed class EventQueueSignal(string connectionString, IOptions<ClusterOp
     public const string Channel = "es_event_queue";
 
     private readonly int[] marks = new int[options.Queues];
+    private readonly TaskCompletionSource?[] waiters = new TaskCompletionSource?[options.Queues];
     private volatile bool listening;
 
     /// <summary>Whether notifications are being received; while not, pulls poll.</summary>
@@ -27,8 +28,41 @@ public sealed class EventQueueSignal(string connectionString, IOptions<ClusterOp
     /// <summary>Whether the queue was marked since the last call (the mark is cleared).</summary>
     public bool TakeMark(int queue) => Interlocked.Exchange(ref marks[queue], 0) == 1;
 
-    /// <summary>Marks a queue (a message made visible again on this silo).</summary>
-    public void Mark(int queue) => Volatile.Write(ref marks[queue], 1);
+    /// <summary>Marks a queue (a message made visible again on this silo) and wakes its waiting pull.</summary>
+    public void Mark(int queue)
+    {
+        Interlocked.Exchange(ref marks[queue], 1);
+        Interlocked.Exchange(ref waiters[queue], null)?.TrySetResult();
+    }
+
+    /// <summary>
+    /// Waits until the queue is marked, at most <paramref name="timeout"/>; whether it was (the mark
+    /// is taken). One pull waits per queue: a second waiter of the same queue replaces the first,
+    /// which then returns at its timeout.
+    /// </summary>
+    public async Task<bool> WaitForMarkAsync(int queue, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (TakeMark(queue))
+        {
+            return true;
+        }
+        if (timeout <= TimeSpan.Zero)
+        {
+            return false;
+        }
+        var woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Exchange(ref waiters[queue], woken);
+        // A mark set before the waiter was in place is seen here; one set after completes it.
+        if (!TakeMark(queue))
+        {
+            await woken.Task.WaitAsync(timeout, cancellationToken)
+                .ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            Interlocked.CompareExchange(ref waiters[queue], null, woken);
+            return TakeMark(queue);
+        }
+        Interlocked.CompareExchange(ref waiters[queue], null, woken);
+        return true;
+    }
 
     private void MarkAll()
     {

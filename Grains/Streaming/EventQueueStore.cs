@@ -117,7 +117,10 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
         return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>Makes claimed messages visible again at once (a receiver that stops hands them over).</summary>
+    /// <summary>
+    /// Makes claimed messages visible again at once, spending no attempt: a receiver that stops
+    /// hands them over, and a failed delivery hands them back to be delivered again.
+    /// </summary>
     public async Task<int> ReleaseAsync(int queue, IReadOnlyCollection<(long Id, int Receipt)> messages, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
@@ -140,16 +143,6 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
         AddClaims(command, queue, messages);
         command.Parameters.Add(new NpgsqlParameter { Value = visibility });
         return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>Hands back the queue's claimed messages from <paramref name="fromId"/> on after a failed delivery.</summary>
-    public async Task<int> FailAsync(int queue, long fromId, CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand("SELECT event_queue_fail($1, $2, $3)");
-        command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
-        command.Parameters.Add(new NpgsqlParameter { Value = queue });
-        command.Parameters.Add(new NpgsqlParameter { Value = fromId });
-        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>Moves claimed messages whose attempts are spent to the dead letters.</summary>

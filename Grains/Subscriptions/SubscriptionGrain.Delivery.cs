@@ -6,13 +6,18 @@ using Microsoft.Extensions.Logging;
 namespace EventsSubscriptions.Grains.Subscriptions;
 
 // The sender: an interleaving grain timer takes the due head of each entity's queue, up to
-// maxInFlight entities at once, and calls the receiver without holding the grain's mailbox.
-// Each attempt is recorded (outbox state and log row) before the entity's next delivery goes.
+// maxInFlight requests at once, and calls the receiver without holding the grain's mailbox.
+// Each attempt is recorded (outbox state and log row) before the entity's next delivery goes; the
+// request's slot is free as soon as the answer is in, so the record (a batch shared by the silo)
+// holds back only its own entity, not the subscription's other entities.
 // A reminder brings the grain back after a restart while deliveries are pending.
 public sealed partial class SubscriptionGrain
 {
     private const string DeliveryReminder = "deliveries";
     private const int LoadLimit = 10_000;
+
+    /// <summary>Entities answered and waiting for their records, per request slot (bounds what a crash could send twice).</summary>
+    private const int RecordingPerSlot = 4;
     private static readonly TimeSpan PumpPeriod = TimeSpan.FromSeconds(1);
 
     private readonly DeliveryQueue queue = new();
@@ -280,7 +285,8 @@ public sealed partial class SubscriptionGrain
             return;
         }
         var now = clock.GetUtcNow();
-        var room = Math.Min(spec.Delivery.MaxInFlight - queue.InFlight, rate.Allowance(spec.Delivery.MaxPerSecond, now));
+        var room = Math.Min(queue.Room(spec.Delivery.MaxInFlight, spec.Delivery.MaxInFlight * (1 + RecordingPerSlot)),
+            rate.Allowance(spec.Delivery.MaxPerSecond, now));
         foreach (var delivery in queue.TakeDue(now, room))
         {
             rate.Take();
@@ -296,9 +302,19 @@ public sealed partial class SubscriptionGrain
         var deliveryId = $"{Id}-{delivery.EventId}";
         try
         {
-            var outcome = await sender.SendAsync(new WebhookCall(spec.Url, delivery.Body, deliveryId, spec.SecretHeaderName,
-                secrets.Unprotect(S.EncryptedSecret!, Id), CurrentPreviousSecret(), spec.Language, spec.Delivery.TimeoutSeconds),
-                CancellationToken.None);
+            AttemptOutcome outcome;
+            try
+            {
+                outcome = await sender.SendAsync(new WebhookCall(spec.Url, delivery.Body, deliveryId, spec.SecretHeaderName,
+                    secrets.Unprotect(S.EncryptedSecret!, Id), CurrentPreviousSecret(), spec.Language, spec.Delivery.TimeoutSeconds),
+                    CancellationToken.None);
+            }
+            finally
+            {
+                // The slot goes to the next due entity while this one's record is written.
+                queue.Answered();
+                pump?.Change(TimeSpan.Zero, PumpPeriod);
+            }
             await RecordAsync(delivery, deliveryId, attempt, outcome);
             delivery.UnrecordedAttempts = 0;
         }
@@ -331,7 +347,7 @@ public sealed partial class SubscriptionGrain
             DeliveryText.Of(state)));
 
         metrics.Attempted(DeliveryText.Of(logged), outcome.ErrorKind, outcome.Duration);
-        if (outcome.Result == AttemptResult.Succeeded && AcceptedOn(delivery.EventId) is { } accepted)
+        if (outcome.Result == AttemptResult.Succeeded && EventIds.AcceptedOn(delivery.EventId) is { } accepted)
         {
             metrics.Delivered(now - accepted);
         }
@@ -381,12 +397,6 @@ public sealed partial class SubscriptionGrain
                 $"POST /rest/v1/events-subscriptions/{Id}/actions/enable");
         }
     }
-
-    /// <summary>Event ids are version 7 UUIDs: their first 48 bits are the acceptance time in Unix milliseconds.</summary>
-    private static DateTimeOffset? AcceptedOn(string eventId) =>
-        Guid.TryParse(eventId, out var id) && id.Version == 7
-            ? DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(id.ToString("N")[..12], 16))
-            : null;
 
     private async Task CancelDeliveriesAsync()
     {

@@ -77,7 +77,7 @@ es_pg_start() {
   else
     es_log "starting PostgreSQL on 127.0.0.1:$port"
     es_pg_run "$ES_PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_preload_libraries=pg_stat_statements" start >/dev/null \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_preload_libraries=pg_stat_statements -c autovacuum_naptime=10s" start >/dev/null \
       || { tail -n 30 "$dir/server.log" >&2; es_die "PostgreSQL did not start"; }
   fi
   if ! es_pg_run "$ES_PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc \

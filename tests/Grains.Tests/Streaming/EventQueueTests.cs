@@ -5,6 +5,13 @@ using EventsSubscriptions.Grains.Tests.Infrastructure;
 using EventsSubscriptions.Grains.Tests.Probes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using EventsSubscriptions.Grains.Delivery;
+using EventsSubscriptions.Grains.Streaming;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Configuration;
+using Orleans.Runtime;
 using Orleans.Providers;
 using Orleans.Storage;
 
@@ -126,10 +133,12 @@ public sealed class EventQueueTests
             """);
 
         // Thirty outage rounds: claimed, its delivery failed, handed back.
+        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        var store = Store(dataSource, service);
         for (var round = 0; round < 30; round++)
         {
-            Assert.Equal(1L, await database.ScalarAsync<long>($"SELECT count(*) FROM event_queue_claim('{service}', 5, 10, 60)"));
-            Assert.Equal(1, await database.ScalarAsync<int>($"SELECT event_queue_fail('{service}', 5, 0)"));
+            var claimed = Assert.Single(await store.ClaimAsync(5, 10, TimeSpan.FromSeconds(60)));
+            Assert.Equal(1, await store.ReleaseAsync(5, [(claimed.Id, claimed.Receipt)]));
         }
         Assert.Equal(0, await database.ScalarAsync<int>($"SELECT attempts FROM event_queue WHERE service_id = '{service}'"));
 
@@ -147,6 +156,124 @@ public sealed class EventQueueTests
         Assert.Equal(0L, await database.ScalarAsync<long>($"SELECT count(*) FROM event_queue WHERE service_id = '{service}'"));
         Assert.Equal(2, await database.ScalarAsync<int>($"SELECT attempts FROM event_queue_dead_letter WHERE service_id = '{service}'"));
     }
+
+    [Fact]
+    public async Task A_message_committed_after_later_ones_is_still_delivered()
+    {
+        // Two silos' commits take their ids from one sequence: a commit can hold a lower id than
+        // one that became visible, and was read, before it. It must reach its consumer all the same.
+        await using var database = await TestDatabase.CreateAsync();
+        await using var cluster = new SiloCluster(database);
+        var silo = await cluster.StartSiloAsync();
+        await cluster.StartClientAsync();
+        var key = $"late-{Guid.NewGuid():N}";
+        var producer = cluster.Client.GetGrain<IProbeProducerGrain>(key);
+        await producer.PublishAsync(new ProbeMessage(key, 1, "first", false));
+        await Eventually.HoldsAsync(() => Received(key).Count >= 1, Patience, "the first event did not arrive");
+
+        var events = silo.Services.GetRequiredService<EventQueue>();
+        var stream = StreamId.Create(ProbeProducerGrain.Namespace, key);
+        var queue = events.QueueOf(stream);
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var insert = new NpgsqlCommand(
+            "INSERT INTO event_queue (service_id, queue, visible_on, created_on, payload) VALUES ($1, $2, clock_timestamp(), clock_timestamp(), $3)",
+            connection, transaction))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = cluster.ServiceId });
+            insert.Parameters.Add(new NpgsqlParameter { Value = queue });
+            insert.Parameters.Add(new NpgsqlParameter { Value = events.Pack(stream, [new ProbeMessage(key, 2, "late", false)], null) });
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        // Later messages, with higher ids, are committed, read and delivered first.
+        for (var i = 3; i <= 12; i++)
+        {
+            await producer.PublishAsync(new ProbeMessage(key, i, $"later {i}", false));
+        }
+        await Eventually.HoldsAsync(() => Received(key).Count >= 11, Patience, "the later events did not arrive");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        await transaction.CommitAsync();
+        await using (var notify = new NpgsqlCommand($"SELECT pg_notify('es_event_queue', '{cluster.ServiceId}:{queue}')", connection))
+        {
+            await notify.ExecuteNonQueryAsync();
+        }
+        await producer.PublishAsync(new ProbeMessage(key, 13, "after", false));
+
+        await Eventually.HoldsAsync(() => Received(key).Any(m => m.Sequence == 2) && Received(key).Any(m => m.Sequence == 13), Patience,
+            $"the message committed late was not delivered (received: {string.Join(", ", Received(key).Select(m => m.Sequence))})");
+        await Eventually.HoldsAsync(async () => await database.ScalarAsync<long>(
+                $"SELECT count(*) FROM event_queue WHERE service_id = '{cluster.ServiceId}'") == 0, Patience,
+            "delivered messages were not confirmed");
+    }
+
+    [Fact]
+    public async Task A_receiver_hands_messages_to_its_agent_with_growing_tokens_whatever_their_ids()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var cluster = new SiloCluster(database);
+        var silo = await cluster.StartSiloAsync();
+        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        // A service of its own: the silo's pulling agents do not read these queues.
+        const string service = "tokens";
+        var options = new EventQueueOptions { Queues = 8, FallbackPoll = TimeSpan.FromMilliseconds(50) };
+        var events = new EventQueue("tokens", options, Store(dataSource, service), silo.Services.GetRequiredService<Orleans.Serialization.Serializer<EventQueueBatch>>());
+        var signal = new EventQueueSignal(database.ConnectionString, Options.Create(new ClusterOptions { ServiceId = service }), options,
+            NullLogger<EventQueueSignal>.Instance);
+        var receiver = new EventQueueReceiver(3, events, signal, TimeProvider.System, NullLogger<EventQueueReceiver>.Instance);
+        var stream = StreamId.Create(ProbeProducerGrain.Namespace, "tokens");
+        async Task InsertAsync(long id, int sequence)
+        {
+            await using var insert = dataSource.CreateCommand(
+                "INSERT INTO event_queue (service_id, queue, id, visible_on, created_on, payload) VALUES ($1, 3, $2, clock_timestamp(), clock_timestamp(), $3)");
+            insert.Parameters.Add(new NpgsqlParameter { Value = service });
+            insert.Parameters.Add(new NpgsqlParameter { Value = id });
+            insert.Parameters.Add(new NpgsqlParameter { Value = events.Pack(stream, [new ProbeMessage("tokens", sequence, "", false)], null) });
+            await insert.ExecuteNonQueryAsync();
+        }
+        async Task<List<EventQueueBatch>> ReadAsync()
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            for (var i = 0; i < 100; i++)
+            {
+                if ((await receiver.GetQueueMessagesAsync(10)).Cast<EventQueueBatch>().ToList() is { Count: > 0 } read)
+                {
+                    return read;
+                }
+            }
+            throw new Xunit.Sdk.XunitException($"nothing was read in {watch.ElapsedMilliseconds} ms; the queue holds " + await database.ScalarAsync<string>(
+                $"SELECT string_agg(id || ' receipt ' || receipt || ' claimed ' || claimed || ' visible in ' || (visible_on - clock_timestamp()), '; ') FROM event_queue WHERE service_id = '{service}'"));
+        }
+
+        // A higher id read first, then a lower one committed later.
+        await InsertAsync(20, 1);
+        var first = Assert.Single(await ReadAsync());
+        await InsertAsync(10, 2);
+        var second = Assert.Single(await ReadAsync());
+        Assert.Equal((20L, 10L), (first.MessageId, second.MessageId));
+        Assert.True(second.Token!.CompareTo(first.Token) > 0, $"token {second.Token} of the later read is not newer than {first.Token}");
+
+        // A failed delivery hands back what was handed to the agent from the failed message on,
+        // which is read again with newer tokens; confirmations delete by id and receipt.
+        await InsertAsync(5, 3);
+        var third = Assert.Single(await ReadAsync());
+        var handedBack = receiver.TakeFrom(second.Token!.SequenceNumber);
+        Assert.Equal([5L, 10L], handedBack.Select(m => m.Id).Order());
+        Assert.Equal(2, await events.Store.ReleaseAsync(3, handedBack));
+        var again = await ReadAsync();
+        Assert.Equal([5L, 10L], again.Select(b => b.MessageId));
+        Assert.All(again, b => Assert.True(b.Token!.CompareTo(third.Token) > 0));
+        await receiver.MessagesDeliveredAsync([first, .. again]);
+        Assert.Equal(0L, await database.ScalarAsync<long>($"SELECT count(*) FROM event_queue WHERE service_id = '{service}'"));
+        await receiver.Shutdown(TimeSpan.FromSeconds(5));
+    }
+
+    private static EventQueueStore Store(NpgsqlDataSource dataSource, string service) => new(dataSource,
+        Options.Create(new ClusterOptions { ServiceId = service }),
+        new DeliveryMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+        NullLogger<EventQueueStore>.Instance);
 
     private static List<ProbeMessage> Received(string key) =>
         ProbeConsumerGrain.Received.TryGetValue(key, out var queue) ? [.. queue] : [];
