@@ -31,6 +31,6 @@ try
 }
 catch (SchemaBehindException e)
 {
-    host.Services.GetRequiredService<ILogger<Program>>().LogCritical("{Reason}", e.Message);
+    host.Services.GetRequiredService<ILogger<Program>>().SchemaBehind(e.Message);
     return 2;
 }

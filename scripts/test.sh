@@ -47,6 +47,7 @@ fi
 
 status=0
 for project in "$ROOT"/tests/*/*.csproj; do
+  grep -q '<IsTestProject>true</IsTestProject>' "$project" || continue  # tests/TestSupport is a library
   name=$(basename "$project" .csproj)
   es_log "testing $name"
   dotnet test "$project" -c Release --no-build --nologo \

@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Gateway.Auth;
 using EventsSubscriptions.Gateway.Subscriptions;
@@ -85,11 +86,11 @@ public static class DeliveriesApi
         {
             ["Content-Type"] = "application/json",
             [spec.SecretHeaderName] = "(HMAC-SHA512 of the body with the secret: hidden)",
-            ["webhook-id"] = $"{id}-{delivery.EventId}",
-            ["webhook-timestamp"] = "(the Unix time of each attempt)",
-            ["webhook-signature"] = "(v1,… HMAC-SHA256: hidden)",
-            ["TTC-Language"] = spec.Language,
-            ["User-Agent"] = "EventsSubscriptions/<version>",
+            [WebhookHeaders.Id] = WebhookHeaders.DeliveryId(id, delivery.EventId),
+            [WebhookHeaders.Timestamp] = "(the Unix time of each attempt)",
+            [WebhookHeaders.Signature] = "(v1,… HMAC-SHA256: hidden)",
+            [WebhookHeaders.Language] = spec.Language,
+            [WebhookHeaders.UserAgent] = "EventsSubscriptions/<version>",
         };
         JsonNode? body;
         try

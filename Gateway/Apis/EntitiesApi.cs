@@ -283,7 +283,7 @@ public static partial class EntitiesApi
     private static string[] List(Microsoft.Extensions.Primitives.StringValues values) =>
         [.. values.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).Distinct()];
 
-    private static IEntityGrain Entity(IClusterClient grains, string resource, long id) => grains.GetGrain<IEntityGrain>($"{resource}/{id}");
+    private static IEntityGrain Entity(IClusterClient grains, string resource, long id) => grains.GetGrain<IEntityGrain>(EntityKey.Format(resource, id));
 
     private static JsonObject Parse(string json) => JsonNode.Parse(json)!.AsObject();
 

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
+using EventsSubscriptions.Gateway.Hosting;
 
 namespace EventsSubscriptions.Gateway.Development;
 
@@ -43,8 +44,8 @@ public static class DevInboxApi
         while (inbox.Count > Kept && inbox.TryDequeue(out _))
         {
         }
-        loggers.CreateLogger("DevInbox").LogInformation("Inbox {Inbox}: webhook {WebhookId} received, {Bytes} bytes: {Body}",
-            name, webhook.Headers.GetValueOrDefault("webhook-id"), webhook.Body.Length, Encoding.UTF8.GetString(webhook.Body));
+        loggers.CreateLogger("DevInbox").InboxReceived(name, webhook.Headers.GetValueOrDefault(WebhookHeaders.Id), webhook.Body.Length,
+            Encoding.UTF8.GetString(webhook.Body));
         return TypedResults.Ok(new { received = true });
     }
 
@@ -53,7 +54,7 @@ public static class DevInboxApi
         var calls = Inboxes.TryGetValue(name, out var inbox) ? inbox.ToArray().Reverse() : [];
         return TypedResults.Ok(new
         {
-            data = calls.Select(call => Describe(call, secret, secretHeaderName ?? "TrackTik-Subscription-Secret")).ToArray(),
+            data = calls.Select(call => Describe(call, secret, secretHeaderName ?? WebhookHeaders.DefaultSecretHeader)).ToArray(),
             meta = new { inbox = name, kept = Kept, checkedWith = secret is null ? "nothing: add ?secret=<the subscription's secret>" : "the secret given" },
         });
     }
@@ -68,8 +69,8 @@ public static class DevInboxApi
         catch (JsonException)
         {
         }
-        var id = call.Headers.GetValueOrDefault("webhook-id");
-        var timestamp = call.Headers.GetValueOrDefault("webhook-timestamp");
+        var id = call.Headers.GetValueOrDefault(WebhookHeaders.Id);
+        var timestamp = call.Headers.GetValueOrDefault(WebhookHeaders.Timestamp);
         return new
         {
             receivedOn = call.ReceivedOn,

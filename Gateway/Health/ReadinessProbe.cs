@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Npgsql;
 using Orleans.Runtime;
 using StackExchange.Redis;
+using EventsSubscriptions.Gateway.Hosting;
 
 namespace EventsSubscriptions.Gateway.Health;
 
@@ -40,7 +41,7 @@ public sealed class ReadinessProbe(
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning(e, "Readiness: {Dependency} is down", name);
+            logger.DependencyDown(e, name);
             // The endpoint is public: say what is down, not the exception text.
             var reason = e is OperationCanceledException or TimeoutException ? "no answer in time" : "unreachable";
             return new DependencyCheck(name, DependencyStatus.Down, watch.ElapsedMilliseconds, reason);

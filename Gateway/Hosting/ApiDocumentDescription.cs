@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Gateway.Subscriptions;
+using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -110,11 +111,11 @@ public sealed class ApiDocumentDescription : IOpenApiDocumentTransformer
                           "and de-duplicate on webhook-id (delivery is at least once).",
             Parameters =
             [
-                Header("TrackTik-Subscription-Secret", "Named by the subscription's secretHeaderName: lowercase hex HMAC-SHA512 of the raw body, keyed with the secret's UTF-8 bytes."),
-                Header("webhook-id", "<subscription>-<eventId>: the same on every retry of a delivery."),
-                Header("webhook-timestamp", "Unix seconds of this attempt."),
-                Header("webhook-signature", "v1,<base64 HMAC-SHA256 of \"{webhook-id}.{webhook-timestamp}.\" followed by the raw body>, keyed with the base64-decoded rest of a whsec_ secret, else the secret's UTF-8 bytes; two space-separated signatures for 24 h after the secret changes."),
-                Header("TTC-Language", "The subscription's language."),
+                Header(WebhookHeaders.DefaultSecretHeader, "Named by the subscription's secretHeaderName: lowercase hex HMAC-SHA512 of the raw body, keyed with the secret's UTF-8 bytes."),
+                Header(WebhookHeaders.Id, "<subscription>-<eventId>: the same on every retry of a delivery."),
+                Header(WebhookHeaders.Timestamp, "Unix seconds of this attempt."),
+                Header(WebhookHeaders.Signature, "v1,<base64 HMAC-SHA256 of \"{webhook-id}.{webhook-timestamp}.\" followed by the raw body>, keyed with the base64-decoded rest of a whsec_ secret, else the secret's UTF-8 bytes; two space-separated signatures for 24 h after the secret changes."),
+                Header(WebhookHeaders.Language, "The subscription's language."),
             ],
             RequestBody = new OpenApiRequestBody
             {

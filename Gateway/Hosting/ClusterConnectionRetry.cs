@@ -13,7 +13,7 @@ public sealed class ClusterConnectionRetry(ILogger<ClusterConnectionRetry> logge
         var attempt = Interlocked.Increment(ref attempts);
         if (attempt == 1 || attempt % 10 == 0)
         {
-            logger.LogWarning("No silo reachable yet (attempt {Attempt}): {Reason}", attempt, exception.Message);
+            logger.NoSiloYet(attempt, exception.Message);
         }
         await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)), cancellationToken);
         return true;

@@ -30,7 +30,7 @@ public sealed class IdempotentRetry(RequestDelegate next, ILogger<IdempotentRetr
             catch (Exception e) when (attempt < Delays.Length && !context.Response.HasStarted
                                       && (IsRejection(e) || (idempotent && IsSiloLoss(e))))
             {
-                logger.LogInformation("{Method} {Path}: {Error}; trying again on a live silo", method, context.Request.Path, e.GetType().Name);
+                logger.RetryingOnLiveSilo(method, context.Request.Path.ToString(), e.GetType().Name);
                 await Task.Delay(Delays[attempt], context.RequestAborted);
                 context.Request.Body.Position = 0;
             }

@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Entities;
 using System.Text.Json;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 
@@ -122,9 +123,9 @@ public sealed record LogItem(
 {
     public static LogItem From(DeliveryLogEntry entry)
     {
-        var slash = entry.EntityKey.LastIndexOf('/');
+        var entity = EntityKey.Parse(entry.EntityKey);
         return new LogItem(entry.Id, entry.SubscriptionId,
-            new LogEventData(entry.EventName, entry.EventId, entry.EntityKey[..slash], long.Parse(entry.EntityKey[(slash + 1)..], System.Globalization.CultureInfo.InvariantCulture)),
+            new LogEventData(entry.EventName, entry.EventId, entity.Resource, entity.Id),
             entry.DeliveryId, entry.Attempt, entry.Outcome, entry.StatusCode, entry.DurationMs, entry.Error, entry.ResponseExcerpt,
             entry.CreatedOn.UtcDateTime, entry.NextAttemptOn?.UtcDateTime);
     }

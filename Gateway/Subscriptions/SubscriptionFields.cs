@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using EventsSubscriptions.Grains.Interfaces.Webhooks;
 
 namespace EventsSubscriptions.Gateway.Subscriptions;
 
@@ -23,7 +24,7 @@ public static class SubscriptionFields
         new("entityResponse", false, "Shapes the entity in the payload as fields= and include= shape a GET.",
             JsonNode.Parse("""{"fields": ["id", "firstName", "region"], "include": []}""")!),
         new("url", true, "Where the webhook is POSTed: an absolute https URL (http where allowed), at most 2048 characters.", "https://hooks.example.com/hr"),
-        new("secretHeaderName", false, "The header carrying the TrackTik signature (default TrackTik-Subscription-Secret).", "TrackTik-Subscription-Secret"),
+        new("secretHeaderName", false, $"The header carrying the TrackTik signature (default {WebhookHeaders.DefaultSecretHeader}).", WebhookHeaders.DefaultSecretHeader),
         new("secret", true, "Signs every call, 16-256 characters (or whsec_ and a base64 key). Write-only: never shown again.", "B2C60113ECB7-at-least-16-chars"),
         new("failureEmail", false, "Told when a delivery is given up and when the subscription is suspended.", "ops@example.com"),
         new("language", false, "Sent as TTC-Language (default en-US): en-US, fr, es, de, nl, pt, sv, ro, zh-Hans, th.", "en-US"),

@@ -15,7 +15,7 @@ namespace EventsSubscriptions.Gateway.Subscriptions;
 /// </summary>
 public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy targets, RelationMap relations, ResourceCatalog catalog)
 {
-    public const string DefaultSecretHeaderName = "TrackTik-Subscription-Secret";
+    public const string DefaultSecretHeaderName = WebhookHeaders.DefaultSecretHeader;
     public const int MaxEvents = 50;
     public const int MaxScopeFilters = 100;
     public const int MaxExclusions = 1000;
@@ -30,14 +30,14 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
     private static readonly HashSet<string> ReadOnlyFields = [.. SubscriptionItem.ServiceFields, "logs"];
 
     /// <summary>Headers the service sets on every call, or that HTTP reserves: a secret header may not reuse them.</summary>
-    private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
-    {
+    private static readonly HashSet<string> ReservedHeaders = new(
+    [
+        .. WebhookHeaders.Set,
         "content-type", "content-length", "content-encoding", "transfer-encoding", "host", "connection", "keep-alive",
-        "te", "trailer", "upgrade", "expect", "date", "user-agent", "ttc-language", "webhook-id", "webhook-timestamp",
-        "webhook-signature", "proxy-authorization", "proxy-connection", "cookie", "authorization", "set-cookie",
+        "te", "trailer", "upgrade", "expect", "date", "proxy-authorization", "proxy-connection", "cookie", "authorization", "set-cookie",
         // Content headers: .NET sends them only on a request's content, so one used as the secret header would be dropped.
         "expires", "allow", "last-modified",
-    };
+    ], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Whole families of names reserved: Standard Webhooks' own, and content headers.</summary>
     private static readonly string[] ReservedPrefixes = ["webhook-", "content-", "proxy-", "sec-"];

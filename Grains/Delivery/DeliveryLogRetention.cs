@@ -29,13 +29,12 @@ public sealed class DeliveryLogRetention(DeliveryStore store, IOptions<DeliveryS
                 var deliveries = await PurgeAsync(store.PurgeFinishedAsync, before, stoppingToken);
                 if (logRows + deliveries > 0)
                 {
-                    logger.LogInformation("Purged {Log} delivery log row(s) and {Deliveries} finished deliveries older than {Before:o}",
-                        logRows, deliveries, before);
+                    logger.Purged(logRows, deliveries, before);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning(e, "Delivery log purge failed");
+                logger.PurgeFailed(e);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));

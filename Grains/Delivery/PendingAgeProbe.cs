@@ -1,9 +1,11 @@
+using EventsSubscriptions.Grains.Persistence;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
+using EventsSubscriptions.Grains.Hosting;
 
 namespace EventsSubscriptions.Grains.Delivery;
 
@@ -52,9 +54,9 @@ public sealed class PendingAgeProbe : BackgroundService
         {
             try
             {
-                await using var command = dataSource.CreateCommand("""
+                await using var command = dataSource.CreateCommand($"""
                     SELECT coalesce(extract(epoch FROM now() - min(created_on)), 0)::float8, count(*)
-                    FROM delivery_outbox WHERE service_id = $1 AND state = 'PENDING'
+                    FROM delivery_outbox WHERE service_id = $1 AND state = {DeliverySql.Pending}
                     """);
                 command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
                 await using var reader = await command.ExecuteReaderAsync(stoppingToken);
@@ -66,7 +68,7 @@ public sealed class PendingAgeProbe : BackgroundService
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogDebug(e, "The pending deliveries could not be measured");
+                logger.BacklogNotMeasured(e);
             }
         }
         while (await WaitAsync(timer, stoppingToken));

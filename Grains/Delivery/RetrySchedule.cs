@@ -1,3 +1,5 @@
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+
 namespace EventsSubscriptions.Grains.Delivery;
 
 /// <summary>
@@ -37,6 +39,21 @@ public sealed class RetrySchedule(IReadOnlyList<TimeSpan> delays, double jitter 
         var factor = 1 + jitter * (2 * unit - 1);
         return TimeSpan.FromTicks((long)(delays[attemptsMade - 1].Ticks * factor));
     }
+
+    /// <summary>
+    /// What attempt number <paramref name="attempt"/> of a delivery comes to: how it is logged, the
+    /// delivery's new state, and when it is tried again. A 410 keeps the delivery pending (the
+    /// subscription is suspended; enable sends it). <paramref name="unit"/> is a uniform random number in [0, 1).
+    /// </summary>
+    public (LogOutcome Logged, DeliveryState State, DateTimeOffset? NextAttemptOn) After(
+        AttemptOutcome outcome, int attempt, DateTimeOffset now, double unit) => outcome.Result switch
+    {
+        AttemptResult.Succeeded => (LogOutcome.Succeeded, DeliveryState.Succeeded, null),
+        AttemptResult.Gone => (LogOutcome.Failed, DeliveryState.Pending, null),
+        _ => NextDelay(attempt, unit, outcome.RetryAfter) is { } delay
+            ? (LogOutcome.RetryScheduled, DeliveryState.Pending, now + delay)
+            : (LogOutcome.Exhausted, DeliveryState.Exhausted, null),
+    };
 
     /// <summary>Reads a <c>Retry-After</c> header: seconds, or an HTTP date.</summary>
     public static TimeSpan? ParseRetryAfter(string? header, DateTimeOffset now)

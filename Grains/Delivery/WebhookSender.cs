@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using EventsSubscriptions.Grains.Interfaces.Text;
 using System.Collections.Concurrent;
 using System.Diagnostics;
@@ -119,12 +120,12 @@ public sealed class WebhookSender(GuardedConnector connector, [FromKeyedServices
         var request = new HttpRequestMessage(HttpMethod.Post, call.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.TryAddWithoutValidation(call.SecretHeaderName, WebhookSigner.TrackTik(body, call.Secret));
-        request.Headers.TryAddWithoutValidation("webhook-id", call.DeliveryId);
-        request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        request.Headers.TryAddWithoutValidation("webhook-signature", WebhookSigner.Standard(call.DeliveryId, timestamp, body,
+        request.Headers.TryAddWithoutValidation(WebhookHeaders.Id, call.DeliveryId);
+        request.Headers.TryAddWithoutValidation(WebhookHeaders.Timestamp, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.TryAddWithoutValidation(WebhookHeaders.Signature, WebhookSigner.Standard(call.DeliveryId, timestamp, body,
             call.PreviousSecret is null ? [call.Secret] : [call.Secret, call.PreviousSecret]));
-        request.Headers.TryAddWithoutValidation("TTC-Language", call.Language);
-        request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
+        request.Headers.TryAddWithoutValidation(WebhookHeaders.Language, call.Language);
+        request.Headers.TryAddWithoutValidation(WebhookHeaders.UserAgent, UserAgent);
         return request;
     }
 

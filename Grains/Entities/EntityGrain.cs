@@ -43,10 +43,7 @@ public sealed class EntityGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var key = this.GetPrimaryKeyString();
-        var slash = key.LastIndexOf('/');
-        resource = key[..slash];
-        id = long.Parse(key[(slash + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        (resource, id) = EntityKey.Parse(this.GetPrimaryKeyString());
         if (await events.Store.ReadEntityAsync(resource, id, cancellationToken) is { } stored)
         {
             (sequence, snapshot) = stored;
@@ -81,7 +78,7 @@ public sealed class EntityGrain(
         var pending = legacy.State.Unpublished;
         if (pending.Count > 0)
         {
-            logger.LogInformation("{Resource}/{Id}: queueing {Count} event(s) saved before the event queue", resource, id, pending.Count);
+            logger.LegacyEventsQueued(resource, id, pending.Count);
             var stream = StreamOf();
             foreach (var earlier in pending.Take(pending.Count - 1))
             {
@@ -123,7 +120,7 @@ public sealed class EntityGrain(
         catch (Exception e)
         {
             // The entity's own row is written and read first; the old one only lingers.
-            logger.LogWarning(e, "{Resource}/{Id}: the state saved by the earlier version could not be removed", resource, id);
+            logger.LegacyStateNotRemoved(e, resource, id);
         }
     }
 

@@ -48,7 +48,7 @@ public sealed class DatabaseRestartWatch(NpgsqlDataSource dataSource, ILogger<Da
         }
         if (startedOn is { } before && before != now)
         {
-            logger.LogWarning("PostgreSQL restarted (at {StartedOn:O}); this process's connection pools are emptied", now);
+            logger.DatabaseRestarted(now);
             NpgsqlConnection.ClearAllPools();
             dataSource.Clear();
         }

@@ -33,7 +33,7 @@ public sealed class DeactivateOnFailureFilter(NpgsqlDataSource dataSource, ILogg
                 NpgsqlConnection.ClearAllPools();
                 dataSource.Clear();
             }
-            logger.LogWarning(e, "{Grain}.{Method} failed; the activation restarts from storage", context.TargetId, context.MethodName);
+            logger.CallFailedActivationReset(e, context.TargetId, context.MethodName);
             context.TargetContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationError, e, "call failed"));
             throw new ServiceFailureException(Kind(e), IsTransient(e));
         }

@@ -3,6 +3,7 @@ using MailKit.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using EventsSubscriptions.Grains.Hosting;
 
 namespace EventsSubscriptions.Grains.Notifications;
 
@@ -19,7 +20,7 @@ public sealed class FailureMailer(IOptions<SmtpSettings> options, ILogger<Failur
         {
             if (Interlocked.Exchange(ref warned, 1) == 0)
             {
-                logger.LogWarning("SMTP is not configured (Smtp__Host): failure e-mails are not sent");
+                logger.SmtpNotConfigured();
             }
             return false;
         }
@@ -42,7 +43,7 @@ public sealed class FailureMailer(IOptions<SmtpSettings> options, ILogger<Failur
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogWarning(e, "Failure e-mail to {To} not sent", to);
+            logger.MailNotSent(e, to);
             return false;
         }
     }

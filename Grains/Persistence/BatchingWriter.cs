@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using EventsSubscriptions.Grains.Hosting;
 
 namespace EventsSubscriptions.Grains.Persistence;
 
@@ -53,11 +54,11 @@ public abstract class BatchingWriter<TItem, TResult>(ILogger logger, Delivery.De
             if (IsItemFault(e))
             {
                 metrics?.ItemRejected(GetType().Name);
-                logger.LogError(e, "{Writer}: one item was refused by the database and set apart from its batch", GetType().Name);
+                logger.ItemRefused(e, GetType().Name);
             }
             else
             {
-                logger.LogWarning(e, "{Writer}: a batch of {Count} failed", GetType().Name, batch.Count);
+                logger.BatchFailed(e, GetType().Name, batch.Count);
             }
             foreach (var (_, done) in batch)
             {

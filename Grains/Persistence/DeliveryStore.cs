@@ -8,11 +8,24 @@ using Orleans.Configuration;
 
 namespace EventsSubscriptions.Grains.Persistence;
 
-/// <summary>One attempt (or cancellation) of one delivery: a log row, and the delivery's new state.</summary>
-public sealed record AttemptRecord(
-    long SubscriptionId, string DeliveryId, string EventId, string EventName, string EntityKey, int Attempt,
-    string Outcome, int? StatusCode, int? DurationMs, string? Error, string? ResponseExcerpt,
-    DateTimeOffset CreatedOn, DateTimeOffset? NextAttemptOn, string State);
+/// <summary>One attempt of one delivery: a log row, and the delivery's new state.</summary>
+public sealed record AttemptRecord
+{
+    public required long SubscriptionId { get; init; }
+    public required string DeliveryId { get; init; }
+    public required string EventId { get; init; }
+    public required string EventName { get; init; }
+    public required string EntityKey { get; init; }
+    public required int Attempt { get; init; }
+    public required LogOutcome Outcome { get; init; }
+    public int? StatusCode { get; init; }
+    public int? DurationMs { get; init; }
+    public string? Error { get; init; }
+    public string? ResponseExcerpt { get; init; }
+    public required DateTimeOffset CreatedOn { get; init; }
+    public DateTimeOffset? NextAttemptOn { get; init; }
+    public required DeliveryState State { get; init; }
+}
 
 /// <summary>
 /// The sender's side of <c>delivery_outbox</c> and <c>delivery_log</c>: attempts are recorded in
@@ -53,7 +66,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
         Add(command, batch.Select(b => b.EventName).ToArray(), NpgsqlDbType.Text);
         Add(command, batch.Select(b => b.EntityKey).ToArray(), NpgsqlDbType.Text);
         Add(command, batch.Select(b => b.Attempt).ToArray(), NpgsqlDbType.Integer);
-        Add(command, batch.Select(b => b.Outcome).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => DeliveryText.Of(b.Outcome)).ToArray(), NpgsqlDbType.Text);
         Add(command, batch.Select(b => b.StatusCode).ToArray(), NpgsqlDbType.Integer);
         Add(command, batch.Select(b => b.DurationMs).ToArray(), NpgsqlDbType.Integer);
         // Error and excerpt come from WebhookSender, which cleans what a receiver sends; a row the
@@ -62,7 +75,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
         Add(command, batch.Select(b => b.ResponseExcerpt).ToArray(), NpgsqlDbType.Text);
         Add(command, batch.Select(b => b.CreatedOn.UtcDateTime).ToArray(), NpgsqlDbType.TimestampTz);
         Add(command, batch.Select(b => b.NextAttemptOn?.UtcDateTime).ToArray(), NpgsqlDbType.TimestampTz);
-        Add(command, batch.Select(b => b.State).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => DeliveryText.Of(b.State)).ToArray(), NpgsqlDbType.Text);
         await command.ExecuteNonQueryAsync(cancellationToken);
         return batch.Select(_ => true).ToList();
     }
@@ -70,10 +83,10 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
     /// <summary>The pending deliveries of a subscription, oldest first, at most <paramref name="limit"/>.</summary>
     public async Task<List<PendingDelivery>> LoadPendingAsync(long subscriptionId, int limit, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var command = dataSource.CreateCommand($"""
             SELECT event_id, event_name, entity_key, entity_seq, body, attempts, next_attempt_on
             FROM delivery_outbox
-            WHERE service_id = $1 AND subscription_id = $2 AND state = 'PENDING'
+            WHERE service_id = $1 AND subscription_id = $2 AND state = {DeliverySql.Pending}
             ORDER BY seq LIMIT $3
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
@@ -101,8 +114,8 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
     {
         long count;
         DateTimeOffset? oldest;
-        await using (var counting = dataSource.CreateCommand("""
-            SELECT count(*) FILTER (WHERE $3::text IS NULL OR state = $3), min(created_on) FILTER (WHERE state = 'PENDING')
+        await using (var counting = dataSource.CreateCommand($"""
+            SELECT count(*) FILTER (WHERE $3::text IS NULL OR state = $3), min(created_on) FILTER (WHERE state = {DeliverySql.Pending})
             FROM delivery_outbox WHERE service_id = $1 AND subscription_id = $2
             """))
         {
@@ -190,16 +203,16 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
     /// <summary>Cancels every pending delivery of an archived subscription, each logged as CANCELLED.</summary>
     public async Task<int> CancelPendingAsync(long subscriptionId, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var command = dataSource.CreateCommand($"""
             WITH cancelled AS (
-                UPDATE delivery_outbox SET state = 'CANCELLED', next_attempt_on = NULL
-                WHERE service_id = $1 AND subscription_id = $2 AND state = 'PENDING'
+                UPDATE delivery_outbox SET state = {DeliverySql.Cancelled}, next_attempt_on = NULL
+                WHERE service_id = $1 AND subscription_id = $2 AND state = {DeliverySql.Pending}
                 RETURNING subscription_id, event_id, event_name, entity_key, attempts, seq
             )
             INSERT INTO delivery_log (service_id, subscription_id, delivery_id, event_id, event_name, entity_key, attempt, outcome,
                                       error, created_on)
             SELECT $1, subscription_id, subscription_id || '-' || event_id, event_id, event_name, entity_key, attempts,
-                   'CANCELLED', 'the subscription was archived', $3
+                   {DeliverySql.CancelledOutcome}, 'the subscription was archived', $3
             FROM cancelled ORDER BY seq
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
@@ -255,10 +268,10 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
     public async Task<int> RequeueAsync(long subscriptionId, DateTimeOffset since, DateTimeOffset? until, bool onlyFailed,
         CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("""
-            UPDATE delivery_outbox SET state = 'PENDING', attempts = 0, next_attempt_on = NULL
+        await using var command = dataSource.CreateCommand($"""
+            UPDATE delivery_outbox SET state = {DeliverySql.Pending}, attempts = 0, next_attempt_on = NULL
             WHERE service_id = $1 AND subscription_id = $2 AND created_on >= $3 AND ($4::timestamptz IS NULL OR created_on < $4)
-              AND state <> 'PENDING' AND (NOT $5 OR state = 'EXHAUSTED')
+              AND state <> {DeliverySql.Pending} AND (NOT $5 OR state = {DeliverySql.Exhausted})
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = subscriptionId });
@@ -274,15 +287,15 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
     /// </summary>
     public async Task<string?> RetryOneAsync(long subscriptionId, string eventId, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var command = dataSource.CreateCommand($"""
             WITH previous AS (
                 SELECT state FROM delivery_outbox
                 WHERE service_id = $1 AND subscription_id = $2 AND event_id = $3
                 FOR UPDATE
             )
             UPDATE delivery_outbox o
-            SET state = 'PENDING', next_attempt_on = NULL,
-                attempts = CASE WHEN p.state = 'PENDING' THEN o.attempts ELSE 0 END
+            SET state = {DeliverySql.Pending}, next_attempt_on = NULL,
+                attempts = CASE WHEN p.state = {DeliverySql.Pending} THEN o.attempts ELSE 0 END
             FROM previous p
             WHERE o.service_id = $1 AND o.subscription_id = $2 AND o.event_id = $3
             RETURNING p.state
@@ -312,10 +325,10 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
     /// </summary>
     public async Task<int> PurgeFinishedAsync(DateTimeOffset before, int batch, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var command = dataSource.CreateCommand($"""
             DELETE FROM delivery_outbox WHERE (service_id, subscription_id, event_id) IN (
                 SELECT service_id, subscription_id, event_id FROM delivery_outbox
-                WHERE service_id = $1 AND state <> 'PENDING' AND created_on < $2 LIMIT $3)
+                WHERE service_id = $1 AND state <> {DeliverySql.Pending} AND created_on < $2 LIMIT $3)
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = before.UtcDateTime });

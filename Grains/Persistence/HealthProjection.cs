@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using Orleans.Configuration;
+using EventsSubscriptions.Grains.Hosting;
 
 namespace EventsSubscriptions.Grains.Persistence;
 
@@ -65,7 +66,7 @@ public sealed class HealthProjection(NpgsqlDataSource dataSource, IOptions<Clust
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning(e, "The listing's health of {Count} subscription(s) was not updated; trying again", batch.Count);
+            logger.HealthNotProjected(e, batch.Count);
             foreach (var (id, health) in batch)
             {
                 // A newer health handed over meanwhile wins.

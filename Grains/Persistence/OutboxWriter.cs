@@ -55,8 +55,8 @@ public sealed class OutboxWriter(NpgsqlDataSource dataSource, IOptions<ClusterOp
     /// <summary>How many deliveries of a subscription wait to be sent, and when it last queued one.</summary>
     public async Task<(long Pending, DateTimeOffset? LastQueuedOn)> ReadSubscriptionAsync(long subscriptionId, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT count(*) FILTER (WHERE state = 'PENDING'), max(created_on)
+        await using var command = dataSource.CreateCommand($"""
+            SELECT count(*) FILTER (WHERE state = {DeliverySql.Pending}), max(created_on)
             FROM delivery_outbox WHERE service_id = $1 AND subscription_id = $2
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });

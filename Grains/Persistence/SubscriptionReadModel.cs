@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -9,9 +11,9 @@ using NpgsqlTypes;
 namespace EventsSubscriptions.Grains.Persistence;
 
 /// <summary>The <c>subscription_list</c> table: written by subscription grains, read by listings.</summary>
-public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource)
+public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster)
 {
-    public async Task UpsertAsync(string serviceId, SubscriptionView view, CancellationToken cancellationToken = default)
+    public async Task UpsertAsync(SubscriptionView view, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
             INSERT INTO subscription_list AS l
@@ -24,7 +26,7 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource)
                 health_state = EXCLUDED.health_state, created_by = EXCLUDED.created_by
             WHERE l.version <= EXCLUDED.version
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = serviceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = view.Id });
         command.Parameters.Add(new NpgsqlParameter { Value = StorableText.Clean(view.Spec.CustomId) });
         command.Parameters.Add(new NpgsqlParameter { Value = StorableText.Clean(view.Spec.Name) });
@@ -40,24 +42,24 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource)
     }
 
     /// <summary>How many subscriptions that are not archived a caller created.</summary>
-    public async Task<long> CountLiveByCallerAsync(string serviceId, string caller, CancellationToken cancellationToken = default)
+    public async Task<long> CountLiveByCallerAsync(string caller, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
             "SELECT count(*) FROM subscription_list WHERE service_id = $1 AND created_by = $2 AND status <> 'ARCHIVED'");
-        command.Parameters.Add(new NpgsqlParameter { Value = serviceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = caller });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>A subscription's health as its delivery log tells it (see migration 0009), and since when every attempt failed.</summary>
     public async Task<(SubscriptionHealth Health, DateTimeOffset? FailingSince)> HealthFromLogAsync(
-        string serviceId, long id, DateTimeOffset createdOn, CancellationToken cancellationToken = default)
+        long id, DateTimeOffset createdOn, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
             SELECT state, consecutive_failures, last_success_on, last_failure_on, last_error, failing_since
             FROM subscription_health_from_log($1, $2, $3)
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = serviceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         command.Parameters.Add(new NpgsqlParameter { Value = createdOn.UtcDateTime });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -69,11 +71,11 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The subscriptions of one resource that are not archived, as the read model holds them.</summary>
-    public async Task<List<SubscriptionView>> LiveOfResourceAsync(string serviceId, string resource, CancellationToken cancellationToken = default)
+    public async Task<List<SubscriptionView>> LiveOfResourceAsync(string resource, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
             "SELECT view FROM subscription_list WHERE service_id = $1 AND resource = $2 AND status <> 'ARCHIVED'");
-        command.Parameters.Add(new NpgsqlParameter { Value = serviceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = resource });
         var views = new List<SubscriptionView>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -84,10 +86,10 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource)
         return views;
     }
 
-    public async Task<SubscriptionPage> ListAsync(string serviceId, SubscriptionListQuery query, CancellationToken cancellationToken = default)
+    public async Task<SubscriptionPage> ListAsync(SubscriptionListQuery query, CancellationToken cancellationToken = default)
     {
         var where = new StringBuilder("service_id = $1");
-        var parameters = new List<NpgsqlParameter> { new() { Value = serviceId } };
+        var parameters = new List<NpgsqlParameter> { new() { Value = cluster.Value.ServiceId } };
         if (!query.IncludeInactive && !query.Filters.Any(NamesArchived))
         {
             where.Append(" AND status <> 'ARCHIVED'");

@@ -1,5 +1,6 @@
 using EventsSubscriptions.Grains.Interfaces.Regions;
 using Microsoft.Extensions.Logging;
+using EventsSubscriptions.Grains.Hosting;
 
 namespace EventsSubscriptions.Grains.Regions;
 
@@ -110,7 +111,7 @@ public sealed class RegionNodeGrain(
         if (parentPath.Contains(Id))
         {
             // Only two concurrent moves, each checked before the other landed, can get here.
-            logger.LogError("Region {Id}: the tree has a cycle through {Path}; not following it", Id, string.Join(" < ", parentPath));
+            logger.RegionCycle(Id, string.Join(" < ", parentPath));
             return;
         }
         S.Path = [Id, .. parentPath];

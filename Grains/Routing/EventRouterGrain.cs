@@ -7,6 +7,7 @@ using EventsSubscriptions.Grains.Persistence;
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 using Orleans.Streams.Core;
+using EventsSubscriptions.Grains.Hosting;
 
 namespace EventsSubscriptions.Grains.Routing;
 
@@ -27,7 +28,8 @@ public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters 
     private long invalidations;
     private long invalidationsSeen = -1;
 
-    private string Resource => this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().LastIndexOf('/')];
+    /// <summary>The router's key is <c>resource/partition</c>.</summary>
+    private string Resource => EntityKey.Parse(this.GetPrimaryKeyString()).Resource;
 
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
         await handleFactory.Create<EntityEvent>().ResumeAsync((IAsyncBatchObserver<EntityEvent>)this);
@@ -149,9 +151,7 @@ public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters 
                     error = e;
                 }
             }
-            logger.LogError(error, "Event {EventId} ({Event}) could not be queued for subscription {Subscription} after {Tries} tries; " +
-                "set apart in the routing dead letters, the {Others} other subscription(s) have it", item.EventId, item.Name,
-                subscription, RetryDelays.Length + 1, others);
+            logger.EventSetApart(error, item.EventId, item.Name, subscription, RetryDelays.Length + 1, others);
             await deadLetters.AddAsync([subscription], item, $"{error.GetType().Name}: {error.Message}");
         }
     }
@@ -178,7 +178,7 @@ public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters 
 
     public Task OnErrorAsync(Exception ex)
     {
-        logger.LogWarning(ex, "Stream error on {Key}", this.GetPrimaryKeyString());
+        logger.StreamError(ex, this.GetPrimaryKeyString());
         return Task.CompletedTask;
     }
 

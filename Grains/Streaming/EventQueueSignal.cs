@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
+using EventsSubscriptions.Grains.Hosting;
 
 namespace EventsSubscriptions.Grains.Streaming;
 
@@ -122,7 +123,7 @@ public sealed class EventQueueSignal(string connectionString, IOptions<ClusterOp
             {
                 if (listening || !warned)
                 {
-                    logger.LogWarning(e, "The event queue's listener has no connection; queues are polled every 100 ms until it has one");
+                    logger.QueueListenerDown(e);
                     warned = true;
                 }
                 listening = false;

@@ -1,3 +1,5 @@
+using EventsSubscriptions.Grains.Interfaces.Entities;
+using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Persistence;
@@ -93,11 +95,11 @@ public sealed partial class SubscriptionGrain
         return true;
     }
 
-    private async Task MailAsync(string subject, string text)
+    private async Task MailAsync(Notifications.Mail mail)
     {
         if (S.Spec?.FailureEmail is { } to)
         {
-            await mailer.SendAsync(to, subject, text);
+            await mailer.SendAsync(to, mail.Subject, mail.Text);
         }
     }
 
@@ -110,12 +112,19 @@ public sealed partial class SubscriptionGrain
         var now = clock.GetUtcNow();
         var eventId = Guid.CreateVersion7().ToString();
         var body = WebhookPayload.Build(Id, spec, $"entity:{spec.Resource}:test", eventId, now, []);
-        var deliveryId = $"{Id}-{eventId}";
+        var deliveryId = WebhookHeaders.DeliveryId(Id, eventId);
         var outcome = await sender.SendAsync(new WebhookCall(spec.Url, body, deliveryId, spec.SecretHeaderName,
             secrets.Unprotect(S.EncryptedSecret!, Id), CurrentPreviousSecret(), spec.Language, spec.Delivery.TimeoutSeconds), CancellationToken.None);
-        var logged = DeliveryText.Of(outcome.Result == AttemptResult.Succeeded ? LogOutcome.Succeeded : LogOutcome.Failed);
-        await deliveries.RecordAsync(new AttemptRecord(Id, deliveryId, eventId, $"entity:{spec.Resource}:test", $"{spec.Resource}/0", 1,
-            logged, outcome.StatusCode, (int)outcome.Duration.TotalMilliseconds, outcome.Error, outcome.ResponseExcerpt, now, null, logged));
+        var logged = outcome.Result == AttemptResult.Succeeded ? LogOutcome.Succeeded : LogOutcome.Failed;
+        await deliveries.RecordAsync(new AttemptRecord
+        {
+            SubscriptionId = Id, DeliveryId = deliveryId, EventId = eventId, EventName = $"entity:{spec.Resource}:test",
+            EntityKey = EntityKey.Format(spec.Resource, 0), Attempt = 1, Outcome = logged, StatusCode = outcome.StatusCode,
+            DurationMs = (int)outcome.Duration.TotalMilliseconds, Error = outcome.Error, ResponseExcerpt = outcome.ResponseExcerpt,
+            CreatedOn = now,
+            // The test call has no outbox row: only its log row is written.
+            State = logged == LogOutcome.Succeeded ? DeliveryState.Succeeded : DeliveryState.Exhausted,
+        });
         var page = await deliveries.ReadLogAsync(Id, new DeliveryLogQuery(1, 0, null, null, null, eventId));
         return page.Entries.FirstOrDefault();
     }
@@ -299,7 +308,7 @@ public sealed partial class SubscriptionGrain
     private async Task AttemptAsync(SubscriptionSpec spec, PendingDelivery delivery)
     {
         var attempt = delivery.Attempts + 1;
-        var deliveryId = $"{Id}-{delivery.EventId}";
+        var deliveryId = WebhookHeaders.DeliveryId(Id, delivery.EventId);
         try
         {
             AttemptOutcome outcome;
@@ -333,18 +342,14 @@ public sealed partial class SubscriptionGrain
     private async Task RecordAsync(PendingDelivery delivery, string deliveryId, int attempt, AttemptOutcome outcome)
     {
         var now = clock.GetUtcNow();
-        var (logged, state, next) = outcome.Result switch
+        var (logged, state, next) = RetryPlan.After(outcome, attempt, now, Random.Shared.NextDouble());
+        await deliveries.RecordAsync(new AttemptRecord
         {
-            AttemptResult.Succeeded => (LogOutcome.Succeeded, DeliveryState.Succeeded, (DateTimeOffset?)null),
-            // 410: this delivery stays queued and the subscription is suspended; enable resumes it.
-            AttemptResult.Gone => (LogOutcome.Failed, DeliveryState.Pending, null),
-            _ => RetryPlan.NextDelay(attempt, Random.Shared.NextDouble(), outcome.RetryAfter) is { } delay
-                ? (LogOutcome.RetryScheduled, DeliveryState.Pending, now + delay)
-                : (LogOutcome.Exhausted, DeliveryState.Exhausted, null),
-        };
-        await deliveries.RecordAsync(new AttemptRecord(Id, deliveryId, delivery.EventId, delivery.EventName, delivery.EntityKey, attempt,
-            DeliveryText.Of(logged), outcome.StatusCode, (int)outcome.Duration.TotalMilliseconds, outcome.Error, outcome.ResponseExcerpt, now, next,
-            DeliveryText.Of(state)));
+            SubscriptionId = Id, DeliveryId = deliveryId, EventId = delivery.EventId, EventName = delivery.EventName,
+            EntityKey = delivery.EntityKey, Attempt = attempt, Outcome = logged, StatusCode = outcome.StatusCode,
+            DurationMs = (int)outcome.Duration.TotalMilliseconds, Error = outcome.Error, ResponseExcerpt = outcome.ResponseExcerpt,
+            CreatedOn = now, NextAttemptOn = next, State = state,
+        });
 
         metrics.Attempted(DeliveryText.Of(logged), outcome.ErrorKind, outcome.Duration);
         if (outcome.Result == AttemptResult.Succeeded && EventIds.AcceptedOn(delivery.EventId) is { } accepted)
@@ -366,10 +371,8 @@ public sealed partial class SubscriptionGrain
         await UpdateHealthAsync(outcome, now);
         if (logged == LogOutcome.Exhausted && await this.AsReference<ISubscriptionSenderControl>().ClaimExhaustedMailAsync())
         {
-            await MailAsync($"Webhook deliveries are failing: subscription {Id} ({S.Spec?.CustomId})",
-                $"A delivery of {delivery.EventName} (event {delivery.EventId}) to {S.Spec?.Url} failed {attempt} times and was given up.\n" +
-                $"Last error: {outcome.Error}\n\nThe delivery log: GET /rest/v1/events-subscriptions/{Id}/logs\n" +
-                "(At most one such e-mail is sent per subscription per 24 hours.)");
+            await MailAsync(Notifications.FailureMails.DeliveryExhausted(Id, S.Spec?.CustomId, S.Spec?.Url, delivery.EventName, delivery.EventId,
+                attempt, outcome.Error));
         }
     }
 
@@ -391,10 +394,7 @@ public sealed partial class SubscriptionGrain
         if (decision.SuspendReason is { } reason && await control.SuspendForDeliveryAsync(reason))
         {
             metrics.Suspended(outcome.Result == AttemptResult.Gone ? "gone" : "failing");
-            await MailAsync($"Webhook subscription {Id} ({S.Spec?.CustomId}) was suspended",
-                $"Subscription {Id} to {S.Spec?.Url} was suspended: {reason}.\n" +
-                "Deliveries keep being queued; nothing is sent until it is enabled again:\n" +
-                $"POST /rest/v1/events-subscriptions/{Id}/actions/enable");
+            await MailAsync(Notifications.FailureMails.Suspended(Id, S.Spec?.CustomId, S.Spec?.Url, reason));
         }
     }
 

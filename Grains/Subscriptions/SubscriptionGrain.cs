@@ -7,7 +7,6 @@ using EventsSubscriptions.Grains.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Configuration;
 
 namespace EventsSubscriptions.Grains.Subscriptions;
 
@@ -29,7 +28,6 @@ public sealed partial class SubscriptionGrain(
     Notifications.FailureMailer mailer,
     IOptions<DeliverySettings> deliverySettings,
     RelationMap relations,
-    IOptions<ClusterOptions> cluster,
     [FromKeyedServices(ServiceClock.Key)] TimeProvider clock,
     ILogger<SubscriptionGrain> logger) : Grain, ISubscriptionGrain, ISubscriptionSenderControl, IRemindable
 {
@@ -114,7 +112,7 @@ public sealed partial class SubscriptionGrain(
     /// </summary>
     private async Task RepairHealthAsync(CancellationToken cancellationToken)
     {
-        var (repaired, failingSince) = await readModel.HealthFromLogAsync(cluster.Value.ServiceId, Id, S.CreatedOn, cancellationToken);
+        var (repaired, failingSince) = await readModel.HealthFromLogAsync(Id, S.CreatedOn, cancellationToken);
         if (repaired != S.Health with { PendingDeliveries = 0 })
         {
             logger.HealthRepaired(Id, S.Health, repaired);
@@ -291,7 +289,7 @@ public sealed partial class SubscriptionGrain(
     {
         var entity = JsonNode.Parse(entityEvent.Snapshot)!.AsObject();
         var data = await EntityShaper.ShapeAsync(entity, spec.EntityResponse?.Include ?? [], spec.EntityResponse?.Fields ?? [], relations,
-            async (resource, id) => await GrainFactory.GetGrain<IEntityGrain>($"{resource}/{id}").GetAsync() is { } json
+            async (resource, id) => await GrainFactory.GetGrain<IEntityGrain>(EntityKey.Format(resource, id)).GetAsync() is { } json
                 ? JsonNode.Parse(json)!.AsObject()
                 : null);
         return WebhookPayload.Build(Id, spec, entityEvent.Name, entityEvent.EventId, entityEvent.OccurredOn, data);
@@ -348,7 +346,7 @@ public sealed partial class SubscriptionGrain(
     private async Task ProjectAsync()
     {
         var spec = S.Spec!;
-        await readModel.UpsertAsync(cluster.Value.ServiceId, View());
+        await readModel.UpsertAsync(View());
         if (S.IndexedResource is { } old && old != spec.Resource)
         {
             await Index(old).RemoveAsync(Id);

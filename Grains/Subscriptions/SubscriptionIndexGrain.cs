@@ -3,7 +3,6 @@ using EventsSubscriptions.Grains.Interfaces.Routing;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Persistence;
 using Microsoft.Extensions.Options;
-using Orleans.Configuration;
 
 namespace EventsSubscriptions.Grains.Subscriptions;
 
@@ -16,7 +15,6 @@ namespace EventsSubscriptions.Grains.Subscriptions;
 /// </summary>
 public sealed class SubscriptionIndexGrain(
     SubscriptionReadModel readModel,
-    IOptions<ClusterOptions> cluster,
     IOptions<EventSettings> events) : Grain, ISubscriptionIndexGrain
 {
     private readonly Dictionary<long, SubscriptionRoute> routes = [];
@@ -30,7 +28,7 @@ public sealed class SubscriptionIndexGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var view in await readModel.LiveOfResourceAsync(cluster.Value.ServiceId, this.GetPrimaryKeyString(), cancellationToken))
+        foreach (var view in await readModel.LiveOfResourceAsync(this.GetPrimaryKeyString(), cancellationToken))
         {
             routes[view.Id] = SubscriptionRoute.From(view.Id, view.Spec, view.Status);
         }

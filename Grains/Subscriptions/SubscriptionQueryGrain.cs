@@ -1,18 +1,16 @@
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Persistence;
-using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
-using Orleans.Configuration;
 
 namespace EventsSubscriptions.Grains.Subscriptions;
 
 [StatelessWorker]
-public sealed class SubscriptionQueryGrain(SubscriptionReadModel readModel, DeliveryStore deliveries, IOptions<ClusterOptions> cluster)
+public sealed class SubscriptionQueryGrain(SubscriptionReadModel readModel, DeliveryStore deliveries)
     : Grain, ISubscriptionQueryGrain
 {
-    public Task<SubscriptionPage> ListAsync(SubscriptionListQuery query) => readModel.ListAsync(cluster.Value.ServiceId, query);
+    public Task<SubscriptionPage> ListAsync(SubscriptionListQuery query) => readModel.ListAsync(query);
 
-    public Task<long> CountLiveByCallerAsync(string caller) => readModel.CountLiveByCallerAsync(cluster.Value.ServiceId, caller);
+    public Task<long> CountLiveByCallerAsync(string caller) => readModel.CountLiveByCallerAsync(caller);
 
     public Task<DeliveryPage> DeliveriesAsync(long subscriptionId, string? state, int limit, int offset) =>
         deliveries.ListAsync(subscriptionId, state, limit, offset);

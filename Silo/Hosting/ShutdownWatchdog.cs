@@ -18,7 +18,7 @@ public sealed class ShutdownWatchdog(IHostApplicationLifetime lifetime, ILogger<
             {
                 if (!lifetime.ApplicationStopped.WaitHandle.WaitOne(limit))
                 {
-                    logger.LogCritical("The silo did not stop within {Limit}; exiting now", limit);
+                    logger.StopTimedOut(limit);
                     Environment.Exit(3);
                 }
             })

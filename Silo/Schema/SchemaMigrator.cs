@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using EventsSubscriptions.Silo.Hosting;
 
 namespace EventsSubscriptions.Silo.Schema;
 
@@ -50,8 +51,7 @@ public sealed class SchemaMigrator(string connectionString, ILogger logger)
                 await ApplyAsync(connection, migration, cancellationToken);
                 done.Add(migration.Version);
             }
-            logger.LogInformation("Database schema is at version {Version} ({Applied} migration(s) applied now)",
-                Migrations.Count == 0 ? 0 : Migrations[^1].Version, done.Count);
+            logger.SchemaAt(Migrations.Count == 0 ? 0 : Migrations[^1].Version, done.Count);
             return done;
         }
         finally
@@ -78,7 +78,7 @@ public sealed class SchemaMigrator(string connectionString, ILogger logger)
 
     private async Task ApplyAsync(NpgsqlConnection connection, Migration migration, CancellationToken cancellationToken)
     {
-        logger.LogInformation("Applying migration {Version:D4}_{Name}", migration.Version, migration.Name);
+        logger.ApplyingMigration(migration.Version, migration.Name);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // No parameters: the text goes to the server as written (the query texts it stores
         // hold @Name placeholders meant for the Orleans providers, not for this command).

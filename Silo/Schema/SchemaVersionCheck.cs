@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using EventsSubscriptions.Silo.Hosting;
 
 namespace EventsSubscriptions.Silo.Schema;
 
@@ -22,7 +23,7 @@ public sealed class SchemaVersionCheck(SchemaMigrator migrator, ILogger<SchemaVe
         }
         if (current > needed)
         {
-            logger.LogWarning("The database schema (version {Current}) is newer than this silo knows ({Needed})", current, needed);
+            logger.SchemaAhead(current, needed);
         }
     }
 

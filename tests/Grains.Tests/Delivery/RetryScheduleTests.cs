@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using System.Net;
 using EventsSubscriptions.Grains.Delivery;
 
@@ -62,4 +63,24 @@ public sealed class RetryScheduleTests
     [InlineData(500, AttemptResult.Failed)]
     public void Answers_are_classified(int status, AttemptResult expected) =>
         Assert.Equal(expected, DeliveryOutcome.Classify((HttpStatusCode)status));
+
+    [Fact]
+    public void An_attempt_is_logged_and_its_delivery_moved_by_its_outcome()
+    {
+        var now = new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
+        var schedule = RetrySchedule.Default;
+        AttemptOutcome Outcome(AttemptResult result, TimeSpan? retryAfter = null) =>
+            new(result, 500, TimeSpan.FromMilliseconds(3), null, null, retryAfter);
+
+        Assert.Equal((LogOutcome.Succeeded, DeliveryState.Succeeded, (DateTimeOffset?)null),
+            schedule.After(Outcome(AttemptResult.Succeeded), 1, now, 0.5));
+        Assert.Equal((LogOutcome.Failed, DeliveryState.Pending, (DateTimeOffset?)null),
+            schedule.After(Outcome(AttemptResult.Gone), 1, now, 0.5));
+        Assert.Equal((LogOutcome.RetryScheduled, DeliveryState.Pending, (DateTimeOffset?)now.AddSeconds(5)),
+            schedule.After(Outcome(AttemptResult.Failed), 1, now, 0.5));
+        Assert.Equal((LogOutcome.RetryScheduled, DeliveryState.Pending, (DateTimeOffset?)now.AddSeconds(30)),
+            schedule.After(Outcome(AttemptResult.Failed, TimeSpan.FromSeconds(30)), 1, now, 0.5));
+        Assert.Equal((LogOutcome.Exhausted, DeliveryState.Exhausted, (DateTimeOffset?)null),
+            schedule.After(Outcome(AttemptResult.Failed), schedule.MaxAttempts, now, 0.5));
+    }
 }

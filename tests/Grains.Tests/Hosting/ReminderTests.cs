@@ -1,4 +1,3 @@
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 using EventsSubscriptions.Grains.Tests.Infrastructure;
 using EventsSubscriptions.Grains.Tests.Probes;
 

@@ -1,4 +1,3 @@
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 
 namespace EventsSubscriptions.Grains.Tests.Infrastructure;

@@ -1,4 +1,3 @@
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 using EventsSubscriptions.Grains.Entities;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Tests.Infrastructure;

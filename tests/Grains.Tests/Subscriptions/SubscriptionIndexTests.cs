@@ -1,4 +1,3 @@
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 using EventsSubscriptions.Grains.Interfaces.Ids;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Tests.Infrastructure;

@@ -1,4 +1,4 @@
-namespace EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
+namespace EventsSubscriptions.TestSupport;
 
 public static class Eventually
 {

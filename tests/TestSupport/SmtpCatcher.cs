@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
+namespace EventsSubscriptions.TestSupport;
 
 public sealed record CaughtMail(IReadOnlyList<string> Recipients, string Data);
 

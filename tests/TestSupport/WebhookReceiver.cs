@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
+namespace EventsSubscriptions.TestSupport;
 
 public sealed record ReceivedCall(string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body, DateTimeOffset At, int Status);
 

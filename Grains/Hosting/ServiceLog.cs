@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Logging;
+
+namespace EventsSubscriptions.Grains.Hosting;
+
+/// <summary>
+/// What the silo's services and grains log (the subscription grain's own events are in
+/// <c>SubscriptionLog</c>, the event queue's in its receiver), source-generated, one event id
+/// each; failures carry their exception.
+/// </summary>
+internal static partial class ServiceLog
+{
+    [LoggerMessage(2001, LogLevel.Information, "{Resource}/{Id}: queueing {Count} event(s) saved before the event queue")]
+    public static partial void LegacyEventsQueued(this ILogger logger, string resource, long id, int count);
+
+    [LoggerMessage(2002, LogLevel.Warning, "{Resource}/{Id}: the state saved by the earlier version could not be removed")]
+    public static partial void LegacyStateNotRemoved(this ILogger logger, Exception error, string resource, long id);
+
+    [LoggerMessage(2003, LogLevel.Warning, "SMTP is not configured (Smtp__Host): failure e-mails are not sent")]
+    public static partial void SmtpNotConfigured(this ILogger logger);
+
+    [LoggerMessage(2004, LogLevel.Warning, "Failure e-mail to {To} not sent")]
+    public static partial void MailNotSent(this ILogger logger, Exception error, string to);
+
+    [LoggerMessage(2005, LogLevel.Warning, "PostgreSQL restarted (at {StartedOn:O}); this process's connection pools are emptied")]
+    public static partial void DatabaseRestarted(this ILogger logger, DateTime startedOn);
+
+    [LoggerMessage(2006, LogLevel.Warning, "{Grain}.{Method} failed; the activation restarts from storage")]
+    public static partial void CallFailedActivationReset(this ILogger logger, Exception error, object grain, string method);
+
+    [LoggerMessage(2007, LogLevel.Warning, "The event queue's listener has no connection; queues are polled every 100 ms until it has one")]
+    public static partial void QueueListenerDown(this ILogger logger, Exception error);
+
+    [LoggerMessage(2008, LogLevel.Error, "Event {EventId} ({Event}) could not be queued for subscription {Subscription} after {Tries} tries; " +
+        "set apart in the routing dead letters, the {Others} other subscription(s) have it")]
+    public static partial void EventSetApart(this ILogger logger, Exception error, string eventId, string @event, long subscription, int tries, int others);
+
+    [LoggerMessage(2009, LogLevel.Warning, "Stream error on {Key}")]
+    public static partial void StreamError(this ILogger logger, Exception error, string key);
+
+    [LoggerMessage(2010, LogLevel.Debug, "The pending deliveries could not be measured")]
+    public static partial void BacklogNotMeasured(this ILogger logger, Exception error);
+
+    [LoggerMessage(2011, LogLevel.Information, "Purged {Log} delivery log row(s) and {Deliveries} finished deliveries older than {Before:o}")]
+    public static partial void Purged(this ILogger logger, int log, int deliveries, DateTimeOffset before);
+
+    [LoggerMessage(2012, LogLevel.Warning, "Delivery log purge failed")]
+    public static partial void PurgeFailed(this ILogger logger, Exception error);
+
+    [LoggerMessage(2013, LogLevel.Error, "{Writer}: one item was refused by the database and set apart from its batch")]
+    public static partial void ItemRefused(this ILogger logger, Exception error, string writer);
+
+    [LoggerMessage(2014, LogLevel.Warning, "{Writer}: a batch of {Count} failed")]
+    public static partial void BatchFailed(this ILogger logger, Exception error, string writer, int count);
+
+    [LoggerMessage(2015, LogLevel.Warning, "The listing's health of {Count} subscription(s) was not updated; trying again")]
+    public static partial void HealthNotProjected(this ILogger logger, Exception error, int count);
+
+    [LoggerMessage(2016, LogLevel.Error, "Region {Id}: the tree has a cycle through {Path}; not following it")]
+    public static partial void RegionCycle(this ILogger logger, long id, string path);
+}
