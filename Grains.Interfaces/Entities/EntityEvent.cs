@@ -23,11 +23,3 @@ public sealed record EntityEvent(
 
     public long? Region => RegionPath.Length > 0 ? RegionPath[0] : null;
 }
-
-public static class EntityStream
-{
-    /// <summary>The stream namespace of entity events; keys are <c>resource/partition</c>.</summary>
-    public const string Namespace = "entity-events";
-
-    public static string Key(string resource, long entityId, int partitions) => $"{resource}/{entityId % partitions}";
-}

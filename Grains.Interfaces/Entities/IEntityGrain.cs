@@ -1,31 +1,5 @@
 namespace EventsSubscriptions.Grains.Interfaces.Entities;
 
-public enum EntityOutcome
-{
-    Ok,
-    NotFound,
-
-    /// <summary>The write was refused as invalid (unknown region, cycle…); <see cref="EntityResult.Errors"/> say why.</summary>
-    Invalid,
-
-    /// <summary>A create found the id taken.</summary>
-    Exists,
-}
-
-[GenerateSerializer, Immutable, Alias("es.EntityResult")]
-public sealed record EntityResult(
-    [property: Id(0)] EntityOutcome Outcome,
-    [property: Id(1)] string? Snapshot,
-    [property: Id(2)] Dictionary<string, string[]>? Errors,
-    [property: Id(3)] string? EventId,
-    [property: Id(4)] bool Created)
-{
-    public static EntityResult NotFound { get; } = new(EntityOutcome.NotFound, null, null, null, false);
-
-    public static EntityResult Invalid(string field, string message) =>
-        new(EntityOutcome.Invalid, null, new Dictionary<string, string[]> { [field] = [message] }, null, false);
-}
-
 /// <summary>
 /// One entity (key: <c>resource/id</c>): its current snapshot, as a JSON object. Every change is
 /// saved, then appended to the durable stream, before the call returns.

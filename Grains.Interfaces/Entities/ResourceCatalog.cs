@@ -2,9 +2,6 @@ using System.Text.Json.Nodes;
 
 namespace EventsSubscriptions.Grains.Interfaces.Entities;
 
-/// <summary>One resource the service knows, its triggers, and an example of its entity.</summary>
-public sealed record ResourceType(string Name, IReadOnlyList<string> Triggers, string Description, JsonObject Example);
-
 /// <summary>
 /// The resources the service declares (TrackTik's usual ones, and more from configuration:
 /// <c>Entities:Resources:&lt;name&gt;:Actions:0…</c>), with their triggers. Any lowercase plural

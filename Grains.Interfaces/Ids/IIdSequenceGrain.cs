@@ -10,10 +10,3 @@ public interface IIdSequenceGrain : IGrainWithStringKey
     [Alias("Next")]
     Task<long> NextAsync();
 }
-
-/// <summary>The sequences ids come from (created by the migrations).</summary>
-public static class IdSequences
-{
-    public const string Subscriptions = "subscription_id";
-    public const string Entities = "entity_id";
-}

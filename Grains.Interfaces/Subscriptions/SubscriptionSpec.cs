@@ -25,19 +25,3 @@ public sealed record SubscriptionSpec
     [System.Text.Json.Serialization.JsonIgnore]
     public IEnumerable<string> Triggers => Events.Select(e => e[(e.LastIndexOf(':') + 1)..]);
 }
-
-/// <summary>Shapes the entity in the payload the way <c>fields=</c> and <c>include=</c> shape a GET.</summary>
-[GenerateSerializer, Immutable, Alias("es.EntityResponse")]
-public sealed record EntityResponse([property: Id(0)] string[] Fields, [property: Id(1)] string[] Include);
-
-[GenerateSerializer, Immutable, Alias("es.DeliveryOptions")]
-public sealed record DeliveryOptions(
-    [property: Id(0)] int MaxInFlight,
-    [property: Id(1)] int TimeoutSeconds,
-    [property: Id(2)] double? MaxPerSecond)
-{
-    public const int DefaultMaxInFlight = 8;
-    public const int DefaultTimeoutSeconds = 15;
-
-    public static DeliveryOptions Default => new(DefaultMaxInFlight, DefaultTimeoutSeconds, null);
-}

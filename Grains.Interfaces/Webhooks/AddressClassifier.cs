@@ -3,20 +3,6 @@ using System.Net.Sockets;
 
 namespace EventsSubscriptions.Grains.Interfaces.Webhooks;
 
-public enum AddressClass
-{
-    Public,
-    Unspecified,
-    Loopback,
-    Private,
-    LinkLocal,
-    CloudMetadata,
-    CarrierGradeNat,
-    Multicast,
-    Documentation,
-    Reserved,
-}
-
 /// <summary>Tells whether an address is on the public internet, and if not, what it is.</summary>
 public static class AddressClassifier
 {

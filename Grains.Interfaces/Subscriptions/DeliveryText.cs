@@ -1,24 +1,5 @@
 namespace EventsSubscriptions.Grains.Interfaces.Subscriptions;
 
-/// <summary>What one attempt of a delivery came to, as its log entry says.</summary>
-public enum LogOutcome
-{
-    Succeeded,
-    Failed,
-    RetryScheduled,
-    Exhausted,
-    Cancelled,
-}
-
-/// <summary>Where a delivery stands: waiting to be sent (or for its next attempt), or finished.</summary>
-public enum DeliveryState
-{
-    Pending,
-    Succeeded,
-    Exhausted,
-    Cancelled,
-}
-
 /// <summary>
 /// The text of outcomes and states, as the API shows them and the database stores them
 /// (<c>RETRY_SCHEDULED</c>), defined in this one place.

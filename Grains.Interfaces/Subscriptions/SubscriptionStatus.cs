@@ -1,0 +1,8 @@
+namespace EventsSubscriptions.Grains.Interfaces.Subscriptions;
+
+public enum SubscriptionStatus
+{
+    Active,
+    Suspended,
+    Archived,
+}
