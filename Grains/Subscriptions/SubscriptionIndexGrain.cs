@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Entities;
 using EventsSubscriptions.Grains.Interfaces.Routing;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
@@ -74,7 +75,7 @@ public sealed class SubscriptionIndexGrain(
         var resource = this.GetPrimaryKeyString();
         var changed = version;
         await Task.WhenAll(Enumerable.Range(0, events.Value.Partitions)
-            .Select(p => GrainFactory.GetGrain<IEventRouterGrain>($"{resource}/{p}").InvalidateAsync(changed)));
+            .Select(p => GrainFactory.GetGrain<IEventRouterGrain>(EntityKey.Format(resource, p)).InvalidateAsync(changed)));
         announced = true;
     }
 
