@@ -14,7 +14,7 @@ internal sealed record MemorySample(long ManagedBytes, IReadOnlyList<(string Sil
 }
 
 /// <summary>An Orleans client of the running cluster, for its management grain: memory and activation counts.</summary>
-internal sealed class ClusterProbe(IHost host) : IAsyncDisposable
+internal sealed class ClusterProbe(IHost host, IReadOnlyList<string> metrics) : IAsyncDisposable
 {
     private IManagementGrain Management => host.Services.GetRequiredService<IClusterClient>().GetGrain<IManagementGrain>(0);
 
@@ -33,18 +33,40 @@ internal sealed class ClusterProbe(IHost host) : IAsyncDisposable
         });
         var host = builder.Build();
         await host.StartAsync();
-        return new ClusterProbe(host);
+        return new ClusterProbe(host, options.Metrics);
     }
 
-    /// <summary>Managed memory after a full collection on every silo, and the activations.</summary>
+    /// <summary>
+    /// The live managed heap of every silo after a full collection, and the activations: what the
+    /// runtime reports after that collection (<c>dotnet_gc_last_collection_heap_size_bytes</c> less
+    /// its fragmentation, all generations, from each silo's metrics). The management grain's memory
+    /// statistic counts memory the process holds, free space included, so it overstated what
+    /// subscriptions keep.
+    /// </summary>
     public async Task<MemorySample> MeasureAsync()
     {
         var silos = (await Management.GetHosts(onlyActive: true)).Keys.ToArray();
         await Management.ForceGarbageCollection(silos);
-        await Management.ForceRuntimeStatisticsCollection(silos);
+        // The exporters refresh what they serve at most every few hundred milliseconds.
+        await Task.Delay(TimeSpan.FromSeconds(2));
         var statistics = await Management.GetRuntimeStatistics(silos);
         var grains = await Management.GetSimpleGrainStatistics(silos);
-        var bySilo = silos.Zip(statistics).Select(p => (p.First.ToString(), p.Second.EnvironmentStatistics.RawMemoryUsageBytes)).ToList();
+        var bySilo = new List<(string, long)>();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        foreach (var url in metrics)
+        {
+            try
+            {
+                var lines = (await http.GetStringAsync(url)).Split('\n');
+                long Sum(string metric) => lines.Where(l => l.StartsWith(metric + "{", StringComparison.Ordinal))
+                    .Sum(l => (long)double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture));
+                bySilo.Add((url, Sum("dotnet_gc_last_collection_heap_size_bytes") - Sum("dotnet_gc_last_collection_heap_fragmentation_size_bytes")));
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // A silo without metrics (or stopped): not counted.
+            }
+        }
         return new MemorySample(bySilo.Sum(s => s.Item2), bySilo,
             grains.Where(g => g.GrainType.Contains("SubscriptionGrain", StringComparison.Ordinal)
                 && !g.GrainType.Contains("Index", StringComparison.Ordinal) && !g.GrainType.Contains("Query", StringComparison.Ordinal))

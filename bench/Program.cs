@@ -139,7 +139,8 @@ async Task<int> IdleAsync()
     Console.WriteLine($"fresh silos: {before}");
     for (var entity = 1; entity <= 32; entity++)
     {
-        await api.PutAsync(options.Resource, entity, """{"counter": 1}""");
+        // A change each run (a PUT that changes nothing fires no event, and no router would load).
+        await api.PutAsync(options.Resource, entity, $$"""{"counter": 1, "run": "{{run}}"}""");
     }
     await Task.Delay(TimeSpan.FromSeconds(5));
     var idle = await cluster.MeasureAsync();

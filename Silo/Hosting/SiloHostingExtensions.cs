@@ -91,7 +91,8 @@ public static class SiloHostingExtensions
             .ConfigureResource(r => r.AddService("events-subscriptions-silo", serviceInstanceId: $"{Environment.MachineName}:{silo.SiloPort}"))
             .WithMetrics(m =>
         {
-            m.AddMeter(DeliveryMetrics.MeterName, "Microsoft.Orleans");
+            // System.Runtime: the .NET runtime's own (GC heap after the last collection, allocations, thread pool).
+            m.AddMeter(DeliveryMetrics.MeterName, "Microsoft.Orleans", "System.Runtime");
             if (silo.MetricsPort > 0)
             {
                 m.AddPrometheusHttpListener(o =>
