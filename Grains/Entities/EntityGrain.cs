@@ -41,15 +41,35 @@ public sealed class EntityGrain(
     /// <summary>The state was read from the earlier version's grain storage, whose row is removed once the entity's own row is written.</summary>
     private GrainState<EntityState>? legacyRecord;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    /// <summary>Whether the stored state was read (or is known to be none).</summary>
+    private bool loaded;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (resource, id) = EntityKey.Parse(this.GetPrimaryKeyString());
-        if (await events.Store.ReadEntityAsync(resource, id, cancellationToken) is { } stored)
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Reads the entity's stored state with its first call. The create of an id just taken from
+    /// the id sequence does not: nothing can be stored under it, and were something there, the
+    /// commit's sequence guard would refuse to write over it.
+    /// </summary>
+    private async ValueTask LoadAsync()
+    {
+        if (loaded)
         {
-            (sequence, snapshot) = stored;
             return;
         }
-        await AdoptLegacyStateAsync();
+        if (await events.Store.ReadEntityAsync(resource, id) is { } stored)
+        {
+            (sequence, snapshot) = stored;
+        }
+        else
+        {
+            await AdoptLegacyStateAsync();
+        }
+        loaded = true;
     }
 
     /// <summary>
@@ -124,22 +144,43 @@ public sealed class EntityGrain(
         }
     }
 
-    public Task<string?> GetAsync() => Task.FromResult(snapshot);
+    public async Task<string?> GetAsync()
+    {
+        await LoadAsync();
+        return snapshot;
+    }
 
-    public Task<Interfaces.Operations.EntityStateView> GetState() => Task.FromResult(
-        new Interfaces.Operations.EntityStateView(snapshot, sequence));
+    public async Task<Interfaces.Operations.EntityStateView> GetState()
+    {
+        await LoadAsync();
+        return new Interfaces.Operations.EntityStateView(snapshot, sequence);
+    }
 
     public async Task<EntityResult> CreateAsync(string json)
     {
+        var firstCall = !loaded;
+        // Called with a fresh id (POST): no read first (see LoadAsync).
+        loaded = true;
         if (snapshot is not null)
         {
             return new EntityResult(EntityOutcome.Exists, null, null, null, false);
         }
-        return await ChangeAsync(Normalize(JsonNode.Parse(json)!.AsObject()), "created", null);
+        try
+        {
+            return await ChangeAsync(Normalize(JsonNode.Parse(json)!.AsObject()), "created", null);
+        }
+        catch (InconsistentStateException) when (firstCall)
+        {
+            // Something was stored under this id after all: nothing was written; say so.
+            loaded = false;
+            await LoadAsync();
+            return new EntityResult(EntityOutcome.Exists, null, null, null, false);
+        }
     }
 
     public async Task<EntityResult> PutAsync(string json)
     {
+        await LoadAsync();
         var next = Normalize(JsonNode.Parse(json)!.AsObject());
         if (snapshot is null)
         {
@@ -150,6 +191,7 @@ public sealed class EntityGrain(
 
     public async Task<EntityResult> PatchAsync(string mergePatch)
     {
+        await LoadAsync();
         if (Current() is not { } current)
         {
             return EntityResult.NotFound;
@@ -160,6 +202,7 @@ public sealed class EntityGrain(
 
     public async Task<EntityResult> DeleteAsync()
     {
+        await LoadAsync();
         if (Current() is not { } current)
         {
             return EntityResult.NotFound;
@@ -178,6 +221,7 @@ public sealed class EntityGrain(
 
     public async Task<EntityResult> ActAsync(string action, string? body)
     {
+        await LoadAsync();
         if (Current() is not { } current)
         {
             return EntityResult.NotFound;

@@ -78,6 +78,35 @@ public sealed class EventQueueTests
     }
 
     [Fact]
+    public async Task A_create_reads_nothing_first_yet_never_writes_over_an_entity_that_is_stored()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var cluster = new SiloCluster(database);
+        await cluster.StartSiloAsync();
+        await cluster.StartClientAsync();
+        // Stored without its grain ever being active here.
+        await database.ScalarAsync<long>($$"""
+            SELECT count(*) FROM event_queue_commit('{{cluster.ServiceId}}', ARRAY['employees'], ARRAY[900::bigint], ARRAY[1::bigint],
+                ARRAY['{"id": 900, "name": "Stored"}'], ARRAY[0], ARRAY['\x00'::bytea])
+            """);
+        var queued = await database.ScalarAsync<long>($"SELECT count(*) FROM event_queue WHERE service_id = '{cluster.ServiceId}'");
+
+        var entity = cluster.Client.GetGrain<IEntityGrain>("employees/900");
+        Assert.Equal(EntityOutcome.Exists, (await entity.CreateAsync("""{"name": "Created"}""")).Outcome);
+        Assert.Contains("Stored", await entity.GetAsync());
+        Assert.Contains("Stored", await database.ScalarAsync<string>(
+            $"SELECT snapshot FROM entity_state WHERE service_id = '{cluster.ServiceId}' AND resource = 'employees' AND id = 900"));
+        Assert.Equal(queued, await database.ScalarAsync<long>($"SELECT count(*) FROM event_queue WHERE service_id = '{cluster.ServiceId}'"));
+
+        // A fresh id is created with one commit and no read.
+        var fresh = cluster.Client.GetGrain<IEntityGrain>("employees/901");
+        Assert.Equal(EntityOutcome.Ok, (await fresh.CreateAsync("""{"name": "New"}""")).Outcome);
+        Assert.Equal(EntityOutcome.Exists, (await fresh.CreateAsync("""{"name": "Again"}""")).Outcome);
+        Assert.Equal(1L, await database.ScalarAsync<long>(
+            $"SELECT sequence FROM entity_state WHERE service_id = '{cluster.ServiceId}' AND resource = 'employees' AND id = 901"));
+    }
+
+    [Fact]
     public async Task An_entity_saved_by_an_earlier_version_keeps_its_state_and_its_unpublished_event_is_queued()
     {
         await using var database = await TestDatabase.CreateAsync();
