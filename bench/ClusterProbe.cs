@@ -67,6 +67,12 @@ internal sealed class ClusterProbe(IHost host, IReadOnlyList<string> metrics) : 
                 // A silo without metrics (or stopped): not counted.
             }
         }
+        if (bySilo.Count < silos.Length)
+        {
+            // A silo whose heap was not read would make every per-subscription figure wrong.
+            throw new InvalidOperationException(
+                $"{bySilo.Count} of {silos.Length} silos' metrics were read ({string.Join(", ", metrics)}); pass --metrics with every silo's");
+        }
         return new MemorySample(bySilo.Sum(s => s.Item2), bySilo,
             grains.Where(g => g.GrainType.Contains("SubscriptionGrain", StringComparison.Ordinal)
                 && !g.GrainType.Contains("Index", StringComparison.Ordinal) && !g.GrainType.Contains("Query", StringComparison.Ordinal))
