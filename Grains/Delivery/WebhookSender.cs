@@ -1,5 +1,6 @@
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using EventsSubscriptions.Grains.Interfaces.Text;
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
@@ -135,22 +136,34 @@ public sealed class WebhookSender(GuardedConnector connector, [FromKeyedServices
     /// </summary>
     private static async Task<string?> ExcerptAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var buffer = new byte[MaxExcerptBytes];
-        var read = 0;
-        string? broken = null;
+        if (response.Content.Headers.ContentLength == 0)
+        {
+            // Most receivers answer with no body: nothing to read, and no buffer to take.
+            return null;
+        }
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxExcerptBytes);
         try
         {
-            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-            while (read < buffer.Length && await stream.ReadAsync(buffer.AsMemory(read), cancellationToken) is var n and > 0)
+            var read = 0;
+            string? broken = null;
+            try
             {
-                read += n;
+                await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+                while (read < MaxExcerptBytes && await stream.ReadAsync(buffer.AsMemory(read, MaxExcerptBytes - read), cancellationToken) is var n and > 0)
+                {
+                    read += n;
+                }
             }
+            catch (Exception e) when (e is IOException or HttpRequestException or InvalidOperationException or InvalidDataException)
+            {
+                broken = $"[the body could not be read to its end: {e.Message}]";
+            }
+            var text = read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read);
+            return broken is null ? text : $"{text}{broken}";
         }
-        catch (Exception e) when (e is IOException or HttpRequestException or InvalidOperationException or InvalidDataException)
+        finally
         {
-            broken = $"[the body could not be read to its end: {e.Message}]";
+            ArrayPool<byte>.Shared.Return(buffer);
         }
-        var text = read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read);
-        return broken is null ? text : $"{text}{broken}";
     }
 }

@@ -258,7 +258,7 @@ public sealed class EntityGrain(
         else if (entity["region"] is JsonValue regionValue)
         {
             var region = regionValue.GetValue<long>();
-            path = await GrainFactory.GetGrain<IRegionNodeGrain>(region).GetPathAsync();
+            path = await GrainFactory.GetGrainFast<IRegionNodeGrain>(region).GetPathAsync();
             if (path is null && !delete)
             {
                 return EntityResult.Invalid("region", $"region {region} does not exist");
@@ -309,7 +309,7 @@ public sealed class EntityGrain(
         return normalized;
     }
 
-    private IRegionNodeGrain Region() => GrainFactory.GetGrain<IRegionNodeGrain>(id);
+    private IRegionNodeGrain Region() => GrainFactory.GetGrainFast<IRegionNodeGrain>(id);
 
     /// <summary>Every change of the region tree goes through its one serializing grain.</summary>
     private IRegionTreeGrain Tree() => GrainFactory.GetGrain<IRegionTreeGrain>(0);

@@ -135,7 +135,7 @@ public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters 
     /// </summary>
     private async Task SetApartAsync(long subscription, List<EntityEvent> events, Exception reason, int others)
     {
-        var grain = GrainFactory.GetGrain<ISubscriptionGrain>(subscription);
+        var grain = GrainFactory.GetGrainFast<ISubscriptionGrain>(subscription);
         foreach (var item in events)
         {
             var error = reason;
@@ -158,7 +158,7 @@ public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters 
 
     private async Task<Dictionary<long, Exception>> QueueEachAsync(IReadOnlyList<long> subscriptions, Dictionary<long, List<EntityEvent>> matched)
     {
-        var calls = subscriptions.Select(id => (Id: id, Call: GrainFactory.GetGrain<ISubscriptionGrain>(id).EnqueueManyAsync([.. matched[id]]))).ToList();
+        var calls = subscriptions.Select(id => (Id: id, Call: GrainFactory.GetGrainFast<ISubscriptionGrain>(id).EnqueueManyAsync([.. matched[id]]))).ToList();
         var failed = new Dictionary<long, Exception>();
         foreach (var (id, call) in calls)
         {

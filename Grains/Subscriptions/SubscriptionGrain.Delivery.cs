@@ -305,6 +305,10 @@ public sealed partial class SubscriptionGrain
 
     private readonly DeliveryRateLimiter rate = new();
 
+    /// <summary>This grain as the sender's control interface (its calls go through the mailbox), made once per activation.</summary>
+    private ISubscriptionSenderControl Control => senderControl ??= this.AsReference<ISubscriptionSenderControl>();
+    private ISubscriptionSenderControl? senderControl;
+
     private async Task AttemptAsync(SubscriptionSpec spec, PendingDelivery delivery)
     {
         var attempt = delivery.Attempts + 1;
@@ -369,7 +373,7 @@ public sealed partial class SubscriptionGrain
             metrics.Pending(-1);
         }
         await UpdateHealthAsync(outcome, now);
-        if (logged == LogOutcome.Exhausted && await this.AsReference<ISubscriptionSenderControl>().ClaimExhaustedMailAsync())
+        if (logged == LogOutcome.Exhausted && await Control.ClaimExhaustedMailAsync())
         {
             await MailAsync(Notifications.FailureMails.DeliveryExhausted(Id, S.Spec?.CustomId, S.Spec?.Url, delivery.EventName, delivery.EventId,
                 attempt, outcome.Error));
@@ -381,7 +385,7 @@ public sealed partial class SubscriptionGrain
 
     private async Task UpdateHealthAsync(AttemptOutcome outcome, DateTimeOffset now)
     {
-        var control = this.AsReference<ISubscriptionSenderControl>();
+        var control = Control;
         var decision = HealthPolicy.After(health, S.Health, S.FailingSince, outcome, now, healthSavedOn,
             TimeSpan.FromHours(deliverySettings.Value.SuspendAfterHours));
         health = decision.Health;

@@ -287,6 +287,11 @@ public sealed partial class SubscriptionGrain(
     /// <summary>The webhook body, built once: <c>meta</c>, and the entity shaped by <c>entityResponse</c>, related entities read now.</summary>
     private async Task<string> BuildBodyAsync(SubscriptionSpec spec, EntityEvent entityEvent)
     {
+        if (spec.EntityResponse?.Include is not { Length: > 0 } && spec.EntityResponse?.Fields is not { Length: > 0 })
+        {
+            // Nothing to shape: the entity goes as stored.
+            return WebhookPayload.Build(Id, spec, entityEvent.Name, entityEvent.EventId, entityEvent.OccurredOn, entityEvent.Snapshot);
+        }
         var entity = JsonNode.Parse(entityEvent.Snapshot)!.AsObject();
         var data = await EntityShaper.ShapeAsync(entity, spec.EntityResponse?.Include ?? [], spec.EntityResponse?.Fields ?? [], relations,
             async (resource, id) => await GrainFactory.GetGrain<IEntityGrain>(EntityKey.Format(resource, id)).GetAsync() is { } json

@@ -1,0 +1,25 @@
+using EventsSubscriptions.Grains.Hosting;
+using EventsSubscriptions.Grains.Interfaces.Entities;
+using EventsSubscriptions.Grains.Interfaces.Regions;
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Tests.Regions;
+
+namespace EventsSubscriptions.Grains.Tests.Hosting;
+
+/// <summary>References made from the types resolved once are the references Orleans makes, and they call the grain.</summary>
+public sealed class GrainReferencesTests(InProcessClusterFixture fixture) : IClassFixture<InProcessClusterFixture>
+{
+    [Fact]
+    public async Task A_fast_reference_equals_orleans_own_and_reaches_the_grain()
+    {
+        var factory = fixture.Cluster.Client;
+        Assert.Equal(factory.GetGrain<ISubscriptionGrain>(42), factory.GetGrainFast<ISubscriptionGrain>(42));
+        Assert.Equal(factory.GetGrain<ISubscriptionGrain>(-7), factory.GetGrainFast<ISubscriptionGrain>(-7));
+        Assert.Equal(factory.GetGrain<IEntityGrain>("employees/5"), factory.GetGrainFast<IEntityGrain>("employees/5"));
+        Assert.NotEqual(factory.GetGrain<IRegionNodeGrain>(42).GetGrainId(), factory.GetGrainFast<ISubscriptionGrain>(42).GetGrainId());
+
+        var id = Random.Shared.NextInt64(1_000_000, long.MaxValue);
+        Assert.Null(await factory.GetGrainFast<IRegionTreeGrain>(0).PlaceAsync(id, null));
+        Assert.Equal(await factory.GetGrain<IRegionNodeGrain>(id).GetPathAsync(), await factory.GetGrainFast<IRegionNodeGrain>(id).GetPathAsync());
+    }
+}
