@@ -37,6 +37,16 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
     /// <summary>Messages claimed and handed to the agent, not yet confirmed or handed back: id → (receipt, token).</summary>
     private readonly Dictionary<long, (int Receipt, long Token)> held = [];
 
+    /// <summary>
+    /// Delivered messages whose confirmation failed (the database was unreachable), oldest first:
+    /// confirmed with the next confirmation or before the next read, so that a database restart
+    /// does not leave them to be read and routed again once their visibility runs out.
+    /// </summary>
+    private readonly List<(long Id, int Receipt)> unconfirmed = [];
+
+    /// <summary>Failed confirmations kept at most; older ones are left to their visibility timeout.</summary>
+    private const int MaxUnconfirmed = 100_000;
+
     public int Queue => queue;
 
     public Task Initialize(TimeSpan timeout) => Task.CompletedTask;
@@ -50,6 +60,10 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
         var now = clock.GetUtcNow();
         await ExtendHeldAsync(now);
         await SweepDeadLettersAsync(now);
+        if (Unconfirmed() > 0)
+        {
+            await ConfirmAsync([]);
+        }
         // Marks are taken first: a notification that arrives during the read marks the queue again.
         var marked = signal.TakeMark(queue);
         if (!(marked || more || now >= nextPoll))
@@ -137,8 +151,9 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
             return;
         }
         var delivered = messages.OfType<EventQueueBatch>().Select(m => (m.MessageId, m.Receipt)).ToList();
-        // No longer held whatever happens next: confirmed, or (the confirmation failed) read again
-        // once its visibility runs out, and ignored by the consumers that have it.
+        // No longer held whatever happens next: confirmed now, or later (a failed confirmation is
+        // tried again), or read again if its visibility runs out first and ignored by the
+        // consumers that have it.
         lock (held)
         {
             foreach (var (id, receipt) in delivered)
@@ -149,7 +164,27 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
                 }
             }
         }
-        var confirm = events.Store.ConfirmAsync(queue, delivered);
+        await ConfirmAsync(delivered);
+    }
+
+    /// <summary>
+    /// Deletes delivered messages (those whose receipt is still the one named), with the earlier
+    /// confirmations that failed. When this one fails too they are all kept for the next try: a
+    /// confirmation that comes late deletes nothing claimed since, as the receipt has changed.
+    /// </summary>
+    private async Task ConfirmAsync(List<(long Id, int Receipt)> delivered)
+    {
+        List<(long Id, int Receipt)> batch;
+        lock (unconfirmed)
+        {
+            batch = unconfirmed.Count == 0 ? delivered : [.. unconfirmed, .. delivered];
+            unconfirmed.Clear();
+        }
+        if (batch.Count == 0)
+        {
+            return;
+        }
+        var confirm = events.Store.ConfirmAsync(queue, batch);
         outstanding = confirm;
         try
         {
@@ -157,12 +192,27 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
         }
         catch (Exception e)
         {
-            LogConfirmFailed(e, queue, delivered.Count);
-            throw;
+            lock (unconfirmed)
+            {
+                unconfirmed.InsertRange(0, batch);
+                if (unconfirmed.Count > MaxUnconfirmed)
+                {
+                    unconfirmed.RemoveRange(0, unconfirmed.Count - MaxUnconfirmed);
+                }
+            }
+            LogConfirmFailed(e, queue, batch.Count);
         }
         finally
         {
             outstanding = null;
+        }
+    }
+
+    private int Unconfirmed()
+    {
+        lock (unconfirmed)
+        {
+            return unconfirmed.Count;
         }
     }
 
@@ -195,6 +245,10 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
         if (outstanding is { } task)
         {
             await task.WaitAsync(timeout).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+        if (Unconfirmed() > 0)
+        {
+            await ConfirmAsync([]).WaitAsync(timeout).ContinueWith(_ => { }, TaskScheduler.Default);
         }
         var left = Held();
         lock (held)
@@ -274,7 +328,7 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
     [LoggerMessage(3, LogLevel.Error, "Event queue {Queue}: {Count} message(s) whose attempts were spent moved to event_queue_dead_letter: {Ids}")]
     private partial void LogBuried(int queue, int count, string ids);
 
-    [LoggerMessage(4, LogLevel.Warning, "Event queue {Queue}: confirming {Count} delivered message(s) failed; they will be read again")]
+    [LoggerMessage(4, LogLevel.Warning, "Event queue {Queue}: confirming {Count} delivered message(s) failed; tried again with the next confirmation or read (they are read again if their visibility runs out first)")]
     private partial void LogConfirmFailed(Exception exception, int queue, int count);
 
     [LoggerMessage(5, LogLevel.Warning, "Event queue {Queue}: handing back {Count} message(s) at shutdown failed; they are read again after the visibility timeout")]

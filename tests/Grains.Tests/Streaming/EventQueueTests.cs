@@ -13,6 +13,7 @@ using Orleans.Configuration;
 using Orleans.Runtime;
 using Orleans.Providers;
 using Orleans.Storage;
+using Orleans.Streams;
 
 namespace EventsSubscriptions.Grains.Tests.Streaming;
 
@@ -294,6 +295,50 @@ public sealed class EventQueueTests
         Assert.Equal([5L, 10L], again.Select(b => b.MessageId));
         Assert.All(again, b => Assert.True(b.Token!.CompareTo(third.Token) > 0));
         await receiver.MessagesDeliveredAsync([first, .. again]);
+        Assert.Equal(0L, await database.ScalarAsync<long>($"SELECT count(*) FROM event_queue WHERE service_id = '{service}'"));
+        await receiver.Shutdown(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task A_confirmation_that_failed_is_made_once_the_database_answers_again_not_left_to_the_visibility_timeout()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var cluster = new SiloCluster(database);
+        var silo = await cluster.StartSiloAsync();
+        const string service = "confirms";
+        // Each command opens its own connection (no pool), and opening fails while the database is "down".
+        var down = false;
+        var builder = new NpgsqlDataSourceBuilder(database.ConnectionString + ";Pooling=false");
+        builder.UsePhysicalConnectionInitializer(
+            _ => { if (down) { throw new NpgsqlException("the database is down (test)"); } },
+            _ => down ? Task.FromException(new NpgsqlException("the database is down (test)")) : Task.CompletedTask);
+        await using var dataSource = builder.Build();
+        var options = new EventQueueOptions { Queues = 8, FallbackPoll = TimeSpan.FromMilliseconds(50), VisibilityTimeout = TimeSpan.FromMinutes(10) };
+        var events = new EventQueue(service, options, Store(dataSource, service), silo.Services.GetRequiredService<Orleans.Serialization.Serializer<EventQueueBatch>>());
+        var signal = new EventQueueSignal(database.ConnectionString, Options.Create(new ClusterOptions { ServiceId = service }), options,
+            NullLogger<EventQueueSignal>.Instance);
+        var receiver = new EventQueueReceiver(3, events, signal, TimeProvider.System, NullLogger<EventQueueReceiver>.Instance);
+        await using (var insert = dataSource.CreateCommand(
+            "INSERT INTO event_queue (service_id, queue, visible_on, created_on, payload) VALUES ($1, 3, clock_timestamp(), clock_timestamp(), $2)"))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = service });
+            insert.Parameters.Add(new NpgsqlParameter { Value = events.Pack(StreamId.Create(ProbeProducerGrain.Namespace, "confirms"), [new ProbeMessage("confirms", 1, "", false)], null) });
+            await insert.ExecuteNonQueryAsync();
+        }
+        IList<IBatchContainer> read = [];
+        for (var i = 0; i < 100 && read.Count == 0; i++)
+        {
+            read = await receiver.GetQueueMessagesAsync(10);
+        }
+        Assert.Single(read);
+
+        down = true;
+        await receiver.MessagesDeliveredAsync(read);
+        down = false;
+        Assert.Equal(1L, await database.ScalarAsync<long>($"SELECT count(*) FROM event_queue WHERE service_id = '{service}'"));
+
+        // The next read confirms it first, long before its claim (10 minutes) would run out.
+        Assert.Empty(await receiver.GetQueueMessagesAsync(10));
         Assert.Equal(0L, await database.ScalarAsync<long>($"SELECT count(*) FROM event_queue WHERE service_id = '{service}'"));
         await receiver.Shutdown(TimeSpan.FromSeconds(5));
     }
