@@ -1,4 +1,5 @@
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Routing;
 
 namespace EventsSubscriptions.Grains.Tests.Subscriptions;
 

@@ -1,4 +1,6 @@
-namespace EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+
+namespace EventsSubscriptions.Grains.Routing;
 
 /// <summary>
 /// Whether an entity in a region falls within a subscription's <c>contextFilters</c>.
