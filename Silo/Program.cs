@@ -14,9 +14,9 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
 
 if (migrateOnly)
 {
-    builder.Services.AddSingleton(sp => new SchemaMigrator(
-        SettingsReader.RequiredConnectionString(builder.Configuration, "Postgres"),
-        sp.GetRequiredService<ILogger<SchemaMigrator>>()));
+    // migrate needs PostgreSQL alone: the section is checked as a silo checks it, less Redis.
+    var connections = builder.AddSettingsNow<ConnectionStringSettings>();
+    builder.Services.AddSingleton(sp => new SchemaMigrator(connections.Postgres, sp.GetRequiredService<ILogger<SchemaMigrator>>()));
     using var tool = builder.Build();
     await tool.Services.GetRequiredService<SchemaMigrator>().MigrateAsync();
     return 0;

@@ -80,13 +80,6 @@ internal sealed class ClusterProbe(IHost host, IReadOnlyList<string> metrics) : 
             statistics.Sum(s => (long)s.ActivationCount));
     }
 
-    /// <summary>Deactivates every activation idle for a second or more.</summary>
-    public async Task DeactivateIdleAsync()
-    {
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        await Management.ForceActivationCollection(TimeSpan.FromSeconds(1));
-    }
-
     public async ValueTask DisposeAsync()
     {
         await host.StopAsync();

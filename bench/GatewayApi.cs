@@ -52,9 +52,8 @@ internal sealed class GatewayApi : IDisposable
     }
 
     /// <summary>Creates many subscriptions with <paramref name="concurrency"/> requests in flight.</summary>
-    public async Task<List<long>> SubscribeManyAsync(int count, int concurrency, Func<int, Task<long>> create, string what)
+    public async Task SubscribeManyAsync(int count, int concurrency, Func<int, Task> create, string what)
     {
-        var ids = new long[count];
         var next = -1;
         var started = DateTime.UtcNow;
         var lastReport = DateTime.UtcNow;
@@ -63,7 +62,7 @@ internal sealed class GatewayApi : IDisposable
             int n;
             while ((n = Interlocked.Increment(ref next)) < count)
             {
-                ids[n] = await create(n);
+                await create(n);
                 if (DateTime.UtcNow - lastReport > TimeSpan.FromSeconds(30))
                 {
                     lastReport = DateTime.UtcNow;
@@ -71,7 +70,6 @@ internal sealed class GatewayApi : IDisposable
                 }
             }
         }));
-        return [.. ids];
     }
 
     /// <summary>Upserts an entity; the event id the change fired, or null when it was not accepted.</summary>

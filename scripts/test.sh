@@ -3,8 +3,9 @@
 # their own (a running scripts/up.sh is not disturbed), and stops them afterwards.
 # Ends with the line "N passed, N failed[, N skipped]" and the tests' exit status.
 #   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Readiness]
+#   scripts/test.sh --filter Category=Unit   # the unit tier alone: no Redis, no PostgreSQL
 set -uo pipefail
-case "${1:-}" in -h|--help) sed -n '2,5p' "$0"; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,6p' "$0"; exit 0 ;; esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/scripts/lib/services.sh"
 
@@ -14,9 +15,21 @@ WORK=$(mktemp -d /tmp/es-test.XXXXXX)
 chmod 755 "$WORK"
 started=$(date +%s)
 
+# The unit tier (exactly --filter Category=Unit) needs neither Redis nor PostgreSQL.
+services=1
+previous=""
+for arg in "$@"; do
+  if [ "$previous" = "--filter" ] && [ "$arg" = "Category=Unit" ] || [ "$arg" = "--filter=Category=Unit" ]; then
+    services=0
+  fi
+  previous=$arg
+done
+
 cleanup() {
-  es_redis_stop "$WORK/redis" "$REDIS_PORT"
-  es_pg_stop "$WORK/postgres"
+  if [ "$services" -eq 1 ]; then
+    es_redis_stop "$WORK/redis" "$REDIS_PORT"
+    es_pg_stop "$WORK/postgres"
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -27,16 +40,20 @@ command -v dotnet >/dev/null || es_die "the .NET SDK 10 is required (dotnet not 
 command -v promtool >/dev/null || es_apt_install prometheus
 # jq: the README's walkthrough, which a test runs, reads ids with it.
 command -v jq >/dev/null || es_apt_install jq
-# chromium: the console's browser tests (Playwright drives Debian's browser; nothing is downloaded).
-command -v chromium >/dev/null || es_apt_install chromium
-es_redis_start "$WORK/redis" "$REDIS_PORT" || exit 1
-es_pg_start "$WORK/postgres" "$PG_PORT" postgres || exit 1
+if [ "$services" -eq 1 ]; then
+  # chromium: the console's browser tests (Playwright drives Debian's browser; nothing is downloaded).
+  command -v chromium >/dev/null || es_apt_install chromium
+  es_redis_start "$WORK/redis" "$REDIS_PORT" || exit 1
+  es_pg_start "$WORK/postgres" "$PG_PORT" postgres || exit 1
 
-export ES_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres"
-export ES_TEST_REDIS="127.0.0.1:$REDIS_PORT"
-export ES_TEST_PG_DATA="$WORK/postgres"
-export ES_TEST_PG_PORT="$PG_PORT"
-export ES_TEST_PG_CONTROL="$ROOT/scripts/lib/pg-control.sh"
+  export ES_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres"
+  export ES_TEST_REDIS="127.0.0.1:$REDIS_PORT"
+  export ES_TEST_PG_DATA="$WORK/postgres"
+  export ES_TEST_PG_PORT="$PG_PORT"
+  export ES_TEST_PG_CONTROL="$ROOT/scripts/lib/pg-control.sh"
+else
+  es_log "unit tier: no Redis, no PostgreSQL"
+fi
 
 es_log "building (Release)"
 if ! dotnet build "$ROOT/EventsSubscriptions.sln" -c Release --nologo -v quiet >"$WORK/build.log" 2>&1; then

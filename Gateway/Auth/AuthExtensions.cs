@@ -8,14 +8,9 @@ public static class AuthExtensions
 {
     public const string OperationsPolicy = "operations";
 
-    public static IServiceCollection AddGatewayAuth(this IServiceCollection services, AuthSettings settings, bool isDevelopment)
+    /// <summary>JWT bearer authentication and the scope policies, with settings validated already (the development key refused outside Development).</summary>
+    public static IServiceCollection AddGatewayAuth(this IServiceCollection services, AuthSettings settings)
     {
-        if (!isDevelopment && settings.SigningKey == AuthSettings.DevelopmentSigningKey)
-        {
-            throw new InvalidOperationException(
-                "Auth__SigningKey is the development key. Set a secret key of at least 32 bytes outside Development.");
-        }
-
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
         {
             o.MapInboundClaims = false;

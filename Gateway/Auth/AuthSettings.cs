@@ -1,11 +1,12 @@
 using System.ComponentModel.DataAnnotations;
+using EventsSubscriptions.Grains.Interfaces.Hosting;
 
 namespace EventsSubscriptions.Gateway.Auth;
 
 /// <summary>JWT bearer validation (section <c>Auth</c>): HS256 tokens with these issuer and audience.</summary>
-public sealed class AuthSettings
+public sealed class AuthSettings : ISettingsSection, IValidatableObject
 {
-    public const string Section = "Auth";
+    public static string Section => "Auth";
 
     /// <summary>The key committed for local development; refused outside the Development environment.</summary>
     public const string DevelopmentSigningKey = "development-only-signing-key-change-me-0123456789abcdef";
@@ -25,4 +26,13 @@ public sealed class AuthSettings
     /// Off in development, on by default in production.
     /// </summary>
     public bool ProtectOperations { get; set; } = true;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (SigningKey == DevelopmentSigningKey
+            && validationContext.GetService(typeof(IHostEnvironment)) is IHostEnvironment environment && !environment.IsDevelopment())
+        {
+            yield return new ValidationResult("is the development key: set a secret key of at least 32 bytes outside Development.", [nameof(SigningKey)]);
+        }
+    }
 }

@@ -34,7 +34,7 @@ public static class DevelopmentToken
                 $"appsettings.{Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? "Production"}.json"), optional: true)
             .AddEnvironmentVariables()
             .Build();
-        var settings = SettingsReader.Bind<AuthSettings>(configuration, AuthSettings.Section);
+        var settings = Settings.Read<AuthSettings>(configuration);
         Console.WriteLine(TokenIssuer.Issue(settings, scopes.Count == 0 ? Scopes.All : scopes, TimeSpan.FromHours(hours)));
         return 0;
     }

@@ -6,6 +6,7 @@ using EventsSubscriptions.Gateway.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -20,12 +21,9 @@ public static class GatewayHostingExtensions
     /// <summary>Registers everything the gateway serves with: Orleans client, auth, problem details, OpenAPI.</summary>
     public static WebApplicationBuilder AddGatewayServices(this WebApplicationBuilder builder)
     {
-        var configuration = builder.Configuration;
-        var postgres = SettingsReader.RequiredConnectionString(configuration, "Postgres");
-        var redis = SettingsReader.RequiredConnectionString(configuration, "Redis");
-        var cluster = SettingsReader.Bind<ClusterSettings>(configuration, ClusterSettings.Section);
-        var auth = SettingsReader.Bind<AuthSettings>(configuration, AuthSettings.Section);
-        var gateway = SettingsReader.Bind<GatewaySettings>(configuration, GatewaySettings.Section);
+        var (connections, cluster, auth, gateway) = builder.AddGatewaySettings();
+        var postgres = connections.Postgres;
+        var redis = connections.Redis;
 
         // The Orleans client keeps retrying until a silo answers; start Kestrel alongside it so
         // that /healthz and /readyz answer meanwhile.
@@ -55,16 +53,12 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(postgres) { KeepAlive = 5 }.ConnectionString).Build());
         builder.Services.AddSingleton(_ => new RedisConnection(redis));
         builder.Services.AddSingleton<ReadinessProbe>();
-        builder.Services.AddSingleton(new WebhookTargetPolicy(
-            configuration.GetSection(WebhookSettings.Section).Get<WebhookSettings>() ?? new WebhookSettings()));
+        builder.Services.AddSingleton(sp => new WebhookTargetPolicy(sp.GetRequiredService<IOptions<WebhookSettings>>().Value));
         builder.Services.AddSingleton<SubscriptionRequestReader>();
-        builder.Services.AddSingleton(new ResourceCatalog(
-            configuration.GetSection("Entities:Resources").GetChildren().ToDictionary(
-                r => r.Key, r => r.GetSection("Actions").Get<string[]>() ?? [], StringComparer.Ordinal)));
-        builder.Services.AddSingleton(new RelationMap(
-            configuration.GetSection("Entities:Relations").Get<Dictionary<string, string>>()));
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<EntitySettings>>().Value.ResourceCatalog());
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<EntitySettings>>().Value.RelationMap());
 
-        builder.Services.AddGatewayAuth(auth, builder.Environment.IsDevelopment());
+        builder.Services.AddGatewayAuth(auth);
         builder.Services.AddSingleton(gateway);
         builder.Services.AddCallerRateLimiting(gateway);
 
@@ -82,6 +76,24 @@ public static class GatewayHostingExtensions
         });
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer<ApiDocumentDescription>());
         return builder;
+    }
+
+    /// <summary>
+    /// Every configuration section the gateway reads, each bound to its settings type and validated
+    /// when the host starts (<see cref="Settings"/>): a bad value stops the gateway with a message
+    /// naming it. Returned: the sections needed before the host is built (the Orleans client,
+    /// authentication, Kestrel's and the rate limiter's limits), already validated the same way.
+    /// </summary>
+    public static (ConnectionStringSettings Connections, ClusterSettings Cluster, AuthSettings Auth, GatewaySettings Gateway) AddGatewaySettings(
+        this IHostApplicationBuilder builder)
+    {
+        var connections = builder.AddSettingsNow<ConnectionStringSettings>(ConnectionStringSettings.RequireRedis);
+        var cluster = builder.AddSettingsNow<ClusterSettings>();
+        var auth = builder.AddSettingsNow<AuthSettings>();
+        var gateway = builder.AddSettingsNow<GatewaySettings>();
+        builder.Services.AddSettings<WebhookSettings>();
+        builder.Services.AddSettings<EntitySettings>();
+        return (connections, cluster, auth, gateway);
     }
 
     /// <summary>What to do about an answer the framework gave without saying why (auth, routing, content type).</summary>

@@ -1,11 +1,12 @@
 using System.ComponentModel.DataAnnotations;
+using EventsSubscriptions.Grains.Interfaces.Hosting;
 
 namespace EventsSubscriptions.Gateway.Hosting;
 
 /// <summary>HTTP limits of the gateway (section <c>Gateway</c>).</summary>
-public sealed class GatewaySettings
+public sealed class GatewaySettings : ISettingsSection, IValidatableObject
 {
-    public const string Section = "Gateway";
+    public static string Section => "Gateway";
 
     /// <summary>Larger request bodies are answered with 413.</summary>
     [Range(1024, 64 * 1024 * 1024)]
@@ -36,14 +37,34 @@ public sealed class GatewaySettings
         Callers.TryGetValue(caller, out var own)
             ? (own.RequestsPerSecond ?? RequestsPerSecond, own.Burst ?? Burst, own.MaxSubscriptions ?? MaxSubscriptionsPerCaller)
             : (RequestsPerSecond, Burst, MaxSubscriptionsPerCaller);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var (caller, limits) in Callers)
+        {
+            if (limits is null)
+            {
+                continue;
+            }
+            var results = new List<ValidationResult>();
+            Validator.TryValidateObject(limits, new ValidationContext(limits), results, validateAllProperties: true);
+            foreach (var result in results)
+            {
+                yield return new ValidationResult(result.ErrorMessage, [.. result.MemberNames.Select(m => $"{nameof(Callers)}:{caller}:{m}")]);
+            }
+        }
+    }
 }
 
 /// <summary>One caller's own limits; a limit left out is the default.</summary>
 public sealed class CallerLimits
 {
+    [Range(0.1, 1_000_000)]
     public double? RequestsPerSecond { get; set; }
 
+    [Range(1, 10_000_000)]
     public int? Burst { get; set; }
 
+    [Range(1, int.MaxValue)]
     public int? MaxSubscriptions { get; set; }
 }

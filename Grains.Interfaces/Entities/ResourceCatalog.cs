@@ -44,8 +44,6 @@ public sealed class ResourceCatalog
 
     public IEnumerable<ResourceType> All => resources.Values.OrderBy(r => r.Name, StringComparer.Ordinal);
 
-    public bool IsDeclared(string resource) => resources.ContainsKey(resource);
-
     /// <summary>The declared resource <paramref name="resource"/> is a near miss of (one or two edits), or null.</summary>
     public string? NearMiss(string resource) => resources.ContainsKey(resource) ? null : Closest(resource, resources.Keys);
 

@@ -6,9 +6,9 @@ namespace EventsSubscriptions.Grains.Interfaces.Hosting;
 /// Identity of the Orleans cluster, shared by every silo and the gateway (section <c>Cluster</c>).
 /// Silos and clients with different ids never see each other.
 /// </summary>
-public sealed class ClusterSettings
+public sealed class ClusterSettings : ISettingsSection
 {
-    public const string Section = "Cluster";
+    public static string Section => "Cluster";
 
     [Required, RegularExpression("^[A-Za-z0-9._-]{1,64}$")]
     public string ClusterId { get; set; } = "events-subscriptions";

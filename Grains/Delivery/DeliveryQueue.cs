@@ -89,12 +89,12 @@ public sealed class DeliveryQueue
         return due;
     }
 
-    /// <summary>Makes a queued delivery due now (it still waits for the deliveries of its entity before it); false when it is not queued.</summary>
-    public bool MakeDue(string eventId)
+    /// <summary>Makes a queued delivery due now (it still waits for the deliveries of its entity before it); nothing when it is not queued.</summary>
+    public void MakeDue(string eventId)
     {
         if (!known.Contains(eventId))
         {
-            return false;
+            return;
         }
         foreach (var queue in byEntity.Values)
         {
@@ -103,11 +103,10 @@ public sealed class DeliveryQueue
                 if (delivery.EventId == eventId)
                 {
                     delivery.NextAttemptOn = null;
-                    return true;
+                    return;
                 }
             }
         }
-        return false;
     }
 
     /// <summary>The head was sent for good (or given up on): the entity's next delivery may go.</summary>

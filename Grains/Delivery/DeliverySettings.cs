@@ -1,11 +1,18 @@
 using System.ComponentModel.DataAnnotations;
+using EventsSubscriptions.Grains.Interfaces.Hosting;
 
 namespace EventsSubscriptions.Grains.Delivery;
 
 /// <summary>Delivery behaviour (section <c>Delivery</c>).</summary>
-public sealed class DeliverySettings
+public sealed class DeliverySettings : ISettingsSection, IValidatableObject
 {
-    public const string Section = "Delivery";
+    public static string Section => "Delivery";
+
+    /// <summary>Retry delays a schedule may hold.</summary>
+    public const int MaxRetryDelays = 100;
+
+    /// <summary>The longest retry delay, in seconds (30 days).</summary>
+    public const double MaxRetryDelaySeconds = 30 * 24 * 3600;
 
     /// <summary>A subscription failing without a single success for this long is suspended.</summary>
     [Range(0.001, 24 * 365)]
@@ -28,4 +35,20 @@ public sealed class DeliverySettings
     /// <summary>After a secret change, calls are also signed with the previous secret for this long.</summary>
     [Range(0, 24 * 30)]
     public double SecretOverlapHours { get; set; } = 24;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (RetryDelaySeconds.Length > MaxRetryDelays)
+        {
+            yield return new ValidationResult($"at most {MaxRetryDelays} delays, not {RetryDelaySeconds.Length}.", [nameof(RetryDelaySeconds)]);
+        }
+        for (var i = 0; i < RetryDelaySeconds.Length; i++)
+        {
+            if (!(RetryDelaySeconds[i] is >= 0.001 and <= MaxRetryDelaySeconds))
+            {
+                yield return new ValidationResult($"a delay must be between 0.001 and {MaxRetryDelaySeconds} seconds, not {RetryDelaySeconds[i]}.",
+                    [$"{nameof(RetryDelaySeconds)}:{i}"]);
+            }
+        }
+    }
 }

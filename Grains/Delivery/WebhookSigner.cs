@@ -14,8 +14,6 @@ namespace EventsSubscriptions.Grains.Delivery;
 /// </summary>
 public static class WebhookSigner
 {
-    public const string StandardPrefix = StandardWebhookKey.Prefix;
-
     public static string TrackTik(ReadOnlySpan<byte> body, string secret) =>
         Convert.ToHexStringLower(HMACSHA512.HashData(Encoding.UTF8.GetBytes(secret), body));
 

@@ -1,11 +1,12 @@
 using System.ComponentModel.DataAnnotations;
+using EventsSubscriptions.Grains.Interfaces.Hosting;
 
 namespace EventsSubscriptions.Grains.Entities;
 
 /// <summary>Entity events (section <c>Events</c>).</summary>
-public sealed class EventSettings
+public sealed class EventSettings : ISettingsSection
 {
-    public const string Section = "Events";
+    public static string Section => "Events";
 
     /// <summary>
     /// Stream keys per resource: events of one entity always share one (<c>id % Partitions</c>), so

@@ -201,7 +201,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
         new DateTimeOffset(reader.GetDateTime(7), TimeSpan.Zero), body);
 
     /// <summary>Cancels every pending delivery of an archived subscription, each logged as CANCELLED.</summary>
-    public async Task<int> CancelPendingAsync(long subscriptionId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task CancelPendingAsync(long subscriptionId, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand($"""
             WITH cancelled AS (
@@ -218,7 +218,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = subscriptionId });
         command.Parameters.Add(new NpgsqlParameter { Value = now.UtcDateTime });
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<DeliveryLogPage> ReadLogAsync(long subscriptionId, DeliveryLogQuery query, CancellationToken cancellationToken = default)

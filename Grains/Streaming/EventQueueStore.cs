@@ -110,11 +110,11 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
         return claimed;
     }
 
-    public async Task<int> ConfirmAsync(int queue, IReadOnlyList<(long Id, int Receipt)> messages, CancellationToken cancellationToken = default)
+    public async Task ConfirmAsync(int queue, IReadOnlyList<(long Id, int Receipt)> messages, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("SELECT event_queue_confirm($1, $2, $3, $4)");
         AddClaims(command, queue, messages);
-        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>
@@ -133,7 +133,7 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
     }
 
     /// <summary>Keeps claimed messages invisible to other pulls while their delivery is under way.</summary>
-    public async Task<int> ExtendAsync(int queue, IReadOnlyCollection<(long Id, int Receipt)> messages, TimeSpan visibility, CancellationToken cancellationToken = default)
+    public async Task ExtendAsync(int queue, IReadOnlyCollection<(long Id, int Receipt)> messages, TimeSpan visibility, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
             UPDATE event_queue m SET visible_on = clock_timestamp() + $5
@@ -142,15 +142,15 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
             """);
         AddClaims(command, queue, messages);
         command.Parameters.Add(new NpgsqlParameter { Value = visibility });
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Moves claimed messages whose attempts are spent to the dead letters.</summary>
-    public async Task<int> BuryAsync(int queue, IReadOnlyCollection<(long Id, int Receipt)> messages, CancellationToken cancellationToken = default)
+    public async Task BuryAsync(int queue, IReadOnlyCollection<(long Id, int Receipt)> messages, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("SELECT event_queue_bury($1, $2, $3, $4)");
         AddClaims(command, queue, messages);
-        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Parameters $1–$4 of a statement about claimed messages: the service, the queue, the ids and their receipts.</summary>
@@ -163,13 +163,13 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
     }
 
     /// <summary>Forgets a queue's dead letters older than the retention.</summary>
-    public async Task<int> ForgetDeadLettersAsync(int queue, TimeSpan retention, CancellationToken cancellationToken = default)
+    public async Task ForgetDeadLettersAsync(int queue, TimeSpan retention, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
             "DELETE FROM event_queue_dead_letter WHERE service_id = $1 AND queue = $2 AND dead_on < clock_timestamp() - $3");
         command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = queue });
         command.Parameters.Add(new NpgsqlParameter { Value = retention });
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

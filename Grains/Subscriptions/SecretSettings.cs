@@ -1,9 +1,13 @@
+using System.ComponentModel.DataAnnotations;
+using EventsSubscriptions.Grains.Interfaces.Hosting;
+using Microsoft.Extensions.Hosting;
+
 namespace EventsSubscriptions.Grains.Subscriptions;
 
 /// <summary>Encryption of subscription secrets at rest (section <c>Secrets</c>).</summary>
-public sealed class SecretSettings
+public sealed class SecretSettings : ISettingsSection, IValidatableObject
 {
-    public const string Section = "Secrets";
+    public static string Section => "Secrets";
 
     /// <summary>The key committed for local development; refused outside the Development environment.</summary>
     public const string DevelopmentKey = "ZGV2ZWxvcG1lbnQtb25seS1zZWNyZXQta2V5LTMyYiE=";
@@ -11,19 +15,31 @@ public sealed class SecretSettings
     /// <summary>Base64 of 32 random bytes, e.g. <c>openssl rand -base64 32</c>.</summary>
     public string EncryptionKey { get; set; } = "";
 
-    public byte[] KeyBytes()
+    /// <summary>The key's 32 bytes (validation made sure there are).</summary>
+    public byte[] KeyBytes() => TryKeyBytes(out var bytes)
+        ? bytes
+        : throw new InvalidOperationException($"{Settings.Key(Section, nameof(EncryptionKey))} is not base64 of 32 bytes.");
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        byte[] bytes;
-        try
+        if (string.IsNullOrEmpty(EncryptionKey))
         {
-            bytes = Convert.FromBase64String(EncryptionKey);
+            yield return new ValidationResult("a key is required: base64 of 32 random bytes (openssl rand -base64 32).", [nameof(EncryptionKey)]);
         }
-        catch (FormatException)
+        else if (!TryKeyBytes(out _))
         {
-            throw new InvalidOperationException("Secrets:EncryptionKey (Secrets__EncryptionKey) must be base64.");
+            yield return new ValidationResult("must be base64 of 32 bytes (openssl rand -base64 32).", [nameof(EncryptionKey)]);
         }
-        return bytes.Length == 32
-            ? bytes
-            : throw new InvalidOperationException("Secrets:EncryptionKey (Secrets__EncryptionKey) must be 32 bytes in base64 (openssl rand -base64 32).");
+        else if (EncryptionKey == DevelopmentKey
+            && validationContext.GetService(typeof(IHostEnvironment)) is IHostEnvironment environment && !environment.IsDevelopment())
+        {
+            yield return new ValidationResult("is the development key: set a key of your own outside Development.", [nameof(EncryptionKey)]);
+        }
+    }
+
+    private bool TryKeyBytes(out byte[] bytes)
+    {
+        bytes = new byte[32];
+        return Convert.TryFromBase64String(EncryptionKey, bytes, out var written) && written == 32;
     }
 }

@@ -9,10 +9,10 @@ using EventsSubscriptions.Grains.Notifications;
 using EventsSubscriptions.Grains.Persistence;
 using EventsSubscriptions.Grains.Subscriptions;
 using EventsSubscriptions.Silo.Schema;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -36,12 +36,9 @@ public static class SiloHostingExtensions
     /// </summary>
     public static IHostApplicationBuilder AddEventsSubscriptionsSilo(this IHostApplicationBuilder builder)
     {
-        var configuration = builder.Configuration;
-        var postgres = WithConnectionDefaults(SettingsReader.RequiredConnectionString(configuration, "Postgres"));
-        var redis = SettingsReader.RequiredConnectionString(configuration, "Redis");
-        var cluster = SettingsReader.Bind<ClusterSettings>(configuration, ClusterSettings.Section);
-        var silo = SettingsReader.Bind<SiloSettings>(configuration, SiloSettings.Section);
-        var streams = SettingsReader.Bind<StreamSettings>(configuration, StreamSettings.Section);
+        var (connections, cluster, silo, streams) = builder.AddSiloSettings();
+        var postgres = WithConnectionDefaults(connections.Postgres);
+        var redis = connections.Redis;
 
         // Registered before Orleans so that a silo never joins the cluster on an old schema.
         builder.Services.AddSingleton(sp => new SchemaMigrator(postgres, sp.GetRequiredService<ILogger<SchemaMigrator>>()));
@@ -60,15 +57,7 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<RoutingDeadLetters>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HealthProjection>());
         builder.Services.AddSingleton<OutboxWriter>();
-        builder.Services.AddSingleton(new EventQueueOptions
-        {
-            Queues = streams.Queues,
-            MaxAttempts = streams.MaxAttempts,
-            VisibilityTimeout = TimeSpan.FromSeconds(streams.VisibilityTimeoutSeconds),
-            PullBatchSize = streams.PullBatchSize,
-            FallbackPoll = TimeSpan.FromMilliseconds(streams.FallbackPollMilliseconds),
-            DeadLetterRetention = TimeSpan.FromSeconds(streams.DeadLetterRetentionSeconds),
-        });
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<StreamSettings>>().Value.EventQueue());
         builder.Services.AddSingleton<EventQueueStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventQueueStore>());
         builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<EventQueueSignal>(sp, postgres));
@@ -76,15 +65,12 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<EventQueue>(sp, StorageNames.EventStream));
         builder.Services.AddSingleton<DeliveryStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryStore>());
-        builder.Services.AddSingleton(new WebhookTargetPolicy(
-            configuration.GetSection(WebhookSettings.Section).Get<WebhookSettings>() ?? new WebhookSettings()));
+        builder.Services.AddSingleton(sp => new WebhookTargetPolicy(sp.GetRequiredService<IOptions<WebhookSettings>>().Value));
         builder.Services.AddHostedService<DeliveryLogRetention>();
         builder.Services.AddSingleton<GuardedConnector>();
         builder.Services.AddSingleton<WebhookSender>();
         builder.Services.AddSingleton<DeliveryMetrics>();
         builder.Services.AddSingleton<EventsSubscriptions.Grains.Routing.RouteTableCache>();
-        // Checked at start: a bad Smtp__Security used to fail only at the first e-mail.
-        builder.Services.AddOptions<SmtpSettings>().BindConfiguration(SmtpSettings.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<FailureMailer>();
         builder.Services.AddHostedService<PendingAgeProbe>();
         builder.Services.AddOpenTelemetry()
@@ -102,12 +88,9 @@ public static class SiloHostingExtensions
                 });
             }
         });
-        builder.Services.AddOptions<DeliverySettings>().BindConfiguration(DeliverySettings.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxWriter>());
-        builder.Services.AddSingleton(new RelationMap(
-            configuration.GetSection("Entities:Relations").Get<Dictionary<string, string>>()));
-        builder.Services.AddOptions<EventSettings>().BindConfiguration(EventSettings.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton(new SecretProtector(SecretKey(configuration, builder.Environment)));
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<EntitySettings>>().Value.RelationMap());
+        builder.Services.AddSingleton(sp => new SecretProtector(sp.GetRequiredService<IOptions<SecretSettings>>().Value.KeyBytes()));
 
         builder.UseOrleans(siloBuilder =>
         {
@@ -182,6 +165,28 @@ public static class SiloHostingExtensions
     }
 
     /// <summary>
+    /// Every configuration section a silo reads, each bound to its settings type and validated when
+    /// the host starts (<see cref="Settings"/>): a bad value stops the silo with a message naming
+    /// it. Returned: the sections needed before the host is built (Orleans' clustering, endpoints,
+    /// stream providers), already validated the same way.
+    /// </summary>
+    public static (ConnectionStringSettings Connections, ClusterSettings Cluster, SiloSettings Silo, StreamSettings Streams) AddSiloSettings(
+        this IHostApplicationBuilder builder)
+    {
+        var connections = builder.AddSettingsNow<ConnectionStringSettings>(ConnectionStringSettings.RequireRedis);
+        var cluster = builder.AddSettingsNow<ClusterSettings>();
+        var silo = builder.AddSettingsNow<SiloSettings>();
+        var streams = builder.AddSettingsNow<StreamSettings>();
+        builder.Services.AddSettings<SecretSettings>();
+        builder.Services.AddSettings<WebhookSettings>();
+        builder.Services.AddSettings<SmtpSettings>();
+        builder.Services.AddSettings<DeliverySettings>();
+        builder.Services.AddSettings<EventSettings>();
+        builder.Services.AddSettings<EntitySettings>();
+        return (connections, cluster, silo, streams);
+    }
+
+    /// <summary>
     /// How many messages an earlier version left in Orleans' ADO.NET stream table (0 when the table
     /// does not exist yet, or the database cannot be reached now: the next start looks again).
     /// </summary>
@@ -204,21 +209,6 @@ public static class SiloHostingExtensions
             Console.Error.WriteLine($"Could not look for events left by an earlier version ({e.Message}); the next start looks again.");
             return 0;
         }
-    }
-
-    private static byte[] SecretKey(IConfiguration configuration, IHostEnvironment environment)
-    {
-        var settings = configuration.GetSection(SecretSettings.Section).Get<SecretSettings>() ?? new SecretSettings();
-        if (string.IsNullOrEmpty(settings.EncryptionKey))
-        {
-            throw new InvalidOperationException(
-                "Secrets:EncryptionKey (Secrets__EncryptionKey) is required: base64 of 32 random bytes (openssl rand -base64 32).");
-        }
-        if (!environment.IsDevelopment() && settings.EncryptionKey == SecretSettings.DevelopmentKey)
-        {
-            throw new InvalidOperationException("Secrets__EncryptionKey is the development key. Set a key of your own outside Development.");
-        }
-        return settings.KeyBytes();
     }
 
     public static ConfigurationOptions RedisOptions(string connectionString)

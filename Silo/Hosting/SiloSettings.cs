@@ -1,11 +1,12 @@
 using System.ComponentModel.DataAnnotations;
+using EventsSubscriptions.Grains.Interfaces.Hosting;
 
 namespace EventsSubscriptions.Silo.Hosting;
 
 /// <summary>Where this silo listens (section <c>Silo</c>). Give each silo on one machine its own ports.</summary>
-public sealed class SiloSettings
+public sealed class SiloSettings : ISettingsSection
 {
-    public const string Section = "Silo";
+    public static string Section => "Silo";
 
     [Range(1, 65535)]
     public int SiloPort { get; set; } = 11111;
@@ -18,6 +19,7 @@ public sealed class SiloSettings
     public int MetricsPort { get; set; } = 9464;
 
     /// <summary>Where the metrics endpoint listens: <c>localhost</c>, or <c>*</c> for every interface (containers).</summary>
+    [Required(AllowEmptyStrings = false)]
     public string MetricsHost { get; set; } = "localhost";
 
     /// <summary>

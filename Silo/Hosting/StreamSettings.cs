@@ -1,11 +1,13 @@
 using System.ComponentModel.DataAnnotations;
+using EventsSubscriptions.Grains.Interfaces.Hosting;
+using EventsSubscriptions.Grains.Streaming;
 
 namespace EventsSubscriptions.Silo.Hosting;
 
 /// <summary>The durable entity-event stream (section <c>Streams</c>).</summary>
-public sealed class StreamSettings
+public sealed class StreamSettings : ISettingsSection
 {
-    public const string Section = "Streams";
+    public static string Section => "Streams";
 
     /// <summary>Number of PostgreSQL queues the stream is spread over, pulled in parallel across silos.</summary>
     [Range(1, 256)]
@@ -44,4 +46,15 @@ public sealed class StreamSettings
     /// </summary>
     [Range(60, 30 * 24 * 3600)]
     public int ExpirySeconds { get; set; } = 7 * 24 * 3600;
+
+    /// <summary>What the event queue takes of these settings.</summary>
+    public EventQueueOptions EventQueue() => new()
+    {
+        Queues = Queues,
+        MaxAttempts = MaxAttempts,
+        VisibilityTimeout = TimeSpan.FromSeconds(VisibilityTimeoutSeconds),
+        PullBatchSize = PullBatchSize,
+        FallbackPoll = TimeSpan.FromMilliseconds(FallbackPollMilliseconds),
+        DeadLetterRetention = TimeSpan.FromSeconds(DeadLetterRetentionSeconds),
+    };
 }

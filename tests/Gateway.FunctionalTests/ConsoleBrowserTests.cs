@@ -9,6 +9,7 @@ namespace EventsSubscriptions.Gateway.FunctionalTests;
 /// against the real gateway, silos, Redis and PostgreSQL. Each page is saved as a screenshot in
 /// <c>screenshots/</c> next to the test assembly.
 /// </summary>
+[Trait("Category", "Functional")]
 [Collection(DeliveryClusterCollection.Name)]
 public sealed class ConsoleBrowserTests(DeliveryCluster service) : IAsyncLifetime
 {

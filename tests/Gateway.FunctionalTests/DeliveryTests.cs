@@ -45,6 +45,7 @@ public sealed class DeliveryClusterCollection : ICollectionFixture<DeliveryClust
 
 public sealed record LogRow(int Attempt, string Outcome, int? StatusCode, string? Error, string DeliveryId);
 
+[Trait("Category", "Functional")]
 [Collection(DeliveryClusterCollection.Name)]
 public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
 {

@@ -5,6 +5,7 @@ using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
 /// <summary>What ships in deploy/ for operators: alert rules Prometheus accepts, a dashboard Grafana can import.</summary>
+[Trait("Category", "Unit")]
 public sealed class DeployFilesTests
 {
     [Fact]

@@ -26,6 +26,7 @@ public sealed class RecoveryClusterCollection : ICollectionFixture<RecoveryClust
     public const string Name = "recovery cluster";
 }
 
+[Trait("Category", "Functional")]
 [Collection(RecoveryClusterCollection.Name)]
 public sealed class DurabilityTests(RecoveryCluster service) : IAsyncLifetime
 {

@@ -4,6 +4,7 @@ using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
+[Trait("Category", "Functional")]
 [Collection(ServiceClusterCollection.Name)]
 public sealed class EventRoutingTests(ServiceCluster service) : IAsyncLifetime
 {

@@ -12,6 +12,7 @@ namespace EventsSubscriptions.Gateway.FunctionalTests;
 /// trailing newline, hostile query values. Each is a 4xx naming the problem and changes nothing;
 /// none is a 500.
 /// </summary>
+[Trait("Category", "Functional")]
 [Collection(ServiceClusterCollection.Name)]
 public sealed class HostileInputTests(ServiceCluster service)
 {

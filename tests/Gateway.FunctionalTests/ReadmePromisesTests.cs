@@ -8,6 +8,7 @@ using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
 /// <summary>Promises of the README and docs/api.md that no other test proved end to end.</summary>
+[Trait("Category", "Functional")]
 [Collection(ServiceClusterCollection.Name)]
 public sealed class ReadmePromisesTests(ServiceCluster service)
 {

@@ -8,6 +8,7 @@ namespace EventsSubscriptions.Gateway.FunctionalTests;
 /// The README's walkthrough, taken from the file (so the two cannot drift) and run by bash against
 /// a real stack, as a reader pasting it would: it must end with a webhook received and verified.
 /// </summary>
+[Trait("Category", "Functional")]
 [Collection(DeliveryClusterCollection.Name)]
 public sealed partial class ReadmeWalkthroughTests(DeliveryCluster service)
 {

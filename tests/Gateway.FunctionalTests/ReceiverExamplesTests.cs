@@ -11,6 +11,7 @@ namespace EventsSubscriptions.Gateway.FunctionalTests;
 /// The verification examples of docs/receivers (C#, Node, Python) accept real deliveries, signed
 /// with a plain and with a whsec_ secret, and refuse the same calls once tampered with.
 /// </summary>
+[Trait("Category", "Functional")]
 [Collection(DeliveryClusterCollection.Name)]
 public sealed class ReceiverExamplesTests(DeliveryCluster service) : IAsyncLifetime
 {

@@ -11,6 +11,7 @@ namespace EventsSubscriptions.Gateway.FunctionalTests;
 /// resolves to loopback (as a DNS rebinding attack would make it). The name is the test's own
 /// (<see cref="LoopbackHostName"/>).
 /// </summary>
+[Trait("Category", "Functional")]
 [Collection(ServiceClusterCollection.Name)]
 public sealed class SsrfTests(ServiceCluster service) : IAsyncLifetime
 {

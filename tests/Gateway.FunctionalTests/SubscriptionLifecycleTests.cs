@@ -6,6 +6,7 @@ using Npgsql;
 
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
+[Trait("Category", "Functional")]
 [Collection(ServiceClusterCollection.Name)]
 public sealed class SubscriptionLifecycleTests(ServiceCluster service)
 {

@@ -5,6 +5,7 @@ using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
+[Trait("Category", "Functional")]
 [Collection(ServiceClusterCollection.Name)]
 public sealed class SubscriptionValidationTests(ServiceCluster service)
 {

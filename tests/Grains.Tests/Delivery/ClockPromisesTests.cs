@@ -21,6 +21,7 @@ namespace EventsSubscriptions.Grains.Tests.Delivery;
 /// retention that never purges a pending delivery. A real silo (its own hosting code, Redis,
 /// PostgreSQL), a real Kestrel receiver, an SMTP server inside the test.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class ClockPromisesTests : IAsyncLifetime
 {
     private readonly ClockedSilo silo = new("promise");

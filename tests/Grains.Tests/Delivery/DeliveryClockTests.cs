@@ -14,6 +14,7 @@ namespace EventsSubscriptions.Grains.Tests.Delivery;
 /// shifted clock instead of waiting: a real silo (its own hosting code, Redis, PostgreSQL), a real
 /// Kestrel receiver and an SMTP server inside the test.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class DeliveryClockTests : IAsyncLifetime
 {
     private readonly ClockedSilo silo = new("clock");

@@ -5,6 +5,7 @@ using StackExchange.Redis;
 
 namespace EventsSubscriptions.Grains.Tests.Hosting;
 
+[Trait("Category", "Integration")]
 [Collection(SharedClusterCollection.Name)]
 public sealed class ClusterTests(SharedClusterFixture fixture)
 {

@@ -5,6 +5,7 @@ using Npgsql;
 
 namespace EventsSubscriptions.Grains.Tests.Hosting;
 
+[Trait("Category", "Integration")]
 public sealed class SchemaMigrationTests
 {
     private const string SchemaSnapshot = """

@@ -13,6 +13,7 @@ namespace EventsSubscriptions.Grains.Tests.Hosting;
 /// in about one run in ten); the service orders deliveries by each entity's sequence number where
 /// both are queued (see the durability tests), and README states the limit.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class StreamFailoverTests(ITestOutputHelper output)
 {
     [Fact]

@@ -3,6 +3,7 @@ using EventsSubscriptions.Grains.Tests.Probes;
 
 namespace EventsSubscriptions.Grains.Tests.Hosting;
 
+[Trait("Category", "Integration")]
 [Collection(SharedClusterCollection.Name)]
 public sealed class StreamTests(SharedClusterFixture fixture)
 {

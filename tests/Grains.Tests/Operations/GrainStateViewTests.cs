@@ -12,6 +12,7 @@ namespace EventsSubscriptions.Grains.Tests.Operations;
 /// The Orleans Dashboard shows a grain's state by calling its GetState and serializing the answer
 /// with System.Text.Json: each grain of the service answers with what an operator needs, never a secret.
 /// </summary>
+[Trait("Category", "Integration")]
 [Collection(SharedClusterCollection.Name)]
 public sealed class GrainStateViewTests(SharedClusterFixture fixture)
 {

@@ -21,6 +21,7 @@ public sealed class InProcessClusterFixture : IAsyncLifetime
 }
 
 /// <summary>The region tree's rules, on grains alone: paths follow moves, cycles are refused, concurrent moves cannot deadlock.</summary>
+[Trait("Category", "Unit")]
 public sealed class RegionTreeTests(InProcessClusterFixture fixture) : IClassFixture<InProcessClusterFixture>
 {
     private IRegionTreeGrain Tree => fixture.Cluster.Client.GetGrain<IRegionTreeGrain>(0);

@@ -14,6 +14,7 @@ namespace EventsSubscriptions.Grains.Tests.Routing;
 /// events of the others: they are delivered, its own are set apart, and it takes them back once
 /// it can activate again.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class PoisonSubscriptionTests : ReceiverClusterTest
 {
     private readonly string resource = $"poison{Guid.NewGuid():N}"[..20];

@@ -18,6 +18,7 @@ using Orleans.Streams;
 namespace EventsSubscriptions.Grains.Tests.Streaming;
 
 /// <summary>The entity-event stream's own queue on PostgreSQL, each test on a cluster and database of its own.</summary>
+[Trait("Category", "Integration")]
 public sealed class EventQueueTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);

@@ -14,6 +14,7 @@ namespace EventsSubscriptions.Grains.Tests.Subscriptions;
 /// their state side by side (failing, succeeding, new, reactivated), and each shows only what
 /// happened to it, in its grain and in the listing's copy.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class HealthIsolationTests : ReceiverClusterTest
 {
     private readonly string resource = $"health{Guid.NewGuid():N}"[..20];

@@ -4,6 +4,7 @@ using EventsSubscriptions.Grains.Tests.Infrastructure;
 
 namespace EventsSubscriptions.Grains.Tests.Subscriptions;
 
+[Trait("Category", "Integration")]
 [Collection(SharedClusterCollection.Name)]
 public sealed class SubscriptionIndexTests(SharedClusterFixture fixture)
 {

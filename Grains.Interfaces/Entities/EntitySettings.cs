@@ -1,0 +1,64 @@
+using System.ComponentModel.DataAnnotations;
+using EventsSubscriptions.Grains.Interfaces.Hosting;
+using EventsSubscriptions.Grains.Interfaces.Text;
+
+namespace EventsSubscriptions.Grains.Interfaces.Entities;
+
+/// <summary>
+/// Entities beyond the built-in ones (section <c>Entities</c>): relation fields
+/// (<c>Entities:Relations:&lt;field&gt;=&lt;resource&gt;</c>, read by <see cref="RelationMap"/>) and
+/// the actions of resources (<c>Entities:Resources:&lt;name&gt;:Actions:0…</c>, read by <see cref="ResourceCatalog"/>).
+/// </summary>
+public sealed class EntitySettings : ISettingsSection, IValidatableObject
+{
+    public static string Section => "Entities";
+
+    /// <summary>Field name to the resource its ids belong to, added to (or replacing) <see cref="RelationMap.Defaults"/>.</summary>
+    public Dictionary<string, string> Relations { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Resources declared by configuration, with their actions beside created, updated and deleted.</summary>
+    public Dictionary<string, ResourceDeclaration> Resources { get; set; } = new(StringComparer.Ordinal);
+
+    public RelationMap RelationMap() => new(Relations);
+
+    public ResourceCatalog ResourceCatalog() =>
+        new(Resources.ToDictionary(r => r.Key, r => r.Value?.Actions ?? [], StringComparer.Ordinal));
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var (field, resource) in Relations)
+        {
+            if (field.Contains('.', StringComparison.Ordinal) || !Patterns.FieldPath().IsMatch(field))
+            {
+                yield return new ValidationResult($"'{field}' is not a field name (letters, digits, '_').", [$"{nameof(Relations)}:{field}"]);
+            }
+            else if (!Patterns.Name().IsMatch(resource ?? ""))
+            {
+                yield return new ValidationResult($"'{resource}' is not a resource name (lowercase: employees, work-orders).", [$"{nameof(Relations)}:{field}"]);
+            }
+        }
+        foreach (var (name, declaration) in Resources)
+        {
+            if (!Patterns.Name().IsMatch(name))
+            {
+                yield return new ValidationResult($"'{name}' is not a resource name (lowercase: employees, work-orders).", [$"{nameof(Resources)}:{name}"]);
+                continue;
+            }
+            var actions = declaration?.Actions ?? [];
+            for (var i = 0; i < actions.Length; i++)
+            {
+                if (!Patterns.Name().IsMatch(actions[i] ?? ""))
+                {
+                    yield return new ValidationResult($"'{actions[i]}' is not an action name (lowercase: terminate, clock-in).",
+                        [$"{nameof(Resources)}:{name}:{nameof(ResourceDeclaration.Actions)}:{i}"]);
+                }
+            }
+        }
+    }
+}
+
+/// <summary>A resource declared by configuration.</summary>
+public sealed class ResourceDeclaration
+{
+    public string[] Actions { get; set; } = [];
+}
