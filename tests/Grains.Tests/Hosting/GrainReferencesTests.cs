@@ -7,6 +7,7 @@ using EventsSubscriptions.Grains.Tests.Regions;
 namespace EventsSubscriptions.Grains.Tests.Hosting;
 
 /// <summary>References made from the types resolved once are the references Orleans makes, and they call the grain.</summary>
+[Trait("Category", "Unit")]
 public sealed class GrainReferencesTests(InProcessClusterFixture fixture) : IClassFixture<InProcessClusterFixture>
 {
     [Fact]
