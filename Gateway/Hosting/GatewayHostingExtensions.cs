@@ -3,9 +3,7 @@ using System.Text.Json.Serialization;
 using EventsSubscriptions.Gateway.Auth;
 using EventsSubscriptions.Gateway.Health;
 using EventsSubscriptions.Gateway.Subscriptions;
-using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Hosting;
-using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -55,14 +53,8 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(postgres) { KeepAlive = 5 }.ConnectionString).Build());
         builder.Services.AddSingleton(_ => new RedisConnection(redis));
         builder.Services.AddSingleton<ReadinessProbe>();
-        builder.Services.AddSingleton(new WebhookTargetPolicy(
-            configuration.GetSection(WebhookSettings.Section).Get<WebhookSettings>() ?? new WebhookSettings()));
-        builder.Services.AddSingleton<SubscriptionRequestReader>();
-        builder.Services.AddSingleton(new ResourceCatalog(
-            configuration.GetSection("Entities:Resources").GetChildren().ToDictionary(
-                r => r.Key, r => r.GetSection("Actions").Get<string[]>() ?? [], StringComparer.Ordinal)));
-        builder.Services.AddSingleton(new RelationMap(
-            configuration.GetSection("Entities:Relations").Get<Dictionary<string, string>>()));
+        builder.Services.AddSubscriptionRules(configuration);
+        builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<SubscriptionIdConstraint>(SubscriptionIdConstraint.Name));
 
         builder.Services.AddGatewayAuth(auth, builder.Environment.IsDevelopment());
         builder.Services.AddSingleton(gateway);

@@ -2,9 +2,7 @@ using System.Net;
 using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Entities;
 using EventsSubscriptions.Grains.Hosting;
-using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Hosting;
-using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using EventsSubscriptions.Grains.Notifications;
 using EventsSubscriptions.Grains.Persistence;
 using EventsSubscriptions.Grains.Subscriptions;
@@ -76,8 +74,8 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<EventQueue>(sp, StorageNames.EventStream));
         builder.Services.AddSingleton<DeliveryStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryStore>());
-        builder.Services.AddSingleton(new WebhookTargetPolicy(
-            configuration.GetSection(WebhookSettings.Section).Get<WebhookSettings>() ?? new WebhookSettings()));
+        // The webhook address policy, declared resources and relations: what a PATCH is checked against here.
+        builder.Services.AddSubscriptionRules(configuration);
         builder.Services.AddHostedService<DeliveryLogRetention>();
         builder.Services.AddSingleton<GuardedConnector>();
         builder.Services.AddSingleton<WebhookSender>();
@@ -104,8 +102,6 @@ public static class SiloHostingExtensions
         });
         builder.Services.AddOptions<DeliverySettings>().BindConfiguration(DeliverySettings.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxWriter>());
-        builder.Services.AddSingleton(new RelationMap(
-            configuration.GetSection("Entities:Relations").Get<Dictionary<string, string>>()));
         builder.Services.AddOptions<EventSettings>().BindConfiguration(EventSettings.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(new SecretProtector(SecretKey(configuration, builder.Environment)));
 
