@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Json;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Gateway.Auth;
@@ -63,7 +64,7 @@ public static class DeliveriesApi
         }
         if (await grains.GetGrain<ISubscriptionGrain>(id).GetAsync() is null)
         {
-            return Problems.NotFound($"There is no events subscription with id '{id}'.");
+            return SubscriptionProblems.UnknownId(id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
         var page = await grains.GetGrain<ISubscriptionQueryGrain>(0).DeliveriesAsync(id, state?.ToUpperInvariant(), limit ?? 100, offset ?? 0);
         var items = page.Items.Select(Item).ToList();
@@ -75,7 +76,7 @@ public static class DeliveriesApi
     {
         if (await grains.GetGrain<ISubscriptionGrain>(id).GetAsync() is not { } subscription)
         {
-            return Problems.NotFound($"There is no events subscription with id '{id}'.");
+            return SubscriptionProblems.UnknownId(id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
         if (await grains.GetGrain<ISubscriptionQueryGrain>(0).DeliveryAsync(id, eventId) is not { } delivery)
         {

@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Json;
 using EventsSubscriptions.Grains.Interfaces.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;

@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EventsSubscriptions.Gateway.Apis;
@@ -26,10 +27,13 @@ public static class Problems
             type: "https://tools.ietf.org/html/rfc9110#section-15.5.14");
 
     /// <summary>The same answer as <see cref="Validation"/>, typed as a plain problem for handlers that return one.</summary>
-    public static ProblemHttpResult InvalidFields(ValidationErrors errors) =>
-        TypedResults.Problem($"{errors.Raw.Count} field(s) are invalid; nothing was changed.", statusCode: StatusCodes.Status400BadRequest,
+    public static ProblemHttpResult InvalidFields(ValidationErrors errors) => InvalidFields(errors.ToDictionary());
+
+    /// <summary>The same answer as <see cref="Validation"/> for errors keyed by field path (a grain's refusal).</summary>
+    public static ProblemHttpResult InvalidFields(IDictionary<string, string[]> errors) =>
+        TypedResults.Problem($"{errors.Count} field(s) are invalid; nothing was changed.", statusCode: StatusCodes.Status400BadRequest,
             title: "One or more fields are invalid.", type: "https://tools.ietf.org/html/rfc9110#section-15.5.1",
-            extensions: new Dictionary<string, object?> { ["errors"] = errors.ToDictionary() });
+            extensions: new Dictionary<string, object?> { ["errors"] = errors });
 
     public static ValidationProblem Validation(ValidationErrors errors) =>
         TypedResults.ValidationProblem(errors.ToDictionary(),

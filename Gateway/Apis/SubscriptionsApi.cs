@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Gateway.Auth;
@@ -7,16 +8,22 @@ using EventsSubscriptions.Grains.Interfaces.Ids;
 using EventsSubscriptions.Grains.Interfaces.Json;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.OpenApi;
 
 namespace EventsSubscriptions.Gateway.Apis;
 
-/// <summary><c>/rest/v1/events-subscriptions</c>: create, read, list, replace, patch, and the status actions.</summary>
+/// <summary>
+/// <c>/rest/v1/events-subscriptions</c>: create, read, list, replace, patch, and one operation per
+/// action, each with its own body. Ids are taken by the <c>subscriptionId</c> route constraint; a
+/// path id that is not one reaches <see cref="MapMalformedIds"/>. Every refusal of a grain is answered
+/// by <see cref="SubscriptionProblems"/>.
+/// </summary>
 public static class SubscriptionsApi
 {
-    private static readonly string[] Actions = ["suspend", "enable", "archive", "test", "replay"];
+    private const string Id = $"{{id:{SubscriptionIdConstraint.Name}}}";
 
-    /// <summary>How many times a PATCH is merged again when another change landed first, before it answers 409.</summary>
-    private const int MaxPatchAttempts = 20;
+    /// <summary>The actions, each its own operation; another name is a 404 that lists them.</summary>
+    private static readonly string[] Actions = ["suspend", "enable", "archive", "test", "replay"];
 
     public static IEndpointRouteBuilder MapSubscriptionsApi(this IEndpointRouteBuilder app)
     {
@@ -36,20 +43,36 @@ public static class SubscriptionsApi
                              "field:contains=, field:startswith=, field:endswith=, field:gt= (gte, lt, lte). sort=field,-field. " +
                              "limit (1-1000, default 100), offset. Archived subscriptions only with includeInactive=true " +
                              "or a status filter naming ARCHIVED.");
-        group.MapGet("{id}", GetAsync).RequireAuthorization(Scopes.SubscriptionsRead)
+        group.MapGet(Id, GetAsync).RequireAuthorization(Scopes.SubscriptionsRead)
             .WithName("GetSubscription").WithSummary("Read one events subscription; include=logs adds its newest 100 log entries.");
-        group.MapGet("{id}/logs", LogsAsync).RequireAuthorization(Scopes.SubscriptionsRead)
+        group.MapGet($"{Id}/logs", LogsAsync).RequireAuthorization(Scopes.SubscriptionsRead)
             .WithName("SubscriptionLogs")
             .WithSummary("The delivery log, newest first: one entry per attempt (and per cancelled delivery).")
             .WithDescription("Filters: outcome (SUCCEEDED, FAILED, RETRY_SCHEDULED, EXHAUSTED, CANCELLED), since, until (ISO 8601), eventId; limit, offset.");
-        group.MapPut("{id}", ReplaceAsync).RequireAuthorization(Scopes.SubscriptionsWrite)
+        group.MapPut(Id, ReplaceAsync).RequireAuthorization(Scopes.SubscriptionsWrite)
             .WithName("ReplaceSubscription").WithSummary("Replace an events subscription (same rules as create; the secret is required).")
             .Accepts<SubscriptionRequest>("application/json")
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-        group.MapPatch("{id}", PatchAsync).RequireAuthorization(Scopes.SubscriptionsWrite)
+        group.MapPatch(Id, PatchAsync).RequireAuthorization(Scopes.SubscriptionsWrite)
             .WithName("PatchSubscription").WithSummary("Change some fields (JSON merge patch; null resets an optional field).")
             .Accepts<JsonObject>("application/merge-patch+json", "application/json")
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        Action(group.MapPost($"{Id}/actions/suspend", SuspendAsync), "suspend", "Suspend: ACTIVE to SUSPENDED.",
+                "Events keep being queued; nothing is sent until enable. The body's reason is required and shown as statusReason.")
+            .DocumentsBody<SuspendRequest>(required: true);
+        Action(group.MapPost($"{Id}/actions/enable", EnableAsync), "enable", "Enable: SUSPENDED to ACTIVE.",
+            "The queued deliveries are sent, each entity in order; the failure counters reset.");
+        Action(group.MapPost($"{Id}/actions/archive", ArchiveAsync), "archive", "Archive (final).",
+                "Pending deliveries are cancelled and logged CANCELLED; the customId is free again. The body's reason is optional.")
+            .DocumentsBody<ArchiveRequest>(required: false);
+        Action(group.MapPost($"{Id}/actions/test", TestAsync), "test", "Send a test call now.",
+            "One signed entity:<resource>:test call with an empty data object; answers its log entry.");
+        Action(group.MapPost($"{Id}/actions/replay", ReplayAsync), "replay", "Queue again a window of deliveries.",
+                "Everything the subscription queued between since and until (only the exhausted ones with onlyFailed) is sent again, " +
+                "from attempt 1. The number queued again is in X-Replayed-Deliveries.")
+            .DocumentsBody<ReplayRequest>(required: true);
+
         group.MapPost("{id:long}/deliveries/{eventId}/actions/retry", RetryDeliveryAsync).RequireAuthorization(Scopes.SubscriptionsWrite)
             .WithName("RetryDelivery")
             .WithSummary("Send one delivery again now.")
@@ -67,20 +90,66 @@ public static class SubscriptionsApi
                 statusCode: StatusCodes.Status405MethodNotAllowed, title: "Method Not Allowed",
                 type: "https://tools.ietf.org/html/rfc9110#section-15.5.6");
         }).ExcludeFromDescription();
-        // One operation per action, each with its own body; an unknown action name is a 404 that lists them.
-        MapAction(group, "suspend", "Suspend: ACTIVE to SUSPENDED.",
-            "Events keep being queued; nothing is sent until enable. The body's reason is required and shown as statusReason.")
-            .Accepts<ActionRequest>("application/json");
-        MapAction(group, "enable", "Enable: SUSPENDED to ACTIVE.", "The queued deliveries are sent, each entity in order; the failure counters reset.");
-        MapAction(group, "archive", "Archive (final).",
-            "Pending deliveries are cancelled and logged CANCELLED; the customId is free again. The body's reason is optional.")
-            .Accepts<ActionRequest>("application/json");
-        MapAction(group, "test", "Send a test call now.", "One signed entity:<resource>:test call with an empty data object; answers its log entry.");
-        MapAction(group, "replay", "Queue again a window of deliveries.",
-            "Everything the subscription queued between since and until (only the exhausted ones with onlyFailed) is sent again, from attempt 1.")
-            .Accepts<ReplayRequest>("application/json");
-        group.MapPost("{id}/actions/{action}", ActAsync).RequireAuthorization(Scopes.SubscriptionsWrite).ExcludeFromDescription();
+        MapMalformedIds(group);
         return app;
+    }
+
+    /// <summary>What every action operation shares: its scope, its name (<c>SuspendSubscription</c>…) and its refusals.</summary>
+    private static RouteHandlerBuilder Action(RouteHandlerBuilder action, string name, string summary, string description) =>
+        action.RequireAuthorization(Scopes.SubscriptionsWrite)
+            .WithName($"{char.ToUpperInvariant(name[0])}{name[1..]}Subscription")
+            .WithSummary(summary)
+            .WithDescription(description)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+    /// <summary>
+    /// Documents <typeparamref name="T"/> as the JSON body of an action whose handler reads its body
+    /// itself. Unlike <c>Accepts</c>, it leaves routing alone: a request without a JSON body still
+    /// reaches the action, whose answer (400, 415) says what is wrong with it.
+    /// </summary>
+    private static RouteHandlerBuilder DocumentsBody<T>(this RouteHandlerBuilder action, bool required) =>
+        action.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
+        {
+            // A component of the document, as the bodies Accepts describes are.
+            var document = context.Document!;
+            var name = typeof(T).Name;
+            if (document.Components?.Schemas?.ContainsKey(name) != true)
+            {
+                document.AddComponent<IOpenApiSchema>(name, await context.GetOrCreateSchemaAsync(typeof(T), null, cancellationToken));
+            }
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = required,
+                Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = new OpenApiSchemaReference(name, document) } },
+            };
+        });
+
+    /// <summary>
+    /// A path id that is not a subscription id (<c>abc</c>, <c>0</c>, <c>-1</c>, <c>+1</c>) fails the
+    /// routes' constraint and lands here, out of the document: after the same checks of the query as
+    /// a real id, it is answered as an unknown id (docs/api.md), never by another API's route. An
+    /// action name that is not one of <see cref="Actions"/> lands here too, with any id.
+    /// </summary>
+    private static void MapMalformedIds(RouteGroupBuilder group)
+    {
+        var malformed = group.MapGroup("{id}").ExcludeFromDescription();
+        malformed.MapGet("", (string id, HttpRequest request) => Unknown(id, ItemQueryReader.Read(request.Query).Errors))
+            .RequireAuthorization(Scopes.SubscriptionsRead);
+        malformed.MapGet("logs", (string id, HttpRequest request) => Unknown(id, LogQueryReader.Read(request.Query).Errors))
+            .RequireAuthorization(Scopes.SubscriptionsRead);
+        // With the bodies their real routes accept: a body of another type is the same 415 from routing with any id.
+        malformed.MapPut("", (string id) => SubscriptionProblems.UnknownId(id))
+            .RequireAuthorization(Scopes.SubscriptionsWrite).Accepts<SubscriptionRequest>("application/json");
+        malformed.MapPatch("", (string id) => SubscriptionProblems.UnknownId(id))
+            .RequireAuthorization(Scopes.SubscriptionsWrite).Accepts<JsonObject>("application/merge-patch+json", "application/json");
+        malformed.MapPost("actions/{action}", (string id, string action) => SubscriptionId.TryParse(id, out _)
+                ? Problems.NotFound($"There is no action '{action}'; the actions are {string.Join(", ", Actions)}.")
+                : SubscriptionProblems.UnknownId(id))
+            .RequireAuthorization(Scopes.SubscriptionsWrite);
+
+        static Results<ValidationProblem, ProblemHttpResult> Unknown(string id, ValidationErrors queryErrors) =>
+            queryErrors.Any ? Problems.Validation(queryErrors) : SubscriptionProblems.UnknownId(id);
     }
 
     private static async Task<Results<Created<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> CreateAsync(
@@ -89,7 +158,7 @@ public static class SubscriptionsApi
         var (body, problem) = await JsonBody.ReadAsync(request, optional: false, cancellationToken);
         if (problem is not null)
         {
-            return (ProblemHttpResult)problem;
+            return problem;
         }
         var read = reader.Read(body!.Value, secretRequired: true);
         if (read.Errors.Any)
@@ -116,7 +185,7 @@ public static class SubscriptionsApi
         }
         if (result.Outcome != SubscriptionOutcome.Ok)
         {
-            return Failure(result);
+            return SubscriptionProblems.For(id.ToString(CultureInfo.InvariantCulture), result.Outcome, result.Detail, result.Errors);
         }
         return TypedResults.Created($"{SubscriptionItem.BasePath}/{id}", new DataResponse<SubscriptionItem>(SubscriptionItem.From(result.View!)));
     }
@@ -134,367 +203,187 @@ public static class SubscriptionsApi
     }
 
     private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, Ok<DataResponse<JsonObject>>, ValidationProblem, ProblemHttpResult>> GetAsync(
-        string id, HttpRequest request, IClusterClient grains)
+        SubscriptionId id, HttpRequest request, IClusterClient grains)
     {
-        var include = request.Query["include"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
-        var errors = new ValidationErrors();
-        foreach (var unknown in include.Where(i => i != "logs"))
-        {
-            errors.Add("include", $"'{unknown}' cannot be included; the only include is logs");
-        }
-        foreach (var name in request.Query.Keys.Where(k => k != "include"))
-        {
-            errors.Add(name, "is not a parameter of this endpoint (include)");
-        }
+        var (includeLogs, errors) = ItemQueryReader.Read(request.Query);
         if (errors.Any)
         {
             return Problems.Validation(errors);
         }
-        if (!TryId(id, out var key) || await grains.GetGrain<ISubscriptionGrain>(key).GetAsync() is not { } view)
+        if (await Subscription(grains, id).GetAsync() is not { } view)
         {
-            return UnknownId(id);
+            return SubscriptionProblems.UnknownId(id.ToString());
         }
         var item = SubscriptionItem.From(view);
-        if (include.Count == 0)
+        if (!includeLogs)
         {
             return TypedResults.Ok(new DataResponse<SubscriptionItem>(item));
         }
-        var page = await grains.GetGrain<ISubscriptionQueryGrain>(0).LogsAsync(key, new DeliveryLogQuery(100, 0, null, null, null, null));
+        var page = await grains.GetGrain<ISubscriptionQueryGrain>(0).LogsAsync(id.Value, new DeliveryLogQuery(100, 0, null, null, null, null));
         var withLogs = JsonSerializer.SerializeToNode(item, request.HttpContext.JsonOptions())!.AsObject();
         withLogs["logs"] = JsonSerializer.SerializeToNode(page.Entries.Select(LogItem.From).ToList(), request.HttpContext.JsonOptions());
         return TypedResults.Ok(new DataResponse<JsonObject>(withLogs));
     }
 
     private static async Task<Results<Ok<ListResponse<LogItem>>, ValidationProblem, ProblemHttpResult>> LogsAsync(
-        string id, HttpRequest request, IClusterClient grains)
+        SubscriptionId id, HttpRequest request, IClusterClient grains)
     {
-        var errors = new ValidationErrors();
-        var query = request.Query;
-        int Number(string name, int fallback, int min, int max)
-        {
-            if (!query.TryGetValue(name, out var text))
-            {
-                return fallback;
-            }
-            if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-            {
-                return value;
-            }
-            errors.Add(name, $"must be an integer from {min} to {max}");
-            return fallback;
-        }
-        DateTimeOffset? Date(string name)
-        {
-            if (!query.TryGetValue(name, out var text))
-            {
-                return null;
-            }
-            if (EventsSubscriptions.Grains.Interfaces.Filters.FilterValues.TryParseDate(text.ToString(), out var date))
-            {
-                return date;
-            }
-            errors.Add(name, "must be a date (yyyy-MM-dd or ISO 8601)");
-            return null;
-        }
-        var limit = Number("limit", ListQueryReader.DefaultLimit, 1, ListQueryReader.MaxLimit);
-        var offset = Number("offset", 0, 0, int.MaxValue);
-        var since = Date("since");
-        var until = Date("until");
-        string? outcome = query["outcome"].ToString() is { Length: > 0 } o ? o.ToUpperInvariant() : null;
-        if (outcome is not null && !DeliveryText.Outcomes.Contains(outcome))
-        {
-            errors.Add("outcome", "must be SUCCEEDED, FAILED, RETRY_SCHEDULED, EXHAUSTED or CANCELLED");
-        }
-        string? eventId = query["eventId"].ToString() is { Length: > 0 } e ? e : null;
-        foreach (var name in query.Keys.Where(k => k is not ("limit" or "offset" or "since" or "until" or "outcome" or "eventId")))
-        {
-            errors.Add(name, "is not a parameter of the log (limit, offset, outcome, since, until, eventId)");
-        }
-        if (errors.Any)
+        var (query, errors) = LogQueryReader.Read(request.Query);
+        if (query is null)
         {
             return Problems.Validation(errors);
         }
-        if (!TryId(id, out var key) || await grains.GetGrain<ISubscriptionGrain>(key).GetAsync() is null)
+        if (await Subscription(grains, id).GetAsync() is null)
         {
-            return UnknownId(id);
+            return SubscriptionProblems.UnknownId(id.ToString());
         }
-        var page = await grains.GetGrain<ISubscriptionQueryGrain>(0).LogsAsync(key, new DeliveryLogQuery(limit, offset, outcome, since, until, eventId));
+        var page = await grains.GetGrain<ISubscriptionQueryGrain>(0).LogsAsync(id.Value, query);
         var items = page.Entries.Select(LogItem.From).ToList();
-        return TypedResults.Ok(new ListResponse<LogItem>(new ListMeta(page.Count, items.Count, limit, offset), items));
+        return TypedResults.Ok(new ListResponse<LogItem>(new ListMeta(page.Count, items.Count, query.Limit, query.Offset), items));
     }
 
     private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> ReplaceAsync(
-        string id, HttpRequest request, IClusterClient grains, SubscriptionRequestReader reader, CancellationToken cancellationToken)
+        SubscriptionId id, HttpRequest request, IClusterClient grains, SubscriptionRequestReader reader, CancellationToken cancellationToken)
     {
-        if (!TryId(id, out var key))
-        {
-            return UnknownId(id);
-        }
         var (body, problem) = await JsonBody.ReadAsync(request, optional: false, cancellationToken);
         if (problem is not null)
         {
-            return (ProblemHttpResult)problem;
+            return problem;
         }
         var read = reader.Read(body!.Value, secretRequired: true);
         if (read.Errors.Any)
         {
             return Problems.Validation(read.Errors);
         }
-        return Outcome(await grains.GetGrain<ISubscriptionGrain>(key).UpdateAsync(read.Spec!, read.Secret, expectedVersion: null));
+        return Answer(id, await Subscription(grains, id).UpdateAsync(read.Spec!, read.Secret, expectedVersion: null));
     }
 
+    /// <summary>The grain merges the patch onto the subscription and checks the result, one change at a time.</summary>
     private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> PatchAsync(
-        string id, HttpRequest request, IClusterClient grains, SubscriptionRequestReader reader, CancellationToken cancellationToken)
+        SubscriptionId id, HttpRequest request, IClusterClient grains, CancellationToken cancellationToken)
     {
-        if (!TryId(id, out var key))
-        {
-            return UnknownId(id);
-        }
         var (body, problem) = await JsonBody.ReadAsync(request, optional: false, cancellationToken);
         if (problem is not null)
         {
-            return (ProblemHttpResult)problem;
+            return problem;
         }
         if (body!.Value.ValueKind != JsonValueKind.Object)
         {
             return Problems.BadRequest("A merge patch must be a JSON object.");
         }
-        var patch = JsonNode.Parse(body.Value.GetRawText())!.AsObject();
-        var grain = grains.GetGrain<ISubscriptionGrain>(key);
-        // Built from the version read; if another change lands in between, read and merge again.
-        for (var attempt = 0; ; attempt++)
-        {
-            if (await grain.GetAsync() is not { } view)
-            {
-                return UnknownId(id);
-            }
-            var current = JsonSerializer.SerializeToNode(SubscriptionItem.From(view), request.HttpContext.JsonOptions())!.AsObject();
-            foreach (var field in SubscriptionItem.ServiceFields)
-            {
-                current.Remove(field);
-            }
-            var merged = MergePatch.Apply(current, patch);
-            var read = reader.Read(JsonSerializer.SerializeToElement(merged), secretRequired: false);
-            if (read.Errors.Any)
-            {
-                return Problems.Validation(read.Errors);
-            }
-            var result = await grain.UpdateAsync(read.Spec!, read.Secret, view.Version);
-            if (result.Outcome != SubscriptionOutcome.VersionMismatch || attempt >= MaxPatchAttempts)
-            {
-                return Outcome(result);
-            }
-            // Another change landed first: back off a little (more each time, with jitter, so that
-            // concurrent patches do not keep colliding), read again and merge again.
-            await Task.Delay(Random.Shared.Next(5, 20 * (attempt + 1)));
-        }
+        return Answer(id, await Subscription(grains, id).PatchAsync(body.Value.GetRawText()));
     }
 
-    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, Ok<DataResponse<LogItem>>, ValidationProblem, ProblemHttpResult>> ActAsync(
-        string id, string action, HttpRequest request, IClusterClient grains, CancellationToken cancellationToken)
-    {
-        if (!TryId(id, out var key))
-        {
-            return UnknownId(id);
-        }
-        if (!Actions.Contains(action))
-        {
-            return Problems.NotFound($"There is no action '{action}'; the actions are {string.Join(", ", Actions)}.");
-        }
-        if (action == "test")
-        {
-            var tested = grains.GetGrain<ISubscriptionGrain>(key);
-            if (await tested.GetAsync() is not { } current)
-            {
-                return UnknownId(id);
-            }
-            return await tested.TestAsync() is { } entry
-                ? TypedResults.Ok(new DataResponse<LogItem>(LogItem.From(entry)))
-                : Problems.Conflict($"'test' does not apply to a subscription that is {current.Status.ToString().ToUpperInvariant()}");
-        }
-        if (action == "replay")
-        {
-            return await ReplayAsync(id, key, request, grains, cancellationToken);
-        }
-        var (body, problem) = await JsonBody.ReadAsync(request, optional: action != "suspend", cancellationToken);
-        if (problem is not null)
-        {
-            return (ProblemHttpResult)problem;
-        }
-        var errors = new ValidationErrors();
-        var reason = ReadReason(body, required: action == "suspend", allowed: action != "enable", errors);
-        if (errors.Any)
-        {
-            return Problems.Validation(errors);
-        }
-        var grain = grains.GetGrain<ISubscriptionGrain>(key);
-        var result = action switch
-        {
-            "suspend" => await grain.SuspendAsync(reason!),
-            "enable" => await grain.EnableAsync(),
-            _ => await grain.ArchiveAsync(reason),
-        };
-        return ActionOutcome(result);
-    }
-
-    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, Ok<DataResponse<LogItem>>, ValidationProblem, ProblemHttpResult>> ReplayAsync(
-        string id, long key, HttpRequest request, IClusterClient grains, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> SuspendAsync(
+        SubscriptionId id, HttpRequest request, IClusterClient grains, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request, optional: false, cancellationToken);
         if (problem is not null)
         {
-            return (ProblemHttpResult)problem;
+            return problem;
         }
-        var errors = new ValidationErrors();
-        DateTimeOffset? since = null, until = null;
-        var onlyFailed = false;
-        if (body!.Value.ValueKind != JsonValueKind.Object)
-        {
-            errors.Add("$", "the body must be a JSON object {since, until, onlyFailed}");
-        }
-        else
-        {
-            foreach (var property in body.Value.EnumerateObject())
-            {
-                switch (property.Name)
-                {
-                    case "since" or "until":
-                        if (property.Value.ValueKind == JsonValueKind.String
-                            && EventsSubscriptions.Grains.Interfaces.Filters.FilterValues.TryParseDate(property.Value.GetString()!, out var date))
-                        {
-                            if (property.Name == "since") { since = date; } else { until = date; }
-                        }
-                        else if (property.Value.ValueKind != JsonValueKind.Null)
-                        {
-                            errors.Add(property.Name, "must be a date (yyyy-MM-dd or ISO 8601)");
-                        }
-                        break;
-                    case "onlyFailed":
-                        if (property.Value.ValueKind is JsonValueKind.True or JsonValueKind.False)
-                        {
-                            onlyFailed = property.Value.GetBoolean();
-                        }
-                        else if (property.Value.ValueKind != JsonValueKind.Null)
-                        {
-                            errors.Add("onlyFailed", "must be true or false");
-                        }
-                        break;
-                    default:
-                        errors.Add(property.Name, "is not a field of replay (since, until, onlyFailed)");
-                        break;
-                }
-            }
-            if (since is null && !errors.Raw.ContainsKey("since"))
-            {
-                errors.Add("since", "is required");
-            }
-            if (since is not null && until is not null && until <= since)
-            {
-                errors.Add("until", "must be after since");
-            }
-        }
-        if (errors.Any)
+        var (suspend, errors) = ActionRequestReader.ReadSuspend(body!.Value);
+        if (suspend is null)
         {
             return Problems.Validation(errors);
         }
-        var grain = grains.GetGrain<ISubscriptionGrain>(key);
-        if (await grain.GetAsync() is null)
-        {
-            return UnknownId(id);
-        }
-        if (await grain.ReplayAsync(since!.Value, until, onlyFailed) is not { } requeued)
-        {
-            return Problems.Conflict("'replay' does not apply to a subscription that is ARCHIVED");
-        }
-        request.HttpContext.Response.Headers["X-Replayed-Deliveries"] = requeued.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return TypedResults.Ok(new DataResponse<SubscriptionItem>(SubscriptionItem.From((await grain.GetAsync())!)));
+        return Answer(id, await Subscription(grains, id).SuspendAsync(suspend.Reason));
     }
 
-    private static string? ReadReason(JsonElement? body, bool required, bool allowed, ValidationErrors errors)
+    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> EnableAsync(
+        SubscriptionId id, HttpRequest request, IClusterClient grains, CancellationToken cancellationToken)
     {
-        string? reason = null;
-        if (body is { } value)
+        var (body, problem) = await JsonBody.ReadAsync(request, optional: true, cancellationToken);
+        if (problem is not null)
         {
-            if (value.ValueKind != JsonValueKind.Object)
-            {
-                errors.Add("$", "the body must be a JSON object");
-                return null;
-            }
-            foreach (var property in value.EnumerateObject())
-            {
-                if (property.Name == "reason" && allowed)
-                {
-                    if (property.Value.ValueKind == JsonValueKind.String && property.Value.GetString()!.Trim().Length is > 0 and <= 255)
-                    {
-                        reason = property.Value.GetString()!.Trim();
-                    }
-                    else if (property.Value.ValueKind != JsonValueKind.Null)
-                    {
-                        errors.Add("reason", "must be a string of 1 to 255 characters");
-                    }
-                }
-                else
-                {
-                    errors.Add(property.Name, "is not a field of this action");
-                }
-            }
+            return problem;
         }
-        if (required && reason is null && !errors.Raw.ContainsKey("reason"))
+        if (ActionRequestReader.ReadEnable(body) is { Any: true } errors)
         {
-            errors.Add("reason", "is required");
+            return Problems.Validation(errors);
         }
-        return reason;
+        return Answer(id, await Subscription(grains, id).EnableAsync());
     }
 
-    private static Results<Ok<DataResponse<SubscriptionItem>>, Ok<DataResponse<LogItem>>, ValidationProblem, ProblemHttpResult> ActionOutcome(SubscriptionResult result) =>
-        result.Outcome == SubscriptionOutcome.Ok
-            ? TypedResults.Ok(new DataResponse<SubscriptionItem>(SubscriptionItem.From(result.View!)))
-            : Failure(result);
+    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> ArchiveAsync(
+        SubscriptionId id, HttpRequest request, IClusterClient grains, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(request, optional: true, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var (archive, errors) = ActionRequestReader.ReadArchive(body);
+        if (archive is null)
+        {
+            return Problems.Validation(errors);
+        }
+        return Answer(id, await Subscription(grains, id).ArchiveAsync(archive.Reason));
+    }
 
-    private static Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult> Outcome(SubscriptionResult result) =>
-        result.Outcome == SubscriptionOutcome.Ok
-            ? TypedResults.Ok(new DataResponse<SubscriptionItem>(SubscriptionItem.From(result.View!)))
-            : Failure(result);
+    /// <summary>Takes no body (whatever is sent is not read).</summary>
+    private static async Task<Results<Ok<DataResponse<LogItem>>, ProblemHttpResult>> TestAsync(SubscriptionId id, IClusterClient grains)
+    {
+        var test = await Subscription(grains, id).TestAsync();
+        if (test.Outcome != SubscriptionOutcome.Ok)
+        {
+            return SubscriptionProblems.For(id.ToString(), test.Outcome, test.Detail);
+        }
+        return TypedResults.Ok(new DataResponse<LogItem>(LogItem.From(test.Entry!)));
+    }
 
-    private static RouteHandlerBuilder MapAction(RouteGroupBuilder group, string action, string summary, string description) =>
-        group.MapPost($"{{id}}/actions/{action}", (string id, HttpRequest request, IClusterClient grains, CancellationToken cancellationToken) =>
-                ActAsync(id, action, request, grains, cancellationToken))
-            .RequireAuthorization(Scopes.SubscriptionsWrite)
-            .WithName($"{char.ToUpperInvariant(action[0])}{action[1..]}Subscription")
-            .WithSummary(summary)
-            .WithDescription(description)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> ReplayAsync(
+        SubscriptionId id, HttpRequest request, IClusterClient grains, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(request, optional: false, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var (replay, errors) = ActionRequestReader.ReadReplay(body!.Value);
+        if (replay is null)
+        {
+            return Problems.Validation(errors);
+        }
+        var replayed = await Subscription(grains, id).ReplayAsync(replay.Since, replay.Until, replay.OnlyFailed ?? false);
+        if (replayed.Outcome != SubscriptionOutcome.Ok)
+        {
+            return SubscriptionProblems.For(id.ToString(), replayed.Outcome, replayed.Detail);
+        }
+        request.HttpContext.Response.Headers["X-Replayed-Deliveries"] = replayed.Requeued.ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Ok(new DataResponse<SubscriptionItem>(SubscriptionItem.From(replayed.View!)));
+    }
 
     public sealed record DeliveryRetryItem(string EventId, string State, string PreviousState, string? Detail);
 
     private static async Task<Results<Accepted<DataResponse<DeliveryRetryItem>>, ProblemHttpResult>> RetryDeliveryAsync(
         long id, string eventId, IClusterClient grains)
     {
+        var text = id.ToString(CultureInfo.InvariantCulture);
         if (id <= 0)
         {
-            return UnknownId(id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return SubscriptionProblems.UnknownId(text);
         }
         var retry = await grains.GetGrain<ISubscriptionGrain>(id).RetryDeliveryAsync(eventId);
-        return retry.Outcome switch
+        if (retry.Outcome != SubscriptionOutcome.Ok)
         {
-            SubscriptionOutcome.Ok => TypedResults.Accepted($"{SubscriptionItem.BasePath}/{id}/logs?eventId={Uri.EscapeDataString(eventId)}",
-                new DataResponse<DeliveryRetryItem>(new DeliveryRetryItem(eventId, DeliveryText.Of(DeliveryState.Pending), retry.PreviousState!, retry.Detail))),
-            SubscriptionOutcome.NotFound => Problems.NotFound(retry.Detail ?? "No such delivery."),
-            _ => Problems.Conflict(retry.Detail ?? "The delivery cannot be retried now."),
-        };
+            return SubscriptionProblems.For(text, retry.Outcome, retry.Detail);
+        }
+        return TypedResults.Accepted($"{SubscriptionItem.BasePath}/{id}/logs?eventId={Uri.EscapeDataString(eventId)}",
+            new DataResponse<DeliveryRetryItem>(new DeliveryRetryItem(eventId, DeliveryText.Of(DeliveryState.Pending), retry.PreviousState!, retry.Detail)));
     }
 
-    private static ProblemHttpResult Failure(SubscriptionResult result) => result.Outcome switch
+    /// <summary>A change's answer: the subscription as it is now, or the grain's refusal.</summary>
+    private static Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult> Answer(SubscriptionId id, SubscriptionResult result)
     {
-        SubscriptionOutcome.NotFound => Problems.NotFound(result.Detail ?? "No such subscription."),
-        _ => Problems.Conflict(result.Detail ?? "The subscription cannot do that now."),
-    };
+        if (result.Outcome != SubscriptionOutcome.Ok)
+        {
+            return SubscriptionProblems.For(id, result);
+        }
+        return TypedResults.Ok(new DataResponse<SubscriptionItem>(SubscriptionItem.From(result.View!)));
+    }
 
-    private static ProblemHttpResult UnknownId(string id) => Problems.NotFound($"There is no events subscription with id '{id}'.");
-
-    private static bool TryId(string text, out long id) =>
-        long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out id) && id > 0;
+    private static ISubscriptionGrain Subscription(IClusterClient grains, SubscriptionId id) => grains.GetGrain<ISubscriptionGrain>(id.Value);
 
     private static JsonSerializerOptions JsonOptions(this HttpContext context) =>
         context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;

@@ -3,10 +3,9 @@ using System.Text.Json.Serialization;
 using EventsSubscriptions.Gateway.Auth;
 using EventsSubscriptions.Gateway.Health;
 using EventsSubscriptions.Gateway.Subscriptions;
-using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Hosting;
+using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
-using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -53,10 +52,8 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(postgres) { KeepAlive = 5 }.ConnectionString).Build());
         builder.Services.AddSingleton(_ => new RedisConnection(redis));
         builder.Services.AddSingleton<ReadinessProbe>();
-        builder.Services.AddSingleton(sp => new WebhookTargetPolicy(sp.GetRequiredService<IOptions<WebhookSettings>>().Value));
-        builder.Services.AddSingleton<SubscriptionRequestReader>();
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<EntitySettings>>().Value.ResourceCatalog());
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<EntitySettings>>().Value.RelationMap());
+        builder.Services.AddSubscriptionRules();
+        builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<SubscriptionIdConstraint>(SubscriptionIdConstraint.Name));
 
         builder.Services.AddGatewayAuth(auth);
         builder.Services.AddSingleton(gateway);

@@ -1,5 +1,5 @@
-using EventsSubscriptions.Gateway.Apis;
 using EventsSubscriptions.Grains.Interfaces.Filters;
+using EventsSubscriptions.Grains.Interfaces.Json;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using Microsoft.Extensions.Primitives;
 

@@ -1,5 +1,6 @@
-using EventsSubscriptions.Grains.Interfaces.Entities;
+using System.ComponentModel;
 using System.Text.Json;
+using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 
 namespace EventsSubscriptions.Gateway.Subscriptions;
@@ -48,10 +49,6 @@ public sealed record SubscriptionItem(
 {
     public const string BasePath = "/rest/v1/events-subscriptions";
 
-    /// <summary>Fields that exist only in responses; a PATCH base drops them.</summary>
-    public static readonly string[] ServiceFields =
-        ["id", "status", "statusReason", "lastTriggeredOn", "createdOn", "updatedOn", "uri", "resourceType", "health"];
-
     public static SubscriptionItem From(SubscriptionView view)
     {
         var spec = view.Spec;
@@ -99,10 +96,19 @@ public sealed record SubscriptionRequest(
     string? Language,
     DeliveryItem? Delivery);
 
-public sealed record ActionRequest(string? Reason);
+/// <summary>The body of <c>suspend</c>.</summary>
+public sealed record SuspendRequest(
+    [property: Description("Why, 1-255 characters; shown as statusReason.")] string Reason);
+
+/// <summary>The body of <c>archive</c>, which may be left out.</summary>
+public sealed record ArchiveRequest(
+    [property: Description("Why, 1-255 characters; shown as statusReason.")] string? Reason = null);
 
 /// <summary>The body of <c>replay</c>: the window (ISO 8601) and whether to send only the deliveries that were given up.</summary>
-public sealed record ReplayRequest(DateTimeOffset Since, DateTimeOffset? Until, bool? OnlyFailed);
+public sealed record ReplayRequest(
+    [property: Description("Start of the window: what was queued from then on (yyyy-MM-dd or ISO 8601).")] DateTimeOffset Since,
+    [property: Description("End of the window, after since; none: up to now.")] DateTimeOffset? Until = null,
+    [property: Description("Only the deliveries that were given up (EXHAUSTED); default false.")] bool? OnlyFailed = null);
 
 public sealed record LogEventData(string Event, string EventId, string Resource, long EntityId);
 

@@ -24,6 +24,15 @@ public interface ISubscriptionGrain : IGrainWithIntegerKey
     [Alias("Update")]
     Task<SubscriptionResult> UpdateAsync(SubscriptionSpec spec, SecretText? secret, int? expectedVersion);
 
+    /// <summary>
+    /// Applies a JSON merge patch (RFC 7396, a JSON object) to the configuration as the API renders
+    /// it, checks the result whole and saves it: <see cref="SubscriptionOutcome.Invalid"/> with every
+    /// error (nothing changed), or as <see cref="UpdateAsync"/>. A <c>secret</c> in the patch rotates it.
+    /// Calls are one at a time, so concurrent patches of different fields all apply.
+    /// </summary>
+    [Alias("Patch")]
+    Task<SubscriptionResult> PatchAsync(string mergePatch);
+
     [Alias("Suspend")]
     Task<SubscriptionResult> SuspendAsync(string reason);
 
@@ -49,18 +58,20 @@ public interface ISubscriptionGrain : IGrainWithIntegerKey
 
     /// <summary>
     /// Sends one signed <c>entity:&lt;resource&gt;:test</c> call now, outside the queue, and returns
-    /// its log entry; null when the subscription does not exist or is archived.
+    /// its log entry; or <see cref="SubscriptionOutcome.NotFound"/>, or
+    /// <see cref="SubscriptionOutcome.StatusConflict"/> when archived.
     /// </summary>
-    [Alias("Test"), AlwaysInterleave]
-    Task<DeliveryLogEntry?> TestAsync();
+    [Alias("TestCall"), AlwaysInterleave]
+    Task<TestCallResult> TestAsync();
 
     /// <summary>
     /// Queues again the deliveries of the events it queued between <paramref name="since"/> and
-    /// <paramref name="until"/> (only those that failed for good, with <paramref name="onlyFailed"/>);
-    /// the number queued again, or null when the subscription does not exist or is archived.
+    /// <paramref name="until"/> (only those that failed for good, with <paramref name="onlyFailed"/>):
+    /// the number queued again and the subscription after; or <see cref="SubscriptionOutcome.NotFound"/>,
+    /// or <see cref="SubscriptionOutcome.StatusConflict"/> when archived.
     /// </summary>
-    [Alias("Replay")]
-    Task<int?> ReplayAsync(DateTimeOffset since, DateTimeOffset? until, bool onlyFailed);
+    [Alias("ReplayWindow")]
+    Task<ReplayResult> ReplayAsync(DateTimeOffset since, DateTimeOffset? until, bool onlyFailed);
 
     /// <summary>
     /// Sends one delivery again now: one waiting for its retry is made due at once; one that

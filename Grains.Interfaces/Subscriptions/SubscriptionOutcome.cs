@@ -11,4 +11,7 @@ public enum SubscriptionOutcome
 
     /// <summary>The subscription changed since the version the caller built its change from.</summary>
     VersionMismatch,
+
+    /// <summary>The change was refused as invalid (a merge patch that breaks a rule); the result's errors say why.</summary>
+    Invalid,
 }

@@ -103,11 +103,15 @@ public sealed partial class SubscriptionGrain
         }
     }
 
-    public async Task<DeliveryLogEntry?> TestAsync()
+    public async Task<TestCallResult> TestAsync()
     {
-        if (S.Spec is not { } spec || S.Status == SubscriptionStatus.Archived)
+        if (S.Spec is not { } spec)
         {
-            return null;
+            return new TestCallResult(SubscriptionOutcome.NotFound, null, null);
+        }
+        if (S.Status == SubscriptionStatus.Archived)
+        {
+            return new TestCallResult(SubscriptionOutcome.StatusConflict, null, NotAllowedDetail("test"));
         }
         var now = clock.GetUtcNow();
         var eventId = Guid.CreateVersion7().ToString();
@@ -126,14 +130,20 @@ public sealed partial class SubscriptionGrain
             State = logged == LogOutcome.Succeeded ? DeliveryState.Succeeded : DeliveryState.Exhausted,
         });
         var page = await deliveries.ReadLogAsync(Id, new DeliveryLogQuery(1, 0, null, null, null, eventId));
-        return page.Entries.FirstOrDefault();
+        // Recorded before the read (the record is awaited): the entry is there.
+        return new TestCallResult(SubscriptionOutcome.Ok,
+            page.Entries.FirstOrDefault() ?? throw new InvalidOperationException($"the log entry of test call {eventId} was not found"), null);
     }
 
-    public async Task<int?> ReplayAsync(DateTimeOffset since, DateTimeOffset? until, bool onlyFailed)
+    public async Task<ReplayResult> ReplayAsync(DateTimeOffset since, DateTimeOffset? until, bool onlyFailed)
     {
-        if (S.Spec is null || S.Status == SubscriptionStatus.Archived)
+        if (S.Spec is null)
         {
-            return null;
+            return new ReplayResult(SubscriptionOutcome.NotFound, 0, null, null);
+        }
+        if (S.Status == SubscriptionStatus.Archived)
+        {
+            return new ReplayResult(SubscriptionOutcome.StatusConflict, 0, null, NotAllowedDetail("replay"));
         }
         var requeued = await deliveries.RequeueAsync(Id, since, until, onlyFailed);
         if (requeued > 0)
@@ -144,7 +154,7 @@ public sealed partial class SubscriptionGrain
             loaded = false;
             await EnsureSendingAsync();
         }
-        return requeued;
+        return new ReplayResult(SubscriptionOutcome.Ok, requeued, View(), null);
     }
 
     public async Task<DeliveryRetry> RetryDeliveryAsync(string eventId)

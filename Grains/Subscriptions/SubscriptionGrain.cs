@@ -28,6 +28,7 @@ public sealed partial class SubscriptionGrain(
     Notifications.FailureMailer mailer,
     IOptions<DeliverySettings> deliverySettings,
     RelationMap relations,
+    SubscriptionRequestReader requests,
     [FromKeyedServices(ServiceClock.Key)] TimeProvider clock,
     ILogger<SubscriptionGrain> logger) : Grain, ISubscriptionGrain, ISubscriptionSenderControl, IRemindable
 {
@@ -182,6 +183,26 @@ public sealed partial class SubscriptionGrain(
             await CustomId(previousCustomId).ReleaseAsync(Id);
         }
         return SubscriptionResult.Ok(View());
+    }
+
+    public async Task<SubscriptionResult> PatchAsync(string mergePatch)
+    {
+        if (S.Spec is null)
+        {
+            return SubscriptionResult.NotFound;
+        }
+        if (JsonNode.Parse(mergePatch) is not JsonObject patch)
+        {
+            return SubscriptionResult.Invalid(new Dictionary<string, string[]> { ["$"] = ["a merge patch must be a JSON object"] });
+        }
+        // Merged onto the current configuration and checked whole; calls run one at a time, so
+        // nothing changes between the read and the write.
+        var read = requests.ReadPatch(S.Spec, patch);
+        if (read.Errors.Any)
+        {
+            return SubscriptionResult.Invalid(read.Errors.ToDictionary());
+        }
+        return await UpdateAsync(read.Spec!, read.Secret, expectedVersion: null);
     }
 
     public async Task<SubscriptionResult> SuspendAsync(string reason)
@@ -384,9 +405,10 @@ public sealed partial class SubscriptionGrain(
         CreatedBy = S.CreatedBy,
     };
 
-    private SubscriptionResult NotAllowed(string action) =>
-        SubscriptionResult.Fail(SubscriptionOutcome.StatusConflict,
-            $"'{action}' does not apply to a subscription that is {SubscriptionReadModel.StatusText(S.Status)}");
+    private SubscriptionResult NotAllowed(string action) => SubscriptionResult.Fail(SubscriptionOutcome.StatusConflict, NotAllowedDetail(action));
+
+    private string NotAllowedDetail(string action) =>
+        $"'{action}' does not apply to a subscription that is {SubscriptionReadModel.StatusText(S.Status)}";
 
     private static SubscriptionResult CustomIdTaken(string customId) =>
         SubscriptionResult.Fail(SubscriptionOutcome.CustomIdTaken, $"customId '{customId}' is used by another subscription");

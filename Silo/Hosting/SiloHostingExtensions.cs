@@ -2,8 +2,8 @@ using System.Net;
 using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Entities;
 using EventsSubscriptions.Grains.Hosting;
-using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Hosting;
+using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using EventsSubscriptions.Grains.Notifications;
 using EventsSubscriptions.Grains.Persistence;
@@ -65,7 +65,8 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<EventQueue>(sp, StorageNames.EventStream));
         builder.Services.AddSingleton<DeliveryStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryStore>());
-        builder.Services.AddSingleton(sp => new WebhookTargetPolicy(sp.GetRequiredService<IOptions<WebhookSettings>>().Value));
+        // The webhook address policy, declared resources and relations: what a PATCH is checked against here.
+        builder.Services.AddSubscriptionRules();
         builder.Services.AddHostedService<DeliveryLogRetention>();
         builder.Services.AddSingleton<GuardedConnector>();
         builder.Services.AddSingleton<WebhookSender>();
@@ -89,7 +90,6 @@ public static class SiloHostingExtensions
             }
         });
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxWriter>());
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<EntitySettings>>().Value.RelationMap());
         builder.Services.AddSingleton(sp => new SecretProtector(sp.GetRequiredService<IOptions<SecretSettings>>().Value.KeyBytes()));
 
         builder.UseOrleans(siloBuilder =>

@@ -182,6 +182,38 @@ public sealed class GatewayTests(ServiceCluster service)
     }
 
     [Fact]
+    public async Task The_openapi_document_gives_each_action_its_own_body_and_answer()
+    {
+        using var document = await service.Http.GetAsync("/openapi/v1.json");
+        var openApi = await Json(document);
+        var paths = openApi.GetProperty("paths");
+        var schemas = openApi.GetProperty("components").GetProperty("schemas");
+        JsonElement Operation(string action) => paths.GetProperty($"/rest/v1/events-subscriptions/{{id}}/actions/{action}").GetProperty("post");
+        string? Reference(JsonElement content) => content.GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString();
+        string? Body(string action) => Operation(action).TryGetProperty("requestBody", out var body) ? Reference(body.GetProperty("content")) : null;
+        string? Answer(string action) => Reference(Operation(action).GetProperty("responses").GetProperty("200").GetProperty("content"));
+        string[] Required(string schema) =>
+            schemas.GetProperty(schema).TryGetProperty("required", out var required) ? [.. required.EnumerateArray().Select(r => r.GetString()!)] : [];
+
+        Assert.Equal("#/components/schemas/SuspendRequest", Body("suspend"));
+        Assert.Equal("#/components/schemas/ArchiveRequest", Body("archive"));
+        Assert.Equal("#/components/schemas/ReplayRequest", Body("replay"));
+        Assert.Null(Body("enable"));
+        Assert.Null(Body("test"));
+        Assert.True(Operation("replay").GetProperty("requestBody").GetProperty("required").GetBoolean());
+        Assert.False(Operation("archive").GetProperty("requestBody").TryGetProperty("required", out var optional) && optional.GetBoolean());
+        Assert.Equal(["reason"], Required("SuspendRequest"));
+        Assert.Empty(Required("ArchiveRequest"));
+        Assert.Equal(["since"], Required("ReplayRequest"));
+        Assert.Equal(["onlyFailed", "since", "until"], schemas.GetProperty("ReplayRequest").GetProperty("properties").EnumerateObject().Select(p => p.Name).Order());
+        foreach (var action in new[] { "suspend", "enable", "archive", "replay" })
+        {
+            Assert.Equal("#/components/schemas/DataResponseOfSubscriptionItem", Answer(action));
+        }
+        Assert.Equal("#/components/schemas/DataResponseOfLogItem", Answer("test"));
+    }
+
+    [Fact]
     public async Task The_token_command_mints_tokens_the_gateway_accepts()
     {
         var environment = new Dictionary<string, string>

@@ -162,6 +162,65 @@ public sealed class SubscriptionLifecycleTests(ServiceCluster service)
     }
 
     [Fact]
+    public async Task A_malformed_id_is_the_404_of_an_unknown_id_on_every_route()
+    {
+        foreach (var bad in new[] { "abc", "-1", "0", "+1", "1.0", "99999999999999999999" })
+        {
+            foreach (var (method, path, body) in new (HttpMethod, string, JsonNode?)[]
+                     {
+                         (HttpMethod.Get, "", null),
+                         (HttpMethod.Get, "/logs", null),
+                         (HttpMethod.Put, "", SubscriptionsClient.ValidBody()),
+                         (HttpMethod.Patch, "", new JsonObject { ["name"] = "x" }),
+                         (HttpMethod.Post, "/actions/suspend", new JsonObject { ["reason"] = "x" }),
+                         (HttpMethod.Post, "/actions/enable", null),
+                         (HttpMethod.Post, "/actions/archive", null),
+                         (HttpMethod.Post, "/actions/test", null),
+                         (HttpMethod.Post, "/actions/replay", new JsonObject { ["since"] = "2024-01-01" }),
+                         (HttpMethod.Post, "/actions/explode", null),
+                     })
+            {
+                var (response, problem) = await api.ReadAsync(method, $"{SubscriptionsClient.Path}/{bad}{path}", body);
+                await GatewayTests.AssertProblemAsync(response, HttpStatusCode.NotFound);
+                Assert.Equal($"There is no events subscription with id '{bad}'.", problem.GetProperty("detail").GetString());
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Each_action_reads_its_own_body_naming_each_field_at_fault_and_an_unknown_action_lists_them()
+    {
+        var path = $"{SubscriptionsClient.Path}/{(await api.CreatedAsync(SubscriptionsClient.ValidBody())).GetProperty("id").GetInt64()}/actions";
+
+        var (noBody, noBodyProblem) = await api.ReadAsync(HttpMethod.Post, $"{path}/suspend");
+        await GatewayTests.AssertProblemAsync(noBody, HttpStatusCode.BadRequest);
+        Assert.Equal("A JSON body is required.", noBodyProblem.GetProperty("detail").GetString());
+        using var text = await api.SendAsync(HttpMethod.Post, $"{path}/replay", JsonValue.Create("since yesterday"), contentType: "text/plain");
+        await GatewayTests.AssertProblemAsync(text, HttpStatusCode.UnsupportedMediaType);
+
+        foreach (var (action, body, fields) in new (string, string, string[])[]
+                 {
+                     ("suspend", """{"reason": " ", "since": "2024-01-01"}""", ["reason", "since"]),
+                     ("suspend", "{}", ["reason"]),
+                     ("replay", """{"reason": "x"}""", ["reason", "since"]),
+                     ("replay", """{"since": "2024-01-02", "until": "2024-01-01", "onlyFailed": "yes"}""", ["onlyFailed", "until"]),
+                     ("enable", """{"reason": "x"}""", ["reason"]),
+                     ("archive", """{"reason": 5}""", ["reason"]),
+                 })
+        {
+            using var response = await api.SendAsync(HttpMethod.Post, $"{path}/{action}", JsonNode.Parse(body));
+            var errors = await SubscriptionValidationTests.AssertValidationProblemAsync(response);
+            Assert.Equal(fields, errors.Order(StringComparer.Ordinal));
+        }
+
+        var (unknown, unknownProblem) = await api.ReadAsync(HttpMethod.Post, $"{path}/explode");
+        await GatewayTests.AssertProblemAsync(unknown, HttpStatusCode.NotFound);
+        Assert.Equal("There is no action 'explode'; the actions are suspend, enable, archive, test, replay.", unknownProblem.GetProperty("detail").GetString());
+        var (archived, _) = await api.ReadAsync(HttpMethod.Post, $"{path}/archive");
+        Assert.Equal(HttpStatusCode.OK, archived.StatusCode);
+    }
+
+    [Fact]
     public async Task The_list_filters_sorts_and_pages()
     {
         var tag = Guid.NewGuid().ToString("N")[..10];

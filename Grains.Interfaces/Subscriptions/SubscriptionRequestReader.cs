@@ -1,19 +1,21 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using EventsSubscriptions.Gateway.Apis;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Filters;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Interfaces.Json;
 using EventsSubscriptions.Grains.Interfaces.Text;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 
-namespace EventsSubscriptions.Gateway.Subscriptions;
+namespace EventsSubscriptions.Grains.Interfaces.Subscriptions;
 
 /// <summary>
-/// Reads a subscription body (create, PUT, or PATCH merged onto the current one) against every
-/// rule of the API, collecting all errors of the request; unknown and read-only fields are refused.
+/// Reads a subscription body (create and PUT in the gateway; a PATCH merged onto the current one in
+/// the subscription's grain) against every rule of the API, collecting all errors of the request;
+/// unknown and read-only fields are refused. Gateway and silos build it from the same settings
+/// (<c>Webhooks</c>, <c>Entities</c>), so both judge a body alike.
 /// </summary>
-public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy targets, RelationMap relations, ResourceCatalog catalog)
+public sealed class SubscriptionRequestReader(WebhookTargetPolicy targets, RelationMap relations, ResourceCatalog catalog)
 {
     public const string DefaultSecretHeaderName = WebhookHeaders.DefaultSecretHeader;
     public const int MaxEvents = 50;
@@ -26,8 +28,7 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
 
     private static readonly IReadOnlySet<string> Fields = SubscriptionFields.Names;
 
-    /// <summary>What answers carry and a request may not set: the item's service fields, and the logs of ?include=logs.</summary>
-    private static readonly HashSet<string> ReadOnlyFields = [.. SubscriptionItem.ServiceFields, "logs"];
+    private static readonly IReadOnlySet<string> ReadOnlyFields = SubscriptionFields.ReadOnly;
 
     /// <summary>Headers the service sets on every call, or that HTTP reserves: a secret header may not reuse them.</summary>
     private static readonly HashSet<string> ReservedHeaders = new(
@@ -42,15 +43,13 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
     /// <summary>Whole families of names reserved: Standard Webhooks' own, and content headers.</summary>
     private static readonly string[] ReservedPrefixes = ["webhook-", "content-", "proxy-", "sec-"];
 
-    public sealed record Result(SubscriptionSpec? Spec, SecretText? Secret, ValidationErrors Errors);
-
-    public Result Read(JsonElement body, bool secretRequired)
+    public SubscriptionReading Read(JsonElement body, bool secretRequired)
     {
         var errors = new ValidationErrors();
         if (body.ValueKind != JsonValueKind.Object)
         {
             errors.Add("$", "the body must be a JSON object");
-            return new Result(null, null, errors);
+            return new SubscriptionReading(null, null, errors);
         }
         var seen = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         foreach (var property in body.EnumerateObject())
@@ -88,7 +87,7 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
 
         if (errors.Any)
         {
-            return new Result(null, null, errors);
+            return new SubscriptionReading(null, null, errors);
         }
         var spec = new SubscriptionSpec
         {
@@ -105,8 +104,48 @@ public sealed partial class SubscriptionRequestReader(WebhookTargetPolicy target
             Language = language,
             Delivery = delivery!,
         };
-        return new Result(spec, secret is null ? null : new SecretText(secret), errors);
+        return new SubscriptionReading(spec, secret is null ? null : new SecretText(secret), errors);
     }
+
+    /// <summary>
+    /// A JSON merge patch (RFC 7396) applied to <paramref name="current"/> as <see cref="Write"/>
+    /// renders it, and the result read whole: every error at once, named by its field. Without a
+    /// <c>secret</c> in the patch, the reading has none (the current one is kept).
+    /// </summary>
+    public SubscriptionReading ReadPatch(SubscriptionSpec current, JsonObject patch) =>
+        Read(JsonSerializer.SerializeToElement(MergePatch.Apply(Write(current), patch)), secretRequired: false);
+
+    /// <summary>
+    /// A subscription as a request body that reads back as it (every request field but the secret,
+    /// as the API's item renders them, nulls included): what a PATCH is merged onto.
+    /// </summary>
+    public static JsonObject Write(SubscriptionSpec spec) => new()
+    {
+        ["customId"] = spec.CustomId,
+        ["name"] = spec.Name,
+        ["events"] = Strings(spec.Events),
+        ["contextFilters"] = new JsonObject
+        {
+            ["filters"] = new JsonArray([.. spec.ContextFilters.Filters.Select(f => new JsonObject { ["tag"] = f.Tag, ["includeChildren"] = f.IncludeChildren })]),
+            ["exclusions"] = Strings(spec.ContextFilters.Exclusions.Select(r => $"{ScopeFilter.RegionTagPrefix}{r}")),
+        },
+        ["userDefinedFilters"] = spec.UserDefinedFilters is { } filters ? JsonNode.Parse(filters.Json) : null,
+        ["entityResponse"] = spec.EntityResponse is { } shape
+            ? new JsonObject { ["fields"] = Strings(shape.Fields), ["include"] = Strings(shape.Include) }
+            : null,
+        ["url"] = spec.Url,
+        ["secretHeaderName"] = spec.SecretHeaderName,
+        ["failureEmail"] = spec.FailureEmail,
+        ["language"] = spec.Language,
+        ["delivery"] = new JsonObject
+        {
+            ["maxInFlight"] = spec.Delivery.MaxInFlight,
+            ["timeoutSeconds"] = spec.Delivery.TimeoutSeconds,
+            ["maxPerSecond"] = spec.Delivery.MaxPerSecond,
+        },
+    };
+
+    private static JsonArray Strings(IEnumerable<string> values) => new([.. values.Select(v => JsonValue.Create(v))]);
 
     private static string? RequiredString(Dictionary<string, JsonElement> seen, string field, int min, int max, ValidationErrors errors)
     {

@@ -1,4 +1,4 @@
-namespace EventsSubscriptions.Gateway.Apis;
+namespace EventsSubscriptions.Grains.Interfaces.Json;
 
 /// <summary>Errors of one request, keyed by field path (<c>contextFilters.filters[0].tag</c>), all reported together.</summary>
 public sealed class ValidationErrors

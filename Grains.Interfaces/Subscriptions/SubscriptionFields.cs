@@ -1,17 +1,15 @@
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 
-namespace EventsSubscriptions.Gateway.Subscriptions;
+namespace EventsSubscriptions.Grains.Interfaces.Subscriptions;
 
 /// <summary>
 /// The fields of a subscription request, defined once: the reader accepts exactly these, and the
-/// OpenAPI document takes from here which are required, what each means and an example of each.
+/// gateway's OpenAPI document takes from here which are required, what each means and an example of each.
 /// </summary>
 public static class SubscriptionFields
 {
-    public sealed record Field(string Name, bool Required, string Description, JsonNode Example);
-
-    public static IReadOnlyList<Field> All { get; } =
+    public static IReadOnlyList<SubscriptionField> All { get; } =
     [
         new("customId", true, "Your own id for the subscription, 1-64 characters; unique among subscriptions that are not archived.", "hr-sync-eu"),
         new("name", true, "What the subscription is for, 1-255 characters.", "HR sync"),
@@ -33,6 +31,13 @@ public static class SubscriptionFields
     ];
 
     public static IReadOnlySet<string> Names { get; } = All.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// What the API's answers carry besides the request fields (the item's service fields, and the
+    /// logs of <c>?include=logs</c>): a request may not set them.
+    /// </summary>
+    public static IReadOnlySet<string> ReadOnly { get; } = new HashSet<string>(
+        ["id", "status", "statusReason", "lastTriggeredOn", "createdOn", "updatedOn", "uri", "resourceType", "health", "logs"], StringComparer.Ordinal);
 
     /// <summary>A request body that the API accepts as it stands (with a customId of its own each time it is used).</summary>
     public static JsonObject Example()

@@ -1,0 +1,29 @@
+using EventsSubscriptions.Gateway.Apis;
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace EventsSubscriptions.Gateway.Subscriptions;
+
+/// <summary>
+/// The one translation of a subscription grain's refusal into an answer (docs/api.md): no such
+/// subscription is a 404 (a malformed id too), a change the subscription refuses a 409, an invalid
+/// change a 400 naming every field. Every subscription endpoint answers its refusals through here.
+/// </summary>
+public static class SubscriptionProblems
+{
+    public static ProblemHttpResult For(string id, SubscriptionOutcome outcome, string? detail, IDictionary<string, string[]>? errors = null) =>
+        outcome switch
+        {
+            // The grain's own words when it has some; else the API's.
+            SubscriptionOutcome.NotFound => Problems.NotFound(detail ?? $"There is no events subscription with id '{id}'."),
+            SubscriptionOutcome.StatusConflict or SubscriptionOutcome.CustomIdTaken or SubscriptionOutcome.VersionMismatch =>
+                Problems.Conflict(detail ?? "The subscription cannot do that now."),
+            SubscriptionOutcome.Invalid => Problems.InvalidFields(errors ?? new Dictionary<string, string[]>()),
+            _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "not a refusal"),
+        };
+
+    public static ProblemHttpResult For(SubscriptionId id, SubscriptionResult result) => For(id.ToString(), result.Outcome, result.Detail, result.Errors);
+
+    /// <summary>The answer to an id no subscription has, or that is not an id at all.</summary>
+    public static ProblemHttpResult UnknownId(string id) => For(id, SubscriptionOutcome.NotFound, null);
+}
