@@ -10,9 +10,21 @@ using NpgsqlTypes;
 
 namespace EventsSubscriptions.Grains.Persistence;
 
-/// <summary>The <c>subscription_list</c> table: written by subscription grains, read by listings.</summary>
-public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster)
+/// <summary>
+/// The <c>subscription_list</c> table: written by subscription grains, read by listings. A
+/// subscription's view is written with each change of its configuration; its health, which changes
+/// with every attempt, is coalesced per subscription and written by <see cref="HealthProjection"/>
+/// a moment later.
+/// </summary>
+public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, HealthProjection healthWriter)
 {
+    /// <summary>The listing's copy of a subscription's health, written a moment later with others.</summary>
+    public void ProjectHealth(long subscriptionId, SubscriptionHealth current) => healthWriter.Write(subscriptionId, current);
+
+    /// <summary>The listing's copy of a subscription's health, written now.</summary>
+    public Task ProjectHealthNowAsync(long subscriptionId, SubscriptionHealth current, CancellationToken cancellationToken = default) =>
+        healthWriter.WriteNowAsync(subscriptionId, current, cancellationToken);
+
     public async Task UpsertAsync(SubscriptionView view, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""

@@ -391,7 +391,7 @@ public sealed partial class SubscriptionGrain
     }
 
     /// <summary>The listing's copy of the health follows every change (written by the silo a moment later).</summary>
-    private void ProjectHealth() => healthProjection.Write(Id, health with { PendingDeliveries = pendingDeliveries });
+    private void ProjectHealth() => readModel.ProjectHealth(Id, health with { PendingDeliveries = pendingDeliveries });
 
     private async Task UpdateHealthAsync(AttemptOutcome outcome, DateTimeOffset now)
     {

@@ -19,7 +19,6 @@ public sealed partial class SubscriptionGrain(
     [PersistentState("subscription")] IPersistentState<SubscriptionState> state,
     SecretProtector secrets,
     SubscriptionReadModel readModel,
-    HealthProjection healthProjection,
     RoutingDeadLetters deadLetters,
     OutboxWriter outbox,
     DeliveryStore deliveries,
@@ -122,7 +121,7 @@ public sealed partial class SubscriptionGrain(
         S.FailingSince = failingSince;
         S.HealthRepairVersion = SubscriptionState.CurrentHealthRepair;
         await state.WriteStateAsync(cancellationToken);
-        await healthProjection.WriteNowAsync(Id, repaired with { PendingDeliveries = pendingDeliveries }, cancellationToken);
+        await readModel.ProjectHealthNowAsync(Id, repaired with { PendingDeliveries = pendingDeliveries }, cancellationToken);
     }
 
     /// <summary>
