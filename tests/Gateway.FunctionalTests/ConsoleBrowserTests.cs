@@ -178,7 +178,7 @@ public sealed class ConsoleBrowserTests(DeliveryCluster service) : IAsyncLifetim
     }
 
     private async Task<string?> HealthAsync(long id) =>
-        (await api.SendAsync(HttpMethod.Get, $"/rest/v1/events-subscriptions/{id}")).Body.GetProperty("data").GetProperty("health").GetProperty("state").GetString();
+        (await api.SendAsync(HttpMethod.Get, $"/rest/v1/events-subscriptions/{id}")).Body.Data<SubscriptionView>().Health.State;
 
     private static Task ShotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, $"{name}.png"), FullPage = true });

@@ -94,8 +94,8 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         Assert.Equal(("SUCCEEDED", 200, 1), (log.Outcome, log.StatusCode, log.Attempt));
         Assert.Equal(call.Headers["webhook-id"], log.DeliveryId);
         var item = await ItemAsync(subscription);
-        Assert.Equal("HEALTHY", item.GetProperty("health").GetProperty("state").GetString());
-        Assert.Equal(0, item.GetProperty("health").GetProperty("pendingDeliveries").GetInt64());
+        Assert.Equal("HEALTHY", item.Health.State);
+        Assert.Equal(0, item.Health.PendingDeliveries);
 
         // Every silo exposes its delivery metrics; together they count this success.
         await Eventually.HoldsAsync(async () => await SucceededAttemptsAsync() >= succeededBefore + 1, TimeSpan.FromSeconds(15),
@@ -129,27 +129,27 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
 
         var (status, page, _) = await api.SendAsync(HttpMethod.Get, $"{path}/logs");
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(2, page.GetProperty("meta").GetProperty("count").GetInt64());
-        var entries = page.GetProperty("data").EnumerateArray().ToList();
-        Assert.Equal(["SUCCEEDED", "RETRY_SCHEDULED"], entries.Select(e => e.GetProperty("outcome").GetString()));
-        var first = entries[1];
-        Assert.Equal(subscription, first.GetProperty("eventsSubscription").GetInt64());
-        Assert.Equal(eventId, first.GetProperty("eventData").GetProperty("eventId").GetString());
-        Assert.Equal($"entity:{resource}:created", first.GetProperty("eventData").GetProperty("event").GetString());
-        Assert.Equal(resource, first.GetProperty("eventData").GetProperty("resource").GetString());
-        Assert.Equal(500, first.GetProperty("statusCode").GetInt32());
-        Assert.Contains("nope", first.GetProperty("responseExcerpt").GetString());
-        Assert.NotEqual(JsonValueKind.Null, first.GetProperty("nextAttemptOn").ValueKind);
+        var log = page.As<ListPage<LogEntryView>>();
+        Assert.Equal(2, log.Meta.Count);
+        Assert.Equal(["SUCCEEDED", "RETRY_SCHEDULED"], log.Data.Select(e => e.Outcome));
+        var first = log.Data[1];
+        Assert.Equal(subscription, first.EventsSubscription);
+        Assert.Equal(eventId, first.EventData.EventId);
+        Assert.Equal($"entity:{resource}:created", first.EventData.Event);
+        Assert.Equal(resource, first.EventData.Resource);
+        Assert.Equal(500, first.StatusCode);
+        Assert.Contains("nope", first.ResponseExcerpt);
+        Assert.NotNull(first.NextAttemptOn);
 
         var (_, succeeded, _) = await api.SendAsync(HttpMethod.Get, $"{path}/logs?outcome=succeeded&eventId={eventId}&limit=1");
-        Assert.Equal(1, succeeded.GetProperty("meta").GetProperty("count").GetInt64());
+        Assert.Equal(1, succeeded.As<ListPage<LogEntryView>>().Meta.Count);
         var (_, none, _) = await api.SendAsync(HttpMethod.Get, $"{path}/logs?since=2999-01-01");
-        Assert.Equal(0, none.GetProperty("meta").GetProperty("count").GetInt64());
+        Assert.Equal(0, none.As<ListPage<LogEntryView>>().Meta.Count);
         var (bad, _, _) = await api.SendAsync(HttpMethod.Get, $"{path}/logs?outcome=MAYBE");
         Assert.Equal(HttpStatusCode.BadRequest, bad);
 
         var (_, withLogs, _) = await api.SendAsync(HttpMethod.Get, $"{path}?include=logs");
-        Assert.Equal(2, withLogs.GetProperty("data").GetProperty("logs").GetArrayLength());
+        Assert.Equal(2, withLogs.Data<SubscriptionView>().Logs?.Count);
         var (badInclude, _, _) = await api.SendAsync(HttpMethod.Get, $"{path}?include=secrets");
         Assert.Equal(HttpStatusCode.BadRequest, badInclude);
     }
@@ -201,13 +201,13 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         var (status, body, _) = await api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{subscription}/actions/test");
 
         Assert.Equal(HttpStatusCode.OK, status);
-        var entry = body.GetProperty("data");
-        Assert.Equal("SUCCEEDED", entry.GetProperty("outcome").GetString());
-        Assert.Equal(200, entry.GetProperty("statusCode").GetInt32());
-        Assert.Equal($"entity:{resource}:test", entry.GetProperty("eventData").GetProperty("event").GetString());
+        var entry = body.Data<LogEntryView>();
+        Assert.Equal("SUCCEEDED", entry.Outcome);
+        Assert.Equal(200, entry.StatusCode);
+        Assert.Equal($"entity:{resource}:test", entry.EventData.Event);
         var call = Assert.Single(receiver.Calls("tested"));
         Assert.Equal($"entity:{resource}:test", JsonNode.Parse(call.Body)!["meta"]!["event"]!.GetValue<string>());
-        Assert.Equal(entry.GetProperty("deliveryId").GetString(), call.Headers["webhook-id"]);
+        Assert.Equal(entry.DeliveryId, call.Headers["webhook-id"]);
         using var sha512 = new HMACSHA512(Encoding.UTF8.GetBytes(Secret));
         Assert.Equal(Convert.ToHexString(sha512.ComputeHash(call.Body)).ToLowerInvariant(), call.Headers["tracktik-subscription-secret"]);
     }
@@ -243,7 +243,7 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         var until = DateTime.UtcNow;
         await api.OkAsync(HttpMethod.Patch, $"/rest/v1/{resource}/1", new JsonObject { ["step"] = 3 });
         Assert.Equal("EXHAUSTED", (await LogsAsync(subscription, 9))[^1].Outcome);
-        await WaitForAsync(subscription, i => i.GetProperty("health").GetProperty("pendingDeliveries").GetInt64() == 0);
+        await WaitForAsync(subscription, i => i.Health.PendingDeliveries == 0);
         receiver.Url("window", "200");
 
         using var replay = service.Request(HttpMethod.Post, $"/rest/v1/events-subscriptions/{subscription}/actions/replay",
@@ -255,7 +255,7 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
 
         // Nothing is pending once the replayed delivery went: only it was queued again.
         var calls = await CallsAsync("window", 10);
-        await WaitForAsync(subscription, i => i.GetProperty("health").GetProperty("pendingDeliveries").GetInt64() == 0);
+        await WaitForAsync(subscription, i => i.Health.PendingDeliveries == 0);
         calls = [.. receiver.Calls("window")];
         Assert.Equal(10, calls.Count);
         Assert.Equal(($"{subscription}-{failed}", 200, 1),
@@ -269,18 +269,18 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
     {
         var subscription = await SubscribeAsync(receiver.Url("gone-back", "410 200"));
         await api.OkAsync(HttpMethod.Put, $"/rest/v1/{resource}/1", new JsonObject { ["step"] = 1 });
-        await WaitForAsync(subscription, i => i.GetProperty("status").GetString() == "SUSPENDED");
+        await WaitForAsync(subscription, i => i.Status == "SUSPENDED");
         for (var step = 2; step <= 3; step++)
         {
             await api.OkAsync(HttpMethod.Patch, $"/rest/v1/{resource}/1", new JsonObject { ["step"] = step });
         }
-        await WaitForAsync(subscription, i => i.GetProperty("health").GetProperty("pendingDeliveries").GetInt64() == 3);
+        await WaitForAsync(subscription, i => i.Health.PendingDeliveries == 3);
 
         await api.OkAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{subscription}/actions/enable");
 
         await CallsAsync("gone-back", 4);
-        var item = await WaitForAsync(subscription, i => i.GetProperty("health").GetProperty("pendingDeliveries").GetInt64() == 0);
-        Assert.Equal("ACTIVE", item.GetProperty("status").GetString());
+        var item = await WaitForAsync(subscription, i => i.Health.PendingDeliveries == 0);
+        Assert.Equal("ACTIVE", item.Status);
         var calls = receiver.Calls("gone-back");
         Assert.Equal([(1, 410), (1, 200), (2, 200), (3, 200)],
             calls.Select(c => (JsonNode.Parse(c.Body)!["data"]!["step"]!.GetValue<int>(), c.Status)));
@@ -397,10 +397,10 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
 
         var logs = await LogsAsync(subscription, 4);
         Assert.Equal(["RETRY_SCHEDULED", "RETRY_SCHEDULED", "RETRY_SCHEDULED", "EXHAUSTED"], logs.Select(l => l.Outcome));
-        var health = (await ItemAsync(subscription)).GetProperty("health");
-        Assert.Equal("FAILING", health.GetProperty("state").GetString());
-        Assert.Equal(4, health.GetProperty("consecutiveFailures").GetInt32());
-        Assert.Equal(0, health.GetProperty("pendingDeliveries").GetInt64());
+        var health = (await ItemAsync(subscription)).Health;
+        Assert.Equal("FAILING", health.State);
+        Assert.Equal(4, health.ConsecutiveFailures);
+        Assert.Equal(0, health.PendingDeliveries);
     }
 
     [Fact]
@@ -436,9 +436,9 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
 
         var log = Assert.Single(await LogsAsync(subscription, 1));
         Assert.Equal(("FAILED", 410), (log.Outcome, log.StatusCode ?? 0));
-        var item = await WaitForAsync(subscription, i => i.GetProperty("status").GetString() == "SUSPENDED");
-        Assert.Contains("410", item.GetProperty("statusReason").GetString());
-        Assert.Equal(1, item.GetProperty("health").GetProperty("pendingDeliveries").GetInt64());
+        var item = await WaitForAsync(subscription, i => i.Status == "SUSPENDED");
+        Assert.Contains("410", item.StatusReason);
+        Assert.Equal(1, item.Health.PendingDeliveries);
         await Eventually.HoldsAsync(() => service.Smtp.Mails.Any(m => m.Recipients.Contains(address)), TimeSpan.FromSeconds(30),
             "the suspension e-mail never arrived");
         Assert.Contains("was suspended", Assert.Single(service.Smtp.Mails, m => m.Recipients.Contains(address)).Data);
@@ -461,8 +461,8 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         {
             await api.OkAsync(HttpMethod.Patch, $"/rest/v1/{resource}/1", new JsonObject { ["step"] = step });
         }
-        await WaitForAsync(ordered, i => i.GetProperty("health").GetProperty("pendingDeliveries").GetInt64() == 5);
-        await WaitForAsync(archived, i => i.GetProperty("health").GetProperty("pendingDeliveries").GetInt64() == 5);
+        await WaitForAsync(ordered, i => i.Health.PendingDeliveries == 5);
+        await WaitForAsync(archived, i => i.Health.PendingDeliveries == 5);
         Assert.Equal(5, (await CallsAsync("control", 5)).Count);
         Assert.Empty(receiver.Calls("ordered"));
         Assert.Empty(receiver.Calls("archived"));
@@ -582,13 +582,14 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         var failing = await SubscribeAsync(receiver.Url("iso-down", "503"));
         var healthy = await SubscribeAsync(receiver.Url("iso-up", "200"));
         await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Iso" });
-        await WaitForAsync(failing, i => i.GetProperty("health").GetProperty("consecutiveFailures").GetInt32() == 3);
-        await WaitForAsync(healthy, i => i.GetProperty("health").GetProperty("state").GetString() == "HEALTHY");
+        await WaitForAsync(failing, i => i.Health.ConsecutiveFailures == 3);
+        await WaitForAsync(healthy, i => i.Health.State == "HEALTHY");
 
         var fresh = await SubscribeAsync(receiver.Url("iso-new", "200"));
 
         var expected = """{"state":"UNKNOWN","consecutiveFailures":0,"lastSuccessOn":null,"lastFailureOn":null,"lastError":null,"pendingDeliveries":0}""";
-        Assert.Equal(expected, (await ItemAsync(fresh)).GetProperty("health").GetRawText());
+        // The exact rendering of the health (every field, nulls written) is the point: raw JSON.
+        Assert.Equal(expected, (await ItemRawAsync(fresh)).GetProperty("health").GetRawText());
         // The list tells what GET tells (its copy is written just after each attempt).
         async Task<(long Id, string Health)[]> ListedAsync(string state)
         {
@@ -603,7 +604,7 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
             foreach (var (state, id) in expectations)
             {
                 var listed = await ListedAsync(state);
-                if (listed.Length != 1 || listed[0].Id != id || listed[0].Health != (await ItemAsync(id)).GetProperty("health").GetRawText())
+                if (listed.Length != 1 || listed[0].Id != id || listed[0].Health != (await ItemRawAsync(id)).GetProperty("health").GetRawText())
                 {
                     return false;
                 }
@@ -612,7 +613,7 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         }, TimeSpan.FromSeconds(30), "the list never told each subscription's health as GET does");
         var (either, both, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/events-subscriptions?health.state:in=FAILING,UNKNOWN&id:in={failing},{healthy},{fresh}");
         Assert.Equal(HttpStatusCode.OK, either);
-        Assert.Equal([failing, fresh], both.GetProperty("data").EnumerateArray().Select(i => i.GetProperty("id").GetInt64()).Order());
+        Assert.Equal([failing, fresh], both.As<ListPage<SubscriptionView>>().Data.Select(i => i.Id).Order());
         var (refused, problem, _) = await api.SendAsync(HttpMethod.Get, "/rest/v1/events-subscriptions?health.state=SICK");
         Assert.Equal(HttpStatusCode.BadRequest, refused);
         Assert.Contains("health.state", problem.GetRawText());
@@ -633,7 +634,7 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         var logged = Assert.Single(await LogsAsync(poison, 1));
         Assert.Equal(("SUCCEEDED", 200), (logged.Outcome, logged.StatusCode));
         var (_, page, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/events-subscriptions/{poison}/logs");
-        Assert.Equal("ok\uFFFDdone", page.GetProperty("data")[0].GetProperty("responseExcerpt").GetString());
+        Assert.Equal("ok\uFFFDdone", page.As<ListPage<LogEntryView>>().Data[0].ResponseExcerpt);
         foreach (var (name, id) in healthy)
         {
             Assert.Equal("SUCCEEDED", Assert.Single(await LogsAsync(id, 1)).Outcome);
@@ -641,7 +642,7 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         // Recorded once each, so none is sent again: one call each, one webhook-id each.
         Assert.Single(receiver.Calls("nul-body"));
         Assert.All(healthy, h => Assert.Single(receiver.Calls(h.Name)));
-        Assert.Equal("HEALTHY", (await ItemAsync(poison)).GetProperty("health").GetProperty("state").GetString());
+        Assert.Equal("HEALTHY", (await ItemAsync(poison)).Health.State);
     }
 
     [Fact]
@@ -656,12 +657,12 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         var (status, body, _) = await api.SendAsync(HttpMethod.Post, path);
 
         Assert.Equal(HttpStatusCode.Accepted, status);
-        Assert.Equal("EXHAUSTED", body.GetProperty("data").GetProperty("previousState").GetString());
+        Assert.Equal("EXHAUSTED", body.Data<RetryView>().PreviousState);
         var logs = await LogsAsync(subscription, 5);
         Assert.Equal(("SUCCEEDED", 1, 200), (logs[^1].Outcome, logs[^1].Attempt, logs[^1].StatusCode));
         Assert.Equal(5, receiver.Calls("retry-me").Count);
         Assert.Single(receiver.Calls("retry-me").Select(c => c.Headers["webhook-id"]).Distinct());
-        await WaitForAsync(subscription, i => i.GetProperty("health").GetProperty("state").GetString() == "HEALTHY");
+        await WaitForAsync(subscription, i => i.Health.State == "HEALTHY");
 
         Assert.Equal(HttpStatusCode.NotFound, (await api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{subscription}/deliveries/{Guid.NewGuid()}/actions/retry")).Status);
 
@@ -683,11 +684,11 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         var logs = await LogsAsync(subscription, 4);
         Assert.Equal(["RETRY_SCHEDULED", "RETRY_SCHEDULED", "RETRY_SCHEDULED", "EXHAUSTED"], logs.Select(l => l.Outcome));
         Assert.All(logs, l => Assert.True(l.StatusCode is 500 || l.Error?.StartsWith("connection failed") == true, $"{l.StatusCode} {l.Error}"));
-        var item = await WaitForAsync(subscription, i => i.GetProperty("health").GetProperty("pendingDeliveries").GetInt64() == 0);
-        Assert.Equal(("FAILING", 4), (item.GetProperty("health").GetProperty("state").GetString(), item.GetProperty("health").GetProperty("consecutiveFailures").GetInt32()));
+        var item = await WaitForAsync(subscription, i => i.Health.PendingDeliveries == 0);
+        Assert.Equal(("FAILING", 4), (item.Health.State, item.Health.ConsecutiveFailures));
         var (tested, entry, _) = await api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{subscription}/actions/test");
         Assert.True(tested == HttpStatusCode.OK, $"test answered {(int)tested}: {entry}");
-        Assert.Equal("FAILED", entry.GetProperty("data").GetProperty("outcome").GetString());
+        Assert.Equal("FAILED", entry.Data<LogEntryView>().Outcome);
     }
 
     /// <summary>es_delivery_attempts_total{outcome="SUCCEEDED"} summed over the silos (their counters are cumulative).</summary>
@@ -720,15 +721,17 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         return [.. receiver.Calls(name)];
     }
 
-    private async Task<JsonElement> ItemAsync(long subscription) =>
+    private async Task<SubscriptionView> ItemAsync(long subscription) => (await ItemRawAsync(subscription)).As<SubscriptionView>();
+
+    private async Task<JsonElement> ItemRawAsync(long subscription) =>
         (await api.SendAsync(HttpMethod.Get, $"/rest/v1/events-subscriptions/{subscription}")).Body.GetProperty("data");
 
-    private async Task<JsonElement> WaitForAsync(long subscription, Func<JsonElement, bool> condition)
+    private async Task<SubscriptionView> WaitForAsync(long subscription, Func<SubscriptionView, bool> condition)
     {
-        JsonElement item = default;
+        SubscriptionView? item = null;
         await Eventually.HoldsAsync(async () => condition(item = await ItemAsync(subscription)), TimeSpan.FromSeconds(60),
             $"subscription {subscription} never reached the expected state");
-        return item;
+        return item!;
     }
 
     private async Task<List<LogRow>> LogsAsync(long subscription, int count)

@@ -49,7 +49,7 @@ public sealed class EventRoutingTests(ServiceCluster service) : IAsyncLifetime
             var (status, body, eventId) = await api.SendAsync(HttpMethod.Post, $"/rest/v1/{res}",
                 new JsonObject { ["firstName"] = name, ["region"] = region, ["salary"] = salary });
             Assert.Equal(HttpStatusCode.Created, status);
-            return (body.GetProperty("data").GetProperty("id").GetInt64(), eventId!);
+            return (body.Data<CreatedEntityView>().Id, eventId!);
         }
         var e1 = await Hire("Ann", r + 2, 500);
         var e2 = await Hire("Bob", r + 3, 1500);
@@ -81,7 +81,7 @@ public sealed class EventRoutingTests(ServiceCluster service) : IAsyncLifetime
             Assert.True(DateTime.TryParse(meta["occurredOn"]!.GetValue<string>(), out _));
         }
         var (_, item, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/events-subscriptions/{h}");
-        Assert.Equal(5, item.GetProperty("data").GetProperty("health").GetProperty("pendingDeliveries").GetInt64());
+        Assert.Equal(5, item.Data<SubscriptionView>().Health.PendingDeliveries);
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class EventRoutingTests(ServiceCluster service) : IAsyncLifetime
         var west = await api.SubscribeAsync(EventsClient.Subscription($"entity:{res}:updated",
             $$"""{"filters": [{"tag": "context.region.{{r + 3}}", "includeChildren": true}]}"""));
         var (_, created, _) = await api.SendAsync(HttpMethod.Post, $"/rest/v1/{res}", new JsonObject { ["name"] = "Sam", ["region"] = r + 5 });
-        var guard = created.GetProperty("data").GetProperty("id").GetInt64();
+        var guard = created.Data<CreatedEntityView>().Id;
 
         var before = await api.OkAsync(HttpMethod.Patch, $"/rest/v1/{res}/{guard}", new JsonObject { ["note"] = "before" });
         await api.OkAsync(HttpMethod.Patch, $"/rest/v1/regions/{r + 4}", new JsonObject { ["parentRegion"] = r + 3 });
@@ -200,7 +200,7 @@ public sealed class EventRoutingTests(ServiceCluster service) : IAsyncLifetime
         {
             var (status, problem, eventId) = await api.SendAsync(method, path, body);
             Assert.True(status == HttpStatusCode.BadRequest, $"{method} {path}: {(int)status} {problem}");
-            Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{method} {path}: {problem}");
+            Assert.True(problem.As<ProblemView>().Errors?.ContainsKey(field) == true, $"{method} {path}: {problem}");
             Assert.Null(eventId);
         }
         foreach (var path in new[] { $"/rest/v1/{res}/abc", $"/rest/v1/{res}/0", $"/rest/v1/{res}/1.5" })
@@ -211,9 +211,9 @@ public sealed class EventRoutingTests(ServiceCluster service) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await api.SendAsync(HttpMethod.Get, $"/rest/v1/{res}/2")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await api.SendAsync(HttpMethod.Get, $"/rest/v1/regions/{r + 3}")).Status);
         var (_, kept, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/{res}/1");
-        Assert.Equal(r + 1, kept.GetProperty("data").GetProperty("region").GetInt64());
+        Assert.Equal(r + 1, kept.Data<RegionalEntityView>().Region);
         var (_, top, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/regions/{r + 1}");
-        Assert.Equal(System.Text.Json.JsonValueKind.Null, top.GetProperty("data").GetProperty("parentRegion").ValueKind);
+        Assert.Null(top.Data<RegionView>().ParentRegion);
 
         var last = await api.OkAsync(HttpMethod.Patch, $"/rest/v1/{res}/1", new JsonObject { ["name"] = "still here" });
         await api.SettleAsync(res, 1);

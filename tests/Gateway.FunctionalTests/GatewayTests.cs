@@ -14,7 +14,7 @@ public sealed class GatewayTests(ServiceCluster service)
         using var response = await service.Http.GetAsync("/healthz");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("alive", (await Json(response)).GetProperty("status").GetString());
+        Assert.Equal("alive", (await response.ReadAsAsync<LivenessView>()).Status);
     }
 
     [Fact]
@@ -23,13 +23,12 @@ public sealed class GatewayTests(ServiceCluster service)
         using var response = await service.Http.GetAsync("/readyz");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var body = await Json(response);
-        Assert.Equal("ready", body.GetProperty("status").GetString());
-        var checks = body.GetProperty("checks");
-        Assert.Equal("UP", checks.GetProperty("redis").GetProperty("status").GetString());
-        Assert.Equal("UP", checks.GetProperty("postgres").GetProperty("status").GetString());
-        Assert.Equal("UP", checks.GetProperty("cluster").GetProperty("status").GetString());
-        Assert.Equal("2 active silo(s)", checks.GetProperty("cluster").GetProperty("detail").GetString());
+        var body = await response.ReadAsAsync<ReadinessView>();
+        Assert.Equal("ready", body.Status);
+        Assert.Equal("UP", body.Checks["redis"].Status);
+        Assert.Equal("UP", body.Checks["postgres"].Status);
+        Assert.Equal("UP", body.Checks["cluster"].Status);
+        Assert.Equal("2 active silo(s)", body.Checks["cluster"].Detail);
     }
 
     [Fact]
@@ -249,9 +248,9 @@ public sealed class GatewayTests(ServiceCluster service)
     {
         Assert.Equal(status, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await Json(response);
-        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
-        Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
-        Assert.False(string.IsNullOrEmpty(problem.GetProperty("type").GetString()));
+        var problem = await response.ReadAsAsync<ProblemView>();
+        Assert.Equal((int)status, problem.Status);
+        Assert.False(string.IsNullOrEmpty(problem.Title));
+        Assert.False(string.IsNullOrEmpty(problem.Type));
     }
 }

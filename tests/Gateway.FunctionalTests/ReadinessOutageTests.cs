@@ -16,9 +16,10 @@ public sealed class ReadinessOutageTests(ServiceCluster service)
         {
             var (status, body) = await PollAsync(s => s == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(30));
             Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
-            Assert.Equal("not-ready", body.GetProperty("status").GetString());
-            Assert.Equal("DOWN", body.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
-            Assert.Equal("UP", body.GetProperty("checks").GetProperty("redis").GetProperty("status").GetString());
+            var readiness = body.As<ReadinessView>();
+            Assert.Equal("not-ready", readiness.Status);
+            Assert.Equal("DOWN", readiness.Checks["postgres"].Status);
+            Assert.Equal("UP", readiness.Checks["redis"].Status);
 
             // A call that needs the database fails as a plain problem, without internals: a 503,
             // since the same call may succeed once the database is back.

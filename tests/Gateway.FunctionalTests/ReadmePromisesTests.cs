@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 
@@ -18,14 +17,14 @@ public sealed class ReadmePromisesTests(ServiceCluster service)
     public async Task List_filters_on_text_ends_and_on_dates_compare_as_documented()
     {
         var tag = Guid.NewGuid().ToString("N")[..10];
-        var first = (await api.CreatedAsync(Named(tag, $"first {tag}-zulu"))).GetProperty("id").GetInt64();
+        var first = (await api.CreatedAsync(Named(tag, $"first {tag}-zulu"))).Id;
         var middle = await api.CreatedAsync(Named(tag, $"middle {tag}-yankee"));
-        var last = (await api.CreatedAsync(Named(tag, $"last {tag}-zulu"))).GetProperty("id").GetInt64();
-        var createdOn = middle.GetProperty("createdOn").GetString()!;
-        var middleId = middle.GetProperty("id").GetInt64();
+        var last = (await api.CreatedAsync(Named(tag, $"last {tag}-zulu"))).Id;
+        var createdOn = middle.CreatedOn.ToString("O");
+        var middleId = middle.Id;
 
         async Task<long[]> Ids(string query) =>
-            [.. (await api.ListAsync($"customId:startswith={tag}&sort=id&{query}")).GetProperty("data").EnumerateArray().Select(i => i.GetProperty("id").GetInt64())];
+            [.. (await api.ListAsync($"customId:startswith={tag}&sort=id&{query}")).Data.Select(i => i.Id)];
 
         Assert.Equal([first, last], await Ids($"name:endswith={tag}-ZULU"));
         Assert.Equal([middleId, last], await Ids($"createdOn:gte={Uri.EscapeDataString(createdOn)}"));
@@ -39,22 +38,22 @@ public sealed class ReadmePromisesTests(ServiceCluster service)
     public async Task A_merge_patch_sent_as_application_merge_patch_json_changes_only_what_it_names()
     {
         var created = await api.CreatedAsync(SubscriptionsClient.ValidBody());
-        var id = created.GetProperty("id").GetInt64();
+        var id = created.Id;
 
         using var response = await api.SendAsync(HttpMethod.Patch, $"{SubscriptionsClient.Path}/{id}",
             new JsonObject { ["name"] = "patched", ["failureEmail"] = "ops@example.com" }, contentType: "application/merge-patch+json");
-        var item = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("data");
+        var item = await response.ReadDataAsync<SubscriptionView>();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(("patched", "ops@example.com"), (item.GetProperty("name").GetString(), item.GetProperty("failureEmail").GetString()));
-        Assert.Equal(created.GetProperty("url").GetString(), item.GetProperty("url").GetString());
-        Assert.Equal(created.GetProperty("events").GetRawText(), item.GetProperty("events").GetRawText());
+        Assert.Equal(("patched", "ops@example.com"), (item.Name, item.FailureEmail));
+        Assert.Equal(created.Url, item.Url);
+        Assert.Equal(created.Events, item.Events);
     }
 
     [Fact]
     public async Task Concurrent_patches_of_different_fields_through_http_lose_none_of_the_changes()
     {
-        var id = (await api.CreatedAsync(SubscriptionsClient.ValidBody())).GetProperty("id").GetInt64();
+        var id = (await api.CreatedAsync(SubscriptionsClient.ValidBody())).Id;
         var patches = new JsonObject[]
         {
             new() { ["name"] = "renamed concurrently" },
@@ -69,13 +68,13 @@ public sealed class ReadmePromisesTests(ServiceCluster service)
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         var (_, body) = await api.ReadAsync(HttpMethod.Get, $"{SubscriptionsClient.Path}/{id}");
-        var item = body.GetProperty("data");
-        Assert.Equal("renamed concurrently", item.GetProperty("name").GetString());
-        Assert.Equal("concurrent@example.com", item.GetProperty("failureEmail").GetString());
-        Assert.Equal("fr", item.GetProperty("language").GetString());
-        Assert.Equal("X-Concurrent", item.GetProperty("secretHeaderName").GetString());
-        Assert.Equal(3, item.GetProperty("delivery").GetProperty("maxInFlight").GetInt32());
-        Assert.Equal("https://hooks.example.com/concurrent", item.GetProperty("url").GetString());
+        var item = body.Data<SubscriptionView>();
+        Assert.Equal("renamed concurrently", item.Name);
+        Assert.Equal("concurrent@example.com", item.FailureEmail);
+        Assert.Equal("fr", item.Language);
+        Assert.Equal("X-Concurrent", item.SecretHeaderName);
+        Assert.Equal(3, item.Delivery.MaxInFlight);
+        Assert.Equal("https://hooks.example.com/concurrent", item.Url);
     }
 
     [Fact]
@@ -86,7 +85,7 @@ public sealed class ReadmePromisesTests(ServiceCluster service)
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("scope", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString());
+        Assert.Contains("scope", (await response.ReadAsAsync<ProblemView>()).Detail);
     }
 
     [Fact]
@@ -94,14 +93,14 @@ public sealed class ReadmePromisesTests(ServiceCluster service)
     {
         using var anonymous = await service.Http.GetAsync(SubscriptionsClient.Path);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
-        Assert.Contains("Bearer", JsonDocument.Parse(await anonymous.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString());
+        Assert.Contains("Bearer", (await anonymous.ReadAsAsync<ProblemView>()).Detail);
 
         using var request = service.Request(HttpMethod.Post, SubscriptionsClient.Path, service.Token("subscriptions:write"));
         request.Content = new StringContent("customId=x", Encoding.UTF8);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
         using var form = await service.Http.SendAsync(request);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, form.StatusCode);
-        Assert.Contains("application/json", JsonDocument.Parse(await form.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString());
+        Assert.Contains("application/json", (await form.ReadAsAsync<ProblemView>()).Detail);
     }
 
     private static JsonObject Named(string tag, string name)

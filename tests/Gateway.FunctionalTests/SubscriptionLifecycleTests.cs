@@ -16,32 +16,33 @@ public sealed class SubscriptionLifecycleTests(ServiceCluster service)
     public async Task Suspend_enable_and_archive_move_the_status_and_refuse_what_does_not_apply()
     {
         var created = await api.CreatedAsync(SubscriptionsClient.ValidBody());
-        var path = $"{SubscriptionsClient.Path}/{created.GetProperty("id").GetInt64()}";
+        var path = $"{SubscriptionsClient.Path}/{created.Id}";
 
         var (noReason, _) = await api.ReadAsync(HttpMethod.Post, $"{path}/actions/suspend", new JsonObject());
         Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
 
         var (suspended, suspendedBody) = await api.ReadAsync(HttpMethod.Post, $"{path}/actions/suspend", new JsonObject { ["reason"] = "receiver maintenance" });
         Assert.Equal(HttpStatusCode.OK, suspended.StatusCode);
-        var item = suspendedBody.GetProperty("data");
-        Assert.Equal("SUSPENDED", item.GetProperty("status").GetString());
-        Assert.Equal("receiver maintenance", item.GetProperty("statusReason").GetString());
-        Assert.True(item.GetProperty("updatedOn").GetDateTime() > created.GetProperty("updatedOn").GetDateTime());
-        Assert.Equal(created.GetProperty("createdOn").GetDateTime(), item.GetProperty("createdOn").GetDateTime());
+        var item = suspendedBody.Data<SubscriptionView>();
+        Assert.Equal("SUSPENDED", item.Status);
+        Assert.Equal("receiver maintenance", item.StatusReason);
+        Assert.True(item.UpdatedOn > created.UpdatedOn);
+        Assert.Equal(created.CreatedOn, item.CreatedOn);
 
         var (again, _) = await api.ReadAsync(HttpMethod.Post, $"{path}/actions/suspend", new JsonObject { ["reason"] = "twice" });
         await GatewayTests.AssertProblemAsync(again, HttpStatusCode.Conflict);
 
         var (enabled, enabledBody) = await api.ReadAsync(HttpMethod.Post, $"{path}/actions/enable");
         Assert.Equal(HttpStatusCode.OK, enabled.StatusCode);
-        Assert.Equal("ACTIVE", enabledBody.GetProperty("data").GetProperty("status").GetString());
-        Assert.Equal(JsonValueKind.Null, enabledBody.GetProperty("data").GetProperty("statusReason").ValueKind);
+        var enabledItem = enabledBody.Data<SubscriptionView>();
+        Assert.Equal("ACTIVE", enabledItem.Status);
+        Assert.Null(enabledItem.StatusReason);
         var (enabledTwice, _) = await api.ReadAsync(HttpMethod.Post, $"{path}/actions/enable");
         await GatewayTests.AssertProblemAsync(enabledTwice, HttpStatusCode.Conflict);
 
         var (archived, archivedBody) = await api.ReadAsync(HttpMethod.Post, $"{path}/actions/archive");
         Assert.Equal(HttpStatusCode.OK, archived.StatusCode);
-        Assert.Equal("ARCHIVED", archivedBody.GetProperty("data").GetProperty("status").GetString());
+        Assert.Equal("ARCHIVED", archivedBody.Data<SubscriptionView>().Status);
 
         foreach (var action in new[] { "archive", "enable" })
         {
@@ -61,16 +62,16 @@ public sealed class SubscriptionLifecycleTests(ServiceCluster service)
     {
         var customId = $"archived-{Guid.NewGuid():N}";
         var created = await api.CreatedAsync(SubscriptionsClient.ValidBody(customId));
-        var id = created.GetProperty("id").GetInt64();
+        var id = created.Id;
         await api.ReadAsync(HttpMethod.Post, $"{SubscriptionsClient.Path}/{id}/actions/archive");
 
-        Assert.Equal(0, (await api.ListAsync($"customId={customId}")).GetProperty("meta").GetProperty("count").GetInt64());
+        Assert.Equal(0, (await api.ListAsync($"customId={customId}")).Meta.Count);
         var inactive = await api.ListAsync($"customId={customId}&includeInactive=true");
-        Assert.Equal(id, inactive.GetProperty("data")[0].GetProperty("id").GetInt64());
-        Assert.Equal(1, (await api.ListAsync($"customId={customId}&status=ARCHIVED")).GetProperty("meta").GetProperty("count").GetInt64());
+        Assert.Equal(id, inactive.Data[0].Id);
+        Assert.Equal(1, (await api.ListAsync($"customId={customId}&status=ARCHIVED")).Meta.Count);
 
         var again = await api.CreatedAsync(SubscriptionsClient.ValidBody(customId));
-        Assert.NotEqual(id, again.GetProperty("id").GetInt64());
+        Assert.NotEqual(id, again.Id);
     }
 
     [Fact]
@@ -78,11 +79,11 @@ public sealed class SubscriptionLifecycleTests(ServiceCluster service)
     {
         var items = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => api.CreatedAsync(SubscriptionsClient.ValidBody())));
 
-        var ids = items.Select(i => i.GetProperty("id").GetInt64()).ToList();
+        var ids = items.Select(i => i.Id).ToList();
         Assert.Equal(50, ids.Distinct().Count());
         Assert.All(ids, id => Assert.True(id > 0));
         // Increasing: a subscription created after them all has a higher id than each of them.
-        var later = (await api.CreatedAsync(SubscriptionsClient.ValidBody())).GetProperty("id").GetInt64();
+        var later = (await api.CreatedAsync(SubscriptionsClient.ValidBody())).Id;
         Assert.True(later > ids.Max(), $"{later} is not above {ids.Max()}");
     }
 
@@ -95,7 +96,7 @@ public sealed class SubscriptionLifecycleTests(ServiceCluster service)
 
         Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
         Assert.Equal(9, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
-        Assert.Equal(1, (await api.ListAsync($"customId={customId}")).GetProperty("meta").GetProperty("count").GetInt64());
+        Assert.Equal(1, (await api.ListAsync($"customId={customId}")).Meta.Count);
         foreach (var response in responses)
         {
             response.Dispose();
@@ -106,37 +107,38 @@ public sealed class SubscriptionLifecycleTests(ServiceCluster service)
     public async Task Put_replaces_everything_and_needs_the_secret_patch_merges()
     {
         var created = await api.CreatedAsync(SubscriptionsClient.ValidBody());
-        var path = $"{SubscriptionsClient.Path}/{created.GetProperty("id").GetInt64()}";
+        var path = $"{SubscriptionsClient.Path}/{created.Id}";
 
-        var replacement = SubscriptionsClient.ValidBody(created.GetProperty("customId").GetString());
+        var replacement = SubscriptionsClient.ValidBody(created.CustomId);
         replacement["name"] = "replaced";
         replacement.Remove("secret");
         var (noSecret, noSecretBody) = await api.ReadAsync(HttpMethod.Put, path, replacement);
         Assert.Equal(HttpStatusCode.BadRequest, noSecret.StatusCode);
-        Assert.True(noSecretBody.GetProperty("errors").TryGetProperty("secret", out _));
+        Assert.Contains("secret", noSecretBody.As<ProblemView>().Errors!.Keys);
 
         replacement["secret"] = "a-brand-new-secret-value";
         replacement["language"] = "de";
         var (put, putBody) = await api.ReadAsync(HttpMethod.Put, path, replacement);
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
-        Assert.Equal("replaced", putBody.GetProperty("data").GetProperty("name").GetString());
-        Assert.Equal("de", putBody.GetProperty("data").GetProperty("language").GetString());
+        var putItem = putBody.Data<SubscriptionView>();
+        Assert.Equal("replaced", putItem.Name);
+        Assert.Equal("de", putItem.Language);
 
         var (patched, patchedBody) = await api.ReadAsync(HttpMethod.Patch, path,
             JsonNode.Parse("""{"name": "patched", "language": null, "delivery": {"maxInFlight": 2}}"""));
         Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
-        var item = patchedBody.GetProperty("data");
-        Assert.Equal("patched", item.GetProperty("name").GetString());
-        Assert.Equal("en-US", item.GetProperty("language").GetString());
-        Assert.Equal(2, item.GetProperty("delivery").GetProperty("maxInFlight").GetInt32());
-        Assert.Equal(15, item.GetProperty("delivery").GetProperty("timeoutSeconds").GetInt32());
-        Assert.Equal("https://hooks.example.com/hr", item.GetProperty("url").GetString());
+        var item = patchedBody.Data<SubscriptionView>();
+        Assert.Equal("patched", item.Name);
+        Assert.Equal("en-US", item.Language);
+        Assert.Equal(2, item.Delivery.MaxInFlight);
+        Assert.Equal(15, item.Delivery.TimeoutSeconds);
+        Assert.Equal("https://hooks.example.com/hr", item.Url);
 
         var (unknownField, unknownBody) = await api.ReadAsync(HttpMethod.Patch, path, JsonNode.Parse("""{"colour": "blue"}"""));
         Assert.Equal(HttpStatusCode.BadRequest, unknownField.StatusCode);
-        Assert.True(unknownBody.GetProperty("errors").TryGetProperty("colour", out _));
+        Assert.Contains("colour", unknownBody.As<ProblemView>().Errors!.Keys);
         var (_, unchanged) = await api.ReadAsync(HttpMethod.Get, path);
-        Assert.Equal("patched", unchanged.GetProperty("data").GetProperty("name").GetString());
+        Assert.Equal("patched", unchanged.Data<SubscriptionView>().Name);
     }
 
     [Fact]
@@ -145,8 +147,8 @@ public sealed class SubscriptionLifecycleTests(ServiceCluster service)
         var first = await api.CreatedAsync(SubscriptionsClient.ValidBody());
         var second = await api.CreatedAsync(SubscriptionsClient.ValidBody());
 
-        var (response, _) = await api.ReadAsync(HttpMethod.Patch, $"{SubscriptionsClient.Path}/{second.GetProperty("id").GetInt64()}",
-            new JsonObject { ["customId"] = first.GetProperty("customId").GetString() });
+        var (response, _) = await api.ReadAsync(HttpMethod.Patch, $"{SubscriptionsClient.Path}/{second.Id}",
+            new JsonObject { ["customId"] = first.CustomId });
 
         await GatewayTests.AssertProblemAsync(response, HttpStatusCode.Conflict);
     }
@@ -182,7 +184,7 @@ public sealed class SubscriptionLifecycleTests(ServiceCluster service)
             {
                 var (response, problem) = await api.ReadAsync(method, $"{SubscriptionsClient.Path}/{bad}{path}", body);
                 await GatewayTests.AssertProblemAsync(response, HttpStatusCode.NotFound);
-                Assert.Equal($"There is no events subscription with id '{bad}'.", problem.GetProperty("detail").GetString());
+                Assert.Equal($"There is no events subscription with id '{bad}'.", problem.As<ProblemView>().Detail);
             }
         }
     }
@@ -190,11 +192,11 @@ public sealed class SubscriptionLifecycleTests(ServiceCluster service)
     [Fact]
     public async Task Each_action_reads_its_own_body_naming_each_field_at_fault_and_an_unknown_action_lists_them()
     {
-        var path = $"{SubscriptionsClient.Path}/{(await api.CreatedAsync(SubscriptionsClient.ValidBody())).GetProperty("id").GetInt64()}/actions";
+        var path = $"{SubscriptionsClient.Path}/{(await api.CreatedAsync(SubscriptionsClient.ValidBody())).Id}/actions";
 
         var (noBody, noBodyProblem) = await api.ReadAsync(HttpMethod.Post, $"{path}/suspend");
         await GatewayTests.AssertProblemAsync(noBody, HttpStatusCode.BadRequest);
-        Assert.Equal("A JSON body is required.", noBodyProblem.GetProperty("detail").GetString());
+        Assert.Equal("A JSON body is required.", noBodyProblem.As<ProblemView>().Detail);
         using var text = await api.SendAsync(HttpMethod.Post, $"{path}/replay", JsonValue.Create("since yesterday"), contentType: "text/plain");
         await GatewayTests.AssertProblemAsync(text, HttpStatusCode.UnsupportedMediaType);
 
@@ -215,7 +217,7 @@ public sealed class SubscriptionLifecycleTests(ServiceCluster service)
 
         var (unknown, unknownProblem) = await api.ReadAsync(HttpMethod.Post, $"{path}/explode");
         await GatewayTests.AssertProblemAsync(unknown, HttpStatusCode.NotFound);
-        Assert.Equal("There is no action 'explode'; the actions are suspend, enable, archive, test, replay.", unknownProblem.GetProperty("detail").GetString());
+        Assert.Equal("There is no action 'explode'; the actions are suspend, enable, archive, test, replay.", unknownProblem.As<ProblemView>().Detail);
         var (archived, _) = await api.ReadAsync(HttpMethod.Post, $"{path}/archive");
         Assert.Equal(HttpStatusCode.OK, archived.StatusCode);
     }
@@ -230,37 +232,34 @@ public sealed class SubscriptionLifecycleTests(ServiceCluster service)
         {
             var body = SubscriptionsClient.ValidBody($"{tag}-{name}");
             body["name"] = $"{name} {tag}";
-            ids.Add((await api.CreatedAsync(body)).GetProperty("id").GetInt64());
+            ids.Add((await api.CreatedAsync(body)).Id);
         }
         await api.ReadAsync(HttpMethod.Post, $"{SubscriptionsClient.Path}/{ids[2]}/actions/suspend", new JsonObject { ["reason"] = "r" });
 
         var page = await api.ListAsync($"customId:startswith={tag}&sort=-name&limit=2&offset=1");
-        Assert.Equal(5, page.GetProperty("meta").GetProperty("count").GetInt64());
-        Assert.Equal(2, page.GetProperty("meta").GetProperty("itemCount").GetInt32());
-        Assert.Equal(2, page.GetProperty("meta").GetProperty("limit").GetInt32());
-        Assert.Equal(1, page.GetProperty("meta").GetProperty("offset").GetInt32());
-        Assert.Equal([$"delta {tag}", $"charlie {tag}"], page.GetProperty("data").EnumerateArray().Select(i => i.GetProperty("name").GetString()));
+        Assert.Equal(new ListMeta(Count: 5, ItemCount: 2, Limit: 2, Offset: 1), page.Meta);
+        Assert.Equal([$"delta {tag}", $"charlie {tag}"], page.Data.Select(i => i.Name));
 
         var byIds = await api.ListAsync($"id:in={ids[0]},{ids[4]}&sort=id");
-        Assert.Equal([ids[0], ids[4]], byIds.GetProperty("data").EnumerateArray().Select(i => i.GetProperty("id").GetInt64()));
+        Assert.Equal([ids[0], ids[4]], byIds.Data.Select(i => i.Id));
 
         var contains = await api.ListAsync($"name:contains=HARLIE {tag.ToUpperInvariant()}");
-        Assert.Equal(ids[3], contains.GetProperty("data").EnumerateArray().Single().GetProperty("id").GetInt64());
+        Assert.Equal(ids[3], contains.Data.Single().Id);
 
         var suspended = await api.ListAsync($"customId:startswith={tag}&status=suspended");
-        Assert.Equal(ids[2], suspended.GetProperty("data").EnumerateArray().Single().GetProperty("id").GetInt64());
+        Assert.Equal(ids[2], suspended.Data.Single().Id);
 
         var notSuspended = await api.ListAsync($"customId:startswith={tag}&status:not=SUSPENDED&sort=-id");
-        Assert.Equal(ids.Where(i => i != ids[2]).Reverse(), notSuspended.GetProperty("data").EnumerateArray().Select(i => i.GetProperty("id").GetInt64()));
+        Assert.Equal(ids.Where(i => i != ids[2]).Reverse(), notSuspended.Data.Select(i => i.Id));
 
         var after = await api.ListAsync($"customId:startswith={tag}&id:gt={ids[3]}");
-        Assert.Equal([ids[4]], after.GetProperty("data").EnumerateArray().Select(i => i.GetProperty("id").GetInt64()));
+        Assert.Equal([ids[4]], after.Data.Select(i => i.Id));
 
         foreach (var bad in new[] { "colour=blue", "sort=secret", "limit=0", "limit=1001", "offset=-1", "id=abc", "status=PAUSED", "name:approx=x", "includeInactive=maybe" })
         {
             var (response, body) = await api.ReadAsync(HttpMethod.Get, $"{SubscriptionsClient.Path}?{bad}");
             Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{bad}: {(int)response.StatusCode}");
-            Assert.Single(body.GetProperty("errors").EnumerateObject());
+            Assert.Single(body.As<ProblemView>().Errors!);
         }
     }
 
@@ -276,7 +275,7 @@ public sealed class SubscriptionLifecycleTests(ServiceCluster service)
         {
             responses.Add(await create.Content.ReadAsStringAsync());
         }
-        var id = JsonDocument.Parse(responses[0]).RootElement.GetProperty("data").GetProperty("id").GetInt64();
+        var id = JsonDocument.Parse(responses[0]).RootElement.Data<SubscriptionView>().Id;
         var path = $"{SubscriptionsClient.Path}/{id}";
         var rotated = $"r0tated-{Guid.NewGuid():N}";
         foreach (var (method, payload) in new (HttpMethod, JsonNode?)[]
@@ -290,7 +289,7 @@ public sealed class SubscriptionLifecycleTests(ServiceCluster service)
             using var response = await api.SendAsync(method, method == HttpMethod.Post ? $"{path}/actions/suspend" : path, payload);
             responses.Add(await response.Content.ReadAsStringAsync());
         }
-        responses.Add((await api.ListAsync("includeInactive=true&limit=1000")).GetRawText());
+        responses.Add((await api.ListRawAsync("includeInactive=true&limit=1000")).GetRawText());
 
         Assert.All(responses, r => Assert.DoesNotContain(secret, r));
         Assert.All(responses, r => Assert.DoesNotContain(rotated, r));
@@ -302,7 +301,7 @@ public sealed class SubscriptionLifecycleTests(ServiceCluster service)
         {
             if (markers.Count == 0 || service.Silos.Any(silo => !markers.Any(m => silo.Output.Contains($"Subscription {m} created"))))
             {
-                markers.Add((await api.CreatedAsync(SubscriptionsClient.ValidBody())).GetProperty("id").GetInt64());
+                markers.Add((await api.CreatedAsync(SubscriptionsClient.ValidBody())).Id);
             }
             return service.Silos.All(silo => markers.Any(m => silo.Output.Contains($"Subscription {m} created")));
         }, TimeSpan.FromSeconds(30), "a silo never logged the creation of a marker subscription");
@@ -348,23 +347,23 @@ public sealed class SubscriptionLifecycleTests(ServiceCluster service)
     public async Task Subscriptions_survive_a_full_cluster_restart()
     {
         var created = await api.CreatedAsync(SubscriptionsClient.ValidBody());
-        var id = created.GetProperty("id").GetInt64();
+        var id = created.Id;
         await api.ReadAsync(HttpMethod.Post, $"{SubscriptionsClient.Path}/{id}/actions/suspend", new JsonObject { ["reason"] = "before restart" });
 
         await service.RestartSilosAsync();
 
         var (response, body) = await api.ReadAsync(HttpMethod.Get, $"{SubscriptionsClient.Path}/{id}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var item = body.GetProperty("data");
-        Assert.Equal(created.GetProperty("customId").GetString(), item.GetProperty("customId").GetString());
-        Assert.Equal("SUSPENDED", item.GetProperty("status").GetString());
-        Assert.Equal("before restart", item.GetProperty("statusReason").GetString());
+        var item = body.Data<SubscriptionView>();
+        Assert.Equal(created.CustomId, item.CustomId);
+        Assert.Equal("SUSPENDED", item.Status);
+        Assert.Equal("before restart", item.StatusReason);
         var (enable, _) = await api.ReadAsync(HttpMethod.Post, $"{SubscriptionsClient.Path}/{id}/actions/enable");
         Assert.Equal(HttpStatusCode.OK, enable.StatusCode);
 
         var next = await api.CreatedAsync(SubscriptionsClient.ValidBody());
-        Assert.True(next.GetProperty("id").GetInt64() > id);
-        using var duplicate = await api.CreateAsync(SubscriptionsClient.ValidBody(created.GetProperty("customId").GetString()));
+        Assert.True(next.Id > id);
+        using var duplicate = await api.CreateAsync(SubscriptionsClient.ValidBody(created.CustomId));
         Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
     }
 }

@@ -43,7 +43,7 @@ public sealed class EventsClient(ServiceCluster service)
     {
         var (status, response, _) = await SendAsync(HttpMethod.Post, "/rest/v1/events-subscriptions", body);
         Assert.True(status == HttpStatusCode.Created, $"subscription: {(int)status} {response}");
-        var id = response.GetProperty("data").GetProperty("id").GetInt64();
+        var id = response.Data<SubscriptionView>().Id;
         subscribed.Add(id);
         return id;
     }

@@ -40,7 +40,10 @@ public sealed class SubscriptionsClient(ServiceCluster service)
 
     public Task<HttpResponseMessage> CreateAsync(JsonNode body) => SendAsync(HttpMethod.Post, Path, body);
 
-    public async Task<JsonElement> CreatedAsync(JsonNode body)
+    public async Task<SubscriptionView> CreatedAsync(JsonNode body) => (await CreatedRawAsync(body)).As<SubscriptionView>();
+
+    /// <summary>The created subscription as raw JSON, for a test of its exact rendering.</summary>
+    public async Task<JsonElement> CreatedRawAsync(JsonNode body)
     {
         using var response = await CreateAsync(body);
         var text = await response.Content.ReadAsStringAsync();
@@ -55,7 +58,9 @@ public sealed class SubscriptionsClient(ServiceCluster service)
         return (response, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
     }
 
-    public async Task<JsonElement> ListAsync(string query)
+    public async Task<ListPage<SubscriptionView>> ListAsync(string query) => (await ListRawAsync(query)).As<ListPage<SubscriptionView>>();
+
+    public async Task<JsonElement> ListRawAsync(string query)
     {
         var (response, body) = await ReadAsync(HttpMethod.Get, $"{Path}?{query}");
         Assert.True(response.IsSuccessStatusCode, $"list answered {(int)response.StatusCode}: {body}");
