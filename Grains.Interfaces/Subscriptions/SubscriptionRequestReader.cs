@@ -17,6 +17,9 @@ namespace EventsSubscriptions.Grains.Interfaces.Subscriptions;
 /// </summary>
 public sealed class SubscriptionRequestReader(WebhookTargetPolicy targets, RelationMap relations, ResourceCatalog catalog)
 {
+    /// <summary>The relation fields a subscription's <c>entityResponse.include</c> may follow (also what shapes its payloads).</summary>
+    public RelationMap Relations => relations;
+
     public const string DefaultSecretHeaderName = WebhookHeaders.DefaultSecretHeader;
     public const int MaxEvents = 50;
     public const int MaxScopeFilters = 100;

@@ -31,9 +31,19 @@ public sealed record AttemptRecord
 /// The sender's side of <c>delivery_outbox</c> and <c>delivery_log</c>: attempts are recorded in
 /// batches across the grains of the silo (the outbox row's state and the log row in one statement).
 /// </summary>
-public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, DeliveryMetrics metrics, ILogger<DeliveryStore> logger)
+public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, OutboxWriter outbox, DeliveryMetrics metrics, ILogger<DeliveryStore> logger)
     : BatchingWriter<AttemptRecord, bool>(logger, metrics)
 {
+    /// <summary>
+    /// Queues a delivery (its outbox row), written with the rows of other subscriptions by
+    /// <see cref="OutboxWriter"/>; false when the subscription had the event queued already.
+    /// </summary>
+    public Task<bool> AppendAsync(OutboxRow row) => outbox.AppendAsync(row);
+
+    /// <summary>How many deliveries of a subscription wait to be sent, and when it last queued one.</summary>
+    public Task<(long Pending, DateTimeOffset? LastQueuedOn)> ReadQueueAsync(long subscriptionId, CancellationToken cancellationToken = default) =>
+        outbox.ReadSubscriptionAsync(subscriptionId, cancellationToken);
+
     public static readonly string Pending = DeliveryText.Of(DeliveryState.Pending);
 
     public Task RecordAsync(AttemptRecord record) => EnqueueAsync(record);

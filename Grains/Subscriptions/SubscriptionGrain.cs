@@ -20,13 +20,11 @@ public sealed partial class SubscriptionGrain(
     SecretProtector secrets,
     SubscriptionReadModel readModel,
     RoutingDeadLetters deadLetters,
-    OutboxWriter outbox,
     DeliveryStore deliveries,
     WebhookSender sender,
     DeliveryMetrics metrics,
     Notifications.FailureMailer mailer,
     IOptions<DeliverySettings> deliverySettings,
-    RelationMap relations,
     SubscriptionRequestReader requests,
     [FromKeyedServices(ServiceClock.Key)] TimeProvider clock,
     ILogger<SubscriptionGrain> logger) : Grain, ISubscriptionGrain, ISubscriptionSenderControl, IRemindable
@@ -47,7 +45,7 @@ public sealed partial class SubscriptionGrain(
     {
         if (S.Spec is not null)
         {
-            (pendingDeliveries, lastTriggeredOn) = await outbox.ReadSubscriptionAsync(Id, cancellationToken);
+            (pendingDeliveries, lastTriggeredOn) = await deliveries.ReadQueueAsync(Id, cancellationToken);
             if (S.HealthRepairVersion < SubscriptionState.CurrentHealthRepair)
             {
                 await RepairHealthAsync(cancellationToken);
@@ -272,7 +270,7 @@ public sealed partial class SubscriptionGrain(
                 entityEvent.Name, await BuildBodyAsync(spec, entityEvent), now));
         }
         // Queued in this order, so the outbox keeps it; one write carries them all.
-        var queued = await Task.WhenAll(rows.Select(outbox.AppendAsync));
+        var queued = await Task.WhenAll(rows.Select(deliveries.AppendAsync));
         var added = 0;
         for (var i = 0; i < rows.Count; i++)
         {
@@ -313,7 +311,7 @@ public sealed partial class SubscriptionGrain(
             return WebhookPayload.Build(Id, spec, entityEvent.Name, entityEvent.EventId, entityEvent.OccurredOn, entityEvent.Snapshot);
         }
         var entity = JsonNode.Parse(entityEvent.Snapshot)!.AsObject();
-        var data = await EntityShaper.ShapeAsync(entity, spec.EntityResponse?.Include ?? [], spec.EntityResponse?.Fields ?? [], relations,
+        var data = await EntityShaper.ShapeAsync(entity, spec.EntityResponse?.Include ?? [], spec.EntityResponse?.Fields ?? [], requests.Relations,
             async (resource, id) => await GrainFactory.GetGrain<IEntityGrain>(EntityKey.Format(resource, id)).GetAsync() is { } json
                 ? JsonNode.Parse(json)!.AsObject()
                 : null);
