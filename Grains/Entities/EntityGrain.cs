@@ -38,6 +38,9 @@ public sealed class EntityGrain(
     private string? snapshot;
     private long sequence;
 
+    /// <summary>The id of the event that made the entity what it is (null if unknown: written by an earlier version).</summary>
+    private string? lastEventId;
+
     /// <summary>The state was read from the earlier version's grain storage, whose row is removed once the entity's own row is written.</summary>
     private GrainState<EntityState>? legacyRecord;
 
@@ -63,7 +66,7 @@ public sealed class EntityGrain(
         }
         if (await events.Store.ReadEntityAsync(resource, id) is { } stored)
         {
-            (sequence, snapshot) = stored;
+            (sequence, snapshot, lastEventId) = stored;
         }
         else
         {
@@ -106,11 +109,15 @@ public sealed class EntityGrain(
             }
             var last = pending[^1];
             var adopted = await events.Store.AppendAsync(new EventQueueItem(resource, id, sequence, snapshot,
-                events.QueueOf(stream), events.Pack(stream, [last], null)));
-            if (!adopted && await events.Store.ReadEntityAsync(resource, id) is { } stored)
+                events.QueueOf(stream), events.Pack(stream, [last], null), last.EventId));
+            if (adopted)
+            {
+                lastEventId = last.EventId;
+            }
+            else if (await events.Store.ReadEntityAsync(resource, id) is { } stored)
             {
                 // Another activation adopted it first.
-                (sequence, snapshot) = stored;
+                (sequence, snapshot, lastEventId) = stored;
             }
         }
         else
@@ -233,7 +240,9 @@ public sealed class EntityGrain(
     {
         if (JsonNode.DeepEquals(Current(), next))
         {
-            return new EntityResult(EntityOutcome.Ok, snapshot, null, null, false);
+            // Nothing fires; the answer names the event that made the entity so (a repeated PUT
+            // whose first attempt's answer was lost learns the event its change fired).
+            return new EntityResult(EntityOutcome.Ok, snapshot, null, lastEventId, false);
         }
         return await ChangeAsync(next, "updated", null);
     }
@@ -275,7 +284,7 @@ public sealed class EntityGrain(
         var next = delete ? null : json;
         var stream = StreamOf();
         var written = await events.Store.AppendAsync(new EventQueueItem(resource, id, entityEvent.Sequence, next,
-            events.QueueOf(stream), events.Pack(stream, [entityEvent], null)));
+            events.QueueOf(stream), events.Pack(stream, [entityEvent], null), entityEvent.EventId));
         if (!written)
         {
             // Another activation of this entity wrote first (a brief duplicate after a silo was
@@ -286,6 +295,7 @@ public sealed class EntityGrain(
         var created = snapshot is null;
         sequence = entityEvent.Sequence;
         snapshot = next;
+        lastEventId = entityEvent.EventId;
         metrics.EventAccepted();
         return new EntityResult(EntityOutcome.Ok, json, null, entityEvent.EventId, created);
     }

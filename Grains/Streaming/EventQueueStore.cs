@@ -9,9 +9,10 @@ namespace EventsSubscriptions.Grains.Streaming;
 
 /// <summary>
 /// What one commit carries for one caller: an entity's new state with its event, or (no
-/// <see cref="Resource"/>) a stream message alone.
+/// <see cref="Resource"/>) a stream message alone. <see cref="EventId"/> is the entity's event,
+/// kept with its row (what an answer that changes nothing names).
 /// </summary>
-public sealed record EventQueueItem(string? Resource, long EntityId, long Sequence, string? Snapshot, int Queue, byte[] Payload);
+public sealed record EventQueueItem(string? Resource, long EntityId, long Sequence, string? Snapshot, int Queue, byte[] Payload, string? EventId = null);
 
 /// <summary>A message read from a queue; <see cref="Attempts"/> counts its earlier claims that expired.</summary>
 public sealed record ClaimedMessage(long Id, int Receipt, int Attempts, DateTimeOffset CreatedOn, byte[] Payload);
@@ -31,7 +32,7 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
 
     protected override async Task<IReadOnlyList<bool>> WriteAsync(IReadOnlyList<EventQueueItem> batch, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT ord FROM event_queue_commit($1, $2, $3, $4, $5, $6, $7)");
+        await using var command = dataSource.CreateCommand("SELECT ord FROM event_queue_commit($1, $2, $3, $4, $5, $6, $7, $8)");
         command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => (object?)b.Resource ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.EntityId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
@@ -39,6 +40,7 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
         command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => (object?)b.Snapshot ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Queue).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
         command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Payload).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => (object?)b.EventId ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         var written = new HashSet<long>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
@@ -75,11 +77,14 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
         }
     }
 
-    /// <summary>An entity's stored state: its last event's sequence and its JSON (null once deleted); null if it has no row.</summary>
-    public async Task<(long Sequence, string? Snapshot)?> ReadEntityAsync(string resource, long id, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// An entity's stored state: its last event's sequence, its JSON (null once deleted) and its
+    /// last event's id (null if written by a version that did not keep it); null if it has no row.
+    /// </summary>
+    public async Task<(long Sequence, string? Snapshot, string? EventId)?> ReadEntityAsync(string resource, long id, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT sequence, snapshot FROM entity_state WHERE service_id = $1 AND resource = $2 AND id = $3");
+            "SELECT sequence, snapshot, event_id FROM entity_state WHERE service_id = $1 AND resource = $2 AND id = $3");
         command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = resource });
         command.Parameters.Add(new NpgsqlParameter { Value = id });
@@ -88,7 +93,7 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
         {
             return null;
         }
-        return (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+        return (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
     }
 
     public async Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(int queue, int max, TimeSpan visibility, CancellationToken cancellationToken = default)

@@ -80,6 +80,35 @@ public sealed class EventQueueTests
     }
 
     [Fact]
+    public async Task A_put_that_changes_nothing_fires_nothing_and_names_the_event_that_made_the_entity_so_even_after_reactivation()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var cluster = new SiloCluster(database);
+        await cluster.StartSiloAsync();
+        await cluster.StartClientAsync();
+        var entity = cluster.Client.GetGrain<IEntityGrain>("employees/950");
+        var changed = await entity.PutAsync("""{"id": 950, "name": "Ann"}""");
+        Assert.NotNull(changed.EventId);
+        Task<long> SequenceAsync() => database.ScalarAsync<long>(
+            $"SELECT sequence FROM entity_state WHERE service_id = '{cluster.ServiceId}' AND resource = 'employees' AND id = 950");
+
+        // The same body again (a PUT repeated after its answer was lost): no event, the first one named.
+        Assert.Equal(changed.EventId, (await entity.PutAsync("""{"id": 950, "name": "Ann"}""")).EventId);
+        Assert.Equal(changed.EventId, await database.ScalarAsync<string>(
+            $"SELECT event_id FROM entity_state WHERE service_id = '{cluster.ServiceId}' AND resource = 'employees' AND id = 950"));
+
+        // Also from a new activation, which reads it with the entity's row.
+        await cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        Assert.Equal(changed.EventId, (await entity.PutAsync("""{"id": 950, "name": "Ann"}""")).EventId);
+        Assert.Equal(1L, await SequenceAsync());
+
+        var next = await entity.PutAsync("""{"id": 950, "name": "Bob"}""");
+        Assert.NotNull(next.EventId);
+        Assert.NotEqual(changed.EventId, next.EventId);
+        Assert.Equal(2L, await SequenceAsync());
+    }
+
+    [Fact]
     public async Task A_create_reads_nothing_first_yet_never_writes_over_an_entity_that_is_stored()
     {
         await using var database = await TestDatabase.CreateAsync();
