@@ -5,8 +5,9 @@
 ALTER TABLE entity_state ADD COLUMN event_id text;
 
 -- The commit of migration 0015 with the events' ids: written with the entity's row. The earlier
--- form (seven arguments) stays for silos of the previous version during a rolling upgrade; their
--- writes leave event_id empty, and an answer then names no event, as before.
+-- form (seven arguments) stays for silos of the previous version during a rolling upgrade; it now
+-- clears event_id when it writes (it knows no id), so that no row names an event older than its
+-- last one, and an answer then names no event, as before.
 CREATE FUNCTION event_queue_commit(
     p_service text, p_resources text[], p_ids bigint[], p_sequences bigint[], p_snapshots text[],
     p_queues integer[], p_payloads bytea[], p_event_ids text[])
@@ -45,5 +46,17 @@ BEGIN
         HAVING count(*) > 0
     )
     SELECT a.n FROM accepted a CROSS JOIN (SELECT count(*) FROM notified) x;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION event_queue_commit(
+    p_service text, p_resources text[], p_ids bigint[], p_sequences bigint[], p_snapshots text[],
+    p_queues integer[], p_payloads bytea[])
+RETURNS TABLE (ord bigint)
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    RETURN QUERY
+    SELECT c.ord FROM event_queue_commit(p_service, p_resources, p_ids, p_sequences, p_snapshots, p_queues, p_payloads,
+        array_fill(NULL::text, ARRAY[coalesce(array_length(p_resources, 1), 0)])) AS c;
 END
 $fn$;

@@ -106,6 +106,15 @@ public sealed class EventQueueTests
         Assert.NotNull(next.EventId);
         Assert.NotEqual(changed.EventId, next.EventId);
         Assert.Equal(2L, await SequenceAsync());
+
+        // A silo of the previous version (the commit without ids) leaves no stale id behind.
+        await database.ScalarAsync<long>($$"""
+            SELECT count(*) FROM event_queue_commit('{{cluster.ServiceId}}', ARRAY['employees'], ARRAY[950::bigint], ARRAY[3::bigint],
+                ARRAY['{"id": 950, "name": "Old"}'], ARRAY[0], ARRAY['\x00'::bytea])
+            """);
+        Assert.Equal(3L, await SequenceAsync());
+        Assert.Equal("none", await database.ScalarAsync<string>(
+            $"SELECT coalesce(event_id, 'none') FROM entity_state WHERE service_id = '{cluster.ServiceId}' AND resource = 'employees' AND id = 950"));
     }
 
     [Fact]
