@@ -312,7 +312,7 @@ public sealed partial class SubscriptionGrain(
         }
         var entity = JsonNode.Parse(entityEvent.Snapshot)!.AsObject();
         var data = await EntityShaper.ShapeAsync(entity, spec.EntityResponse?.Include ?? [], spec.EntityResponse?.Fields ?? [], requests.Relations,
-            async (resource, id) => await GrainFactory.GetGrain<IEntityGrain>(EntityKey.Format(resource, id)).GetAsync() is { } json
+            async (resource, id) => await GrainFactory.GetGrainFast<IEntityGrain>(EntityKey.Format(resource, id)).GetAsync() is { } json
                 ? JsonNode.Parse(json)!.AsObject()
                 : null);
         return WebhookPayload.Build(Id, spec, entityEvent.Name, entityEvent.EventId, entityEvent.OccurredOn, data);
