@@ -83,6 +83,10 @@ for trx in "$WORK"/results/*.trx; do
 done
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # a test host that crashed counts
 
+if [ "$failed" -gt 0 ] && command -v python3 >/dev/null; then
+  es_log "failed tests"
+  python3 "$ROOT/scripts/lib/trx-failures.py" "$WORK"/results/*.trx
+fi
 es_log "tests took $(( $(date +%s) - started )) s"
 trap - EXIT
 cleanup

@@ -44,12 +44,7 @@ public static class TestEnvironment
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => EventsSubscriptions.TestSupport.Ports.Free();
 
     private static string Built(string project)
     {

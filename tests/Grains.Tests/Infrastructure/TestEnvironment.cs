@@ -14,12 +14,7 @@ public static class TestEnvironment
     public static string PostgresFor(string database) =>
         new NpgsqlConnectionStringBuilder(Postgres) { Database = database }.ConnectionString;
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => EventsSubscriptions.TestSupport.Ports.Free();
 
     private static string Required(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
