@@ -17,7 +17,10 @@ public abstract class BatchingWriter<TItem, TResult>(ILogger logger, Delivery.De
 
     protected Task<TResult> EnqueueAsync(TItem item)
     {
-        var done = new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Continuations run as the writer completes the task, not as a thread-pool item of their own:
+        // its callers are grains, whose continuations are queued to their activation's scheduler
+        // anyway (an asynchronous completion cost one more thread-pool item per row, two per delivery).
+        var done = new TaskCompletionSource<TResult>();
         if (!queue.Writer.TryWrite((item, done)))
         {
             done.SetException(new InvalidOperationException($"{GetType().Name} is stopped."));
