@@ -14,6 +14,13 @@ public sealed class PendingDelivery
     /// <summary>Attempts in a row whose outcome could not be recorded; each waits longer than the last.</summary>
     public int UnrecordedAttempts { get; set; }
 
+    /// <summary>
+    /// The answer of an attempt whose record could not be written: the receiver has it, so the next
+    /// try writes the record again and does not call again (in memory only: a silo that dies
+    /// before the record is written sends the delivery again, at least once).
+    /// </summary>
+    public AttemptOutcome? UnrecordedOutcome { get; set; }
+
     /// <summary>5 s after the first unrecorded attempt, doubling up to 5 minutes.</summary>
     public TimeSpan UnrecordedBackOff => TimeSpan.FromSeconds(Math.Min(300, 5 * Math.Pow(2, Math.Min(UnrecordedAttempts, 10) - 1)));
 }

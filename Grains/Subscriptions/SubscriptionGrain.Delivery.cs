@@ -323,28 +323,38 @@ public sealed partial class SubscriptionGrain
     {
         var attempt = delivery.Attempts + 1;
         var deliveryId = WebhookHeaders.DeliveryId(Id, delivery.EventId);
+        var outcome = delivery.UnrecordedOutcome;
         try
         {
-            AttemptOutcome outcome;
-            try
+            if (outcome is null)
             {
-                outcome = await sender.SendAsync(new WebhookCall(spec.Url, delivery.Body, deliveryId, spec.SecretHeaderName,
-                    secrets.Unprotect(S.EncryptedSecret!, Id), CurrentPreviousSecret(), spec.Language, spec.Delivery.TimeoutSeconds),
-                    CancellationToken.None);
+                try
+                {
+                    outcome = await sender.SendAsync(new WebhookCall(spec.Url, delivery.Body, deliveryId, spec.SecretHeaderName,
+                        secrets.Unprotect(S.EncryptedSecret!, Id), CurrentPreviousSecret(), spec.Language, spec.Delivery.TimeoutSeconds),
+                        CancellationToken.None);
+                }
+                finally
+                {
+                    // The slot goes to the next due entity while this one's record is written.
+                    queue.Answered();
+                    pump?.Change(TimeSpan.Zero, PumpPeriod);
+                }
             }
-            finally
+            else
             {
-                // The slot goes to the next due entity while this one's record is written.
+                // The receiver answered this attempt already; only its record failed (PostgreSQL
+                // restarting): write the record, do not call the receiver a second time.
                 queue.Answered();
-                pump?.Change(TimeSpan.Zero, PumpPeriod);
             }
             await RecordAsync(delivery, deliveryId, attempt, outcome);
-            delivery.UnrecordedAttempts = 0;
         }
         catch (Exception e)
         {
-            // The attempt could not be recorded: try it again later (at least once, never lost),
-            // backing off so that a delivery whose record keeps failing does not call every 5 s.
+            // The attempt could not be recorded: record it later (at least once, never lost),
+            // backing off so that a record that keeps failing is not tried every 5 s. An attempt
+            // that never reached the receiver (its call failed before sending) is sent then.
+            delivery.UnrecordedOutcome = outcome;
             delivery.UnrecordedAttempts++;
             logger.NotRecorded(e, Id, deliveryId, delivery.UnrecordedAttempts, delivery.UnrecordedBackOff);
             delivery.NextAttemptOn = clock.GetUtcNow() + delivery.UnrecordedBackOff;
@@ -364,6 +374,8 @@ public sealed partial class SubscriptionGrain
             DurationMs = (int)outcome.Duration.TotalMilliseconds, Error = outcome.Error, ResponseExcerpt = outcome.ResponseExcerpt,
             CreatedOn = now, NextAttemptOn = next, State = state,
         });
+        delivery.UnrecordedOutcome = null;
+        delivery.UnrecordedAttempts = 0;
 
         metrics.Attempted(DeliveryText.Of(logged), outcome.ErrorKind, outcome.Duration);
         if (outcome.Result == AttemptResult.Succeeded && EventIds.AcceptedOn(delivery.EventId) is { } accepted)
@@ -382,11 +394,20 @@ public sealed partial class SubscriptionGrain
             pendingDeliveries--;
             metrics.Pending(-1);
         }
-        await UpdateHealthAsync(outcome, now);
-        if (logged == LogOutcome.Exhausted && await Control.ClaimExhaustedMailAsync())
+        try
         {
-            await MailAsync(Notifications.FailureMails.DeliveryExhausted(Id, S.Spec?.CustomId, S.Spec?.Url, delivery.EventName, delivery.EventId,
-                attempt, outcome.Error));
+            await UpdateHealthAsync(outcome, now);
+            if (logged == LogOutcome.Exhausted && await Control.ClaimExhaustedMailAsync())
+            {
+                await MailAsync(Notifications.FailureMails.DeliveryExhausted(Id, S.Spec?.CustomId, S.Spec?.Url, delivery.EventName, delivery.EventId,
+                    attempt, outcome.Error));
+            }
+        }
+        catch (Exception e)
+        {
+            // The attempt is recorded and the delivery settled: what failed here (saving the
+            // health, a mail) must not make it count as unrecorded and be sent again.
+            logger.AfterRecordFailed(e, Id, deliveryId);
         }
     }
 

@@ -37,4 +37,7 @@ internal static partial class SubscriptionLog
 
     [LoggerMessage(1011, LogLevel.Warning, "Subscription {Id}: delivery {Delivery} not recorded ({Count} in a row); retrying in {Wait}")]
     public static partial void NotRecorded(this ILogger logger, Exception error, long id, string delivery, int count, TimeSpan wait);
+
+    [LoggerMessage(1012, LogLevel.Warning, "Subscription {Id}: delivery {Delivery} is recorded, but saving the health or sending its mail failed")]
+    public static partial void AfterRecordFailed(this ILogger logger, Exception error, long id, string delivery);
 }

@@ -103,6 +103,49 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_attempt_whose_record_failed_is_recorded_later_without_calling_the_receiver_again()
+    {
+        var subscription = await SubscribeAsync(receiver.Url("unrecorded"));
+        // The attempt log refuses this subscription's rows for a while: its records fail, as they do
+        // while PostgreSQL restarts, after the receiver has answered.
+        var refuse = $"refuse_records_{subscription}";
+        await ExecuteAsync($"""
+            CREATE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'check_violation'; END $$;
+            CREATE TRIGGER {refuse} BEFORE INSERT ON delivery_log FOR EACH ROW
+                WHEN (NEW.subscription_id = {subscription}) EXECUTE FUNCTION {refuse}();
+            """);
+        try
+        {
+            await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Una" });
+            await CallsAsync("unrecorded", 1);
+            // The record is tried again 5 s after it failed (and fails again): the receiver, which
+            // answered the first call, is not called a second time.
+            await Task.Delay(TimeSpan.FromSeconds(8));
+            Assert.Single(receiver.Calls("unrecorded"));
+            Assert.Empty(await ReadLogAsync(subscription));
+        }
+        finally
+        {
+            await ExecuteAsync($"DROP TRIGGER {refuse} ON delivery_log; DROP FUNCTION {refuse}();");
+        }
+
+        var log = Assert.Single(await LogsAsync(subscription, 1));
+        Assert.Equal(("SUCCEEDED", 200, 1), (log.Outcome, log.StatusCode, log.Attempt));
+        Assert.Equal(receiver.Calls("unrecorded").Single().Headers["webhook-id"], log.DeliveryId);
+        await WaitForAsync(subscription, item => item.Health.PendingDeliveries == 0);
+        Assert.Single(receiver.Calls("unrecorded"));
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(service.PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
     public async Task Failures_are_retried_with_the_same_body_and_webhook_id_until_one_succeeds()
     {
         var subscription = await SubscribeAsync(receiver.Url("flaky", "500 500 200"));
