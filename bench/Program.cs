@@ -43,11 +43,13 @@ async Task<int> LoadAsync(int matching, int nonMatching, string label)
         "non-matching subscriptions");
     var metricsBefore = await SiloMetrics.ScrapeAsync(options.Metrics);
     var routingBefore = await SiloMetrics.ScrapeAsync(options.Metrics, SiloMetrics.RoutingLag);
+    var countersBefore = await SiloMetrics.CountersAsync(options.Metrics, SiloMetrics.RuntimeCounters);
     var report = await LoadRun.RunAsync(api, receiver, options, resource, hooks, label);
     // The exporters refresh their scrape at most every few hundred milliseconds.
     await Task.Delay(TimeSpan.FromSeconds(2));
     var metricsAfter = await SiloMetrics.ScrapeAsync(options.Metrics);
     var routingAfter = await SiloMetrics.ScrapeAsync(options.Metrics, SiloMetrics.RoutingLag);
+    var countersAfter = await SiloMetrics.CountersAsync(options.Metrics, SiloMetrics.RuntimeCounters);
     double? limit = null;
     if (!options.NoLimit)
     {
@@ -63,6 +65,13 @@ async Task<int> LoadAsync(int matching, int nonMatching, string label)
     if (SiloMetrics.Quantile(routingBefore, routingAfter, 0.5) is { } r50 && SiloMetrics.Quantile(routingBefore, routingAfter, 0.99) is { } r99)
     {
         Console.WriteLine($"  silos' {SiloMetrics.RoutingLag} (accepted->routed) over the run: p50 {r50 * 1000:0.0} ms  p99 {r99 * 1000:0.0} ms");
+    }
+    if (report.Delivered > 0 && SiloMetrics.RuntimeCounters.All(countersAfter.ContainsKey))
+    {
+        // What a delivery costs the silos: many small wake-ups show as work items, not as CPU per row.
+        double PerDelivery(string name) => (countersAfter[name] - countersBefore.GetValueOrDefault(name)) / report.Delivered;
+        Console.WriteLine($"  silos per delivery: {PerDelivery(SiloMetrics.RuntimeCounters[0]):0.0} thread-pool work items, " +
+                          $"{PerDelivery(SiloMetrics.RuntimeCounters[1]) * 1e6:0} µs CPU, {PerDelivery(SiloMetrics.RuntimeCounters[2]) * 1e6:0.0} µs GC pause");
     }
     return report.Lost == 0 ? 0 : 1;
 }

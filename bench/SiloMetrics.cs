@@ -12,6 +12,40 @@ internal static class SiloMetrics
     /// <summary>From an event's acceptance to its routing: the stream's part of the delivery latency.</summary>
     public const string RoutingLag = "es_events_routing_lag_seconds";
 
+    /// <summary>The runtime's counters read per delivery: thread-pool work items, CPU, GC pauses (seconds).</summary>
+    public static readonly string[] RuntimeCounters =
+        ["dotnet_thread_pool_work_item_count_total", "dotnet_process_cpu_time_seconds_total", "dotnet_gc_pause_time_seconds_total"];
+
+    /// <summary>Each counter summed over its labels and the silos; a counter no silo exposes is absent.</summary>
+    public static async Task<Dictionary<string, double>> CountersAsync(IEnumerable<string> urls, IReadOnlyCollection<string> names)
+    {
+        var sums = new Dictionary<string, double>();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        foreach (var url in urls)
+        {
+            string text;
+            try
+            {
+                text = await http.GetStringAsync(url);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                continue;
+            }
+            foreach (var line in text.Split('\n'))
+            {
+                var end = line.IndexOfAny(['{', ' ']);
+                if (end > 0 && names.Contains(line[..end]))
+                {
+                    var rest = line[end] == '{' ? line[(line.IndexOf('}', end) + 1)..] : line[end..];
+                    var value = double.Parse(rest.Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                    sums[line[..end]] = sums.GetValueOrDefault(line[..end]) + value;
+                }
+            }
+        }
+        return sums;
+    }
+
     /// <summary>Cumulative count per upper bound, summed over the silos; empty when none answers.</summary>
     public static async Task<SortedDictionary<double, double>> ScrapeAsync(IEnumerable<string> urls, string histogram = "es_delivery_latency_seconds")
     {
