@@ -20,18 +20,8 @@ internal static class SiloMetrics
     public static async Task<Dictionary<string, double>> CountersAsync(IEnumerable<string> urls, IReadOnlyCollection<string> names)
     {
         var sums = new Dictionary<string, double>();
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        foreach (var url in urls)
+        foreach (var text in await ScrapeTextsAsync(urls))
         {
-            string text;
-            try
-            {
-                text = await http.GetStringAsync(url);
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                continue;
-            }
             foreach (var line in text.Split('\n'))
             {
                 var end = line.IndexOfAny(['{', ' ']);
@@ -51,18 +41,8 @@ internal static class SiloMetrics
     {
         var bucket = histogram + "_bucket{";
         var buckets = new SortedDictionary<double, double>();
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        foreach (var url in urls)
+        foreach (var text in await ScrapeTextsAsync(urls))
         {
-            string text;
-            try
-            {
-                text = await http.GetStringAsync(url);
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                continue;
-            }
             foreach (var line in text.Split('\n').Where(l => l.StartsWith(bucket, StringComparison.Ordinal)))
             {
                 var le = line[(line.IndexOf("le=\"", StringComparison.Ordinal) + 4)..];
@@ -73,6 +53,25 @@ internal static class SiloMetrics
             }
         }
         return buckets;
+    }
+
+    /// <summary>The metrics page of each silo that answers.</summary>
+    private static async Task<List<string>> ScrapeTextsAsync(IEnumerable<string> urls)
+    {
+        var texts = new List<string>();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        foreach (var url in urls)
+        {
+            try
+            {
+                texts.Add(await http.GetStringAsync(url));
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // A silo that does not answer counts for nothing.
+            }
+        }
+        return texts;
     }
 
     /// <summary>The quantile of what was recorded between the two scrapes, in seconds; null without data.</summary>
