@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace EventsSubscriptions.Grains.Tests.Infrastructure;
