@@ -3,7 +3,8 @@
 # to --subscriptions subscriptions of the local receiver); the bench then waits for every delivery
 # and reports: lost (an accepted event a subscription never received), duplicates, extra (delivered
 # although the gateway did not confirm it) and the longest stalls of acceptance and delivery.
-#   scripts/chaos.sh [all | kill-silo pg-restart redis-restart flaky-receiver scale roll ...] [--rate 40] [--subscriptions 5]
+#   scripts/chaos.sh [all | kill-silo pg-restart pg-crash redis-restart flaky-receiver scale roll ...] [--rate 40] [--subscriptions 5]
+# pg-restart: a clean stop, 10 s down; pg-crash: an immediate stop (as a crash), 10 s down.
 # scale: silos 3 and 4 added at 20 s, removed gracefully at 40 s; roll: every silo restarted in turn from 20 s.
 # The stack is (re)started with a short retry schedule (1 s to 30 s, 16 retries) so that calls failed
 # during a fault are retried within the run; scripts/down.sh then scripts/up.sh restore the normal one.
@@ -20,9 +21,9 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --rate) rate=$2; shift 2 ;;
     --subscriptions) subscriptions=$2; shift 2 ;;
-    all) faults+=(kill-silo pg-restart redis-restart flaky-receiver scale roll); shift ;;
-    kill-silo|pg-restart|redis-restart|flaky-receiver|scale|roll) faults+=("$1"); shift ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    all) faults+=(kill-silo pg-restart pg-crash redis-restart flaky-receiver scale roll); shift ;;
+    kill-silo|pg-restart|pg-crash|redis-restart|flaky-receiver|scale|roll) faults+=("$1"); shift ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) es_die "unknown argument: $1" ;;
   esac
 done
@@ -42,6 +43,9 @@ inject() {
     kill-silo) kill -KILL "$(cat "$ES_DATA/run/silo2.pid")" ;;
     pg-restart)
       es_pg_stop "$ES_DATA/postgres"; sleep 10
+      es_pg_start "$ES_DATA/postgres" "$ES_PG_PORT" "$ES_PG_DATABASE" ;;
+    pg-crash)
+      es_pg_crash "$ES_DATA/postgres"; sleep 10
       es_pg_start "$ES_DATA/postgres" "$ES_PG_PORT" "$ES_PG_DATABASE" ;;
     redis-restart)
       es_redis_stop "$ES_DATA/redis" "$ES_REDIS_PORT"

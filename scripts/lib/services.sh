@@ -97,6 +97,15 @@ es_pg_stop() {
   fi
 }
 
+# es_pg_crash DATA_DIR: stops PostgreSQL as a crash would (immediate: no checkpoint, and what the
+# WAL writer had not written yet is gone); the next start recovers from the WAL.
+es_pg_crash() {
+  local dir=$1
+  es_ensure_postgres
+  es_log "crashing PostgreSQL in $dir (immediate stop)"
+  es_pg_run "$ES_PG_BIN/pg_ctl" -D "$dir" -m immediate -w -t 60 stop >/dev/null || true
+}
+
 # es_redis_start DATA_DIR PORT  (append-only file on: membership must survive a restart)
 es_redis_start() {
   local dir=$1 port=$2

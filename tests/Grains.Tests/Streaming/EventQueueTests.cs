@@ -5,6 +5,7 @@ using EventsSubscriptions.Grains.Tests.Probes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using EventsSubscriptions.Grains.Delivery;
+using EventsSubscriptions.Grains.Persistence;
 using EventsSubscriptions.Grains.Streaming;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -223,6 +224,70 @@ public sealed class EventQueueTests
         Assert.Equal(1, await database.ScalarAsync<int>($"SELECT event_queue_bury('{service}', 5, ARRAY[1::bigint], ARRAY[{receipt}])"));
         Assert.Equal(0L, await database.ScalarAsync<long>($"SELECT count(*) FROM event_queue WHERE service_id = '{service}'"));
         Assert.Equal(2, await database.ScalarAsync<int>($"SELECT attempts FROM event_queue_dead_letter WHERE service_id = '{service}'"));
+    }
+
+    [Fact]
+    public async Task Claims_and_outbox_rows_commit_without_waiting_for_the_disk_and_nothing_else_does()
+    {
+        // Every write below goes through one connection, so a setting that outlived its
+        // transaction would show in the next one. A trigger notes, inside each writing transaction,
+        // whether its commit will wait for the WAL to reach the disk.
+        await using var database = await TestDatabase.CreateAsync();
+        const string service = "flush";
+        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString + ";Maximum Pool Size=1");
+        await using (var setup = dataSource.CreateCommand("""
+            CREATE TABLE commit_modes (n serial, tbl text, op text, mode text);
+            CREATE FUNCTION note_commit_mode() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO commit_modes (tbl, op, mode) VALUES (TG_TABLE_NAME, TG_OP, current_setting('synchronous_commit'));
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER note AFTER INSERT OR UPDATE OR DELETE ON event_queue FOR EACH STATEMENT EXECUTE FUNCTION note_commit_mode();
+            CREATE TRIGGER note AFTER INSERT ON delivery_outbox FOR EACH STATEMENT EXECUTE FUNCTION note_commit_mode();
+            """))
+        {
+            await setup.ExecuteNonQueryAsync();
+        }
+        async Task CommitEventAsync()
+        {
+            await using var command = dataSource.CreateCommand($"""
+                SELECT count(*) FROM event_queue_commit('{service}', ARRAY[NULL]::text[], ARRAY[0::bigint], ARRAY[0::bigint],
+                    ARRAY[NULL]::text[], ARRAY[5], ARRAY['\x01'::bytea])
+                """);
+            await command.ExecuteScalarAsync();
+        }
+        var store = Store(dataSource, service);
+        var outbox = new OutboxWriter(dataSource, Options.Create(new ClusterOptions { ServiceId = service }),
+            new DeliveryMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            NullLogger<OutboxWriter>.Instance);
+        await outbox.StartAsync(CancellationToken.None);
+
+        await CommitEventAsync();
+        var claimed = Assert.Single(await store.ClaimAsync(5, 10, TimeSpan.FromSeconds(60)));
+        await CommitEventAsync();
+        Assert.True(await outbox.AppendAsync(new OutboxRow(
+            7, "event-1", "employees/1", 1, "employees.created", "{}", DateTimeOffset.UtcNow)));
+        await store.ConfirmAsync(5, [(claimed.Id, claimed.Receipt)]);
+        await outbox.StopAsync(CancellationToken.None);
+
+        var modes = new List<string>();
+        await using (var read = dataSource.CreateCommand("SELECT tbl || ' ' || op || ' ' || mode FROM commit_modes ORDER BY n"))
+        await using (var reader = await read.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                modes.Add(reader.GetString(0));
+            }
+        }
+        // An accepted event and a confirm wait for the disk; a claim and an outbox row do not,
+        // since the confirm after them flushes the WAL up to itself, and so them with it.
+        Assert.Equal([
+            "event_queue INSERT on",
+            "event_queue UPDATE off",
+            "event_queue INSERT on",
+            "delivery_outbox INSERT off",
+            "event_queue DELETE on",
+        ], modes);
     }
 
     [Fact]
