@@ -19,6 +19,22 @@ internal sealed class BenchOptions
     /// <summary>Send for this many seconds instead of a count (fault injection runs).</summary>
     public double Duration { get; private set; }
 
+    /// <summary>
+    /// Scenario load: first send for this many seconds (at --rate, to the same subscriptions and
+    /// entities), wait for those deliveries, then measure: the measured run starts on subscription
+    /// grains, connections and a receiver already warm, as a sustained rate finds them.
+    /// </summary>
+    public double Warmup { get; private set; }
+
+    /// <summary>These options for the warm-up run: its duration, no warm-up of its own.</summary>
+    public BenchOptions ForWarmup()
+    {
+        var copy = (BenchOptions)MemberwiseClone();
+        copy.Duration = Warmup;
+        copy.Warmup = 0;
+        return copy;
+    }
+
     /// <summary>At most this many events per second (0: as fast as the concurrency allows).</summary>
     public double Rate { get; private set; }
 
@@ -84,6 +100,7 @@ internal sealed class BenchOptions
                 case "events": options.Events = (int)Number(); break;
                 case "duration": options.Duration = Number(); break;
                 case "rate": options.Rate = Number(); break;
+                case "warmup": options.Warmup = Number(); break;
                 case "subscriptions": options.Subscriptions = (int)Number(); break;
                 case "non-matching": options.NonMatching = (int)Number(); break;
                 case "concurrency": options.Concurrency = (int)Number(); break;

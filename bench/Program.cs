@@ -1,3 +1,4 @@
+using HdrHistogram;
 using System.Globalization;
 using EventsSubscriptions.Bench;
 
@@ -41,14 +42,29 @@ async Task<int> LoadAsync(int matching, int nonMatching, string label)
     await api.SubscribeManyAsync(matching, 16, n => api.SubscribeAsync(resource, $"bench-{run}-{n}", receiver.HookUrl(n)), "subscriptions");
     await api.SubscribeManyAsync(nonMatching, 32, n => api.SubscribeAsync(resource, $"bench-{run}-x{n}", receiver.HookUrl(100_000 + n), neverMatches: true),
         "non-matching subscriptions");
+    if (options.Warmup > 0)
+    {
+        // The first seconds of new subscriptions (grains activated, connections opened, the
+        // receiver's code compiled) are reported apart from the sustained rate that follows.
+        var warm = await LoadRun.RunAsync(api, receiver, options.ForWarmup(), resource, hooks, "warm-up");
+        Console.WriteLine($"  warm-up: {warm.Accepted} events in {options.Warmup:0} s, accepted->received ms p50 " +
+                          $"{warm.Latency.GetValueAtPercentile(50) / 1000.0:0.0}  p99 {warm.Latency.GetValueAtPercentile(99) / 1000.0:0.0}  " +
+                          $"max {warm.Latency.GetMaxValue() / 1000.0:0.0}, lost {warm.Lost}; then the measured run");
+        if (receiver.SlowSeconds(3) is { Length: > 0 } warmSlow)
+        {
+            Console.WriteLine($"  warm-up seconds with arrivals over {Receiver.SlowMs:0} ms: {warmSlow}");
+        }
+    }
     var metricsBefore = await SiloMetrics.ScrapeAsync(options.Metrics);
     var routingBefore = await SiloMetrics.ScrapeAsync(options.Metrics, SiloMetrics.RoutingLag);
+    var callsBefore = await SiloMetrics.ScrapeAsync(options.Metrics, SiloMetrics.AttemptDuration);
     var countersBefore = await SiloMetrics.CountersAsync(options.Metrics, SiloMetrics.RuntimeCounters);
     var report = await LoadRun.RunAsync(api, receiver, options, resource, hooks, label);
     // The exporters refresh their scrape at most every few hundred milliseconds.
     await Task.Delay(TimeSpan.FromSeconds(2));
     var metricsAfter = await SiloMetrics.ScrapeAsync(options.Metrics);
     var routingAfter = await SiloMetrics.ScrapeAsync(options.Metrics, SiloMetrics.RoutingLag);
+    var callsAfter = await SiloMetrics.ScrapeAsync(options.Metrics, SiloMetrics.AttemptDuration);
     var countersAfter = await SiloMetrics.CountersAsync(options.Metrics, SiloMetrics.RuntimeCounters);
     double? limit = null;
     if (!options.NoLimit)
@@ -57,6 +73,10 @@ async Task<int> LoadAsync(int matching, int nonMatching, string label)
         limit = (await LoadRun.LimitAsync(receiver, options.Concurrency, requests)).PerSecond;
     }
     LoadRun.Print(report, limit);
+    if (receiver.SlowSeconds(6) is { Length: > 0 } slow)
+    {
+        Console.WriteLine($"  accepted seconds with arrivals over {Receiver.SlowMs:0} ms (UTC, most first): {slow}");
+    }
     if (SiloMetrics.Quantile(metricsBefore, metricsAfter, 0.5) is { } p50 && SiloMetrics.Quantile(metricsBefore, metricsAfter, 0.99) is { } p99)
     {
         Console.WriteLine($"  silos' es_delivery_latency_seconds over the run: p50 {p50 * 1000:0.0} ms  p99 {p99 * 1000:0.0} ms " +
@@ -65,6 +85,12 @@ async Task<int> LoadAsync(int matching, int nonMatching, string label)
     if (SiloMetrics.Quantile(routingBefore, routingAfter, 0.5) is { } r50 && SiloMetrics.Quantile(routingBefore, routingAfter, 0.99) is { } r99)
     {
         Console.WriteLine($"  silos' {SiloMetrics.RoutingLag} (accepted->routed) over the run: p50 {r50 * 1000:0.0} ms  p99 {r99 * 1000:0.0} ms");
+    }
+    if (SiloMetrics.Quantile(callsBefore, callsAfter, 0.5) is { } c50 && SiloMetrics.Quantile(callsBefore, callsAfter, 0.99) is { } c99)
+    {
+        // A subscription has delivery.maxInFlight calls at once (8 by default): a call's duration
+        // bounds what one subscription can carry (8 calls of 10 ms: 800 deliveries/s).
+        Console.WriteLine($"  silos' {SiloMetrics.AttemptDuration} (one webhook call) over the run: p50 {c50 * 1000:0.0} ms  p99 {c99 * 1000:0.0} ms");
     }
     if (report.Delivered > 0 && SiloMetrics.RuntimeCounters.All(countersAfter.ContainsKey))
     {

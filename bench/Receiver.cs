@@ -28,6 +28,7 @@ internal sealed class Receiver : IAsyncDisposable
     private readonly WebApplication app;
     private readonly ConcurrentDictionary<(Guid EventId, int Hook), Arrival> arrivals = new();
     private readonly ConcurrentDictionary<long, int> perSecond = new();
+    private readonly ConcurrentDictionary<long, (int Count, double MaxMs)> slowByAcceptedSecond = new();
     private long failed;
     private long lastArrival;
 
@@ -74,6 +75,7 @@ internal sealed class Receiver : IAsyncDisposable
     {
         arrivals.Clear();
         perSecond.Clear();
+        slowByAcceptedSecond.Clear();
         Latency = NewHistogram();
         Interlocked.Exchange(ref failed, 0);
         Interlocked.Exchange(ref lastArrival, 0);
@@ -84,6 +86,17 @@ internal sealed class Receiver : IAsyncDisposable
     public int DistinctArrivals => arrivals.Count;
 
     public IEnumerable<KeyValuePair<(Guid EventId, int Hook), Arrival>> All => arrivals;
+
+    /// <summary>A first arrival later than this after its acceptance counts as slow (the latency target's p99).</summary>
+    public const double SlowMs = 250;
+
+    /// <summary>
+    /// The seconds whose accepted events arrived slowly, worst first (at most <paramref name="top"/>):
+    /// to set against the logs of the same moments (a checkpoint, a vacuum, a garbage collection).
+    /// </summary>
+    public string SlowSeconds(int top) => string.Join(", ", slowByAcceptedSecond
+        .OrderByDescending(s => s.Value.Count).Take(top)
+        .Select(s => $"{DateTimeOffset.FromUnixTimeSeconds(s.Key):HH:mm:ss} {s.Value.Count} (max {s.Value.MaxMs:0} ms)"));
 
     /// <summary>Seconds (since the Unix epoch) in which at least one first arrival was recorded.</summary>
     public IReadOnlyDictionary<long, int> PerSecond => perSecond;
@@ -112,6 +125,11 @@ internal sealed class Receiver : IAsyncDisposable
         if (first)
         {
             Latency.RecordValue(Math.Max(1, (long)(latencyMs * 1000)));
+            if (latencyMs > SlowMs)
+            {
+                slowByAcceptedSecond.AddOrUpdate(AcceptedOn(eventId).ToUnixTimeSeconds(), (1, latencyMs),
+                    (_, s) => (s.Count + 1, Math.Max(s.MaxMs, latencyMs)));
+            }
             perSecond.AddOrUpdate(now.ToUnixTimeSeconds(), 1, (_, n) => n + 1);
             SampleBody = body;
             Interlocked.Exchange(ref lastArrival, Stopwatch.GetTimestamp());

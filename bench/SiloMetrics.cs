@@ -12,6 +12,9 @@ internal static class SiloMetrics
     /// <summary>From an event's acceptance to its routing: the stream's part of the delivery latency.</summary>
     public const string RoutingLag = "es_events_routing_lag_seconds";
 
+    /// <summary>One webhook call, from its request's start to its answer, as the silo timed it.</summary>
+    public const string AttemptDuration = "es_delivery_attempt_duration_seconds";
+
     /// <summary>The runtime's counters read per delivery: thread-pool work items, CPU, GC pauses (seconds).</summary>
     public static readonly string[] RuntimeCounters =
         ["dotnet_thread_pool_work_item_count_total", "dotnet_process_cpu_time_seconds_total", "dotnet_gc_pause_time_seconds_total"];

@@ -30,7 +30,7 @@ public sealed partial class SubscriptionGrain
     private DateTimeOffset healthSavedOn;
     private bool loaded;
     private bool reminderOn;
-    private bool registeringReminder;
+    private Task? reminderRegistration;
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -203,7 +203,8 @@ public sealed partial class SubscriptionGrain
         {
             return;
         }
-        await EnsureReminderAsync();
+        // The pump first: it interleaves, so the first calls go out while the reminder is being
+        // registered (a new subscription's first deliveries do not wait for the reminder table).
         if (pump is null)
         {
             pump = this.RegisterGrainTimer(PumpAsync, new GrainTimerCreationOptions
@@ -218,6 +219,9 @@ public sealed partial class SubscriptionGrain
         {
             pump.Change(TimeSpan.Zero, PumpPeriod);
         }
+        // Awaited all the same: a caller queueing deliveries returns (and the stream lets its
+        // events go) only once the reminder that brings this grain back after a crash is held.
+        await EnsureReminderAsync();
     }
 
     /// <summary>
@@ -225,13 +229,22 @@ public sealed partial class SubscriptionGrain
     /// (storage down, a concurrent change of the reminder row) does not fail the caller: the
     /// deliveries are queued already, and the pump tries again on each tick until it holds.
     /// </summary>
-    private async Task EnsureReminderAsync()
+    private Task EnsureReminderAsync()
     {
-        if (reminderOn || registeringReminder)
+        if (reminderOn)
         {
-            return;
+            return Task.CompletedTask;
         }
-        registeringReminder = true;
+        // One registration at a time; whoever asks meanwhile waits for that one.
+        if (reminderRegistration is { IsCompleted: false } running)
+        {
+            return running;
+        }
+        return reminderRegistration = RegisterReminderAsync();
+    }
+
+    private async Task RegisterReminderAsync()
+    {
         try
         {
             await this.RegisterOrUpdateReminder(DeliveryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
@@ -240,10 +253,6 @@ public sealed partial class SubscriptionGrain
         catch (Exception e)
         {
             logger.ReminderNotRegistered(e, Id);
-        }
-        finally
-        {
-            registeringReminder = false;
         }
     }
 
@@ -281,7 +290,8 @@ public sealed partial class SubscriptionGrain
             StopPump();
             return;
         }
-        await EnsureReminderAsync();
+        // Not awaited here: the pump sends while a registration is under way (its caller waits).
+        _ = EnsureReminderAsync();
         if (!loaded)
         {
             foreach (var pending in await deliveries.LoadPendingAsync(Id, LoadLimit, cancellationToken))
