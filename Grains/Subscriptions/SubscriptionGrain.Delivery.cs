@@ -364,7 +364,9 @@ public sealed partial class SubscriptionGrain
             // The attempt could not be recorded: record it later (at least once, never lost),
             // backing off so that a record that keeps failing is not tried every 5 s. An attempt
             // that never reached the receiver (its call failed before sending) is sent then.
-            delivery.UnrecordedOutcome = outcome;
+            delivery.UnrecordedOutcome = outcome is not null && Persistence.BatchingWriter<AttemptRecord, bool>.IsItemFault(e)
+                ? WithoutReceiverText(outcome)
+                : outcome;
             delivery.UnrecordedAttempts++;
             logger.NotRecorded(e, Id, deliveryId, delivery.UnrecordedAttempts, delivery.UnrecordedBackOff);
             delivery.NextAttemptOn = clock.GetUtcNow() + delivery.UnrecordedBackOff;
@@ -372,6 +374,20 @@ public sealed partial class SubscriptionGrain
         }
         pump?.Change(TimeSpan.Zero, PumpPeriod);
     }
+
+    /// <summary>
+    /// An outcome whose record the database refused for what it holds (a data or constraint error,
+    /// not an outage): the next try records it without the only text a receiver wrote, its answer's
+    /// excerpt and reason phrase, so that one hostile answer cannot hold its delivery (and its
+    /// entity's later ones) pending for ever. Status, duration and result are kept.
+    /// </summary>
+    private static AttemptOutcome WithoutReceiverText(AttemptOutcome outcome) => outcome with
+    {
+        ResponseExcerpt = null,
+        Error = outcome.Error is null ? null
+            : outcome.StatusCode is { } status ? $"the receiver answered {status} (its answer could not be stored)"
+            : "the attempt failed (its error could not be stored)",
+    };
 
     private async Task RecordAsync(PendingDelivery delivery, string deliveryId, int attempt, AttemptOutcome outcome)
     {

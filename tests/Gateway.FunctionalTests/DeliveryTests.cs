@@ -137,6 +137,46 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         Assert.Single(receiver.Calls("unrecorded"));
     }
 
+    [Fact]
+    public async Task An_answer_the_log_refuses_to_store_is_recorded_without_its_text_and_the_delivery_settles()
+    {
+        var subscription = await SubscribeAsync(receiver.Url("unstorable", Encoding.UTF8.GetBytes("poison answer")));
+        // The attempt log refuses any row holding this receiver's text: a record refused for what
+        // it holds, not for an outage. Without a way out the delivery stayed pending for ever.
+        var refuse = $"refuse_text_{subscription}";
+        await ExecuteAsync($"""
+            CREATE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'check_violation'; END $$;
+            CREATE TRIGGER {refuse} BEFORE INSERT ON delivery_log FOR EACH ROW
+                WHEN (NEW.subscription_id = {subscription} AND NEW.response_excerpt LIKE '%poison%') EXECUTE FUNCTION {refuse}();
+            """);
+        try
+        {
+            await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Vic" });
+            await CallsAsync("unstorable", 1);
+
+            // The record is tried again 5 s later without the receiver's text, and holds.
+            var log = Assert.Single(await LogsAsync(subscription, 1));
+            Assert.Equal(("SUCCEEDED", 200, 1), (log.Outcome, log.StatusCode, log.Attempt));
+            Assert.Equal(0L, await ScalarAsync<long>(
+                $"SELECT count(*) FROM delivery_log WHERE subscription_id = {subscription} AND response_excerpt IS NOT NULL"));
+            await WaitForAsync(subscription, item => item.Health.PendingDeliveries == 0);
+            Assert.Single(receiver.Calls("unstorable"));
+        }
+        finally
+        {
+            await ExecuteAsync($"DROP TRIGGER {refuse} ON delivery_log; DROP FUNCTION {refuse}();");
+        }
+    }
+
+    private async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(service.PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
     private async Task ExecuteAsync(string sql)
     {
         await using var connection = new NpgsqlConnection(service.PostgresConnectionString);
