@@ -26,14 +26,7 @@ public sealed class OutboxWriter(NpgsqlDataSource dataSource, IOptions<ClusterOp
 
     private async Task<HashSet<(long, string)>> InsertAsync(IReadOnlyList<OutboxRow> batch, CancellationToken cancellationToken)
     {
-        // One round trip, one transaction: the insert commits without waiting for its WAL flush.
-        // It is not what makes the event safe: the event stays in the event queue until its
-        // confirm, a durable commit made after this one, which flushes the WAL up to itself and so
-        // this row with it. Lost to a PostgreSQL crash before that, the row is written again when
-        // the queue hands the event out again (README, "What waits for the disk").
-        await using var batchCommand = dataSource.CreateBatch();
-        batchCommand.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('synchronous_commit', 'off', true)"));
-        var command = new NpgsqlBatchCommand("""
+        await using var command = dataSource.CreateCommand("""
             INSERT INTO delivery_outbox (service_id, subscription_id, event_id, entity_key, entity_seq, event_name, body, created_on)
             SELECT $1, r.subscription_id, r.event_id, r.entity_key, r.entity_seq, r.event_name, r.body, r.created_on
             FROM unnest($2::bigint[], $3::text[], $4::text[], $8::bigint[], $5::text[], $6::text[], $7::timestamptz[])
@@ -50,10 +43,8 @@ public sealed class OutboxWriter(NpgsqlDataSource dataSource, IOptions<ClusterOp
         command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Body).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.CreatedOn.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.EntitySequence).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
-        batchCommand.BatchCommands.Add(command);
         var inserted = new HashSet<(long, string)>();
-        await using var reader = await batchCommand.ExecuteReaderAsync(cancellationToken);
-        await reader.NextResultAsync(cancellationToken);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             inserted.Add((reader.GetInt64(0), reader.GetString(1)));

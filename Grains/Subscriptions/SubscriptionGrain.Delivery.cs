@@ -1,5 +1,6 @@
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
+using EventsSubscriptions.Grains.Interfaces.Text;
 using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Persistence;
@@ -386,8 +387,11 @@ public sealed partial class SubscriptionGrain
         ResponseExcerpt = null,
         Error = outcome.Error is null ? null
             : outcome.StatusCode is { } status ? $"the receiver answered {status} (its answer could not be stored)"
-            : "the attempt failed (its error could not be stored)",
+            : $"{StorableText.Clean(KindOf(outcome.Error))} (the rest of the error could not be stored)",
     };
+
+    /// <summary>The service's own words that open an error ("connection failed", "no answer within 15 s"), which name its kind.</summary>
+    private static string KindOf(string error) => error.IndexOf(':') is var colon and > 0 ? error[..colon] : error;
 
     private async Task RecordAsync(PendingDelivery delivery, string deliveryId, int attempt, AttemptOutcome outcome)
     {

@@ -278,18 +278,20 @@ public sealed partial class SubscriptionGrain(
             {
                 continue;
             }
-            added++;
-            if (loaded)
-            {
-                queue.Add(new PendingDelivery
+            // A delivery the queue holds already (its row written again) is not counted twice:
+            // a count above what is queued would keep the pump reloading for ever.
+            if (loaded && !queue.Add(new PendingDelivery
                 {
                     EventId = rows[i].EventId,
                     EventName = rows[i].EventName,
                     EntityKey = rows[i].EntityKey,
                     EntitySequence = rows[i].EntitySequence,
                     Body = rows[i].Body,
-                });
+                }))
+            {
+                continue;
             }
+            added++;
         }
         if (added > 0)
         {
