@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
     --subscriptions) subscriptions=$2; shift 2 ;;
     all) faults+=(kill-silo pg-restart pg-crash redis-restart flaky-receiver scale roll); shift ;;
     kill-silo|pg-restart|pg-crash|redis-restart|flaky-receiver|scale|roll) faults+=("$1"); shift ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) es_die "unknown argument: $1" ;;
   esac
 done
