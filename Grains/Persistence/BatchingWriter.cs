@@ -46,7 +46,7 @@ public abstract class BatchingWriter<TItem, TResult>(ILogger logger, Delivery.De
                 batch[i].Done.TrySetResult(results[i]);
             }
         }
-        catch (Exception e) when (batch.Count > 1 && IsItemFault(e))
+        catch (Exception e) when (batch.Count > 1 && DatabaseFaults.IsItemFault(e))
         {
             var half = batch.Count / 2;
             await WriteIsolatingAsync(batch[..half], cancellationToken);
@@ -54,7 +54,7 @@ public abstract class BatchingWriter<TItem, TResult>(ILogger logger, Delivery.De
         }
         catch (Exception e)
         {
-            if (IsItemFault(e))
+            if (DatabaseFaults.IsItemFault(e))
             {
                 metrics?.ItemRejected(GetType().Name);
                 logger.ItemRefused(e, GetType().Name);
@@ -69,13 +69,6 @@ public abstract class BatchingWriter<TItem, TResult>(ILogger logger, Delivery.De
             }
         }
     }
-
-    /// <summary>Whether the database refused the statement for the data it carried (SQLSTATE classes 21, 22, 23, 54).</summary>
-    public static bool IsItemFault(Exception e) =>
-        e is PostgresException { SqlState: var state } && (state.StartsWith("22", StringComparison.Ordinal)
-            || state.StartsWith("23", StringComparison.Ordinal) || state.StartsWith("54", StringComparison.Ordinal)
-            || state.StartsWith("21", StringComparison.Ordinal));
-
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -365,7 +365,7 @@ public sealed partial class SubscriptionGrain
             // The attempt could not be recorded: record it later (at least once, never lost),
             // backing off so that a record that keeps failing is not tried every 5 s. An attempt
             // that never reached the receiver (its call failed before sending) is sent then.
-            delivery.UnrecordedOutcome = outcome is not null && Persistence.BatchingWriter<AttemptRecord, bool>.IsItemFault(e)
+            delivery.UnrecordedOutcome = outcome is not null && DatabaseFaults.IsItemFault(e)
                 ? WithoutReceiverText(outcome)
                 : outcome;
             delivery.UnrecordedAttempts++;

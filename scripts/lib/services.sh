@@ -97,8 +97,8 @@ es_pg_stop() {
   fi
 }
 
-# es_pg_crash DATA_DIR: stops PostgreSQL as a crash would (immediate: no checkpoint, and what the
-# WAL writer had not written yet is gone); the next start recovers from the WAL.
+# es_pg_crash DATA_DIR: stops PostgreSQL as a crash would (immediate: no shutdown checkpoint, and
+# any commit that did not wait for its WAL flush may be gone); the next start recovers from the WAL.
 es_pg_crash() {
   local dir=$1
   es_ensure_postgres

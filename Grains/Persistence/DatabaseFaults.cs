@@ -1,0 +1,13 @@
+using Npgsql;
+
+namespace EventsSubscriptions.Grains.Persistence;
+
+/// <summary>How the database refused a write: for what it carried, or because it could not be reached.</summary>
+public static class DatabaseFaults
+{
+    /// <summary>Whether the database refused the statement for the data it carried (SQLSTATE classes 21, 22, 23, 54).</summary>
+    public static bool IsItemFault(Exception e) =>
+        e is PostgresException { SqlState: var state } && (state.StartsWith("22", StringComparison.Ordinal)
+            || state.StartsWith("23", StringComparison.Ordinal) || state.StartsWith("54", StringComparison.Ordinal)
+            || state.StartsWith("21", StringComparison.Ordinal));
+}
