@@ -59,6 +59,8 @@ async Task<int> LoadAsync(int matching, int nonMatching, string label)
     var routingBefore = await SiloMetrics.ScrapeAsync(options.Metrics, SiloMetrics.RoutingLag);
     var callsBefore = await SiloMetrics.ScrapeAsync(options.Metrics, SiloMetrics.AttemptDuration);
     var countersBefore = await SiloMetrics.CountersAsync(options.Metrics, SiloMetrics.RuntimeCounters);
+    var commitsBefore = await SiloMetrics.ScrapeAsync(options.Metrics, SiloMetrics.BatchWait, SiloMetrics.EventCommits);
+    var gatewayBefore = await SiloMetrics.ScrapeAsync([GatewayMetrics()], SiloMetrics.GatewayRequests, SiloMetrics.EntityPuts, options.Token);
     var report = await LoadRun.RunAsync(api, receiver, options, resource, hooks, label);
     // The exporters refresh their scrape at most every few hundred milliseconds.
     await Task.Delay(TimeSpan.FromSeconds(2));
@@ -66,6 +68,8 @@ async Task<int> LoadAsync(int matching, int nonMatching, string label)
     var routingAfter = await SiloMetrics.ScrapeAsync(options.Metrics, SiloMetrics.RoutingLag);
     var callsAfter = await SiloMetrics.ScrapeAsync(options.Metrics, SiloMetrics.AttemptDuration);
     var countersAfter = await SiloMetrics.CountersAsync(options.Metrics, SiloMetrics.RuntimeCounters);
+    var commitsAfter = await SiloMetrics.ScrapeAsync(options.Metrics, SiloMetrics.BatchWait, SiloMetrics.EventCommits);
+    var gatewayAfter = await SiloMetrics.ScrapeAsync([GatewayMetrics()], SiloMetrics.GatewayRequests, SiloMetrics.EntityPuts, options.Token);
     double? limit = null;
     if (!options.NoLimit)
     {
@@ -81,6 +85,16 @@ async Task<int> LoadAsync(int matching, int nonMatching, string label)
     {
         Console.WriteLine($"  silos' es_delivery_latency_seconds over the run: p50 {p50 * 1000:0.0} ms  p99 {p99 * 1000:0.0} ms " +
                           $"(histogram_quantile; the receiver measured p50 {report.Latency.GetValueAtPercentile(50) / 1000.0:0.0} ms, p99 {report.Latency.GetValueAtPercentile(99) / 1000.0:0.0} ms)");
+    }
+    // Where an API answer's time goes: the gateway's own measure of it (without the bench's client),
+    // and, inside it, the silo's wait for the commit that makes the change durable.
+    if (SiloMetrics.Quantile(gatewayBefore, gatewayAfter, 0.5) is { } g50 && SiloMetrics.Quantile(gatewayBefore, gatewayAfter, 0.99) is { } g99)
+    {
+        Console.WriteLine($"  gateway's {SiloMetrics.GatewayRequests} (PUT entity) over the run: p50 {g50 * 1000:0.0} ms  p99 {g99 * 1000:0.0} ms");
+    }
+    if (SiloMetrics.Quantile(commitsBefore, commitsAfter, 0.5) is { } e50 && SiloMetrics.Quantile(commitsBefore, commitsAfter, 0.99) is { } e99)
+    {
+        Console.WriteLine($"  silos' {SiloMetrics.BatchWait} (an accepted change's wait for its commit) over the run: p50 {e50 * 1000:0.0} ms  p99 {e99 * 1000:0.0} ms");
     }
     if (SiloMetrics.Quantile(routingBefore, routingAfter, 0.5) is { } r50 && SiloMetrics.Quantile(routingBefore, routingAfter, 0.99) is { } r99)
     {
@@ -101,6 +115,8 @@ async Task<int> LoadAsync(int matching, int nonMatching, string label)
     }
     return report.Lost == 0 ? 0 : 1;
 }
+
+string GatewayMetrics() => $"{options.Gateway.TrimEnd('/')}/metrics";
 
 async Task<int> GrowthAsync()
 {

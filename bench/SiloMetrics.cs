@@ -15,6 +15,17 @@ internal static class SiloMetrics
     /// <summary>One webhook call, from its request's start to its answer, as the silo timed it.</summary>
     public const string AttemptDuration = "es_delivery_attempt_duration_seconds";
 
+    /// <summary>An item's wait with a batched writer, from its queuing to its batch's commit (label <c>writer</c>).</summary>
+    public const string BatchWait = "es_batch_wait_seconds";
+
+    /// <summary>The event store's items: an accepted change waiting for its durable commit.</summary>
+    public static readonly string[] EventCommits = ["writer=\"EventQueueStore\""];
+
+    /// <summary>The gateway's own time for the bench's entity changes (ASP.NET Core's request duration).</summary>
+    public const string GatewayRequests = "http_server_request_duration_seconds";
+
+    public static readonly string[] EntityPuts = ["http_request_method=\"PUT\"", "http_route=\"/rest/v1/{resource}/{id}\""];
+
     /// <summary>The runtime's counters read per delivery: thread-pool work items, CPU, GC pauses (seconds).</summary>
     public static readonly string[] RuntimeCounters =
         ["dotnet_thread_pool_work_item_count_total", "dotnet_process_cpu_time_seconds_total", "dotnet_gc_pause_time_seconds_total"];
@@ -40,13 +51,17 @@ internal static class SiloMetrics
     }
 
     /// <summary>Cumulative count per upper bound, summed over the silos; empty when none answers.</summary>
-    public static async Task<SortedDictionary<double, double>> ScrapeAsync(IEnumerable<string> urls, string histogram = "es_delivery_latency_seconds")
+    /// <param name="labels">Only the series whose labels hold each of these (<c>writer="EventQueueStore"</c>).</param>
+    /// <param name="token">A bearer token, for a metrics page that asks for one (the gateway's).</param>
+    public static async Task<SortedDictionary<double, double>> ScrapeAsync(IEnumerable<string> urls, string histogram = "es_delivery_latency_seconds",
+        string[]? labels = null, string? token = null)
     {
         var bucket = histogram + "_bucket{";
         var buckets = new SortedDictionary<double, double>();
-        foreach (var text in await ScrapeTextsAsync(urls))
+        foreach (var text in await ScrapeTextsAsync(urls, token))
         {
-            foreach (var line in text.Split('\n').Where(l => l.StartsWith(bucket, StringComparison.Ordinal)))
+            foreach (var line in text.Split('\n').Where(l => l.StartsWith(bucket, StringComparison.Ordinal)
+                && (labels ?? []).All(label => l.Contains(label, StringComparison.Ordinal))))
             {
                 var le = line[(line.IndexOf("le=\"", StringComparison.Ordinal) + 4)..];
                 le = le[..le.IndexOf('"')];
@@ -59,10 +74,14 @@ internal static class SiloMetrics
     }
 
     /// <summary>The metrics page of each silo that answers.</summary>
-    private static async Task<List<string>> ScrapeTextsAsync(IEnumerable<string> urls)
+    private static async Task<List<string>> ScrapeTextsAsync(IEnumerable<string> urls, string? token = null)
     {
         var texts = new List<string>();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        if (token is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
         foreach (var url in urls)
         {
             try

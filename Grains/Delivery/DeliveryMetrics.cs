@@ -26,6 +26,11 @@ public sealed class DeliveryMetrics : IDisposable
     private readonly Counter<long> suspensions;
     private readonly Counter<long> setApart;
     private readonly Counter<long> rejectedItems;
+    private readonly Histogram<double> batchWait;
+    private readonly Histogram<int> batchSize;
+
+    /// <summary>Bucket bounds of <c>es.batch.size</c>: powers of two up to a batch's most, 512 rows.</summary>
+    public static readonly IReadOnlyList<int> BatchSizeBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 
     public DeliveryMetrics(IMeterFactory factory)
     {
@@ -45,6 +50,11 @@ public sealed class DeliveryMetrics : IDisposable
             description: "(event, subscription) pairs set apart because the subscription could not queue the event");
         rejectedItems = meter.CreateCounter<long>("es.batch.items.rejected",
             description: "Items a batched writer set apart because the database refused them (poison rows)");
+        batchWait = meter.CreateHistogram("es.batch.wait", "s",
+            "From an item's queuing with a batched writer to its batch's commit, by writer (EventQueueStore: an accepted change's wait for durability)",
+            advice: seconds);
+        batchSize = meter.CreateHistogram("es.batch.size", "{item}", "Items one round trip of a batched writer carried, by writer",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = BatchSizeBuckets });
     }
 
     /// <param name="errorKind">none, timeout, connection, dns, ssrf, 3xx, 4xx, 410, 5xx (see <see cref="AttemptOutcome.ErrorKind"/>).</param>
@@ -76,6 +86,18 @@ public sealed class DeliveryMetrics : IDisposable
     public void SetApart(int count) => setApart.Add(count);
 
     public void ItemRejected(string writer) => rejectedItems.Add(1, new KeyValuePair<string, object?>("writer", writer));
+
+    /// <summary>A batch written: its size, and each item's wait from its queuing to now.</summary>
+    public void BatchWritten(string writer, ReadOnlySpan<long> queuedAt)
+    {
+        var tag = new KeyValuePair<string, object?>("writer", writer);
+        batchSize.Record(queuedAt.Length, tag);
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        foreach (var at in queuedAt)
+        {
+            batchWait.Record(System.Diagnostics.Stopwatch.GetElapsedTime(at, now).TotalSeconds, tag);
+        }
+    }
 
     public void Dispose() => meter.Dispose();
 }

@@ -12,8 +12,9 @@ namespace EventsSubscriptions.Grains.Persistence;
 /// </summary>
 public abstract class BatchingWriter<TItem, TResult>(ILogger logger, Delivery.DeliveryMetrics? metrics = null, int maxBatch = 512) : BackgroundService
 {
-    private readonly Channel<(TItem Item, TaskCompletionSource<TResult> Done)> queue =
-        Channel.CreateUnbounded<(TItem, TaskCompletionSource<TResult>)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly record struct Entry(TItem Item, TaskCompletionSource<TResult> Done, long QueuedAt);
+
+    private readonly Channel<Entry> queue = Channel.CreateUnbounded<Entry>(new UnboundedChannelOptions { SingleReader = true });
 
     protected Task<TResult> EnqueueAsync(TItem item)
     {
@@ -21,7 +22,7 @@ public abstract class BatchingWriter<TItem, TResult>(ILogger logger, Delivery.De
         // its callers are grains, whose continuations are queued to their activation's scheduler
         // anyway (an asynchronous completion cost one more thread-pool item per row, two per delivery).
         var done = new TaskCompletionSource<TResult>();
-        if (!queue.Writer.TryWrite((item, done)))
+        if (!queue.Writer.TryWrite(new Entry(item, done, System.Diagnostics.Stopwatch.GetTimestamp())))
         {
             done.SetException(new InvalidOperationException($"{GetType().Name} is stopped."));
         }
@@ -36,11 +37,20 @@ public abstract class BatchingWriter<TItem, TResult>(ILogger logger, Delivery.De
     /// constraint error, not a lost connection), the batch is split in halves and each written
     /// again, down to the one item at fault: it alone fails, logged and counted; the others succeed.
     /// </summary>
-    private async Task WriteIsolatingAsync(List<(TItem Item, TaskCompletionSource<TResult> Done)> batch, CancellationToken cancellationToken)
+    private async Task WriteIsolatingAsync(List<Entry> batch, CancellationToken cancellationToken)
     {
         try
         {
             var results = await WriteAsync(batch.Select(b => b.Item).ToList(), cancellationToken);
+            if (metrics is not null)
+            {
+                Span<long> queuedAt = batch.Count <= 512 ? stackalloc long[batch.Count] : new long[batch.Count];
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    queuedAt[i] = batch[i].QueuedAt;
+                }
+                metrics.BatchWritten(GetType().Name, queuedAt);
+            }
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].Done.TrySetResult(results[i]);
@@ -63,16 +73,16 @@ public abstract class BatchingWriter<TItem, TResult>(ILogger logger, Delivery.De
             {
                 logger.BatchFailed(e, GetType().Name, batch.Count);
             }
-            foreach (var (_, done) in batch)
+            foreach (var entry in batch)
             {
-                done.TrySetException(e);
+                entry.Done.TrySetException(e);
             }
         }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<(TItem Item, TaskCompletionSource<TResult> Done)>(maxBatch);
+        var batch = new List<Entry>(maxBatch);
         try
         {
             while (await queue.Reader.WaitToReadAsync(stoppingToken))
