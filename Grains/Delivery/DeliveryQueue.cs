@@ -21,6 +21,14 @@ public sealed class PendingDelivery
     /// </summary>
     public AttemptOutcome? UnrecordedOutcome { get; set; }
 
+    /// <summary>
+    /// Records of this attempt the database refused for what they held (a data or constraint error,
+    /// not an outage): the first refusal drops the receiver's text from the record, the second drops
+    /// the log row and writes only the delivery's new state, so that no record can hold its delivery
+    /// (and its entity's later ones) pending for ever.
+    /// </summary>
+    public int RecordRefusals { get; set; }
+
     /// <summary>5 s after the first unrecorded attempt, doubling up to 5 minutes.</summary>
     public TimeSpan UnrecordedBackOff => TimeSpan.FromSeconds(Math.Min(300, 5 * Math.Pow(2, Math.Min(UnrecordedAttempts, 10) - 1)));
 }

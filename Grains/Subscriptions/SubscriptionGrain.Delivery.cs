@@ -365,9 +365,13 @@ public sealed partial class SubscriptionGrain
             // The attempt could not be recorded: record it later (at least once, never lost),
             // backing off so that a record that keeps failing is not tried every 5 s. An attempt
             // that never reached the receiver (its call failed before sending) is sent then.
-            delivery.UnrecordedOutcome = outcome is not null && DatabaseFaults.IsItemFault(e)
-                ? WithoutReceiverText(outcome)
-                : outcome;
+            // A record refused for what it holds is written again without the receiver's text,
+            // and, refused again, as the delivery's state alone (RecordRefusals).
+            if (outcome is not null && DatabaseFaults.IsItemFault(e) && ++delivery.RecordRefusals == 1)
+            {
+                outcome = WithoutReceiverText(outcome);
+            }
+            delivery.UnrecordedOutcome = outcome;
             delivery.UnrecordedAttempts++;
             logger.NotRecorded(e, Id, deliveryId, delivery.UnrecordedAttempts, delivery.UnrecordedBackOff);
             delivery.NextAttemptOn = clock.GetUtcNow() + delivery.UnrecordedBackOff;
@@ -402,10 +406,15 @@ public sealed partial class SubscriptionGrain
             SubscriptionId = Id, DeliveryId = deliveryId, EventId = delivery.EventId, EventName = delivery.EventName,
             EntityKey = delivery.EntityKey, Attempt = attempt, Outcome = logged, StatusCode = outcome.StatusCode,
             DurationMs = (int)outcome.Duration.TotalMilliseconds, Error = outcome.Error, ResponseExcerpt = outcome.ResponseExcerpt,
-            CreatedOn = now, NextAttemptOn = next, State = state,
+            CreatedOn = now, NextAttemptOn = next, State = state, WithoutLogRow = delivery.RecordRefusals >= 2,
         });
+        if (delivery.RecordRefusals >= 2)
+        {
+            logger.RecordedWithoutLogRow(Id, deliveryId, attempt, logged, outcome.StatusCode);
+        }
         delivery.UnrecordedOutcome = null;
         delivery.UnrecordedAttempts = 0;
+        delivery.RecordRefusals = 0;
 
         metrics.Attempted(DeliveryText.Of(logged), outcome.ErrorKind, outcome.Duration);
         if (outcome.Result == AttemptResult.Succeeded && EventIds.AcceptedOn(delivery.EventId) is { } accepted)

@@ -40,4 +40,8 @@ internal static partial class SubscriptionLog
 
     [LoggerMessage(1012, LogLevel.Warning, "Subscription {Id}: delivery {Delivery} is recorded, but saving the health or sending its mail failed")]
     public static partial void AfterRecordFailed(this ILogger logger, Exception error, long id, string delivery);
+
+    [LoggerMessage(1013, LogLevel.Error,
+        "Subscription {Id}: the delivery log refused twice the record of attempt {Attempt} of delivery {Delivery} ({Outcome}, status {Status}); the delivery's state is written without its log row")]
+    public static partial void RecordedWithoutLogRow(this ILogger logger, long id, string delivery, int attempt, object outcome, int? status);
 }

@@ -169,6 +169,41 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task An_attempt_whose_log_row_is_refused_twice_settles_its_delivery_without_the_row_and_frees_its_entity()
+    {
+        var subscription = await SubscribeAsync(receiver.Url("unloggable", "200"));
+        // The attempt log refuses every row of this subscription, with or without the receiver's
+        // text: the record is tried without the text, then as the delivery's state alone.
+        var refuse = $"refuse_row_{subscription}";
+        await ExecuteAsync($"""
+            CREATE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'check_violation'; END $$;
+            CREATE TRIGGER {refuse} BEFORE INSERT ON delivery_log FOR EACH ROW
+                WHEN (NEW.subscription_id = {subscription}) EXECUTE FUNCTION {refuse}();
+            """);
+        await api.OkAsync(HttpMethod.Put, $"/rest/v1/{resource}/1", new JsonObject { ["name"] = "Una" });
+        try
+        {
+            await CallsAsync("unloggable", 1);
+            await WaitForAsync(subscription, item => item.Health.PendingDeliveries == 0);
+            Assert.Equal("SUCCEEDED", await ScalarAsync<string>(
+                $"SELECT state FROM delivery_outbox WHERE subscription_id = {subscription}"));
+            Assert.Equal(0L, await ScalarAsync<long>($"SELECT count(*) FROM delivery_log WHERE subscription_id = {subscription}"));
+            Assert.Single(receiver.Calls("unloggable"));
+        }
+        finally
+        {
+            await ExecuteAsync($"DROP TRIGGER {refuse} ON delivery_log; DROP FUNCTION {refuse}();");
+        }
+
+        // The entity is not held: its next change is delivered and logged as usual.
+        await api.OkAsync(HttpMethod.Put, $"/rest/v1/{resource}/1", new JsonObject { ["name"] = "Una B" });
+        await CallsAsync("unloggable", 2);
+        var log = Assert.Single(await LogsAsync(subscription, 1));
+        Assert.Equal(("SUCCEEDED", 1), (log.Outcome, log.Attempt));
+    }
+
     private async Task<T> ScalarAsync<T>(string sql)
     {
         await using var connection = new NpgsqlConnection(service.PostgresConnectionString);
