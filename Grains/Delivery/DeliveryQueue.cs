@@ -23,9 +23,9 @@ public sealed class PendingDelivery
 
     /// <summary>
     /// Records of this attempt the database refused for what they held (a data or constraint error,
-    /// not an outage): the first refusal drops the receiver's text from the record, the second drops
-    /// the log row and writes only the delivery's new state, so that no record can hold its delivery
-    /// (and its entity's later ones) pending for ever.
+    /// not an outage). The first refusal drops the receiver's text from the record (once); a record
+    /// refused without it holds only what the service wrote itself, which points at the schema, not
+    /// at the row: it is tried again, backing off, and never dropped.
     /// </summary>
     public int RecordRefusals { get; set; }
 

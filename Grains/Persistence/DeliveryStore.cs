@@ -25,9 +25,6 @@ public sealed record AttemptRecord
     public required DateTimeOffset CreatedOn { get; init; }
     public DateTimeOffset? NextAttemptOn { get; init; }
     public required DeliveryState State { get; init; }
-
-    /// <summary>Only the delivery's new state is written, without its log row (the log refused the row twice).</summary>
-    public bool WithoutLogRow { get; init; }
 }
 
 /// <summary>
@@ -56,9 +53,9 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
         await using var command = dataSource.CreateCommand("""
             WITH r AS (
                 SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[],
-                                     $9::int[], $10::int[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::text[], $16::boolean[])
+                                     $9::int[], $10::int[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::text[])
                     WITH ORDINALITY AS r(subscription_id, delivery_id, event_id, event_name, entity_key, attempt, outcome,
-                                         status_code, duration_ms, error, excerpt, created_on, next_attempt_on, state, logged, n)
+                                         status_code, duration_ms, error, excerpt, created_on, next_attempt_on, state, n)
             ), updated AS (
                 UPDATE delivery_outbox o
                 SET state = r.state, attempts = r.attempt, next_attempt_on = r.next_attempt_on
@@ -70,7 +67,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
                                       status_code, duration_ms, error, response_excerpt, created_on, next_attempt_on)
             SELECT $1, subscription_id, delivery_id, event_id, event_name, entity_key, attempt, outcome,
                    status_code, duration_ms, error, excerpt, created_on, next_attempt_on
-            FROM r WHERE r.logged ORDER BY n
+            FROM r ORDER BY n
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         Add(command, batch.Select(b => b.SubscriptionId).ToArray(), NpgsqlDbType.Bigint);
@@ -89,7 +86,6 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
         Add(command, batch.Select(b => b.CreatedOn.UtcDateTime).ToArray(), NpgsqlDbType.TimestampTz);
         Add(command, batch.Select(b => b.NextAttemptOn?.UtcDateTime).ToArray(), NpgsqlDbType.TimestampTz);
         Add(command, batch.Select(b => DeliveryText.Of(b.State)).ToArray(), NpgsqlDbType.Text);
-        Add(command, batch.Select(b => !b.WithoutLogRow).ToArray(), NpgsqlDbType.Boolean);
         await command.ExecuteNonQueryAsync(cancellationToken);
         return batch.Select(_ => true).ToList();
     }

@@ -365,15 +365,25 @@ public sealed partial class SubscriptionGrain
             // The attempt could not be recorded: record it later (at least once, never lost),
             // backing off so that a record that keeps failing is not tried every 5 s. An attempt
             // that never reached the receiver (its call failed before sending) is sent then.
-            // A record refused for what it holds is written again without the receiver's text,
-            // and, refused again, as the delivery's state alone (RecordRefusals).
-            if (outcome is not null && DatabaseFaults.IsItemFault(e) && ++delivery.RecordRefusals == 1)
+            // A record refused for what it holds is written again without the receiver's text
+            // (stripped once). Refused without it, the record holds only the service's own words:
+            // the schema refuses it, not the row, and dropping the log row would lose every
+            // delivery's log while that lasts; it waits, pending, for the database to take it.
+            var refused = outcome is not null && DatabaseFaults.IsItemFault(e) ? ++delivery.RecordRefusals : 0;
+            if (refused == 1)
             {
-                outcome = WithoutReceiverText(outcome);
+                outcome = WithoutReceiverText(outcome!);
             }
             delivery.UnrecordedOutcome = outcome;
             delivery.UnrecordedAttempts++;
-            logger.NotRecorded(e, Id, deliveryId, delivery.UnrecordedAttempts, delivery.UnrecordedBackOff);
+            if (refused > 1)
+            {
+                logger.RecordRefusedWithoutText(e, Id, deliveryId, refused, delivery.UnrecordedBackOff);
+            }
+            else
+            {
+                logger.NotRecorded(e, Id, deliveryId, delivery.UnrecordedAttempts, delivery.UnrecordedBackOff);
+            }
             delivery.NextAttemptOn = clock.GetUtcNow() + delivery.UnrecordedBackOff;
             queue.Postpone(delivery);
         }
@@ -406,12 +416,8 @@ public sealed partial class SubscriptionGrain
             SubscriptionId = Id, DeliveryId = deliveryId, EventId = delivery.EventId, EventName = delivery.EventName,
             EntityKey = delivery.EntityKey, Attempt = attempt, Outcome = logged, StatusCode = outcome.StatusCode,
             DurationMs = (int)outcome.Duration.TotalMilliseconds, Error = outcome.Error, ResponseExcerpt = outcome.ResponseExcerpt,
-            CreatedOn = now, NextAttemptOn = next, State = state, WithoutLogRow = delivery.RecordRefusals >= 2,
+            CreatedOn = now, NextAttemptOn = next, State = state,
         });
-        if (delivery.RecordRefusals >= 2)
-        {
-            logger.RecordedWithoutLogRow(Id, deliveryId, attempt, logged, outcome.StatusCode);
-        }
         delivery.UnrecordedOutcome = null;
         delivery.UnrecordedAttempts = 0;
         delivery.RecordRefusals = 0;

@@ -42,6 +42,6 @@ internal static partial class SubscriptionLog
     public static partial void AfterRecordFailed(this ILogger logger, Exception error, long id, string delivery);
 
     [LoggerMessage(1013, LogLevel.Error,
-        "Subscription {Id}: the delivery log refused twice the record of attempt {Attempt} of delivery {Delivery} ({Outcome}, status {Status}); the delivery's state is written without its log row")]
-    public static partial void RecordedWithoutLogRow(this ILogger logger, long id, string delivery, int attempt, object outcome, int? status);
+        "Subscription {Id}: the database refused the record of delivery {Delivery} again without the receiver's text ({Count} refusals); what is left is the service's own, so look at the delivery_log and delivery_outbox tables' constraints and triggers. The delivery stays pending, not sent again; its record is tried again in {Wait}")]
+    public static partial void RecordRefusedWithoutText(this ILogger logger, Exception error, long id, string delivery, int count, TimeSpan wait);
 }

@@ -109,14 +109,7 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         // The attempt log refuses this subscription's rows for a while: its records fail, as they do
         // while PostgreSQL restarts, after the receiver has answered. A transient error (class 40),
         // not one about what the row holds (those are the next tests').
-        var refuse = $"refuse_records_{subscription}";
-        await ExecuteAsync($"""
-            CREATE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'serialization_failure'; END $$;
-            CREATE TRIGGER {refuse} BEFORE INSERT ON delivery_log FOR EACH ROW
-                WHEN (NEW.subscription_id = {subscription}) EXECUTE FUNCTION {refuse}();
-            """);
-        try
+        await using (await RefuseLogRowsAsync(subscription, "serialization_failure"))
         {
             await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Una" });
             await CallsAsync("unrecorded", 1);
@@ -125,10 +118,6 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
             await Task.Delay(TimeSpan.FromSeconds(8));
             Assert.Single(receiver.Calls("unrecorded"));
             Assert.Empty(await ReadLogAsync(subscription));
-        }
-        finally
-        {
-            await ExecuteAsync($"DROP TRIGGER {refuse} ON delivery_log; DROP FUNCTION {refuse}();");
         }
 
         var log = Assert.Single(await LogsAsync(subscription, 1));
@@ -144,14 +133,7 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         var subscription = await SubscribeAsync(receiver.Url("unstorable", Encoding.UTF8.GetBytes("poison answer")));
         // The attempt log refuses any row holding this receiver's text: a record refused for what
         // it holds, not for an outage. Without a way out the delivery stayed pending for ever.
-        var refuse = $"refuse_text_{subscription}";
-        await ExecuteAsync($"""
-            CREATE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'check_violation'; END $$;
-            CREATE TRIGGER {refuse} BEFORE INSERT ON delivery_log FOR EACH ROW
-                WHEN (NEW.subscription_id = {subscription} AND NEW.response_excerpt LIKE '%poison%') EXECUTE FUNCTION {refuse}();
-            """);
-        try
+        await using (await RefuseLogRowsAsync(subscription, "check_violation", "NEW.response_excerpt LIKE '%poison%'"))
         {
             await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Vic" });
             await CallsAsync("unstorable", 1);
@@ -164,45 +146,69 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
             await WaitForAsync(subscription, item => item.Health.PendingDeliveries == 0);
             Assert.Single(receiver.Calls("unstorable"));
         }
-        finally
-        {
-            await ExecuteAsync($"DROP TRIGGER {refuse} ON delivery_log; DROP FUNCTION {refuse}();");
-        }
     }
 
     [Fact]
-    public async Task An_attempt_whose_log_row_is_refused_twice_settles_its_delivery_without_the_row_and_frees_its_entity()
+    public async Task A_record_refused_even_without_the_receivers_text_waits_pending_and_is_written_once_the_database_takes_it()
     {
         var subscription = await SubscribeAsync(receiver.Url("unloggable", "200"));
         // The attempt log refuses every row of this subscription, with or without the receiver's
-        // text: the record is tried without the text, then as the delivery's state alone.
-        var refuse = $"refuse_row_{subscription}";
-        await ExecuteAsync($"""
-            CREATE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'check_violation'; END $$;
-            CREATE TRIGGER {refuse} BEFORE INSERT ON delivery_log FOR EACH ROW
-                WHEN (NEW.subscription_id = {subscription}) EXECUTE FUNCTION {refuse}();
-            """);
-        await api.OkAsync(HttpMethod.Put, $"/rest/v1/{resource}/1", new JsonObject { ["name"] = "Una" });
-        try
+        // text: a refusal by the schema, not by the row. No log row is dropped for it.
+        await using (await RefuseLogRowsAsync(subscription, "check_violation"))
         {
+            await api.OkAsync(HttpMethod.Put, $"/rest/v1/{resource}/1", new JsonObject { ["name"] = "Una" });
             await CallsAsync("unloggable", 1);
-            await WaitForAsync(subscription, item => item.Health.PendingDeliveries == 0);
-            Assert.Equal("SUCCEEDED", await ScalarAsync<string>(
-                $"SELECT state FROM delivery_outbox WHERE subscription_id = {subscription}"));
-            Assert.Equal(0L, await ScalarAsync<long>($"SELECT count(*) FROM delivery_log WHERE subscription_id = {subscription}"));
+            // Refused at once, then 5 s later without the text; the next try is 10 s after that.
+            await Task.Delay(TimeSpan.FromSeconds(8));
+            Assert.Equal(1, (await ItemAsync(subscription)).Health.PendingDeliveries);
+            Assert.Empty(await ReadLogAsync(subscription));
             Assert.Single(receiver.Calls("unloggable"));
         }
-        finally
+
+        // Once the database takes it, the record is written (without the text), the receiver not called again.
+        var log = Assert.Single(await LogsAsync(subscription, 1));
+        Assert.Equal(("SUCCEEDED", 200, 1), (log.Outcome, log.StatusCode, log.Attempt));
+        await WaitForAsync(subscription, item => item.Health.PendingDeliveries == 0);
+        Assert.Single(receiver.Calls("unloggable"));
+    }
+
+    [Fact]
+    public async Task A_failed_call_whose_record_is_refused_twice_is_logged_once_with_its_errors_kind()
+    {
+        // Nothing listens there: the call fails to connect, an error in the service's words with the system's after a colon.
+        var subscription = await SubscribeAsync($"http://127.0.0.1:{Ports.Free()}/closed");
+        await using (await RefuseLogRowsAsync(subscription, "check_violation"))
         {
-            await ExecuteAsync($"DROP TRIGGER {refuse} ON delivery_log; DROP FUNCTION {refuse}();");
+            await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Ida" });
+            // Refused at once, then 5 s later without the system's text; the next try is 10 s after that.
+            await Task.Delay(TimeSpan.FromSeconds(8));
+            Assert.Empty(await ReadLogAsync(subscription));
         }
 
-        // The entity is not held: its next change is delivered and logged as usual.
-        await api.OkAsync(HttpMethod.Put, $"/rest/v1/{resource}/1", new JsonObject { ["name"] = "Una B" });
-        await CallsAsync("unloggable", 2);
-        var log = Assert.Single(await LogsAsync(subscription, 1));
-        Assert.Equal(("SUCCEEDED", 1), (log.Outcome, log.Attempt));
+        // The error is cut to its kind once, however many times the record was refused.
+        var first = (await LogsAsync(subscription, 1))[0];
+        Assert.Equal((1, "connection failed (the rest of the error could not be stored)"), (first.Attempt, first.Error));
+    }
+
+    /// <summary>
+    /// Makes <c>delivery_log</c> refuse this subscription's rows (those matching <paramref name="also"/>,
+    /// a condition on NEW) with the SQLSTATE named, until disposed.
+    /// </summary>
+    private async Task<IAsyncDisposable> RefuseLogRowsAsync(long subscription, string errorCode, string? also = null)
+    {
+        var name = $"refuse_{errorCode}_{subscription}";
+        await ExecuteAsync($"""
+            CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'refused by the test' USING ERRCODE = '{errorCode}'; END $$;
+            CREATE TRIGGER {name} BEFORE INSERT ON delivery_log FOR EACH ROW
+                WHEN (NEW.subscription_id = {subscription}{(also is null ? "" : $" AND {also}")}) EXECUTE FUNCTION {name}();
+            """);
+        return new Dropping(() => ExecuteAsync($"DROP TRIGGER {name} ON delivery_log; DROP FUNCTION {name}();"));
+    }
+
+    private sealed class Dropping(Func<Task> drop) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await drop();
     }
 
     private async Task<T> ScalarAsync<T>(string sql)
