@@ -87,15 +87,14 @@ public sealed class DeliveryMetrics : IDisposable
 
     public void ItemRejected(string writer) => rejectedItems.Add(1, new KeyValuePair<string, object?>("writer", writer));
 
-    /// <summary>A batch written: its size, and each item's wait from its queuing to now.</summary>
-    public void BatchWritten(string writer, ReadOnlySpan<long> queuedAt)
+    /// <summary>A batch written: its size, and each item's wait from its queuing to the commit (Stopwatch timestamps).</summary>
+    public void BatchWritten(string writer, ReadOnlySpan<long> queuedAt, long writtenAt)
     {
         var tag = new KeyValuePair<string, object?>("writer", writer);
         batchSize.Record(queuedAt.Length, tag);
-        var now = System.Diagnostics.Stopwatch.GetTimestamp();
         foreach (var at in queuedAt)
         {
-            batchWait.Record(System.Diagnostics.Stopwatch.GetElapsedTime(at, now).TotalSeconds, tag);
+            batchWait.Record(System.Diagnostics.Stopwatch.GetElapsedTime(at, writtenAt).TotalSeconds, tag);
         }
     }
 

@@ -42,6 +42,12 @@ public abstract class BatchingWriter<TItem, TResult>(ILogger logger, Delivery.De
         try
         {
             var results = await WriteAsync(batch.Select(b => b.Item).ToList(), cancellationToken);
+            var writtenAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Done.TrySetResult(results[i]);
+            }
+            // Measured once the callers have their answers: nothing here can fail a written batch.
             if (metrics is not null)
             {
                 Span<long> queuedAt = batch.Count <= 512 ? stackalloc long[batch.Count] : new long[batch.Count];
@@ -49,11 +55,7 @@ public abstract class BatchingWriter<TItem, TResult>(ILogger logger, Delivery.De
                 {
                     queuedAt[i] = batch[i].QueuedAt;
                 }
-                metrics.BatchWritten(GetType().Name, queuedAt);
-            }
-            for (var i = 0; i < batch.Count; i++)
-            {
-                batch[i].Done.TrySetResult(results[i]);
+                metrics.BatchWritten(GetType().Name, queuedAt, writtenAt);
             }
         }
         catch (Exception e) when (batch.Count > 1 && DatabaseFaults.IsItemFault(e))
