@@ -38,5 +38,6 @@ public sealed class DeployFilesTests
         Assert.Contains(expressions, e => e.Contains("es_delivery_oldest_pending_age_seconds", StringComparison.Ordinal));
         Assert.Contains(expressions, e => e.Contains("es_stream_oldest_age_seconds", StringComparison.Ordinal));
         Assert.Contains(expressions, e => e.Contains("es_stream_dead_letters", StringComparison.Ordinal));
+        Assert.Contains(expressions, e => e.Contains("es_batch_wait_seconds_bucket", StringComparison.Ordinal));
     }
 }
