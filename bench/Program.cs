@@ -55,21 +55,15 @@ async Task<int> LoadAsync(int matching, int nonMatching, string label)
             Console.WriteLine($"  warm-up seconds with arrivals over {Receiver.SlowMs:0} ms: {warmSlow}");
         }
     }
-    var metricsBefore = await SiloMetrics.ScrapeAsync(options.Metrics);
-    var routingBefore = await SiloMetrics.ScrapeAsync(options.Metrics, SiloMetrics.RoutingLag);
-    var callsBefore = await SiloMetrics.ScrapeAsync(options.Metrics, SiloMetrics.AttemptDuration);
-    var countersBefore = await SiloMetrics.CountersAsync(options.Metrics, SiloMetrics.RuntimeCounters);
-    var commitsBefore = await SiloMetrics.ScrapeAsync(options.Metrics, SiloMetrics.BatchWait, SiloMetrics.EventCommits);
-    var gatewayBefore = await SiloMetrics.ScrapeAsync([GatewayMetrics()], SiloMetrics.GatewayRequests, SiloMetrics.EntityPuts, options.Token);
+    // Each process's metrics page is read once before the run and once after; every figure below is
+    // the difference between the two.
+    var silosBefore = await SiloMetrics.ScrapeAsync(options.Metrics);
+    var gatewayBefore = await SiloMetrics.ScrapeAsync([GatewayMetrics()], options.Token);
     var report = await LoadRun.RunAsync(api, receiver, options, resource, hooks, label);
     // The exporters refresh their scrape at most every few hundred milliseconds.
     await Task.Delay(TimeSpan.FromSeconds(2));
-    var metricsAfter = await SiloMetrics.ScrapeAsync(options.Metrics);
-    var routingAfter = await SiloMetrics.ScrapeAsync(options.Metrics, SiloMetrics.RoutingLag);
-    var callsAfter = await SiloMetrics.ScrapeAsync(options.Metrics, SiloMetrics.AttemptDuration);
-    var countersAfter = await SiloMetrics.CountersAsync(options.Metrics, SiloMetrics.RuntimeCounters);
-    var commitsAfter = await SiloMetrics.ScrapeAsync(options.Metrics, SiloMetrics.BatchWait, SiloMetrics.EventCommits);
-    var gatewayAfter = await SiloMetrics.ScrapeAsync([GatewayMetrics()], SiloMetrics.GatewayRequests, SiloMetrics.EntityPuts, options.Token);
+    var silosAfter = await SiloMetrics.ScrapeAsync(options.Metrics);
+    var gatewayAfter = await SiloMetrics.ScrapeAsync([GatewayMetrics()], options.Token);
     double? limit = null;
     if (!options.NoLimit)
     {
@@ -81,31 +75,33 @@ async Task<int> LoadAsync(int matching, int nonMatching, string label)
     {
         Console.WriteLine($"  accepted seconds with arrivals over {Receiver.SlowMs:0} ms (UTC, most first): {slow}");
     }
-    if (SiloMetrics.Quantile(metricsBefore, metricsAfter, 0.5) is { } p50 && SiloMetrics.Quantile(metricsBefore, metricsAfter, 0.99) is { } p99)
+    if (SiloMetrics.Quantiles(silosBefore, silosAfter, SiloMetrics.DeliveryLatency) is var (p50, p99))
     {
         Console.WriteLine($"  silos' es_delivery_latency_seconds over the run: p50 {p50 * 1000:0.0} ms  p99 {p99 * 1000:0.0} ms " +
                           $"(histogram_quantile; the receiver measured p50 {report.Latency.GetValueAtPercentile(50) / 1000.0:0.0} ms, p99 {report.Latency.GetValueAtPercentile(99) / 1000.0:0.0} ms)");
     }
     // Where an API answer's time goes: the gateway's own measure of it (without the bench's client),
     // and, inside it, the silo's wait for the commit that makes the change durable.
-    if (SiloMetrics.Quantile(gatewayBefore, gatewayAfter, 0.5) is { } g50 && SiloMetrics.Quantile(gatewayBefore, gatewayAfter, 0.99) is { } g99)
+    if (SiloMetrics.Quantiles(gatewayBefore, gatewayAfter, SiloMetrics.GatewayRequests, SiloMetrics.EntityPuts) is var (g50, g99))
     {
         Console.WriteLine($"  gateway's {SiloMetrics.GatewayRequests} (PUT entity) over the run: p50 {g50 * 1000:0.0} ms  p99 {g99 * 1000:0.0} ms");
     }
-    if (SiloMetrics.Quantile(commitsBefore, commitsAfter, 0.5) is { } e50 && SiloMetrics.Quantile(commitsBefore, commitsAfter, 0.99) is { } e99)
+    if (SiloMetrics.Quantiles(silosBefore, silosAfter, SiloMetrics.BatchWait, SiloMetrics.EventCommits) is var (e50, e99))
     {
         Console.WriteLine($"  silos' {SiloMetrics.BatchWait} (an accepted change's wait for its commit) over the run: p50 {e50 * 1000:0.0} ms  p99 {e99 * 1000:0.0} ms");
     }
-    if (SiloMetrics.Quantile(routingBefore, routingAfter, 0.5) is { } r50 && SiloMetrics.Quantile(routingBefore, routingAfter, 0.99) is { } r99)
+    if (SiloMetrics.Quantiles(silosBefore, silosAfter, SiloMetrics.RoutingLag) is var (r50, r99))
     {
         Console.WriteLine($"  silos' {SiloMetrics.RoutingLag} (accepted->routed) over the run: p50 {r50 * 1000:0.0} ms  p99 {r99 * 1000:0.0} ms");
     }
-    if (SiloMetrics.Quantile(callsBefore, callsAfter, 0.5) is { } c50 && SiloMetrics.Quantile(callsBefore, callsAfter, 0.99) is { } c99)
+    if (SiloMetrics.Quantiles(silosBefore, silosAfter, SiloMetrics.AttemptDuration) is var (c50, c99))
     {
         // A subscription has delivery.maxInFlight calls at once (8 by default): a call's duration
         // bounds what one subscription can carry (8 calls of 10 ms: 800 deliveries/s).
         Console.WriteLine($"  silos' {SiloMetrics.AttemptDuration} (one webhook call) over the run: p50 {c50 * 1000:0.0} ms  p99 {c99 * 1000:0.0} ms");
     }
+    var countersBefore = SiloMetrics.Counters(silosBefore, SiloMetrics.RuntimeCounters);
+    var countersAfter = SiloMetrics.Counters(silosAfter, SiloMetrics.RuntimeCounters);
     if (report.Delivered > 0 && SiloMetrics.RuntimeCounters.All(countersAfter.ContainsKey))
     {
         // What a delivery costs the silos: many small wake-ups show as work items, not as CPU per row.

@@ -3,12 +3,15 @@ using System.Globalization;
 namespace EventsSubscriptions.Bench;
 
 /// <summary>
-/// A histogram of the silos (by default <c>es_delivery_latency_seconds</c>), scraped before and
-/// after a run: its quantiles over the run (interpolated within buckets, as Prometheus'
-/// histogram_quantile does), to compare with what the bench's receiver measured.
+/// The metrics pages of the silos and the gateway, read before and after a run: histogram quantiles
+/// over the run (interpolated within buckets, as Prometheus' histogram_quantile does), to compare
+/// with what the bench itself measured, and the runtime's counters.
 /// </summary>
 internal static class SiloMetrics
 {
+    /// <summary>From an event's acceptance to its successful delivery, as the silos timed it.</summary>
+    public const string DeliveryLatency = "es_delivery_latency_seconds";
+
     /// <summary>From an event's acceptance to its routing: the stream's part of the delivery latency.</summary>
     public const string RoutingLag = "es_events_routing_lag_seconds";
 
@@ -31,10 +34,10 @@ internal static class SiloMetrics
         ["dotnet_thread_pool_work_item_count_total", "dotnet_process_cpu_time_seconds_total", "dotnet_gc_pause_time_seconds_total"];
 
     /// <summary>Each counter summed over its labels and the silos; a counter no silo exposes is absent.</summary>
-    public static async Task<Dictionary<string, double>> CountersAsync(IEnumerable<string> urls, IReadOnlyCollection<string> names)
+    public static Dictionary<string, double> Counters(IReadOnlyList<string> pages, IReadOnlyCollection<string> names)
     {
         var sums = new Dictionary<string, double>();
-        foreach (var text in await ScrapeTextsAsync(urls))
+        foreach (var text in pages)
         {
             foreach (var line in text.Split('\n'))
             {
@@ -52,13 +55,11 @@ internal static class SiloMetrics
 
     /// <summary>Cumulative count per upper bound, summed over the silos; empty when none answers.</summary>
     /// <param name="labels">Only the series whose labels hold each of these (<c>writer="EventQueueStore"</c>).</param>
-    /// <param name="token">A bearer token, for a metrics page that asks for one (the gateway's).</param>
-    public static async Task<SortedDictionary<double, double>> ScrapeAsync(IEnumerable<string> urls, string histogram = "es_delivery_latency_seconds",
-        string[]? labels = null, string? token = null)
+    public static SortedDictionary<double, double> Histogram(IReadOnlyList<string> pages, string histogram, string[]? labels = null)
     {
         var bucket = histogram + "_bucket{";
         var buckets = new SortedDictionary<double, double>();
-        foreach (var text in await ScrapeTextsAsync(urls, token))
+        foreach (var text in pages)
         {
             foreach (var line in text.Split('\n').Where(l => l.StartsWith(bucket, StringComparison.Ordinal)
                 && (labels ?? []).All(label => l.Contains(label, StringComparison.Ordinal))))
@@ -73,8 +74,9 @@ internal static class SiloMetrics
         return buckets;
     }
 
-    /// <summary>The metrics page of each silo that answers.</summary>
-    private static async Task<List<string>> ScrapeTextsAsync(IEnumerable<string> urls, string? token = null)
+    /// <summary>The metrics page of each process that answers, read once for all the figures taken from it.</summary>
+    /// <param name="token">A bearer token, for a metrics page that asks for one (the gateway's).</param>
+    public static async Task<List<string>> ScrapeAsync(IEnumerable<string> urls, string? token = null)
     {
         var texts = new List<string>();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -94,6 +96,13 @@ internal static class SiloMetrics
             }
         }
         return texts;
+    }
+
+    /// <summary>The median and p99 of a histogram over what was recorded between two scrapes, in seconds; null without data.</summary>
+    public static (double P50, double P99)? Quantiles(IReadOnlyList<string> before, IReadOnlyList<string> after, string histogram, string[]? labels = null)
+    {
+        var (from, to) = (Histogram(before, histogram, labels), Histogram(after, histogram, labels));
+        return Quantile(from, to, 0.5) is { } p50 && Quantile(from, to, 0.99) is { } p99 ? (p50, p99) : null;
     }
 
     /// <summary>The quantile of what was recorded between the two scrapes, in seconds; null without data.</summary>
