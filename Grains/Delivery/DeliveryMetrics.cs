@@ -87,16 +87,11 @@ public sealed class DeliveryMetrics : IDisposable
 
     public void ItemRejected(string writer) => rejectedItems.Add(1, new KeyValuePair<string, object?>("writer", writer));
 
-    /// <summary>A batch written: its size, and each item's wait from its queuing to the commit (Stopwatch timestamps).</summary>
-    public void BatchWritten(string writer, ReadOnlySpan<long> queuedAt, long writtenAt)
-    {
-        var tag = new KeyValuePair<string, object?>("writer", writer);
-        batchSize.Record(queuedAt.Length, tag);
-        foreach (var at in queuedAt)
-        {
-            batchWait.Record(System.Diagnostics.Stopwatch.GetElapsedTime(at, writtenAt).TotalSeconds, tag);
-        }
-    }
+    /// <summary>A batched writer's round trip committed this many rows.</summary>
+    public void BatchWritten(string writer, int rows) => batchSize.Record(rows, new KeyValuePair<string, object?>("writer", writer));
+
+    /// <summary>A row waited this long from its queuing with a batched writer to its batch's commit.</summary>
+    public void Waited(string writer, TimeSpan wait) => batchWait.Record(wait.TotalSeconds, new KeyValuePair<string, object?>("writer", writer));
 
     public void Dispose() => meter.Dispose();
 }

@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 using EventsSubscriptions.Grains.Hosting;
 
 namespace EventsSubscriptions.Grains.Persistence;
@@ -14,6 +13,10 @@ public abstract class BatchingWriter<TItem, TResult>(ILogger logger, Delivery.De
 {
     private readonly record struct Entry(TItem Item, TaskCompletionSource<TResult> Done, long QueuedAt);
 
+    /// <summary>The writer's name in logs and metrics (its class).</summary>
+    private string Name => name ??= GetType().Name;
+    private string? name;
+
     private readonly Channel<Entry> queue = Channel.CreateUnbounded<Entry>(new UnboundedChannelOptions { SingleReader = true });
 
     protected Task<TResult> EnqueueAsync(TItem item)
@@ -24,7 +27,7 @@ public abstract class BatchingWriter<TItem, TResult>(ILogger logger, Delivery.De
         var done = new TaskCompletionSource<TResult>();
         if (!queue.Writer.TryWrite(new Entry(item, done, System.Diagnostics.Stopwatch.GetTimestamp())))
         {
-            done.SetException(new InvalidOperationException($"{GetType().Name} is stopped."));
+            done.SetException(new InvalidOperationException($"{Name} is stopped."));
         }
         return done.Task;
     }
@@ -48,14 +51,10 @@ public abstract class BatchingWriter<TItem, TResult>(ILogger logger, Delivery.De
                 batch[i].Done.TrySetResult(results[i]);
             }
             // Measured once the callers have their answers: nothing here can fail a written batch.
-            if (metrics is not null)
+            metrics?.BatchWritten(Name, batch.Count);
+            foreach (var entry in batch)
             {
-                Span<long> queuedAt = batch.Count <= 512 ? stackalloc long[batch.Count] : new long[batch.Count];
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    queuedAt[i] = batch[i].QueuedAt;
-                }
-                metrics.BatchWritten(GetType().Name, queuedAt, writtenAt);
+                metrics?.Waited(Name, System.Diagnostics.Stopwatch.GetElapsedTime(entry.QueuedAt, writtenAt));
             }
         }
         catch (Exception e) when (batch.Count > 1 && DatabaseFaults.IsItemFault(e))
@@ -68,12 +67,12 @@ public abstract class BatchingWriter<TItem, TResult>(ILogger logger, Delivery.De
         {
             if (DatabaseFaults.IsItemFault(e))
             {
-                metrics?.ItemRejected(GetType().Name);
-                logger.ItemRefused(e, GetType().Name);
+                metrics?.ItemRejected(Name);
+                logger.ItemRefused(e, Name);
             }
             else
             {
-                logger.BatchFailed(e, GetType().Name, batch.Count);
+                logger.BatchFailed(e, Name, batch.Count);
             }
             foreach (var entry in batch)
             {
