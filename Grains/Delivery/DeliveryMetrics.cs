@@ -28,6 +28,7 @@ public sealed class DeliveryMetrics : IDisposable
     private readonly Counter<long> rejectedItems;
     private readonly Histogram<double> batchWait;
     private readonly Histogram<int> batchSize;
+    private readonly Counter<double> routingYielded;
 
     /// <summary>Bucket bounds of <c>es.batch.size</c>: powers of two up to a batch's most, 512 rows.</summary>
     public static readonly IReadOnlyList<int> BatchSizeBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
@@ -53,6 +54,8 @@ public sealed class DeliveryMetrics : IDisposable
         batchWait = meter.CreateHistogram("es.batch.wait", "s",
             "From an item's queuing with a batched writer to its batch's commit, by writer (EventQueueStore: an accepted change's wait for durability)",
             advice: seconds);
+        routingYielded = meter.CreateCounter<double>("es.routing.yielded", "s",
+            "Time reads of the event queue for routing waited for a burst of entity changes to be committed (acceptance first)");
         batchSize = meter.CreateHistogram("es.batch.size", "{item}", "Items one round trip of a batched writer carried, by writer",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = BatchSizeBuckets });
     }
@@ -92,6 +95,8 @@ public sealed class DeliveryMetrics : IDisposable
 
     /// <summary>A row waited this long from its queuing with a batched writer to its batch's commit.</summary>
     public void Waited(string writer, TimeSpan wait) => batchWait.Record(wait.TotalSeconds, new KeyValuePair<string, object?>("writer", writer));
+
+    public void RoutingYielded(TimeSpan waited) => routingYielded.Add(waited.TotalSeconds);
 
     public void Dispose() => meter.Dispose();
 }

@@ -25,6 +25,16 @@ public sealed class EventQueueOptions
     /// </summary>
     public TimeSpan FallbackPoll { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Acceptance first: while this silo's entity changes are committed this many or more to a
+    /// commit on average (a burst), a read of a queue for routing waits for the burst to end, up to
+    /// <see cref="RoutingYieldMax"/>. 0: reads never wait.
+    /// </summary>
+    public double RoutingYieldAt { get; init; } = 4;
+
+    /// <summary>The longest a read of a queue waits for a burst of entity changes to end.</summary>
+    public TimeSpan RoutingYieldMax { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How long dead letters are kept for inspection.</summary>
     public TimeSpan DeadLetterRetention { get; init; } = TimeSpan.FromDays(14);
 }

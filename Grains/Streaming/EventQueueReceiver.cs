@@ -78,6 +78,13 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
                 return [];
             }
         }
+        // Acceptance first: during a burst of entity changes this read waits (bounded) for it to end.
+        await events.Store.WaitOutBurstAsync(options.RoutingYieldAt, options.RoutingYieldMax, stopping.Token);
+        if (shutdown)
+        {
+            return [];
+        }
+        now = clock.GetUtcNow();
         nextPoll = now + (signal.Listening ? options.FallbackPoll : PollWithoutListener);
         var max = maxCount <= 0 ? options.PullBatchSize : Math.Min(maxCount, options.PullBatchSize);
         var read = events.Store.ClaimAsync(queue, max, options.VisibilityTimeout);

@@ -41,6 +41,18 @@ public sealed class StreamSettings : ISettingsSection
     public int FallbackPollMilliseconds { get; set; } = 1000;
 
     /// <summary>
+    /// Acceptance first: while a silo commits this many entity changes or more per commit on
+    /// average (callers queue for it: a burst), its reads of the queues for routing wait for the
+    /// burst to end, up to <see cref="RoutingYieldMaxMilliseconds"/> per read. 0 turns it off.
+    /// </summary>
+    [Range(0, 512)]
+    public int RoutingYieldBatch { get; set; } = 4;
+
+    /// <summary>The longest one read of a queue waits for a burst of entity changes to end.</summary>
+    [Range(1, 10_000)]
+    public int RoutingYieldMaxMilliseconds { get; set; } = 2000;
+
+    /// <summary>
     /// Only for the messages an earlier version left in Orleans' ADO.NET stream table: how long
     /// such a message may wait before it is dead-lettered.
     /// </summary>
@@ -56,5 +68,7 @@ public sealed class StreamSettings : ISettingsSection
         PullBatchSize = PullBatchSize,
         FallbackPoll = TimeSpan.FromMilliseconds(FallbackPollMilliseconds),
         DeadLetterRetention = TimeSpan.FromSeconds(DeadLetterRetentionSeconds),
+        RoutingYieldAt = RoutingYieldBatch,
+        RoutingYieldMax = TimeSpan.FromMilliseconds(RoutingYieldMaxMilliseconds),
     };
 }

@@ -51,6 +51,8 @@ public sealed class SettingsValidationTests
     [InlineData("Silo:MetricsHost", "", "Silo:MetricsHost", "Silo__MetricsHost")]
     [InlineData("Streams:Queues", "0", "Streams:Queues", "Streams__Queues")]
     [InlineData("Streams:FallbackPollMilliseconds", "10", "Streams:FallbackPollMilliseconds", "Streams__FallbackPollMilliseconds")]
+    [InlineData("Streams:RoutingYieldBatch", "-1", "Streams:RoutingYieldBatch", "Streams__RoutingYieldBatch")]
+    [InlineData("Streams:RoutingYieldMaxMilliseconds", "0", "Streams:RoutingYieldMaxMilliseconds", "Streams__RoutingYieldMaxMilliseconds")]
     [InlineData("Secrets:EncryptionKey", "", "Secrets:EncryptionKey", "Secrets__EncryptionKey")]
     [InlineData("Secrets:EncryptionKey", "c2hvcnQ=", "Secrets:EncryptionKey", "Secrets__EncryptionKey")]
     [InlineData("Secrets:EncryptionKey", SecretSettings.DevelopmentKey, "Secrets:EncryptionKey", "development key")]

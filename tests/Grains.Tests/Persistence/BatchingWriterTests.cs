@@ -14,11 +14,18 @@ public sealed class BatchingWriterTests
         public int Statements;
         public bool Down;
 
+        /// <summary>While set, each round trip waits for it to complete (a slow commit).</summary>
+        public TaskCompletionSource? Held;
+
         public Task<int> WriteOneAsync(int item) => EnqueueAsync(item);
 
-        protected override Task<IReadOnlyList<int>> WriteAsync(IReadOnlyList<int> batch, CancellationToken cancellationToken)
+        protected override async Task<IReadOnlyList<int>> WriteAsync(IReadOnlyList<int> batch, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Statements);
+            if (Held is { } held)
+            {
+                await held.Task;
+            }
             if (Down)
             {
                 throw new NpgsqlException("connection refused");
@@ -27,7 +34,7 @@ public sealed class BatchingWriterTests
             {
                 throw new PostgresException("invalid byte sequence for encoding \"UTF8\": 0x00", "ERROR", "ERROR", "22021");
             }
-            return Task.FromResult<IReadOnlyList<int>>([.. batch.Select(i => i * 10)]);
+            return [.. batch.Select(i => i * 10)];
         }
     }
 
@@ -53,6 +60,65 @@ public sealed class BatchingWriterTests
                 Assert.Equal(item * 10, await task);
             }
         }
+    }
+
+    [Fact]
+    public async Task A_burst_is_seen_while_callers_queue_for_round_trips_and_a_wait_for_its_end_is_bounded()
+    {
+        var writer = new ProbeWriter(new HashSet<int>());
+        await writer.StartAsync(CancellationToken.None);
+
+        // One item at a time, each awaited: no burst, and a wait for one returns at once.
+        for (var i = 0; i < 20; i++)
+        {
+            await writer.WriteOneAsync(i);
+        }
+        Assert.False(writer.Coalescing(4), "items written one at a time were taken for a burst");
+        Assert.Equal(TimeSpan.Zero, await writer.WaitWhileCoalescingAsync(4, TimeSpan.FromSeconds(5), CancellationToken.None));
+        Assert.False(writer.Coalescing(0), "0 turns the signal off");
+
+        // Slow round trips while many callers queue: each round trip carries what queued meanwhile.
+        for (var round = 0; round < 4; round++)
+        {
+            writer.Held = new TaskCompletionSource();
+            var first = writer.WriteOneAsync(1000);
+            await Eventually.HoldsAsync(() => writer.Statements > 20 + round * 2, TimeSpan.FromSeconds(10), "the held round trip did not start");
+            var queued = Enumerable.Range(0, 30).Select(writer.WriteOneAsync).ToList();
+            var held = writer.Held;
+            writer.Held = null;
+            held.SetResult();
+            await first;
+            await Task.WhenAll(queued);
+        }
+        Assert.True(writer.Coalescing(4), "round trips of 30 items were not taken for a burst");
+
+        // Items waiting for a slow round trip keep the burst on however long it takes; a wait for
+        // its end gives up after the longest it was allowed.
+        writer.Held = new TaskCompletionSource();
+        var stuck = writer.WriteOneAsync(2000);
+        await Task.Delay(BatchingWriter<int, int>.BurstGap * 3);
+        Assert.True(writer.Coalescing(4), "a burst whose round trip is slow was taken for its end");
+        var waited = await writer.WaitWhileCoalescingAsync(4, TimeSpan.FromMilliseconds(300), CancellationToken.None);
+        Assert.InRange(waited, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5));
+
+        // A wait is cut short by its cancellation.
+        using (var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100)))
+        {
+            var cut = await writer.WaitWhileCoalescingAsync(4, TimeSpan.FromMinutes(5), cancel.Token);
+            Assert.True(cut > TimeSpan.Zero && cut < TimeSpan.FromSeconds(5), $"a wait cancelled after 100 ms lasted {cut}");
+        }
+
+        // Once nothing waits and the last round trip is older than the gap, the burst is over, and
+        // a wait that started during it ends then rather than at its longest.
+        var during = writer.WaitWhileCoalescingAsync(4, TimeSpan.FromMinutes(5), CancellationToken.None);
+        var releasing = writer.Held;
+        writer.Held = null;
+        releasing.SetResult();
+        await stuck;
+        var ended = await during.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(ended < TimeSpan.FromSeconds(10), $"the wait lasted {ended}");
+        Assert.False(writer.Coalescing(4), "the burst was still on after its last round trip");
+        await writer.StopAsync(CancellationToken.None);
     }
 
     [Fact]

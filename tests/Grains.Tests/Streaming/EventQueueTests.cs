@@ -447,6 +447,80 @@ public sealed class EventQueueTests
         await receiver.Shutdown(TimeSpan.FromSeconds(5));
     }
 
+    [Fact]
+    public async Task A_read_for_routing_waits_while_entity_changes_queue_for_their_commit_and_reads_once_they_are_committed()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var cluster = new SiloCluster(database);
+        var silo = await cluster.StartSiloAsync();
+        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        const string service = "bursts";
+        var store = Store(dataSource, service);
+        await store.StartAsync(CancellationToken.None);
+        var serializer = silo.Services.GetRequiredService<Orleans.Serialization.Serializer<EventQueueBatch>>();
+        var yielding = new EventQueueOptions { Queues = 8, FallbackPoll = TimeSpan.FromMilliseconds(50), RoutingYieldAt = 4, RoutingYieldMax = TimeSpan.FromMinutes(5) };
+        var events = new EventQueue(service, yielding, store, serializer);
+        var signal = new EventQueueSignal(database.ConnectionString, Options.Create(new ClusterOptions { ServiceId = service }), yielding,
+            NullLogger<EventQueueSignal>.Instance);
+        var receiver = new EventQueueReceiver(3, events, signal, TimeProvider.System, NullLogger<EventQueueReceiver>.Instance);
+        // The same store and queue table, read by a receiver with the wait turned off.
+        var eager = new EventQueueReceiver(4, new EventQueue(service, new EventQueueOptions { Queues = 8, FallbackPoll = TimeSpan.FromMilliseconds(50), RoutingYieldAt = 0 }, store, serializer),
+            signal, TimeProvider.System, NullLogger<EventQueueReceiver>.Instance);
+        var stream = StreamId.Create(ProbeProducerGrain.Namespace, "bursts");
+        var entity = 0L;
+        Task<bool> Change() => store.AppendAsync(new EventQueueItem("employees", ++entity, 1, "{}", 5,
+            events.Pack(stream, [new ProbeMessage("bursts", (int)entity, "", false)], null), Guid.NewGuid().ToString()));
+
+        // Commits held back (the entity table locked by another transaction) while changes queue.
+        async Task<NpgsqlTransaction> HoldCommitsAsync(NpgsqlConnection connection)
+        {
+            var transaction = await connection.BeginTransactionAsync();
+            await using var lockTable = new NpgsqlCommand("LOCK TABLE entity_state IN SHARE MODE", connection, transaction);
+            await lockTable.ExecuteNonQueryAsync();
+            return transaction;
+        }
+        await using var holder = await dataSource.OpenConnectionAsync();
+
+        // A burst: commits of 30 changes each, and one more change waiting for a slow commit.
+        for (var round = 0; round < 3; round++)
+        {
+            var hold = await HoldCommitsAsync(holder);
+            var first = Change();
+            await Eventually.HoldsAsync(async () => await database.ScalarAsync<long>(
+                    "SELECT count(*) FROM pg_locks WHERE relation = 'entity_state'::regclass AND NOT granted") > 0, Patience, "the first change's commit did not wait for the lock");
+            var queued = Enumerable.Range(0, 30).Select(_ => Change()).ToList();
+            await hold.CommitAsync();
+            Assert.True(await first);
+            Assert.All(await Task.WhenAll(queued), Assert.True);
+        }
+        var held = await HoldCommitsAsync(holder);
+        var slow = Change();
+        foreach (var queue in new[] { 3, 4 })
+        {
+            await using var insert = dataSource.CreateCommand(
+                "INSERT INTO event_queue (service_id, queue, visible_on, created_on, payload) VALUES ($1, $2, clock_timestamp(), clock_timestamp(), $3)");
+            insert.Parameters.Add(new NpgsqlParameter { Value = service });
+            insert.Parameters.Add(new NpgsqlParameter { Value = queue });
+            insert.Parameters.Add(new NpgsqlParameter { Value = events.Pack(stream, [new ProbeMessage("bursts", 1000 + queue, "", false)], null) });
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        // The read turned off for the wait reads at once; the one that yields waits for the burst.
+        var waiting = receiver.GetQueueMessagesAsync(10);
+        Assert.Single(await eager.GetQueueMessagesAsync(10));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.False(waiting.IsCompleted, "the read claimed its queue during a burst of entity changes");
+
+        // The burst ends (the last change is committed): the read goes ahead and claims the message.
+        await held.CommitAsync();
+        Assert.True(await slow);
+        var read = await waiting.WaitAsync(Patience);
+        Assert.Equal([1003], read.Cast<EventQueueBatch>().SelectMany(b => b.GetEvents<ProbeMessage>()).Select(e => e.Item1.Sequence));
+        await receiver.Shutdown(TimeSpan.FromSeconds(5));
+        await eager.Shutdown(TimeSpan.FromSeconds(5));
+        await store.StopAsync(CancellationToken.None);
+    }
+
     private static EventQueueStore Store(NpgsqlDataSource dataSource, string service) => new(dataSource,
         Options.Create(new ClusterOptions { ServiceId = service }),
         new DeliveryMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
