@@ -39,5 +39,6 @@ public sealed class DeployFilesTests
         Assert.Contains(expressions, e => e.Contains("es_stream_oldest_age_seconds", StringComparison.Ordinal));
         Assert.Contains(expressions, e => e.Contains("es_stream_dead_letters", StringComparison.Ordinal));
         Assert.Contains(expressions, e => e.Contains("es_batch_wait_seconds_bucket", StringComparison.Ordinal));
+        Assert.Contains(expressions, e => e.Contains("es_routing_yielded_seconds_total", StringComparison.Ordinal));
     }
 }
