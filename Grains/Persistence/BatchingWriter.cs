@@ -85,9 +85,13 @@ public abstract class BatchingWriter<TItem, TResult>(ILogger logger, Delivery.De
 
     private void Written(int count, long at)
     {
-        // Only the writer's loop updates these; readers take whole values.
+        // Only the writer's loop updates these; readers take whole values. A round trip after a
+        // pause (none within the burst gap) starts the average afresh: a burst long past does not
+        // make the next lone item look like one.
+        var previous = lastWrittenAt;
         var average = BitConverter.Int64BitsToDouble(averageBatchBits);
-        Interlocked.Exchange(ref averageBatchBits, BitConverter.DoubleToInt64Bits(average + (count - average) / 5));
+        average = previous == 0 || System.Diagnostics.Stopwatch.GetElapsedTime(previous, at) > BurstGap ? count : average + (count - average) / 5;
+        Interlocked.Exchange(ref averageBatchBits, BitConverter.DoubleToInt64Bits(average));
         Interlocked.Exchange(ref lastWrittenAt, at);
     }
 

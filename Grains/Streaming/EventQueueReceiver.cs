@@ -24,6 +24,9 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
     private DateTimeOffset nextPoll;
     private DateTimeOffset nextSweep;
     private DateTimeOffset nextExtension;
+
+    /// <summary>Until when reads go without waiting for a burst of entity changes to end (after one waited its longest).</summary>
+    private DateTimeOffset routeFreelyUntil;
     private volatile bool shutdown;
     private readonly CancellationTokenSource stopping = new();
     private Task? outstanding;
@@ -78,13 +81,25 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
                 return [];
             }
         }
-        // Acceptance first: during a burst of entity changes this read waits (bounded) for it to end.
-        await events.Store.WaitOutBurstAsync(options.RoutingYieldAt, options.RoutingYieldMax, stopping.Token);
-        if (shutdown)
+        // Acceptance first: during a burst of entity changes this read waits for it to end, at most
+        // RoutingYieldMax, and never past the time its held messages' claims need extending. A
+        // read that waited as long as it could leaves the reads after it free to route as long:
+        // a burst that does not end (a steady rate the cores cannot deliver, or slow commits) holds
+        // routing back half the time at most, not to one pull per wait.
+        if (now >= routeFreelyUntil)
         {
-            return [];
+            var longest = TimeSpan.FromTicks(Math.Max(0, Math.Min(options.RoutingYieldMax.Ticks, (nextExtension - now).Ticks)));
+            if (await events.Store.WaitOutBurstAsync(options.RoutingYieldAt, longest, stopping.Token) is var waited
+                && longest > TimeSpan.Zero && waited >= longest)
+            {
+                routeFreelyUntil = clock.GetUtcNow() + options.RoutingYieldMax;
+            }
+            if (shutdown)
+            {
+                return [];
+            }
+            now = clock.GetUtcNow();
         }
-        now = clock.GetUtcNow();
         nextPoll = now + (signal.Listening ? options.FallbackPoll : PollWithoutListener);
         var max = maxCount <= 0 ? options.PullBatchSize : Math.Min(maxCount, options.PullBatchSize);
         var read = events.Store.ClaimAsync(queue, max, options.VisibilityTimeout);

@@ -36,15 +36,16 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
     /// most <paramref name="longest"/>. A read of the queue for routing calls this before it
     /// claims: routing a batch and making its deliveries takes about ten times the CPU of accepting
     /// its events, on the same cores. The events are durable already; only their routing waits,
-    /// never longer than <paramref name="longest"/> per read.
+    /// never longer than <paramref name="longest"/> per read. Returns how long it waited.
     /// </summary>
-    public async Task WaitOutBurstAsync(double items, TimeSpan longest, CancellationToken cancellationToken)
+    public async Task<TimeSpan> WaitOutBurstAsync(double items, TimeSpan longest, CancellationToken cancellationToken)
     {
         var waited = await WaitWhileCoalescingAsync(items, longest, cancellationToken);
         if (waited > TimeSpan.Zero)
         {
             Metrics?.RoutingYielded(waited);
         }
+        return waited;
     }
 
     protected override async Task<IReadOnlyList<bool>> WriteAsync(IReadOnlyList<EventQueueItem> batch, CancellationToken cancellationToken)

@@ -448,7 +448,7 @@ public sealed class EventQueueTests
     }
 
     [Fact]
-    public async Task A_read_for_routing_waits_while_entity_changes_queue_for_their_commit_and_reads_once_they_are_committed()
+    public async Task A_read_for_routing_waits_while_entity_changes_queue_for_their_commit_and_a_burst_that_does_not_end_holds_routing_back_half_the_time_at_most()
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var cluster = new SiloCluster(database);
@@ -458,7 +458,7 @@ public sealed class EventQueueTests
         var store = Store(dataSource, service);
         await store.StartAsync(CancellationToken.None);
         var serializer = silo.Services.GetRequiredService<Orleans.Serialization.Serializer<EventQueueBatch>>();
-        var yielding = new EventQueueOptions { Queues = 8, FallbackPoll = TimeSpan.FromMilliseconds(50), RoutingYieldAt = 4, RoutingYieldMax = TimeSpan.FromMinutes(5) };
+        var yielding = new EventQueueOptions { Queues = 8, FallbackPoll = TimeSpan.FromMilliseconds(50), RoutingYieldAt = 4, RoutingYieldMax = TimeSpan.FromSeconds(30) };
         var events = new EventQueue(service, yielding, store, serializer);
         var signal = new EventQueueSignal(database.ConnectionString, Options.Create(new ClusterOptions { ServiceId = service }), yielding,
             NullLogger<EventQueueSignal>.Instance);
@@ -482,28 +482,36 @@ public sealed class EventQueueTests
         await using var holder = await dataSource.OpenConnectionAsync();
 
         // A burst: commits of 30 changes each, and one more change waiting for a slow commit.
-        for (var round = 0; round < 3; round++)
+        async Task<(NpgsqlTransaction Held, Task<bool> Slow)> BurstAsync()
         {
-            var hold = await HoldCommitsAsync(holder);
-            var first = Change();
-            await Eventually.HoldsAsync(async () => await database.ScalarAsync<long>(
-                    "SELECT count(*) FROM pg_locks WHERE relation = 'entity_state'::regclass AND NOT granted") > 0, Patience, "the first change's commit did not wait for the lock");
-            var queued = Enumerable.Range(0, 30).Select(_ => Change()).ToList();
-            await hold.CommitAsync();
-            Assert.True(await first);
-            Assert.All(await Task.WhenAll(queued), Assert.True);
+            for (var round = 0; round < 3; round++)
+            {
+                var hold = await HoldCommitsAsync(holder);
+                var first = Change();
+                await Eventually.HoldsAsync(async () => await database.ScalarAsync<long>(
+                        "SELECT count(*) FROM pg_locks WHERE relation = 'entity_state'::regclass AND NOT granted") > 0, Patience, "the first change's commit did not wait for the lock");
+                var queued = Enumerable.Range(0, 30).Select(_ => Change()).ToList();
+                await hold.CommitAsync();
+                Assert.True(await first);
+                Assert.All(await Task.WhenAll(queued), Assert.True);
+            }
+            return (await HoldCommitsAsync(holder), Change());
         }
-        var held = await HoldCommitsAsync(holder);
-        var slow = Change();
-        foreach (var queue in new[] { 3, 4 })
+        async Task InsertAsync(int queue, int sequence)
         {
             await using var insert = dataSource.CreateCommand(
                 "INSERT INTO event_queue (service_id, queue, visible_on, created_on, payload) VALUES ($1, $2, clock_timestamp(), clock_timestamp(), $3)");
             insert.Parameters.Add(new NpgsqlParameter { Value = service });
             insert.Parameters.Add(new NpgsqlParameter { Value = queue });
-            insert.Parameters.Add(new NpgsqlParameter { Value = events.Pack(stream, [new ProbeMessage("bursts", 1000 + queue, "", false)], null) });
+            insert.Parameters.Add(new NpgsqlParameter { Value = events.Pack(stream, [new ProbeMessage("bursts", sequence, "", false)], null) });
             await insert.ExecuteNonQueryAsync();
         }
+        static IEnumerable<int> Sequences(IList<IBatchContainer> read) =>
+            read.Cast<EventQueueBatch>().SelectMany(b => b.GetEvents<ProbeMessage>()).Select(e => e.Item1.Sequence);
+
+        var (held, slow) = await BurstAsync();
+        await InsertAsync(3, 1003);
+        await InsertAsync(4, 1004);
 
         // The read turned off for the wait reads at once; the one that yields waits for the burst.
         var waiting = receiver.GetQueueMessagesAsync(10);
@@ -514,8 +522,29 @@ public sealed class EventQueueTests
         // The burst ends (the last change is committed): the read goes ahead and claims the message.
         await held.CommitAsync();
         Assert.True(await slow);
-        var read = await waiting.WaitAsync(Patience);
-        Assert.Equal([1003], read.Cast<EventQueueBatch>().SelectMany(b => b.GetEvents<ProbeMessage>()).Select(e => e.Item1.Sequence));
+        Assert.Equal([1003], Sequences(await waiting.WaitAsync(Patience)));
+
+        // A burst that does not end: a read waits its longest, then claims; the reads after it
+        // route freely for as long, so that routing goes on half the time at least.
+        var bounded = new EventQueueReceiver(6, new EventQueue(service, new EventQueueOptions { Queues = 8, FallbackPoll = TimeSpan.FromMilliseconds(50), RoutingYieldAt = 4, RoutingYieldMax = TimeSpan.FromSeconds(2) }, store, serializer),
+            signal, TimeProvider.System, NullLogger<EventQueueReceiver>.Instance);
+        (held, slow) = await BurstAsync();
+        await InsertAsync(6, 1006);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal([1006], Sequences(await bounded.GetQueueMessagesAsync(10).WaitAsync(Patience)));
+        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(2) - TimeSpan.FromMilliseconds(20), $"the read claimed after {watch.Elapsed} of an endless burst, before its longest wait");
+        await InsertAsync(6, 1007);
+        watch.Restart();
+        IList<IBatchContainer> next = [];
+        while (next.Count == 0 && watch.Elapsed < Patience)
+        {
+            next = await bounded.GetQueueMessagesAsync(10);
+        }
+        Assert.Equal([1007], Sequences(next));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"the read after a longest wait waited again ({watch.Elapsed})");
+        await held.CommitAsync();
+        Assert.True(await slow);
+        await bounded.Shutdown(TimeSpan.FromSeconds(5));
         await receiver.Shutdown(TimeSpan.FromSeconds(5));
         await eager.Shutdown(TimeSpan.FromSeconds(5));
         await store.StopAsync(CancellationToken.None);
