@@ -45,6 +45,9 @@ public sealed class HostileInputTests(ServiceCluster service)
         { "too many values in an in-list", Json("{\"userDefinedFilters\": {\"status:in\": [", 500, i => $"\"s{i}\"", "]}}"), "userDefinedFilters.status:in" },
     };
 
+    /// <summary>The end of the services' output, for a failure's message (what CI keeps of a log is its end).</summary>
+    private static string Tail(string output) => output.Length <= 6000 ? output : output[^6000..];
+
     private static string Json(string open, int count, Func<int, string> item, string close) =>
         open + string.Join(',', Enumerable.Range(0, count).Select(item)) + close;
 
@@ -66,8 +69,9 @@ public sealed class HostileInputTests(ServiceCluster service)
         Assert.True(status == HttpStatusCode.BadRequest, $"{what}: {(int)status} {problem}");
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{what}: {problem}");
         // Nothing was created: the custom id is still free.
+        var mark = service.OutputMark();
         var (again, created) = await SendRawAsync(HttpMethod.Post, Path, Encoding.UTF8.GetBytes(SubscriptionsClient.ValidBody(customId).ToJsonString()));
-        Assert.True(again == HttpStatusCode.Created, $"{what}: the valid create answered {(int)again} {created}");
+        Assert.True(again == HttpStatusCode.Created, $"{what}: the valid create answered {(int)again} {created}\n--- the services' output meanwhile ---\n{Tail(service.OutputSince(mark))}");
     }
 
     public static TheoryData<string, byte[], string?> MalformedBodies => new()
