@@ -353,9 +353,8 @@ public sealed class EventQueueTests
         const string service = "tokens";
         var options = new EventQueueOptions { Queues = 8, FallbackPoll = TimeSpan.FromMilliseconds(50) };
         var events = new EventQueue("tokens", options, Store(dataSource, service), silo.Services.GetRequiredService<Orleans.Serialization.Serializer<EventQueueBatch>>());
-        var signal = new EventQueueSignal(database.ConnectionString, Options.Create(new ClusterOptions { ServiceId = service }), options,
-            NullLogger<EventQueueSignal>.Instance);
-        var receiver = new EventQueueReceiver(3, events, signal, TimeProvider.System, NullLogger<EventQueueReceiver>.Instance);
+        var signal = Signal(database, service, options);
+        var receiver = Receiver(3, events, signal);
         var stream = StreamId.Create(ProbeProducerGrain.Namespace, "tokens");
         async Task InsertAsync(long id, int sequence)
         {
@@ -419,9 +418,8 @@ public sealed class EventQueueTests
         await using var dataSource = builder.Build();
         var options = new EventQueueOptions { Queues = 8, FallbackPoll = TimeSpan.FromMilliseconds(50), VisibilityTimeout = TimeSpan.FromMinutes(10) };
         var events = new EventQueue(service, options, Store(dataSource, service), silo.Services.GetRequiredService<Orleans.Serialization.Serializer<EventQueueBatch>>());
-        var signal = new EventQueueSignal(database.ConnectionString, Options.Create(new ClusterOptions { ServiceId = service }), options,
-            NullLogger<EventQueueSignal>.Instance);
-        var receiver = new EventQueueReceiver(3, events, signal, TimeProvider.System, NullLogger<EventQueueReceiver>.Instance);
+        var signal = Signal(database, service, options);
+        var receiver = Receiver(3, events, signal);
         await using (var insert = dataSource.CreateCommand(
             "INSERT INTO event_queue (service_id, queue, visible_on, created_on, payload) VALUES ($1, 3, clock_timestamp(), clock_timestamp(), $2)"))
         {
@@ -460,12 +458,10 @@ public sealed class EventQueueTests
         var serializer = silo.Services.GetRequiredService<Orleans.Serialization.Serializer<EventQueueBatch>>();
         var yielding = new EventQueueOptions { Queues = 8, FallbackPoll = TimeSpan.FromMilliseconds(50), RoutingYieldAt = 4, RoutingYieldMax = TimeSpan.FromSeconds(30) };
         var events = new EventQueue(service, yielding, store, serializer);
-        var signal = new EventQueueSignal(database.ConnectionString, Options.Create(new ClusterOptions { ServiceId = service }), yielding,
-            NullLogger<EventQueueSignal>.Instance);
-        var receiver = new EventQueueReceiver(3, events, signal, TimeProvider.System, NullLogger<EventQueueReceiver>.Instance);
+        var signal = Signal(database, service, yielding);
+        var receiver = Receiver(3, events, signal);
         // The same store and queue table, read by a receiver with the wait turned off.
-        var eager = new EventQueueReceiver(4, new EventQueue(service, new EventQueueOptions { Queues = 8, FallbackPoll = TimeSpan.FromMilliseconds(50), RoutingYieldAt = 0 }, store, serializer),
-            signal, TimeProvider.System, NullLogger<EventQueueReceiver>.Instance);
+        var eager = Receiver(4, new EventQueue(service, new EventQueueOptions { Queues = 8, FallbackPoll = TimeSpan.FromMilliseconds(50), RoutingYieldAt = 0 }, store, serializer), signal);
         var stream = StreamId.Create(ProbeProducerGrain.Namespace, "bursts");
         var entity = 0L;
         Task<bool> Change() => store.AppendAsync(new EventQueueItem("employees", ++entity, 1, "{}", 5,
@@ -526,8 +522,7 @@ public sealed class EventQueueTests
 
         // A burst that does not end: a read waits its longest, then claims; the reads after it
         // route freely for as long, so that routing goes on half the time at least.
-        var bounded = new EventQueueReceiver(6, new EventQueue(service, new EventQueueOptions { Queues = 8, FallbackPoll = TimeSpan.FromMilliseconds(50), RoutingYieldAt = 4, RoutingYieldMax = TimeSpan.FromSeconds(2) }, store, serializer),
-            signal, TimeProvider.System, NullLogger<EventQueueReceiver>.Instance);
+        var bounded = Receiver(6, new EventQueue(service, new EventQueueOptions { Queues = 8, FallbackPoll = TimeSpan.FromMilliseconds(50), RoutingYieldAt = 4, RoutingYieldMax = TimeSpan.FromSeconds(2) }, store, serializer), signal);
         (held, slow) = await BurstAsync();
         await InsertAsync(6, 1006);
         var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -549,6 +544,12 @@ public sealed class EventQueueTests
         await eager.Shutdown(TimeSpan.FromSeconds(5));
         await store.StopAsync(CancellationToken.None);
     }
+
+    private static EventQueueSignal Signal(TestDatabase database, string service, EventQueueOptions options) =>
+        new(database.ConnectionString, Options.Create(new ClusterOptions { ServiceId = service }), options, NullLogger<EventQueueSignal>.Instance);
+
+    private static EventQueueReceiver Receiver(int queue, EventQueue events, EventQueueSignal signal) =>
+        new(queue, events, signal, TimeProvider.System, NullLogger<EventQueueReceiver>.Instance);
 
     private static EventQueueStore Store(NpgsqlDataSource dataSource, string service) => new(dataSource,
         Options.Create(new ClusterOptions { ServiceId = service }),
