@@ -19,6 +19,7 @@ public sealed class DeliveryMetrics : IDisposable
     private readonly Histogram<double> attemptDuration;
     private readonly Histogram<double> eventToDelivery;
     private readonly UpDownCounter<long> pending;
+    private readonly UpDownCounter<long> windowBytes;
     private readonly Counter<long> eventsAccepted;
     private readonly Counter<long> eventsRouted;
     private readonly Histogram<double> routingLag;
@@ -41,6 +42,8 @@ public sealed class DeliveryMetrics : IDisposable
         attemptDuration = meter.CreateHistogram("es.delivery.attempt.duration", "s", "Duration of one webhook call", advice: seconds);
         eventToDelivery = meter.CreateHistogram("es.delivery.latency", "s", "From the event's acceptance to its successful delivery", advice: seconds);
         pending = meter.CreateUpDownCounter<long>("es.delivery.pending", description: "Deliveries queued and not yet finished (this silo's activations)");
+        windowBytes = meter.CreateUpDownCounter<long>("es.delivery.window", "By",
+            "Memory the pending deliveries held by this silo's subscription grains take (the rest wait in PostgreSQL)");
         eventsAccepted = meter.CreateCounter<long>("es.events.accepted", description: "Entity events made durable (one per change of an entity)");
         eventsRouted = meter.CreateCounter<long>("es.events.routed", description: "Entity events a router matched against the subscriptions of their resource");
         routingLag = meter.CreateHistogram("es.events.routing_lag", "s",
@@ -70,6 +73,8 @@ public sealed class DeliveryMetrics : IDisposable
     public void Delivered(TimeSpan sinceAccepted) => eventToDelivery.Record(sinceAccepted.TotalSeconds);
 
     public void Pending(long change) => pending.Add(change);
+
+    public void WindowHeld(long bytes) => windowBytes.Add(bytes);
 
     public void EventAccepted() => eventsAccepted.Add(1);
 

@@ -29,6 +29,12 @@ public sealed class PendingDelivery
     /// </summary>
     public int RecordRefusals { get; set; }
 
+    /// <summary>
+    /// What this delivery takes in memory, about: its body as a .NET string (two bytes a character)
+    /// and the fixed cost of the object and its strings.
+    /// </summary>
+    public long MemoryBytes => 2L * (Body.Length + EventId.Length + EventName.Length + EntityKey.Length) + 200;
+
     /// <summary>5 s after the first unrecorded attempt, doubling up to 5 minutes.</summary>
     public TimeSpan UnrecordedBackOff => TimeSpan.FromSeconds(Math.Min(300, 5 * Math.Pow(2, Math.Min(UnrecordedAttempts, 10) - 1)));
 }
@@ -47,6 +53,9 @@ public sealed class DeliveryQueue
     private readonly HashSet<string> known = new(StringComparer.Ordinal);
 
     public int Count => known.Count;
+
+    /// <summary>What the queued deliveries take in memory (<see cref="PendingDelivery.MemoryBytes"/> summed).</summary>
+    public long Bytes { get; private set; }
 
     /// <summary>Entities whose head was taken and is not yet completed or postponed (calling or recording).</summary>
     public int InFlight => inFlight.Count;
@@ -75,8 +84,13 @@ public sealed class DeliveryQueue
             byEntity[delivery.EntityKey] = queue = [];
         }
         queue[delivery.EntitySequence] = delivery;
+        Bytes += delivery.MemoryBytes;
         return true;
     }
+
+    /// <summary>Whether a delivery of the entity that comes after <paramref name="sequence"/> in its order is queued.</summary>
+    public bool HoldsLater(string entityKey, long sequence) =>
+        byEntity.TryGetValue(entityKey, out var queue) && queue.Count > 0 && queue.Keys[^1] > sequence;
 
     /// <summary>Heads of entities not in flight whose attempt is due, oldest entity sequence first, at most <paramref name="max"/>.</summary>
     public List<PendingDelivery> TakeDue(DateTimeOffset now, int max)
@@ -128,7 +142,11 @@ public sealed class DeliveryQueue
     public void Complete(PendingDelivery delivery)
     {
         inFlight.Remove(delivery.EntityKey);
-        known.Remove(delivery.EventId);
+        if (!known.Remove(delivery.EventId))
+        {
+            return;
+        }
+        Bytes -= delivery.MemoryBytes;
         if (byEntity.TryGetValue(delivery.EntityKey, out var queue))
         {
             queue.Remove(delivery.EntitySequence);
@@ -149,6 +167,7 @@ public sealed class DeliveryQueue
         known.Clear();
         inFlight.Clear();
         Calling = 0;
+        Bytes = 0;
         return all;
     }
 }

@@ -32,6 +32,21 @@ public sealed class DeliverySettings : ISettingsSection, IValidatableObject
     [Range(1, 3650)]
     public int LogRetentionDays { get; set; } = 30;
 
+    /// <summary>
+    /// Pending deliveries one subscription grain holds in memory at most; the others wait in
+    /// PostgreSQL and are read as these are sent.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int WindowDeliveries { get; set; } = 1_000;
+
+    /// <summary>Memory one subscription grain's held deliveries may take, in KiB (bodies as .NET strings, two bytes a character).</summary>
+    [Range(16, 1_048_576)]
+    public int WindowKilobytes { get; set; } = 4_096;
+
+    /// <summary>Memory the held deliveries of all the subscription grains of one silo may take, in MiB (each grain may still hold one).</summary>
+    [Range(1, 1_048_576)]
+    public int SiloWindowMegabytes { get; set; } = 256;
+
     /// <summary>After a secret change, calls are also signed with the previous secret for this long.</summary>
     [Range(0, 24 * 30)]
     public double SecretOverlapHours { get; set; } = 24;

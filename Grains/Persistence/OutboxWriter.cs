@@ -52,12 +52,19 @@ public sealed class OutboxWriter(NpgsqlDataSource dataSource, IOptions<ClusterOp
         return inserted;
     }
 
-    /// <summary>How many deliveries of a subscription wait to be sent, and when it last queued one.</summary>
+    /// <summary>
+    /// How many deliveries of a subscription wait to be sent, and when it last queued one. Both read
+    /// by index, never the subscription's history: the count walks the pending rows' partial index
+    /// (it grows with what waits, not with what was sent), and the last queued is the newest event
+    /// id's row (event ids are version 7 UUIDs, ordered by time).
+    /// </summary>
     public async Task<(long Pending, DateTimeOffset? LastQueuedOn)> ReadSubscriptionAsync(long subscriptionId, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand($"""
-            SELECT count(*) FILTER (WHERE state = {DeliverySql.Pending}), max(created_on)
-            FROM delivery_outbox WHERE service_id = $1 AND subscription_id = $2
+            SELECT (SELECT count(*) FROM delivery_outbox
+                    WHERE service_id = $1 AND subscription_id = $2 AND state = {DeliverySql.Pending}),
+                   (SELECT created_on FROM delivery_outbox
+                    WHERE service_id = $1 AND subscription_id = $2 ORDER BY event_id DESC LIMIT 1)
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = subscriptionId });

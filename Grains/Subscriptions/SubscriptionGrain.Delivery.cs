@@ -17,19 +17,19 @@ namespace EventsSubscriptions.Grains.Subscriptions;
 public sealed partial class SubscriptionGrain
 {
     private const string DeliveryReminder = "deliveries";
-    private const int LoadLimit = 10_000;
 
     /// <summary>Entities answered and waiting for their records, per request slot (bounds what a crash could send twice).</summary>
     private const int RecordingPerSlot = 4;
     private static readonly TimeSpan PumpPeriod = TimeSpan.FromSeconds(1);
 
-    private readonly DeliveryQueue queue = new();
+    /// <summary>The pending deliveries held in memory; the others wait in the outbox (see <see cref="DeliveryWindow"/>).</summary>
+    private readonly DeliveryWindow window = windows.Create();
+    private DeliveryQueue Queue => window.Queue;
     private RetrySchedule RetryPlan => deliverySettings.Value.Schedule;
     private SubscriptionHealth health = SubscriptionHealth.None;
 
     private IGrainTimer? pump;
     private DateTimeOffset healthSavedOn;
-    private bool loaded;
     private bool reminderOn;
     private Task? reminderRegistration;
 
@@ -45,6 +45,8 @@ public sealed partial class SubscriptionGrain
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        // The held deliveries' memory goes back to the silo; they wait in the outbox.
+        window.Release();
         // The counters changed since the last save are kept on a graceful deactivation or shutdown;
         // not after a failed call, whose unsaved changes must be dropped (DeactivateOnFailureFilter).
         if (S.Spec is null || S.Health == health || reason.ReasonCode == DeactivationReasonCode.ApplicationError)
@@ -151,8 +153,8 @@ public sealed partial class SubscriptionGrain
         {
             pendingDeliveries += requeued;
             metrics.Pending(requeued);
-            // Reloaded on the next tick; deliveries in flight are not queued twice.
-            loaded = false;
+            // Read again from the outbox's beginning; deliveries held already are not queued twice.
+            window.ReadFromStart();
             await EnsureSendingAsync();
         }
         return new ReplayResult(SubscriptionOutcome.Ok, requeued, View(), null);
@@ -175,14 +177,14 @@ public sealed partial class SubscriptionGrain
         }
         if (previous == DeliveryStore.Pending)
         {
-            // Queued in memory already (or loaded with the next batch): due at once.
-            queue.MakeDue(eventId);
+            // Held in memory already (or read with a later read of the window): due at once.
+            Queue.MakeDue(eventId);
         }
         else
         {
             pendingDeliveries++;
             metrics.Pending(1);
-            loaded = false;
+            window.ReadFromStart();
         }
         await EnsureSendingAsync();
         pump?.Change(TimeSpan.Zero, PumpPeriod);
@@ -293,20 +295,35 @@ public sealed partial class SubscriptionGrain
         }
         // Not awaited here: the pump sends while a registration is under way (its caller waits).
         _ = EnsureReminderAsync();
-        if (!loaded)
+        if (window.BeginRead() is { } read)
         {
-            foreach (var pending in await deliveries.LoadPendingAsync(Id, LoadLimit, cancellationToken))
+            WindowPage page;
+            try
             {
-                queue.Add(pending);
+                page = await deliveries.ReadWindowAsync(Id, read, cancellationToken);
             }
-            loaded = true;
+            catch
+            {
+                window.AbandonRead();
+                throw;
+            }
+            if (window.EndRead(page))
+            {
+                // Read from the beginning: the window holds every pending delivery, so its count is
+                // the subscription's (mends a count that drifted).
+                CountPending(Queue.Count);
+            }
         }
-        if (queue.Count == 0)
+        if (Queue.Count == 0)
         {
             if (pendingDeliveries > 0)
             {
-                // More were pending than one load takes: load the next ones on the next tick.
-                loaded = false;
+                // More wait on disk (the next tick reads them), or the count is off: read again
+                // from the beginning, which settles it.
+                if (window.Complete)
+                {
+                    window.ReadFromStart();
+                }
                 return;
             }
             // Drained. The reminder stays until its next tick finds nothing pending: queues that
@@ -315,9 +332,9 @@ public sealed partial class SubscriptionGrain
             return;
         }
         var now = clock.GetUtcNow();
-        var room = Math.Min(queue.Room(spec.Delivery.MaxInFlight, spec.Delivery.MaxInFlight * (1 + RecordingPerSlot)),
+        var room = Math.Min(Queue.Room(spec.Delivery.MaxInFlight, spec.Delivery.MaxInFlight * (1 + RecordingPerSlot)),
             rate.Allowance(spec.Delivery.MaxPerSecond, now));
-        foreach (var delivery in queue.TakeDue(now, room))
+        foreach (var delivery in Queue.TakeDue(now, room))
         {
             rate.Take();
             _ = AttemptAsync(spec, delivery);
@@ -348,7 +365,7 @@ public sealed partial class SubscriptionGrain
                 finally
                 {
                     // The slot goes to the next due entity while this one's record is written.
-                    queue.Answered();
+                    Queue.Answered();
                     pump?.Change(TimeSpan.Zero, PumpPeriod);
                 }
             }
@@ -356,7 +373,7 @@ public sealed partial class SubscriptionGrain
             {
                 // The receiver answered this attempt already; only its record failed (PostgreSQL
                 // restarting): write the record, do not call the receiver a second time.
-                queue.Answered();
+                Queue.Answered();
             }
             await RecordAsync(delivery, deliveryId, attempt, outcome);
         }
@@ -385,7 +402,7 @@ public sealed partial class SubscriptionGrain
                 logger.NotRecorded(e, Id, deliveryId, delivery.UnrecordedAttempts, delivery.UnrecordedBackOff);
             }
             delivery.NextAttemptOn = clock.GetUtcNow() + delivery.UnrecordedBackOff;
-            queue.Postpone(delivery);
+            Queue.Postpone(delivery);
         }
         pump?.Change(TimeSpan.Zero, PumpPeriod);
     }
@@ -431,13 +448,12 @@ public sealed partial class SubscriptionGrain
         delivery.NextAttemptOn = next;
         if (state == DeliveryState.Pending)
         {
-            queue.Postpone(delivery);
+            Queue.Postpone(delivery);
         }
         else
         {
-            queue.Complete(delivery);
-            pendingDeliveries--;
-            metrics.Pending(-1);
+            window.Settle(delivery);
+            CountPending(pendingDeliveries - 1);
         }
         try
         {
@@ -480,10 +496,15 @@ public sealed partial class SubscriptionGrain
 
     private async Task CancelDeliveriesAsync()
     {
-        queue.DrainAll();
+        window.Release();
         await deliveries.CancelPendingAsync(Id, clock.GetUtcNow());
-        metrics.Pending(-pendingDeliveries);
-        pendingDeliveries = 0;
+        CountPending(0);
         await StopSendingAsync();
+    }
+
+    private void CountPending(long count)
+    {
+        metrics.Pending(count - pendingDeliveries);
+        pendingDeliveries = count;
     }
 }

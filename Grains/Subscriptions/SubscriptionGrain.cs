@@ -21,6 +21,7 @@ public sealed partial class SubscriptionGrain(
     SubscriptionReadModel readModel,
     RoutingDeadLetters deadLetters,
     DeliveryStore deliveries,
+    DeliveryWindows windows,
     WebhookSender sender,
     DeliveryMetrics metrics,
     Notifications.FailureMailer mailer,
@@ -46,6 +47,11 @@ public sealed partial class SubscriptionGrain(
         if (S.Spec is not null)
         {
             (pendingDeliveries, lastTriggeredOn) = await deliveries.ReadQueueAsync(Id, cancellationToken);
+            if (pendingDeliveries == 0)
+            {
+                // Nothing waits on disk: the deliveries queued from now on are held without a read.
+                window.StartEmpty();
+            }
             if (S.HealthRepairVersion < SubscriptionState.CurrentHealthRepair)
             {
                 await RepairHealthAsync(cancellationToken);
@@ -95,6 +101,8 @@ public sealed partial class SubscriptionGrain(
             S.CreatedBy = RequestContext.Get(CallerContext.Key) as string;
             S.Version = 1;
             await SaveAndProjectAsync();
+            // A new subscription has nothing pending: its first deliveries are held without a read.
+            window.StartEmpty();
         }
         finally
         {
@@ -144,7 +152,7 @@ public sealed partial class SubscriptionGrain(
     }
 
     public Task<Interfaces.Operations.SubscriptionStateView> GetState() => Task.FromResult(new Interfaces.Operations.SubscriptionStateView(
-        S.Spec is null ? null : View(), queue.Count, queue.InFlight, pump is not null, reminderOn, S.ProjectedVersion, S.FailingSince));
+        S.Spec is null ? null : View(), Queue.Count, Queue.InFlight, pump is not null, reminderOn, S.ProjectedVersion, S.FailingSince, Queue.Bytes));
 
     public Task<SubscriptionView?> GetAsync() => Task.FromResult(S.Spec is null ? null : View());
 
@@ -274,29 +282,25 @@ public sealed partial class SubscriptionGrain(
         var added = 0;
         for (var i = 0; i < rows.Count; i++)
         {
+            // False: the subscription had the event queued already (a re-delivered event).
             if (!queued[i])
             {
                 continue;
             }
-            // A delivery the queue holds already (its row written again) is not counted twice:
-            // a count above what is queued would keep the pump reloading for ever.
-            if (loaded && !queue.Add(new PendingDelivery
-                {
-                    EventId = rows[i].EventId,
-                    EventName = rows[i].EventName,
-                    EntityKey = rows[i].EntityKey,
-                    EntitySequence = rows[i].EntitySequence,
-                    Body = rows[i].Body,
-                }))
+            // Held in memory if the window has room, else it waits on disk for a read.
+            window.Offer(new PendingDelivery
             {
-                continue;
-            }
+                EventId = rows[i].EventId,
+                EventName = rows[i].EventName,
+                EntityKey = rows[i].EntityKey,
+                EntitySequence = rows[i].EntitySequence,
+                Body = rows[i].Body,
+            });
             added++;
         }
         if (added > 0)
         {
-            pendingDeliveries += added;
-            metrics.Pending(added);
+            CountPending(pendingDeliveries + added);
             metrics.DeliveryQueued(added);
             lastTriggeredOn = clock.GetUtcNow();
             await EnsureSendingAsync();

@@ -71,6 +71,7 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<GuardedConnector>();
         builder.Services.AddSingleton<WebhookSender>();
         builder.Services.AddSingleton<DeliveryMetrics>();
+        builder.Services.AddSingleton<DeliveryWindows>();
         builder.Services.AddSingleton<EventsSubscriptions.Grains.Routing.RouteTableCache>();
         builder.Services.AddSingleton<FailureMailer>();
         builder.Services.AddHostedService<PendingAgeProbe>();

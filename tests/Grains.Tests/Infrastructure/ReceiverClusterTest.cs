@@ -32,6 +32,9 @@ public abstract class ReceiverClusterTest : IAsyncLifetime
         await Receiver.DisposeAsync();
     }
 
+    /// <summary>Settings of the test's own, added to (or replacing) the ones every such silo has.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> SiloSettings => new Dictionary<string, string?>();
+
     protected Task StartSiloAsync() =>
         Cluster.StartSiloAsync(configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -39,5 +42,5 @@ public abstract class ReceiverClusterTest : IAsyncLifetime
             ["Webhooks:AllowedNetworks:0"] = "127.0.0.0/8",
             ["Delivery:RetryDelaySeconds:0"] = "1",
             ["Delivery:RetryDelaySeconds:1"] = "1",
-        }));
+        }).AddInMemoryCollection(SiloSettings));
 }
