@@ -47,6 +47,9 @@ internal sealed class BenchOptions
     public int Concurrency { get; private set; } = 64;
     public int Entities { get; private set; } = 200;
 
+    /// <summary>Each entity change carries this many KiB of padding (scenario outage: entities of 8 KiB or more).</summary>
+    public double EntityKb { get; private set; }
+
     /// <summary>The share of calls the receiver answers with 500, at random.</summary>
     public double FailRate { get; private set; }
 
@@ -106,6 +109,7 @@ internal sealed class BenchOptions
                 case "concurrency": options.Concurrency = (int)Number(); break;
                 case "entities": options.Entities = (int)Number(); break;
                 case "fail-rate": options.FailRate = Number(); break;
+                case "entity-kb": options.EntityKb = Number(); break;
                 case "wait-minutes": options.WaitMinutes = Number(); break;
                 case "steps": options.Steps = [.. value.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
                 case "create": options.Create = (int)Number(); break;

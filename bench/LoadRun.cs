@@ -21,10 +21,13 @@ internal sealed record LoadReport(
 /// </summary>
 internal static class LoadRun
 {
+    /// <param name="whenSent">Called once the sending is over, before the wait for the deliveries (scenario outage: the receiver comes back).</param>
     public static async Task<LoadReport> RunAsync(GatewayApi api, Receiver receiver, BenchOptions options, string resource,
-        IReadOnlyList<int> hooks, string label)
+        IReadOnlyList<int> hooks, string label, Func<Task>? whenSent = null)
     {
         receiver.Reset();
+        // Padding that makes each entity (and each webhook body) about --entity-kb KiB larger.
+        var padding = options.EntityKb > 0 ? $", \"pad\": \"{new string('p', (int)(options.EntityKb * 1024))}\"" : "";
         var accepted = new ConcurrentBag<Guid>();
         var acceptedSeconds = new ConcurrentDictionary<long, int>();
         var apiLatency = Receiver.NewHistogram();
@@ -51,7 +54,7 @@ internal static class LoadRun
                 var entity = n % options.Entities + 1;
                 var started = Stopwatch.GetTimestamp();
                 var eventId = await api.PutAsync(resource, entity,
-                    $$"""{"counter": {{n}}, "name": "entity {{entity}}", "note": "bench {{label}}"}""");
+                    $$"""{"counter": {{n}}, "name": "entity {{entity}}", "note": "bench {{label}}"{{padding}}}""");
                 apiLatency.RecordValue(Math.Max(1, (long)(Stopwatch.GetElapsedTime(started).TotalMilliseconds * 1000)));
                 if (eventId is { } id)
                 {
@@ -66,6 +69,10 @@ internal static class LoadRun
             }
         }));
         var acceptSeconds = clock.Elapsed.TotalSeconds;
+        if (whenSent is not null)
+        {
+            await whenSent();
+        }
         var acceptedIds = accepted.ToHashSet();
         var expected = (long)acceptedIds.Count * hooks.Count;
 

@@ -30,7 +30,10 @@ internal sealed class Receiver : IAsyncDisposable
     private readonly ConcurrentDictionary<long, int> perSecond = new();
     private readonly ConcurrentDictionary<long, (int Count, double MaxMs)> slowByAcceptedSecond = new();
     private long failed;
+    private long refused;
+    private long inversions;
     private long lastArrival;
+    private readonly ConcurrentDictionary<(int Hook, long Entity), long> lastCounter = new();
 
     private Receiver(WebApplication app) => this.app = app;
 
@@ -38,6 +41,18 @@ internal sealed class Receiver : IAsyncDisposable
 
     /// <summary>The share of calls answered with 500.</summary>
     public double FailRate { get; set; }
+
+    /// <summary>While true, every hook call is answered 503 and counted in <see cref="Refused"/> (scenario outage).</summary>
+    public bool Down { get; set; }
+
+    public long Refused => Interlocked.Read(ref refused);
+
+    /// <summary>
+    /// First arrivals of an entity's change at a hook after a later change of the same entity had
+    /// arrived there (per-entity order broken): compared by the change's <c>counter</c>, which the
+    /// bench increases with every change it sends.
+    /// </summary>
+    public long Inversions => Interlocked.Read(ref inversions);
 
     public long Failed => Interlocked.Read(ref failed);
 
@@ -78,6 +93,9 @@ internal sealed class Receiver : IAsyncDisposable
         slowByAcceptedSecond.Clear();
         Latency = NewHistogram();
         Interlocked.Exchange(ref failed, 0);
+        Interlocked.Exchange(ref refused, 0);
+        Interlocked.Exchange(ref inversions, 0);
+        lastCounter.Clear();
         Interlocked.Exchange(ref lastArrival, 0);
     }
 
@@ -105,6 +123,11 @@ internal sealed class Receiver : IAsyncDisposable
     {
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer);
+        if (Down)
+        {
+            Interlocked.Increment(ref refused);
+            return Results.StatusCode(503);
+        }
         if (FailRate > 0 && Random.Shared.NextDouble() < FailRate)
         {
             Interlocked.Increment(ref failed);
@@ -131,10 +154,27 @@ internal sealed class Receiver : IAsyncDisposable
                     (_, s) => (s.Count + 1, Math.Max(s.MaxMs, latencyMs)));
             }
             perSecond.AddOrUpdate(now.ToUnixTimeSeconds(), 1, (_, n) => n + 1);
+            CheckOrder(hook, document.RootElement);
             SampleBody = body;
             Interlocked.Exchange(ref lastArrival, Stopwatch.GetTimestamp());
         }
         return Results.Ok();
+    }
+
+    private void CheckOrder(int hook, JsonElement webhook)
+    {
+        if (!webhook.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object
+            || !data.TryGetProperty("id", out var id) || !id.TryGetInt64(out var entity)
+            || !data.TryGetProperty("counter", out var counterElement) || !counterElement.TryGetInt64(out var counter))
+        {
+            return;
+        }
+        var before = lastCounter.GetOrAdd((hook, entity), long.MinValue);
+        if (counter < before)
+        {
+            Interlocked.Increment(ref inversions);
+        }
+        lastCounter.AddOrUpdate((hook, entity), counter, (_, last) => Math.Max(last, counter));
     }
 
     private static async Task<IResult> LimitAsync(HttpContext context)

@@ -33,6 +33,13 @@ internal static class SiloMetrics
     public static readonly string[] RuntimeCounters =
         ["dotnet_thread_pool_work_item_count_total", "dotnet_process_cpu_time_seconds_total", "dotnet_gc_pause_time_seconds_total"];
 
+    /// <summary>The silos' working set (resident memory), summed: the runtime's own gauge, read from each silo's metrics page.</summary>
+    public static async Task<long> WorkingSetAsync(IReadOnlyList<string> metrics)
+    {
+        const string WorkingSet = "dotnet_process_memory_working_set_bytes";
+        return (long)Counters(await ScrapeAsync(metrics), [WorkingSet]).GetValueOrDefault(WorkingSet);
+    }
+
     /// <summary>Each counter summed over its labels and the silos; a counter no silo exposes is absent.</summary>
     public static Dictionary<string, double> Counters(IReadOnlyList<string> pages, IReadOnlyCollection<string> names)
     {

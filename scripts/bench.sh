@@ -8,8 +8,12 @@
 #   many     (c) 100,000 subscriptions: memory per silo, per active grain, then (silos restarted) per idle subscription
 #   growth   (d) 10 matching among 10 / 1,000 / 10,000 subscriptions          --steps 10,1000,10000
 #   silos    (e) scenario a with two silos, then with one (silo 2 stopped, then started again)
+#   outage   the receivers of 10 subscriptions answer 503 for 10 minutes while entities of 8 KiB
+#            change 200 times a second, then are back: silos' memory before, during and after, what
+#            waited, time to drain, lost, duplicates, per-entity inversions. The silos run it with
+#            retries every 5-30 s (restarted for it, and again after with the usual schedule)
 # Options: --events N --duration S --rate R --subscriptions N --non-matching N --concurrency N
-#          --entities N --fail-rate F --wait-minutes M --create N --no-limit --label TEXT
+#          --entities N --fail-rate F --wait-minutes M --create N --no-limit --label TEXT --entity-kb K
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/scripts/lib/services.sh"
@@ -21,7 +25,7 @@ args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --scenario) scenario=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) args+=("$1"); shift ;;
   esac
 done
@@ -59,5 +63,21 @@ case "$scenario" in
     es_start_silo 2
     es_wait_ready 2 120 || es_die "silo 2 did not come back"
     exit $status ;;
-  *) es_die "unknown scenario '$scenario' (load, fanout, many, growth, silos)" ;;
+  outage)
+    # Retries every 5 to 30 s for 20 minutes: the receiver's return is seen within 30 s, and an
+    # outage of 10 minutes exhausts nothing. Both silos are restarted with it, then without it.
+    restart_silos() {
+      es_stop_process silo1; es_stop_process silo2
+      es_start_silo 1; es_start_silo 2
+      es_wait_ready 2 180 || es_die "the silos did not come back"
+    }
+    delays=(5 10 20); for _ in $(seq 1 40); do delays+=(30); done
+    i=0; for d in "${delays[@]}"; do export "Delivery__RetryDelaySeconds__$i=$d"; i=$((i + 1)); done
+    restart_silos
+    status=0
+    bench --scenario outage --subscriptions 10 --rate 200 --duration 600 --entity-kb 8 --entities 2000 --no-limit "${args[@]}" || status=1
+    for j in $(seq 0 $((i - 1))); do unset "Delivery__RetryDelaySeconds__$j"; done
+    restart_silos
+    exit $status ;;
+  *) es_die "unknown scenario '$scenario' (load, fanout, many, growth, silos, outage)" ;;
 esac

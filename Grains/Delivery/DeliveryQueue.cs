@@ -7,6 +7,9 @@ public sealed class PendingDelivery
     public required string EventName { get; init; }
     public required string EntityKey { get; init; }
     public required long EntitySequence { get; init; }
+
+    /// <summary>The delivery's position in the outbox (<c>seq</c>) when it was read from there; 0 when it was queued in memory.</summary>
+    public long OutboxSeq { get; init; }
     public required string Body { get; init; }
     public int Attempts { get; set; }
     public DateTimeOffset? NextAttemptOn { get; set; }
@@ -48,7 +51,10 @@ public sealed class PendingDelivery
 /// </summary>
 public sealed class DeliveryQueue
 {
-    private readonly Dictionary<string, SortedList<long, PendingDelivery>> byEntity = new(StringComparer.Ordinal);
+    // Keyed by entity sequence, then event id: rows an older version queued all carry sequence 0.
+    private readonly Dictionary<string, SortedList<(long Sequence, string EventId), PendingDelivery>> byEntity = new(StringComparer.Ordinal);
+    private static readonly Comparer<(long Sequence, string EventId)> Order = Comparer<(long Sequence, string EventId)>.Create(
+        (a, b) => a.Sequence != b.Sequence ? a.Sequence.CompareTo(b.Sequence) : string.CompareOrdinal(a.EventId, b.EventId));
     private readonly HashSet<string> inFlight = new(StringComparer.Ordinal);
     private readonly HashSet<string> known = new(StringComparer.Ordinal);
 
@@ -81,16 +87,19 @@ public sealed class DeliveryQueue
         }
         if (!byEntity.TryGetValue(delivery.EntityKey, out var queue))
         {
-            byEntity[delivery.EntityKey] = queue = [];
+            byEntity[delivery.EntityKey] = queue = new(Order);
         }
-        queue[delivery.EntitySequence] = delivery;
+        queue[(delivery.EntitySequence, delivery.EventId)] = delivery;
         Bytes += delivery.MemoryBytes;
         return true;
     }
 
+    /// <summary>The event ids of the heads taken and not yet completed or postponed (calling, or waiting for their records).</summary>
+    public List<string> TakenEventIds() => [.. inFlight.Select(entity => byEntity[entity].Values[0].EventId)];
+
     /// <summary>Whether a delivery of the entity that comes after <paramref name="sequence"/> in its order is queued.</summary>
     public bool HoldsLater(string entityKey, long sequence) =>
-        byEntity.TryGetValue(entityKey, out var queue) && queue.Count > 0 && queue.Keys[^1] > sequence;
+        byEntity.TryGetValue(entityKey, out var queue) && queue.Count > 0 && queue.Keys[^1].Sequence > sequence;
 
     /// <summary>Heads of entities not in flight whose attempt is due, oldest entity sequence first, at most <paramref name="max"/>.</summary>
     public List<PendingDelivery> TakeDue(DateTimeOffset now, int max)
@@ -138,23 +147,27 @@ public sealed class DeliveryQueue
         }
     }
 
-    /// <summary>The head was sent for good (or given up on): the entity's next delivery may go.</summary>
-    public void Complete(PendingDelivery delivery)
+    /// <summary>
+    /// The head was sent for good (or given up on): the entity's next delivery may go. False when the
+    /// queue did not hold it (emptied meanwhile): nothing changes then.
+    /// </summary>
+    public bool Complete(PendingDelivery delivery)
     {
-        inFlight.Remove(delivery.EntityKey);
         if (!known.Remove(delivery.EventId))
         {
-            return;
+            return false;
         }
+        inFlight.Remove(delivery.EntityKey);
         Bytes -= delivery.MemoryBytes;
         if (byEntity.TryGetValue(delivery.EntityKey, out var queue))
         {
-            queue.Remove(delivery.EntitySequence);
+            queue.Remove((delivery.EntitySequence, delivery.EventId));
             if (queue.Count == 0)
             {
                 byEntity.Remove(delivery.EntityKey);
             }
         }
+        return true;
     }
 
     /// <summary>The head failed and waits for its retry; it stays first of its entity.</summary>

@@ -22,19 +22,31 @@ public sealed record WindowPage(IReadOnlyList<PendingDelivery> Deliveries, long 
 /// a subscription never stops for lack of memory.
 /// </summary>
 /// <remarks>
-/// Per-entity order: a read takes the outbox's next rows and also every pending row further on of
-/// the same entities with a lower entity sequence, so an entity's head in memory is always its
-/// oldest pending delivery. Deliveries settled while a read is under way are not taken back from
-/// that read's (older) snapshot.
+/// <para>Per-entity order: a read takes the outbox's next rows and also every pending row further on
+/// of the same entities with a lower entity sequence; a delivery queued late for an entity whose
+/// newer change is held is held too. So an entity's head in memory is always its oldest pending delivery.</para>
+/// <para>A read runs while deliveries are queued and settled: a delivery settled meanwhile is not
+/// taken back from the read's older snapshot (and the window reads that part again, in case it was
+/// made pending again); a delivery queued meanwhile keeps the window from counting as complete; a
+/// read overtaken by <see cref="ReadFromStart"/> or <see cref="Release"/> is dropped whole.</para>
 /// </remarks>
 public sealed class DeliveryWindow(DeliveryWindowLimits limits, DeliveryWindows silo)
 {
     private long cursor;
     private bool complete;
+    private int generation;
     private int leftOnDisk;
-    private WindowRead? reading;
-    private int leftOnDiskAtRead;
-    private HashSet<string>? settledDuringRead;
+    private Read? reading;
+
+    /// <summary>What the window noted while a read was under way.</summary>
+    private sealed class Read(WindowRead request, int generation, int leftOnDisk)
+    {
+        public WindowRead Request { get; } = request;
+        public int Generation { get; } = generation;
+        public int LeftOnDisk { get; } = leftOnDisk;
+        public HashSet<string> Settled { get; } = new(StringComparer.Ordinal);
+        public List<PendingDelivery> Offered { get; } = [];
+    }
 
     public DeliveryQueue Queue { get; } = new();
 
@@ -58,7 +70,7 @@ public sealed class DeliveryWindow(DeliveryWindowLimits limits, DeliveryWindows 
     {
         cursor = 0;
         complete = false;
-        leftOnDisk++;
+        generation++;
     }
 
     /// <summary>
@@ -69,18 +81,16 @@ public sealed class DeliveryWindow(DeliveryWindowLimits limits, DeliveryWindows 
     /// </summary>
     public bool Offer(PendingDelivery delivery)
     {
-        if (Queue.HoldsLater(delivery.EntityKey, delivery.EntitySequence))
-        {
-            Hold(delivery);
-            return true;
-        }
-        if (complete && reading is null && Fits(delivery.MemoryBytes))
+        if (Queue.HoldsLater(delivery.EntityKey, delivery.EntitySequence)
+            || (complete && reading is null && Fits(delivery.MemoryBytes)))
         {
             Hold(delivery);
             return true;
         }
         complete = false;
         leftOnDisk++;
+        // The read under way may bring a newer change of its entity: it is held then.
+        reading?.Offered.Add(delivery);
         return false;
     }
 
@@ -103,10 +113,10 @@ public sealed class DeliveryWindow(DeliveryWindowLimits limits, DeliveryWindows 
         {
             return null;
         }
-        leftOnDiskAtRead = leftOnDisk;
-        settledDuringRead = new HashSet<string>(StringComparer.Ordinal);
         // Characters: a body's string takes two bytes a character.
-        return reading = new WindowRead(cursor, count, Math.Max(1, bytes / 2));
+        var request = new WindowRead(cursor, count, Math.Max(1, bytes / 2));
+        reading = new Read(request, generation, leftOnDisk);
+        return request;
     }
 
     /// <summary>
@@ -116,47 +126,66 @@ public sealed class DeliveryWindow(DeliveryWindowLimits limits, DeliveryWindows 
     public bool EndRead(WindowPage page)
     {
         var read = reading ?? throw new InvalidOperationException("no read of the window is under way");
+        reading = null;
+        if (read.Generation != generation)
+        {
+            // Overtaken (replayed deliveries, or the window released): its snapshot is not trusted.
+            return false;
+        }
+        var skippedFrom = long.MaxValue;
         foreach (var delivery in page.Deliveries)
         {
-            if (!settledDuringRead!.Contains(delivery.EventId))
+            if (read.Settled.Contains(delivery.EventId))
+            {
+                skippedFrom = Math.Min(skippedFrom, delivery.OutboxSeq);
+                continue;
+            }
+            Hold(delivery);
+        }
+        foreach (var delivery in read.Offered)
+        {
+            if (Queue.HoldsLater(delivery.EntityKey, delivery.EntitySequence))
             {
                 Hold(delivery);
             }
         }
+        if (skippedFrom != long.MaxValue)
+        {
+            // A delivery settled while the read ran: stale in its snapshot, or made pending again
+            // since. The next read starts just before it and finds out.
+            cursor = Math.Max(read.Request.AfterSeq, Math.Min(page.LastSeq, skippedFrom - 1));
+            complete = false;
+            return false;
+        }
         cursor = Math.Max(cursor, page.LastSeq);
         // Complete only if nothing was left on disk meanwhile: a delivery queued during the read
         // may not be in its snapshot.
-        complete = !page.More && leftOnDisk == leftOnDiskAtRead;
-        reading = null;
-        settledDuringRead = null;
-        return complete && read.AfterSeq == 0;
+        complete = !page.More && leftOnDisk == read.LeftOnDisk;
+        return complete && read.Request.AfterSeq == 0;
     }
 
     /// <summary>A read failed: the window is as it was, and the next tick reads again.</summary>
-    public void AbandonRead()
-    {
-        reading = null;
-        settledDuringRead = null;
-    }
+    public void AbandonRead() => reading = null;
 
-    /// <summary>The delivery was sent for good, given up on or cancelled: its memory goes back to the silo.</summary>
-    public void Settle(PendingDelivery delivery)
+    /// <summary>The delivery was sent for good, given up on or cancelled: its memory goes back to the silo. False when the window did not hold it.</summary>
+    public bool Settle(PendingDelivery delivery)
     {
         var before = Queue.Bytes;
-        Queue.Complete(delivery);
+        var held = Queue.Complete(delivery);
         silo.Give(before - Queue.Bytes);
-        settledDuringRead?.Add(delivery.EventId);
+        reading?.Settled.Add(delivery.EventId);
+        return held;
     }
 
-    /// <summary>Empties the window (archive, deactivation): every byte goes back to the silo.</summary>
-    public List<PendingDelivery> Release()
+    /// <summary>Empties the window (archive, deactivation): every byte goes back to the silo, and a read under way is dropped when it ends.</summary>
+    public void Release()
     {
         var bytes = Queue.Bytes;
-        var all = Queue.DrainAll();
+        Queue.DrainAll();
         silo.Give(bytes);
         cursor = 0;
         complete = false;
-        return all;
+        generation++;
     }
 
     private bool Fits(long bytes) =>

@@ -52,6 +52,9 @@ public sealed class WebhookSender(GuardedConnector connector, [FromKeyedServices
 {
     public const int MaxExcerptBytes = 4096;
 
+    /// <summary>How long the body of an answer is read for its excerpt, once its status line is in.</summary>
+    public static readonly TimeSpan ExcerptWait = TimeSpan.FromSeconds(2);
+
     private static readonly string UserAgent = $"EventsSubscriptions/{typeof(WebhookSender).Assembly.GetName().Version?.ToString(3)}";
 
     private readonly HttpClient client = new(connector.CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan };
@@ -65,21 +68,22 @@ public sealed class WebhookSender(GuardedConnector connector, [FromKeyedServices
         {
             var pipeline = timeouts.GetOrAdd(call.TimeoutSeconds, s => new ResiliencePipelineBuilder()
                 .AddTimeout(TimeSpan.FromSeconds(s)).Build());
-            return await pipeline.ExecuteAsync(async token =>
-            {
-                using var request = Build(call, body);
-                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
-                var excerpt = await ExcerptAsync(response, token);
-                var status = response.StatusCode;
-                var retryAfter = DeliveryOutcome.HonoursRetryAfter(status)
-                    ? RetrySchedule.ParseRetryAfter(response.Headers.RetryAfter?.ToString(), clock.GetUtcNow())
-                    : null;
-                var result = DeliveryOutcome.Classify(status);
-                // What a receiver sends is logged and shown: cleaned of text that cannot be stored.
-                return new AttemptOutcome(result, (int)status, watch.Elapsed,
-                    result == AttemptResult.Succeeded ? null : StorableText.Clean($"the receiver answered {(int)status} {response.ReasonPhrase}".TrimEnd()),
-                    StorableText.CleanOrNull(excerpt), retryAfter);
-            }, cancellationToken);
+            using var request = Build(call, body);
+            // The timeout bounds the call until its status line: that is the receiver's answer.
+            using var response = await pipeline.ExecuteAsync(
+                async token => await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token), cancellationToken);
+            // The body's excerpt is read with a bound of its own: a receiver that answers 2xx and then
+            // trickles its body (or never ends it) has answered, and is not called again.
+            var excerpt = await ExcerptAsync(response, cancellationToken);
+            var status = response.StatusCode;
+            var retryAfter = DeliveryOutcome.HonoursRetryAfter(status)
+                ? RetrySchedule.ParseRetryAfter(response.Headers.RetryAfter?.ToString(), clock.GetUtcNow())
+                : null;
+            var result = DeliveryOutcome.Classify(status);
+            // What a receiver sends is logged and shown: cleaned of text that cannot be stored.
+            return new AttemptOutcome(result, (int)status, watch.Elapsed,
+                result == AttemptResult.Succeeded ? null : StorableText.Clean($"the receiver answered {(int)status} {response.ReasonPhrase}".TrimEnd()),
+                StorableText.CleanOrNull(excerpt), retryAfter);
         }
         catch (TimeoutRejectedException)
         {
@@ -131,8 +135,9 @@ public sealed class WebhookSender(GuardedConnector connector, [FromKeyedServices
     }
 
     /// <summary>
-    /// The start of the answer's body. A body the receiver cuts short (or frames badly) does not
-    /// undo the status it answered: the excerpt keeps what arrived and says the rest did not.
+    /// The start of the answer's body, read for <see cref="ExcerptWait"/> at most. A body the receiver
+    /// cuts short, frames badly or sends too slowly does not undo the status it answered: the excerpt
+    /// keeps what arrived and says the rest did not.
     /// </summary>
     private static async Task<string?> ExcerptAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
@@ -146,13 +151,19 @@ public sealed class WebhookSender(GuardedConnector connector, [FromKeyedServices
         {
             var read = 0;
             string? broken = null;
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bound.CancelAfter(ExcerptWait);
             try
             {
-                await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-                while (read < MaxExcerptBytes && await stream.ReadAsync(buffer.AsMemory(read, MaxExcerptBytes - read), cancellationToken) is var n and > 0)
+                await using var stream = await response.Content.ReadAsStreamAsync(bound.Token);
+                while (read < MaxExcerptBytes && await stream.ReadAsync(buffer.AsMemory(read, MaxExcerptBytes - read), bound.Token) is var n and > 0)
                 {
                     read += n;
                 }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                broken = $"[the rest of the body did not arrive within {ExcerptWait.TotalSeconds:0} s]";
             }
             catch (Exception e) when (e is IOException or HttpRequestException or InvalidOperationException or InvalidDataException)
             {

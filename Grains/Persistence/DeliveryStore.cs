@@ -96,12 +96,15 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
     /// every pending delivery further on that comes before one of them in its entity's order. Both
     /// reads go by index (the pending rows by position, and by entity): none reads the subscription's history.
     /// </summary>
+    /// <summary>What a held delivery takes beyond its body, in characters (ids, names, the object): counted against a read's budget.</summary>
+    private const int FixedCharacters = 150;
+
     public async Task<WindowPage> ReadWindowAsync(long subscriptionId, WindowRead read, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand($"""
             WITH page AS (
                 SELECT p.*, row_number() OVER (ORDER BY seq) AS n,
-                       sum(length(body)::bigint) OVER (ORDER BY seq) - length(body) AS chars_before
+                       sum(length(body)::bigint + {FixedCharacters}) OVER (ORDER BY seq) - length(body) - {FixedCharacters} AS chars_before
                 FROM (SELECT seq, event_id, event_name, entity_key, entity_seq, body, attempts, next_attempt_on
                       FROM delivery_outbox
                       WHERE service_id = $1 AND subscription_id = $2 AND state = {DeliverySql.Pending} AND seq > $3
@@ -137,6 +140,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
         {
             deliveries.Add(new PendingDelivery
             {
+                OutboxSeq = reader.GetInt64(0),
                 EventId = reader.GetString(1),
                 EventName = reader.GetString(2),
                 EntityKey = reader.GetString(3),
@@ -241,13 +245,17 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
         reader.IsDBNull(6) ? null : new DateTimeOffset(reader.GetDateTime(6), TimeSpan.Zero),
         new DateTimeOffset(reader.GetDateTime(7), TimeSpan.Zero), body);
 
-    /// <summary>Cancels every pending delivery of an archived subscription, each logged as CANCELLED.</summary>
-    public async Task CancelPendingAsync(long subscriptionId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Cancels every pending delivery of an archived subscription, each logged as CANCELLED, but
+    /// those of <paramref name="underWay"/>: their calls are under way, and their own records end them.
+    /// </summary>
+    public async Task CancelPendingAsync(long subscriptionId, DateTimeOffset now, IReadOnlyCollection<string> underWay,
+        CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand($"""
             WITH cancelled AS (
                 UPDATE delivery_outbox SET state = {DeliverySql.Cancelled}, next_attempt_on = NULL
-                WHERE service_id = $1 AND subscription_id = $2 AND state = {DeliverySql.Pending}
+                WHERE service_id = $1 AND subscription_id = $2 AND state = {DeliverySql.Pending} AND NOT (event_id = ANY($4))
                 RETURNING subscription_id, event_id, event_name, entity_key, attempts, seq
             )
             INSERT INTO delivery_log (service_id, subscription_id, delivery_id, event_id, event_name, entity_key, attempt, outcome,
@@ -259,6 +267,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = subscriptionId });
         command.Parameters.Add(new NpgsqlParameter { Value = now.UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter { Value = underWay.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -35,7 +35,8 @@ public sealed partial class SubscriptionGrain
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (S.Spec is null || S.Status == SubscriptionStatus.Archived || pendingDeliveries == 0)
+        // Suspended: nothing goes out, and nothing needs to keep the grain; enable registers it again.
+        if (S.Spec is null || S.Status != SubscriptionStatus.Active || pendingDeliveries == 0)
         {
             await StopSendingAsync();
             return;
@@ -313,6 +314,12 @@ public sealed partial class SubscriptionGrain
                 // the subscription's (mends a count that drifted).
                 CountPending(Queue.Count);
             }
+            if (S.Status != SubscriptionStatus.Active)
+            {
+                // Suspended or archived during the read.
+                StopPump();
+                return;
+            }
         }
         if (Queue.Count == 0)
         {
@@ -428,11 +435,19 @@ public sealed partial class SubscriptionGrain
     {
         var now = clock.GetUtcNow();
         var (logged, state, next) = RetryPlan.After(outcome, attempt, now, Random.Shared.NextDouble());
+        var error = outcome.Error;
+        if (state == DeliveryState.Pending && S.Status == SubscriptionStatus.Archived)
+        {
+            // Archived while this call was under way (the archive left it to its answer): the
+            // delivery ends here, as the others did, with this attempt's error kept.
+            (logged, state, next) = (LogOutcome.Cancelled, DeliveryState.Cancelled, null);
+            error = $"the subscription was archived; this attempt: {error}";
+        }
         await deliveries.RecordAsync(new AttemptRecord
         {
             SubscriptionId = Id, DeliveryId = deliveryId, EventId = delivery.EventId, EventName = delivery.EventName,
             EntityKey = delivery.EntityKey, Attempt = attempt, Outcome = logged, StatusCode = outcome.StatusCode,
-            DurationMs = (int)outcome.Duration.TotalMilliseconds, Error = outcome.Error, ResponseExcerpt = outcome.ResponseExcerpt,
+            DurationMs = (int)outcome.Duration.TotalMilliseconds, Error = error, ResponseExcerpt = outcome.ResponseExcerpt,
             CreatedOn = now, NextAttemptOn = next, State = state,
         });
         delivery.UnrecordedOutcome = null;
@@ -453,7 +468,8 @@ public sealed partial class SubscriptionGrain
         else
         {
             window.Settle(delivery);
-            CountPending(pendingDeliveries - 1);
+            // Also when the window no longer held it (archived meanwhile): the archive counted it.
+            CountPending(Math.Max(0, pendingDeliveries - 1));
         }
         try
         {
@@ -494,11 +510,17 @@ public sealed partial class SubscriptionGrain
         }
     }
 
+    /// <summary>
+    /// Cancels every pending delivery (archive). A delivery whose call is under way is left to end
+    /// with its own answer, so that it has one outcome: a success stays a success, and an attempt
+    /// that would be tried again is recorded as cancelled (<see cref="RecordAsync"/>).
+    /// </summary>
     private async Task CancelDeliveriesAsync()
     {
+        var taken = Queue.TakenEventIds();
         window.Release();
-        await deliveries.CancelPendingAsync(Id, clock.GetUtcNow());
-        CountPending(0);
+        await deliveries.CancelPendingAsync(Id, clock.GetUtcNow(), taken);
+        CountPending(taken.Count);
         await StopSendingAsync();
     }
 

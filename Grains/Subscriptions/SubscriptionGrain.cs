@@ -47,6 +47,12 @@ public sealed partial class SubscriptionGrain(
         if (S.Spec is not null)
         {
             (pendingDeliveries, lastTriggeredOn) = await deliveries.ReadQueueAsync(Id, cancellationToken);
+            if (pendingDeliveries > 0 && S.Status == SubscriptionStatus.Archived)
+            {
+                // Left pending by a call under way when it was archived whose record failed: ended now.
+                await deliveries.CancelPendingAsync(Id, clock.GetUtcNow(), [], cancellationToken);
+                pendingDeliveries = 0;
+            }
             if (pendingDeliveries == 0)
             {
                 // Nothing waits on disk: the deliveries queued from now on are held without a read.

@@ -319,6 +319,50 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_receiver_that_answers_200_and_then_trickles_its_body_has_answered_and_is_not_called_again()
+    {
+        // Its body would take a minute; the call's timeout is 2 s, and a retry comes 1 s after a failure.
+        var subscription = await SubscribeAsync(receiver.Url("trickle", "trickle"), """{"delivery": {"timeoutSeconds": 2}}""");
+
+        await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Tia" });
+
+        var log = Assert.Single(await LogsAsync(subscription, 1));
+        Assert.Equal(("SUCCEEDED", 200, 1), (log.Outcome, log.StatusCode, log.Attempt));
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.Single(receiver.Calls("trickle"));
+        Assert.Single(await ReadLogAsync(subscription));
+        Assert.Equal(0, (await ItemAsync(subscription)).Health.PendingDeliveries);
+    }
+
+    [Fact]
+    public async Task A_call_under_way_when_its_subscription_is_archived_ends_the_delivery_with_its_own_answer_only()
+    {
+        var answered = await SubscribeAsync(receiver.Url("archived-mid-call", TimeSpan.FromSeconds(2), "200"));
+        var failed = await SubscribeAsync(receiver.Url("archived-mid-failure", TimeSpan.FromSeconds(2), "500"));
+        await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Ida" });
+        await Eventually.HoldsAsync(() => Task.FromResult(receiver.MaxConcurrent("archived-mid-call") == 1 && receiver.MaxConcurrent("archived-mid-failure") == 1),
+            TimeSpan.FromSeconds(30), "the calls did not start");
+
+        // Both receivers hold their calls for 2 s: both subscriptions are archived meanwhile.
+        foreach (var id in new[] { answered, failed })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/archive")).Status);
+        }
+
+        var success = Assert.Single(await LogsAsync(answered, 1));
+        Assert.Equal(("SUCCEEDED", 200), (success.Outcome, success.StatusCode));
+        var cancelled = Assert.Single(await LogsAsync(failed, 1));
+        Assert.Equal(("CANCELLED", 500), (cancelled.Outcome, cancelled.StatusCode));
+        Assert.StartsWith("the subscription was archived; this attempt: the receiver answered 500", cancelled.Error);
+        // Nothing more comes: no second outcome, no second call.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Single(await ReadLogAsync(answered));
+        Assert.Single(await ReadLogAsync(failed));
+        Assert.Single(receiver.Calls("archived-mid-call"));
+        Assert.Single(receiver.Calls("archived-mid-failure"));
+    }
+
+    [Fact]
     public async Task The_test_action_sends_one_signed_test_call_and_answers_with_its_log_entry()
     {
         var subscription = await SubscribeAsync(receiver.Url("tested"));

@@ -38,10 +38,13 @@ public sealed class WebhookReceiver : IAsyncDisposable
         return receiver;
     }
 
-    /// <summary>Scripts a path: <c>"500 500 200"</c>; <c>hang</c> never answers; <c>cut</c> answers 500 and breaks off its body.</summary>
+    /// <summary>
+    /// Scripts a path: <c>"500 500 200"</c>; <c>hang</c> never answers; <c>cut</c> answers 500 and breaks
+    /// off its body; <c>trickle</c> answers 200 at once, then sends its body a byte every half second for a minute.
+    /// </summary>
     public string Url(string name, string answers = "200", string? retryAfter = null)
     {
-        var statuses = answers.Split(' ').Select(a => a switch { "hang" => -1, "cut" => -2, _ => int.Parse(a) }).ToList();
+        var statuses = answers.Split(' ').Select(a => a switch { "hang" => -1, "cut" => -2, "trickle" => -3, _ => int.Parse(a) }).ToList();
         scripts[name] = (new Queue<int>(statuses), statuses[^1], retryAfter);
         return $"{BaseUrl}/hooks/{name}";
     }
@@ -117,6 +120,18 @@ public sealed class WebhookReceiver : IAsyncDisposable
             await context.Response.WriteAsync("oops!");
             await context.Response.Body.FlushAsync();
             context.Abort();
+            return;
+        }
+        if (status == -3)
+        {
+            context.Response.StatusCode = 200;
+            await context.Response.Body.FlushAsync();
+            for (var i = 0; i < 120 && !context.RequestAborted.IsCancellationRequested; i++)
+            {
+                await context.Response.WriteAsync("t");
+                await context.Response.Body.FlushAsync();
+                await Task.Delay(500, context.RequestAborted).ContinueWith(_ => { });
+            }
             return;
         }
         context.Response.StatusCode = status;

@@ -10,8 +10,9 @@ public sealed class DeliveryWindowTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
 
-    private static PendingDelivery Delivery(string entity, long sequence, int bodyCharacters = 10) => new()
+    private static PendingDelivery Delivery(string entity, long sequence, int bodyCharacters = 10, long outboxSeq = 0) => new()
     {
+        OutboxSeq = outboxSeq,
         EventId = $"{entity}-{sequence}",
         EventName = "entity:employees:updated",
         EntityKey = entity,
@@ -109,11 +110,46 @@ public sealed class DeliveryWindowTests
         var sent = window.Queue.TakeDue(Now, 1).Single();
         window.Settle(sent);
 
-        // The read's snapshot still has the settled delivery as pending.
-        Assert.True(window.EndRead(Page(3, more: false, sent, Delivery("employees/3", 1))));
+        // The read's snapshot still has the settled delivery as pending (at outbox position 1).
+        Assert.False(window.EndRead(Page(3, more: false, Delivery("employees/1", 1, outboxSeq: 1), Delivery("employees/3", 1, outboxSeq: 3))));
 
         Assert.DoesNotContain(sent.EventId, window.Queue.TakeDue(Now, 10).Select(d => d.EventId));
         Assert.Equal(2, window.Queue.Count);
+        // Stale, or made pending again since: the next read starts just before it to find out.
+        Assert.False(window.Complete);
+        Assert.Equal(0, window.BeginRead()!.AfterSeq);
+    }
+
+    [Fact]
+    public void A_read_overtaken_by_a_replay_or_a_release_is_dropped_whole()
+    {
+        var silo = Silo(deliveries: 10);
+        var window = silo.Create();
+        Assert.Equal(0, window.BeginRead()!.AfterSeq);
+        window.EndRead(Page(7, more: true, Delivery("employees/1", 1, outboxSeq: 7)));
+        window.BeginRead();
+        window.ReadFromStart();
+
+        Assert.False(window.EndRead(Page(9, more: false, Delivery("employees/2", 1, outboxSeq: 9))));
+
+        Assert.Equal(1, window.Queue.Count);
+        Assert.Equal(0, window.BeginRead()!.AfterSeq);
+        window.Release();
+        Assert.False(window.EndRead(Page(1, more: false, Delivery("employees/3", 1, outboxSeq: 1))));
+        Assert.Equal((0, 0L), (window.Queue.Count, silo.Held));
+    }
+
+    [Fact]
+    public void An_older_change_queued_while_a_read_brings_a_newer_one_of_its_entity_is_held_with_it()
+    {
+        var window = Silo(deliveries: 10).Create();
+        window.BeginRead();
+        // Entity 1's change 8 is queued late, while a read that will bring its change 10 runs.
+        Assert.False(window.Offer(Delivery("employees/1", 8)));
+
+        window.EndRead(Page(4, more: false, Delivery("employees/1", 10, outboxSeq: 4)));
+
+        Assert.Equal("employees/1-8", Assert.Single(window.Queue.TakeDue(Now, 10)).EventId);
     }
 
     [Fact]
