@@ -208,6 +208,13 @@ async Task<int> OutageAsync()
     var resource = $"bench{run}";
     var hooks = Enumerable.Range(0, options.Subscriptions).ToList();
     await api.SubscribeManyAsync(options.Subscriptions, 16, n => api.SubscribeAsync(resource, $"bench-{run}-{n}", receiver.HookUrl(n)), "subscriptions");
+    if (options.Warmup > 0)
+    {
+        // The same load with the receiver up first: "before" is the silos' memory under this load
+        // (JIT done, heaps grown to its allocation rate), not that of silos just started.
+        var warm = await LoadRun.RunAsync(api, receiver, options.ForWarmup(), resource, hooks, "warm-up");
+        LoadRun.Print(warm, null);
+    }
     var before = await SiloMetrics.WorkingSetAsync(options.Metrics);
     var samples = new List<(double Seconds, long Bytes)>();
     var clock = System.Diagnostics.Stopwatch.StartNew();

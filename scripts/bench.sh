@@ -10,7 +10,8 @@
 #   silos    (e) scenario a with two silos, then with one (silo 2 stopped, then started again)
 #   outage   the receivers of 10 subscriptions answer 503 for 10 minutes while entities of 8 KiB
 #            change 200 times a second, then are back: silos' memory before, during and after, what
-#            waited, time to drain, lost, duplicates, per-entity inversions. The silos run it with
+#            waited, time to drain, lost, duplicates, per-entity inversions ("before": after a minute
+#            of the same load with the receivers up). The silos run it with
 #            retries every 5-30 s (restarted for it, and again after with the usual schedule)
 # Options: --events N --duration S --rate R --subscriptions N --non-matching N --concurrency N
 #          --entities N --fail-rate F --wait-minutes M --create N --no-limit --label TEXT --entity-kb K
@@ -75,7 +76,7 @@ case "$scenario" in
     i=0; for d in "${delays[@]}"; do export "Delivery__RetryDelaySeconds__$i=$d"; i=$((i + 1)); done
     restart_silos
     status=0
-    bench --scenario outage --subscriptions 10 --rate 200 --duration 600 --entity-kb 8 --entities 2000 --no-limit "${args[@]}" || status=1
+    bench --scenario outage --subscriptions 10 --rate 200 --duration 600 --warmup 60 --entity-kb 8 --entities 2000 --no-limit "${args[@]}" || status=1
     for j in $(seq 0 $((i - 1))); do unset "Delivery__RetryDelaySeconds__$j"; done
     restart_silos
     exit $status ;;

@@ -8,20 +8,34 @@ using Microsoft.Extensions.Options;
 namespace EventsSubscriptions.Grains.Delivery;
 
 /// <summary>
-/// Purges delivery log rows and finished deliveries older than the retention, at start and then
-/// hourly, in bounded batches (every silo may; it is idempotent).
+/// Purges delivery log rows and finished deliveries older than the retention, in bounded batches,
+/// hourly, on one silo of the cluster: the one that holds the <see cref="ClusterLease"/>. Every
+/// silo tries the lease each minute, so the purge moves within a minute when its silo leaves, and
+/// a silo that takes the lease purges at once.
 /// </summary>
-public sealed class DeliveryLogRetention(DeliveryStore store, IOptions<DeliverySettings> settings,
+public sealed class DeliveryLogRetention(DeliveryStore store, ClusterLease lease, IOptions<DeliverySettings> settings,
     [FromKeyedServices(ServiceClock.Key)] TimeProvider clock,
     ILogger<DeliveryLogRetention> logger) : BackgroundService
 {
     private const int Batch = 5000;
+    private static readonly TimeSpan Period = TimeSpan.FromHours(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), clock);
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1), clock);
+        DateTimeOffset? lastRun = null;
         do
         {
+            if (!await lease.HoldAsync(stoppingToken))
+            {
+                lastRun = null;
+                continue;
+            }
+            if (lastRun is { } last && clock.GetUtcNow() - last < Period)
+            {
+                continue;
+            }
+            lastRun = clock.GetUtcNow();
             try
             {
                 var before = clock.GetUtcNow() - TimeSpan.FromDays(settings.Value.LogRetentionDays);

@@ -113,6 +113,12 @@ public sealed class DeliveryWindow(DeliveryWindowLimits limits, DeliveryWindows 
         {
             return null;
         }
+        if (Queue.Count > 0 && (count < limits.Deliveries / 4 || bytes < limits.Bytes / 4))
+        {
+            // Not before a quarter of the window is free: reads come in pages, not a row at a time
+            // as each delivery is settled.
+            return null;
+        }
         // Characters: a body's string takes two bytes a character.
         var request = new WindowRead(cursor, count, Math.Max(1, bytes / 2));
         reading = new Read(request, generation, leftOnDisk);

@@ -14,7 +14,8 @@ namespace EventsSubscriptions.Grains.Delivery;
 /// read every 15 s: the backlog gauges an alert watches (<c>es_delivery_oldest_pending_age_seconds</c>,
 /// <c>es_delivery_backlog</c>); and the same for the events waiting on the stream's queue for their
 /// routers (<c>es_stream_backlog</c>, <c>es_stream_oldest_age_seconds</c>), with the stream's dead
-/// letters (<c>es_stream_dead_letters</c>). Every silo reports the same figures; take the max.
+/// letters (<c>es_stream_dead_letters</c>). Only the silo that holds the <see cref="ClusterLease"/>
+/// reads and reports them (the others report nothing); it moves within 15 s when that silo leaves.
 /// </summary>
 public sealed class PendingAgeProbe : BackgroundService
 {
@@ -23,35 +24,48 @@ public sealed class PendingAgeProbe : BackgroundService
     private readonly NpgsqlDataSource dataSource;
     private readonly IOptions<ClusterOptions> cluster;
     private readonly ILogger<PendingAgeProbe> logger;
+    private readonly ClusterLease lease;
+    private volatile bool measured;
     private double oldestSeconds;
     private long backlog;
     private double streamOldestSeconds;
     private long streamBacklog;
     private long streamDeadLetters;
 
-    public PendingAgeProbe(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, IMeterFactory meters, ILogger<PendingAgeProbe> logger)
+    public PendingAgeProbe(NpgsqlDataSource dataSource, ClusterLease lease, IOptions<ClusterOptions> cluster, IMeterFactory meters,
+        ILogger<PendingAgeProbe> logger)
     {
         this.dataSource = dataSource;
+        this.lease = lease;
         this.cluster = cluster;
         this.logger = logger;
         var meter = meters.Create(DeliveryMetrics.MeterName);
-        meter.CreateObservableGauge("es.delivery.oldest_pending_age", () => Volatile.Read(ref oldestSeconds), "s",
+        meter.CreateObservableGauge("es.delivery.oldest_pending_age", () => Report(Volatile.Read(ref oldestSeconds)), "s",
             "Age of the oldest delivery not yet finished, in the whole service");
-        meter.CreateObservableGauge("es.delivery.backlog", () => Interlocked.Read(ref backlog),
+        meter.CreateObservableGauge("es.delivery.backlog", () => Report(Interlocked.Read(ref backlog)),
             description: "Deliveries not yet finished, in the whole service");
-        meter.CreateObservableGauge("es.stream.oldest_age", () => Volatile.Read(ref streamOldestSeconds), "s",
+        meter.CreateObservableGauge("es.stream.oldest_age", () => Report(Volatile.Read(ref streamOldestSeconds)), "s",
             "Age of the oldest accepted event not yet routed, in the whole service");
-        meter.CreateObservableGauge("es.stream.backlog", () => Interlocked.Read(ref streamBacklog),
+        meter.CreateObservableGauge("es.stream.backlog", () => Report(Interlocked.Read(ref streamBacklog)),
             description: "Accepted events not yet routed, in the whole service");
-        meter.CreateObservableGauge("es.stream.dead_letters", () => Interlocked.Read(ref streamDeadLetters),
+        meter.CreateObservableGauge("es.stream.dead_letters", () => Report(Interlocked.Read(ref streamDeadLetters)),
             description: "Events moved to the stream's dead letters (event_queue_dead_letter), in the whole service");
     }
+
+    /// <summary>A gauge's value on the lease's holder once it has measured; nothing on the other silos.</summary>
+    private IEnumerable<Measurement<T>> Report<T>(T value) where T : struct =>
+        measured && lease.Held ? [new Measurement<T>(value)] : [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Period);
         do
         {
+            if (!await lease.HoldAsync(stoppingToken))
+            {
+                measured = false;
+                continue;
+            }
             try
             {
                 await using var command = dataSource.CreateCommand($"""
@@ -65,6 +79,7 @@ public sealed class PendingAgeProbe : BackgroundService
                 Interlocked.Exchange(ref backlog, reader.GetInt64(1));
                 await reader.CloseAsync();
                 await MeasureStreamAsync(stoppingToken);
+                measured = true;
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {

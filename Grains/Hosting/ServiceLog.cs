@@ -57,4 +57,13 @@ internal static partial class ServiceLog
 
     [LoggerMessage(2016, LogLevel.Error, "Region {Id}: the tree has a cycle through {Path}; not following it")]
     public static partial void RegionCycle(this ILogger logger, long id, string path);
+
+    [LoggerMessage(2017, LogLevel.Information, "This silo holds the cluster lease: it runs the retention purge and the backlog gauges")]
+    public static partial void LeaseTaken(this ILogger logger);
+
+    [LoggerMessage(2018, LogLevel.Warning, "This silo lost the cluster lease (its PostgreSQL session ended)")]
+    public static partial void LeaseLost(this ILogger logger, Exception error);
+
+    [LoggerMessage(2019, LogLevel.Debug, "The cluster lease could not be tried (PostgreSQL unreachable?)")]
+    public static partial void LeaseNotTaken(this ILogger logger, Exception error);
 }

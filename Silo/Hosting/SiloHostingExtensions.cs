@@ -67,6 +67,8 @@ public static class SiloHostingExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryStore>());
         // The webhook address policy, declared resources and relations: what a PATCH is checked against here.
         builder.Services.AddSubscriptionRules();
+        // One silo at a time runs the once-per-cluster jobs (retention, backlog gauges).
+        builder.Services.AddSingleton<ClusterLease>();
         builder.Services.AddHostedService<DeliveryLogRetention>();
         builder.Services.AddSingleton<GuardedConnector>();
         builder.Services.AddSingleton<WebhookSender>();

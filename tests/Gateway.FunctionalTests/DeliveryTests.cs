@@ -864,6 +864,43 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
     }
 
     /// <summary>es_delivery_attempts_total{outcome="SUCCEEDED"} summed over the silos (their counters are cumulative).</summary>
+    [Fact]
+    public async Task Exactly_one_silo_runs_the_cluster_jobs_and_reports_the_backlog_gauges()
+    {
+        using var http = new HttpClient();
+        var pages = new List<string>();
+        await Eventually.HoldsAsync(async () =>
+        {
+            pages = [];
+            foreach (var port in service.MetricsPorts)
+            {
+                try
+                {
+                    pages.Add(await http.GetStringAsync($"http://localhost:{port}/metrics"));
+                }
+                catch (HttpRequestException)
+                {
+                    // A silo another test stopped.
+                }
+            }
+            return pages.Count >= 2 && pages.Count(p => Values(p, "es_cluster_jobs").Sum() == 1) == 1
+                && pages.Count(p => Values(p, "es_delivery_backlog").Any()) == 1;
+        }, TimeSpan.FromSeconds(45), "not exactly one silo held the cluster lease and reported the backlog");
+        var holder = pages.Single(p => Values(p, "es_cluster_jobs").Sum() == 1);
+        Assert.Single(Values(holder, "es_delivery_backlog"));
+        Assert.Single(Values(holder, "es_stream_backlog"));
+        Assert.All(pages.Where(p => p != holder), p => Assert.Empty(Values(p, "es_delivery_oldest_pending_age_seconds")));
+    }
+
+    /// <summary>The values of one metric on a Prometheus page (one per series).</summary>
+    private static List<double> Values(string page, string metric) =>
+    [
+        .. page.Split('\n')
+            .Where(l => l.StartsWith(metric + " ", StringComparison.Ordinal) || l.StartsWith(metric + "{", StringComparison.Ordinal))
+            .Select(l => double.Parse((l.Contains('}') ? l[(l.LastIndexOf('}') + 1)..] : l[metric.Length..]).Trim().Split(' ')[0],
+                System.Globalization.CultureInfo.InvariantCulture)),
+    ];
+
     private async Task<double> SucceededAttemptsAsync()
     {
         using var http = new HttpClient();

@@ -57,6 +57,27 @@ public sealed class DeliveryWindowTests
     }
 
     [Fact]
+    public void A_window_that_holds_deliveries_reads_once_a_quarter_of_it_is_free_not_a_row_at_a_time()
+    {
+        var window = Silo(deliveries: 8).Create();
+        window.BeginRead();
+        window.EndRead(Page(8, more: true, [.. Enumerable.Range(1, 8).Select(n => Delivery($"employees/{n}", 1, outboxSeq: n))]));
+
+        foreach (var sent in window.Queue.TakeDue(Now, 1))
+        {
+            window.Settle(sent);
+        }
+        Assert.Null(window.BeginRead());
+        foreach (var sent in window.Queue.TakeDue(Now, 1))
+        {
+            window.Settle(sent);
+        }
+
+        var read = window.BeginRead();
+        Assert.Equal((8L, 2), (read!.AfterSeq, read.Deliveries));
+    }
+
+    [Fact]
     public void The_byte_budgets_of_the_subscription_and_of_the_silo_bound_the_window_but_an_empty_window_always_takes_one()
     {
         var silo = Silo(deliveries: 1000, kilobytes: 16, siloMegabytes: 1);
