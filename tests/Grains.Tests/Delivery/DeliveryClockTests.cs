@@ -108,9 +108,10 @@ public sealed class DeliveryClockTests : IAsyncLifetime
         Assert.Equal((SubscriptionStatus.Active, HealthState.Healthy, 0), (view.Status, view.Health.State, view.Health.ConsecutiveFailures));
         Assert.Equal(2, silo.Smtp.Mails.Count(m => m.Recipients.Contains(address)));
 
-        // 31 days later, a silo purges at start what the 30-day retention no longer keeps: the log,
-        // and the deliveries that are finished (none is pending any more).
-        silo.Clock.Advance(TimeSpan.FromDays(31));
+        // 32 days later, a silo purges at start what the 30-day retention no longer keeps: the log
+        // (whole days: a day goes once its end is 30 days past, so a day more than the retention at
+        // most), and the deliveries that are finished (none is pending any more).
+        silo.Clock.Advance(TimeSpan.FromDays(32));
         await silo.RestartAsync();
         await Eventually.HoldsAsync(async () =>
             (await silo.Cluster.Client.GetGrain<ISubscriptionQueryGrain>(0).LogsAsync(id, new DeliveryLogQuery(100, 0, null, null, null, null))).Count == 0
