@@ -21,6 +21,13 @@ public interface ISubscriptionIndexGrain : IGrainWithStringKey
     [Alias("Get"), ReadOnly]
     Task<SubscriptionIndexSnapshot?> GetAsync(long knownVersion);
 
+    /// <summary>
+    /// What changed after <paramref name="knownVersion"/>: the changed routes alone while the
+    /// index remembers that version, the whole index otherwise; null when it is still at it.
+    /// </summary>
+    [Alias("GetChanges"), ReadOnly]
+    Task<SubscriptionIndexChanges?> GetChangesAsync(long knownVersion);
+
     /// <summary>For the Orleans Dashboard's grain-state view: the whole index.</summary>
     [Alias("GetState"), ReadOnly]
     Task<SubscriptionIndexSnapshot?> GetState();

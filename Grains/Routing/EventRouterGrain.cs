@@ -45,7 +45,7 @@ public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters 
     }
 
     public Task<Interfaces.Operations.RouterStateView> GetState() => Task.FromResult(new Interfaces.Operations.RouterStateView(
-        this.GetPrimaryKeyString(), table?.Version, table?.ByTrigger.Values.Sum(r => r.Length) ?? 0, invalidations));
+        this.GetPrimaryKeyString(), table?.Version, table?.Count ?? 0, invalidations));
 
     public async Task OnNextAsync(IList<SequentialItem<EntityEvent>> items)
     {
@@ -183,9 +183,10 @@ public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters 
     }
 
     /// <summary>
-    /// Reads the index again when it was invalidated since the last read (or never read). The
-    /// silo's table of the resource is offered as the known version: when it is current, the
-    /// index answers with nothing and this router shares it.
+    /// Reads what changed in the index when it was invalidated since the last read (or never read).
+    /// The silo's table of the resource is offered as the known version: the index answers with
+    /// nothing when it is current, with the changed routes alone while it remembers that version,
+    /// and with the whole index otherwise.
     /// </summary>
     private async Task RefreshAsync()
     {
@@ -194,9 +195,17 @@ public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters 
         {
             return;
         }
+        var index = GrainFactory.GetGrain<ISubscriptionIndexGrain>(Resource);
         var held = tables.Get(Resource);
-        var fresh = await GrainFactory.GetGrain<ISubscriptionIndexGrain>(Resource).GetAsync(held?.Version ?? 0);
-        table = fresh is null ? held! : tables.Put(Resource, fresh);
+        var changes = await index.GetChangesAsync(held?.Version ?? 0);
+        var fresh = changes is null ? held : tables.Apply(Resource, changes);
+        if (fresh is null)
+        {
+            // The silo's table moved meanwhile to a version these changes do not start from: the
+            // whole index (version 0 is never current).
+            fresh = tables.Apply(Resource, (await index.GetChangesAsync(0))!)!;
+        }
+        table = fresh;
         invalidationsSeen = seen;
     }
 }

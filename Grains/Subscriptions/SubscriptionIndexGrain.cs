@@ -18,8 +18,16 @@ public sealed class SubscriptionIndexGrain(
     SubscriptionReadModel readModel,
     IOptions<EventSettings> events) : Grain, ISubscriptionIndexGrain
 {
+    /// <summary>How many changes the index remembers for routers that ask what changed since their version.</summary>
+    public const int RememberedChanges = 4096;
+
     private readonly Dictionary<long, SubscriptionRoute> routes = [];
     private long version;
+
+    // The subscription changed at each version since `remembersFrom` (oldest first): a router at a
+    // version from there on gets the routes changed since, not the whole index.
+    private readonly Queue<(long Version, long SubscriptionId)> changes = new();
+    private long remembersFrom;
 
     // Whether the routers were told of this activation's version. An activation loads the read
     // model, which already holds the change its first caller brings: that change looks like no
@@ -34,6 +42,7 @@ public sealed class SubscriptionIndexGrain(
             routes[view.Id] = SubscriptionRoute.From(view.Id, view.Spec, view.Status);
         }
         version = DateTime.UtcNow.Ticks;
+        remembersFrom = version;
     }
 
     public async Task UpsertAsync(SubscriptionRoute route)
@@ -43,14 +52,14 @@ public sealed class SubscriptionIndexGrain(
             return;
         }
         routes[route.SubscriptionId] = route;
-        await ChangedAsync();
+        await ChangedAsync(route.SubscriptionId);
     }
 
     public async Task RemoveAsync(long subscriptionId)
     {
         if (routes.Remove(subscriptionId) || !announced)
         {
-            await ChangedAsync();
+            await ChangedAsync(subscriptionId);
         }
     }
 
@@ -66,10 +75,34 @@ public sealed class SubscriptionIndexGrain(
         return Task.FromResult<SubscriptionIndexSnapshot?>(snapshot);
     }
 
-    private async Task ChangedAsync()
+    public Task<SubscriptionIndexChanges?> GetChangesAsync(long knownVersion)
+    {
+        if (knownVersion == version)
+        {
+            return Task.FromResult<SubscriptionIndexChanges?>(null);
+        }
+        if (knownVersion < remembersFrom || knownVersion > version)
+        {
+            // Older than what is remembered, or from another activation: the whole index.
+            snapshot ??= new SubscriptionIndexSnapshot(this.GetPrimaryKeyString(), version, [.. routes.Values.OrderBy(r => r.SubscriptionId)]);
+            return Task.FromResult<SubscriptionIndexChanges?>(new SubscriptionIndexChanges(knownVersion, version, [], [], snapshot));
+        }
+        var changed = changes.Where(c => c.Version > knownVersion).Select(c => c.SubscriptionId).ToHashSet();
+        return Task.FromResult<SubscriptionIndexChanges?>(new SubscriptionIndexChanges(knownVersion, version,
+            [.. changed.Where(routes.ContainsKey).Order().Select(id => routes[id])],
+            [.. changed.Where(id => !routes.ContainsKey(id)).Order()],
+            null));
+    }
+
+    private async Task ChangedAsync(long subscriptionId)
     {
         version++;
         snapshot = null;
+        changes.Enqueue((version, subscriptionId));
+        while (changes.Count > RememberedChanges)
+        {
+            remembersFrom = changes.Dequeue().Version;
+        }
         // Every router of this resource learns of the change before the caller's API call returns,
         // so that events accepted afterwards are matched against it.
         var resource = this.GetPrimaryKeyString();

@@ -45,6 +45,37 @@ public sealed class SubscriptionIndexTests(SharedClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_router_that_knows_a_version_gets_the_routes_changed_since_and_the_whole_index_otherwise()
+    {
+        var resource = $"delta{Guid.NewGuid():N}"[..20];
+        var ids = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            var id = await Grains.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
+            Assert.Equal(SubscriptionOutcome.Ok, (await Grains.GetGrain<ISubscriptionGrain>(id).CreateAsync(Spec(resource, "created"), new SecretText("0123456789abcdef"))).Outcome);
+            ids.Add(id);
+        }
+        var index = Grains.GetGrain<ISubscriptionIndexGrain>(resource);
+        var whole = (await index.GetChangesAsync(0))!;
+        Assert.Equal(ids, whole.Whole!.Routes.Select(r => r.SubscriptionId));
+        Assert.Null(await index.GetChangesAsync(whole.Version));
+
+        await Grains.GetGrain<ISubscriptionGrain>(ids[0]).SuspendAsync("pause");
+        await Grains.GetGrain<ISubscriptionGrain>(ids[2]).ArchiveAsync("gone");
+
+        var changes = (await index.GetChangesAsync(whole.Version))!;
+        Assert.Null(changes.Whole);
+        Assert.Equal((whole.Version, SubscriptionStatus.Suspended), (changes.FromVersion, Assert.Single(changes.Upserted).Status));
+        Assert.Equal(ids[0], changes.Upserted[0].SubscriptionId);
+        Assert.Equal([ids[2]], changes.Removed);
+        // Applied to the table of the version it knew, it is the index now.
+        var table = new EventsSubscriptions.Grains.Routing.RouteTable(whole.Whole).Apply(changes);
+        Assert.Equal([ids[0], ids[1]], table.ByTrigger["created"].Select(r => r.SubscriptionId));
+        // A version the index never had (another activation's): the whole index.
+        Assert.NotNull((await index.GetChangesAsync(whole.Version - 1_000_000))!.Whole);
+    }
+
+    [Fact]
     public async Task A_new_activation_of_the_index_is_loaded_from_the_read_model_with_a_new_version()
     {
         var resource = $"reload{Guid.NewGuid():N}"[..20];

@@ -1,0 +1,65 @@
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Routing;
+
+namespace EventsSubscriptions.Grains.Tests.Routing;
+
+[Trait("Category", "Unit")]
+public sealed class RouteTableTests
+{
+    private static SubscriptionRoute Route(long id, params string[] triggers) =>
+        new(id, triggers, new RegionScope([new ScopeFilter(null, false)], []), [], SubscriptionStatus.Active);
+
+    private static SubscriptionIndexSnapshot Snapshot(long version, params SubscriptionRoute[] routes) => new("employees", version, routes);
+
+    private static long[] Ids(RouteTable table, string trigger) =>
+        table.ByTrigger.TryGetValue(trigger, out var routes) ? [.. routes.Select(r => r.SubscriptionId)] : [];
+
+    [Fact]
+    public void Changes_rebuild_the_triggers_of_the_changed_subscriptions_alone_and_share_the_others()
+    {
+        var table = new RouteTable(Snapshot(10, Route(1, "created"), Route(2, "created", "updated"), Route(3, "deleted")));
+
+        // 2 no longer listens to "created"; 4 is new; 1 is gone.
+        var next = table.Apply(new SubscriptionIndexChanges(10, 13, [Route(2, "updated"), Route(4, "created")], [1], null));
+
+        Assert.Equal(13, next.Version);
+        Assert.Equal([4L], Ids(next, "created"));
+        Assert.Equal([2L], Ids(next, "updated"));
+        Assert.Same(table.ByTrigger["deleted"], next.ByTrigger["deleted"]);
+        Assert.Equal(3, next.Count);
+        // The table it came from is as it was: routers still matching against it are not disturbed.
+        Assert.Equal([1L, 2L], Ids(table, "created"));
+    }
+
+    [Fact]
+    public void A_trigger_left_with_no_route_is_gone_and_routes_stay_in_subscription_order()
+    {
+        var table = new RouteTable(Snapshot(1, Route(5, "created"), Route(9, "created")));
+
+        var added = table.Apply(new SubscriptionIndexChanges(1, 2, [Route(7, "created"), Route(3, "created")], [], null));
+        var next = added.Apply(new SubscriptionIndexChanges(2, 4, [], [3, 5, 7, 9], null));
+
+        Assert.Equal([3L, 5L, 7L, 9L], Ids(added, "created"));
+        Assert.False(next.ByTrigger.ContainsKey("created"));
+        Assert.Equal(0, next.Count);
+    }
+
+    [Fact]
+    public void The_silos_table_takes_changes_from_its_version_on_never_goes_back_and_asks_again_when_they_start_later()
+    {
+        var cache = new RouteTableCache();
+        Assert.Null(cache.Apply("employees", new SubscriptionIndexChanges(5, 6, [Route(1, "created")], [], null)));
+        var whole = cache.Apply("employees", new SubscriptionIndexChanges(0, 6, [], [], Snapshot(6, Route(1, "created"))))!;
+
+        // Changes from 5 to 8 hold every subscription changed after 5: valid on the table at 6.
+        var at8 = cache.Apply("employees", new SubscriptionIndexChanges(5, 8, [Route(2, "created")], [1], null))!;
+        Assert.Equal(8, at8.Version);
+        Assert.Equal([2L], Ids(at8, "created"));
+        // An answer that arrives late (older) leaves the table where it is.
+        Assert.Same(at8, cache.Apply("employees", new SubscriptionIndexChanges(6, 7, [Route(1, "created")], [], null)));
+        Assert.Same(at8, cache.Apply("employees", new SubscriptionIndexChanges(0, 7, [], [], Snapshot(7, Route(1, "created")))));
+        // Changes that start after the table's version cannot be applied: ask again from it.
+        Assert.Null(cache.Apply("employees", new SubscriptionIndexChanges(9, 10, [], [2], null)));
+        Assert.NotSame(whole, cache.Get("employees"));
+    }
+}
