@@ -73,12 +73,13 @@ public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters 
     private List<long> Match(EntityEvent item)
     {
         var matches = new List<long>();
-        if (!table!.ByTrigger.TryGetValue(item.Trigger, out var candidates))
+        if (!table!.ByTrigger.TryGetValue(item.Trigger, out var routes))
         {
             return matches;
         }
         JsonObject? entity = null;
-        foreach (var route in candidates)
+        // The routes of the regions on the event's path (and of every region), not all of them.
+        foreach (var route in routes.Candidates(item.RegionPath))
         {
             if (!ScopeMatcher.Matches(route.Scope, item.RegionPath))
             {

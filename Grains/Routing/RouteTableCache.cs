@@ -5,6 +5,75 @@ using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 namespace EventsSubscriptions.Grains.Routing;
 
 /// <summary>
+/// The routes of one trigger, arranged by the regions their filters name: an event's candidates are
+/// the routes of the regions on its path and those of every region, not every route of the
+/// trigger, so matching costs what could match, whatever the number of subscriptions.
+/// </summary>
+public sealed class TriggerRoutes
+{
+    private static readonly SubscriptionRoute[] None = [];
+
+    private readonly SubscriptionRoute[] anyRegion;
+    private readonly Dictionary<long, SubscriptionRoute[]> exact;
+    private readonly Dictionary<long, SubscriptionRoute[]> subtree;
+
+    /// <param name="all">The trigger's routes, in subscription id order.</param>
+    public TriggerRoutes(SubscriptionRoute[] all)
+    {
+        All = all;
+        var any = new List<SubscriptionRoute>();
+        var exactLists = new Dictionary<long, List<SubscriptionRoute>>();
+        var subtreeLists = new Dictionary<long, List<SubscriptionRoute>>();
+        foreach (var route in all)
+        {
+            foreach (var filter in route.Scope.Filters.Distinct())
+            {
+                if (filter.RegionId is not { } region)
+                {
+                    any.Add(route);
+                    continue;
+                }
+                var lists = filter.IncludeChildren ? subtreeLists : exactLists;
+                if (!lists.TryGetValue(region, out var list))
+                {
+                    lists[region] = list = [];
+                }
+                list.Add(route);
+            }
+        }
+        anyRegion = [.. any.DistinctBy(r => r.SubscriptionId)];
+        exact = exactLists.ToDictionary(p => p.Key, p => p.Value.ToArray());
+        subtree = subtreeLists.ToDictionary(p => p.Key, p => p.Value.ToArray());
+    }
+
+    /// <summary>Every route of the trigger, in subscription id order.</summary>
+    public SubscriptionRoute[] All { get; }
+
+    /// <summary>
+    /// The routes a filter of which takes an entity at this region path (itself first, then its
+    /// ancestors; empty for an entity with no region), each once, in subscription id order. Their
+    /// exclusions and user filters are still to be checked.
+    /// </summary>
+    public List<SubscriptionRoute> Candidates(IReadOnlyList<long> regionPath)
+    {
+        var found = new List<SubscriptionRoute>(anyRegion);
+        if (regionPath.Count > 0)
+        {
+            found.AddRange(exact.GetValueOrDefault(regionPath[0], None));
+            foreach (var region in regionPath)
+            {
+                found.AddRange(subtree.GetValueOrDefault(region, None));
+            }
+        }
+        if (found.Count > anyRegion.Length)
+        {
+            found = [.. found.DistinctBy(r => r.SubscriptionId).OrderBy(r => r.SubscriptionId)];
+        }
+        return found;
+    }
+}
+
+/// <summary>
 /// One version of a resource's index, arranged for matching: routes by trigger, each trigger's in
 /// subscription id order. Immutable: a change makes a new table that shares what did not change.
 /// </summary>
@@ -21,10 +90,10 @@ public sealed class RouteTable
         ByTrigger = snapshot.Routes
             .SelectMany(r => r.Triggers.Select(t => (Trigger: t, Route: r)))
             .GroupBy(p => p.Trigger, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(p => p.Route).Order(ById).ToArray(), StringComparer.Ordinal);
+            .ToDictionary(g => g.Key, g => new TriggerRoutes(g.Select(p => p.Route).Order(ById).ToArray()), StringComparer.Ordinal);
     }
 
-    private RouteTable(long version, ImmutableDictionary<long, SubscriptionRoute> routes, Dictionary<string, SubscriptionRoute[]> byTrigger)
+    private RouteTable(long version, ImmutableDictionary<long, SubscriptionRoute> routes, Dictionary<string, TriggerRoutes> byTrigger)
     {
         Version = version;
         this.routes = routes;
@@ -33,7 +102,7 @@ public sealed class RouteTable
 
     public long Version { get; }
 
-    public IReadOnlyDictionary<string, SubscriptionRoute[]> ByTrigger { get; }
+    public IReadOnlyDictionary<string, TriggerRoutes> ByTrigger { get; }
 
     public int Count => routes.Count;
 
@@ -58,10 +127,10 @@ public sealed class RouteTable
             triggers.UnionWith(route.Triggers);
         }
         var next = routes.RemoveRange(changes.Removed).SetItems(changes.Upserted.Select(r => KeyValuePair.Create(r.SubscriptionId, r)));
-        var byTrigger = new Dictionary<string, SubscriptionRoute[]>((IDictionary<string, SubscriptionRoute[]>)ByTrigger, StringComparer.Ordinal);
+        var byTrigger = new Dictionary<string, TriggerRoutes>((IDictionary<string, TriggerRoutes>)ByTrigger, StringComparer.Ordinal);
         foreach (var trigger in triggers)
         {
-            var kept = byTrigger.TryGetValue(trigger, out var held) ? held.Where(r => !changed.Contains(r.SubscriptionId)) : [];
+            var kept = byTrigger.TryGetValue(trigger, out var held) ? held.All.Where(r => !changed.Contains(r.SubscriptionId)) : [];
             var rebuilt = kept.Concat(changes.Upserted.Where(r => r.Triggers.Contains(trigger, StringComparer.Ordinal))).Order(ById).ToArray();
             if (rebuilt.Length == 0)
             {
@@ -69,7 +138,7 @@ public sealed class RouteTable
             }
             else
             {
-                byTrigger[trigger] = rebuilt;
+                byTrigger[trigger] = new TriggerRoutes(rebuilt);
             }
         }
         return new RouteTable(changes.Version, next, byTrigger);

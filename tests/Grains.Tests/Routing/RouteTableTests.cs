@@ -12,7 +12,7 @@ public sealed class RouteTableTests
     private static SubscriptionIndexSnapshot Snapshot(long version, params SubscriptionRoute[] routes) => new("employees", version, routes);
 
     private static long[] Ids(RouteTable table, string trigger) =>
-        table.ByTrigger.TryGetValue(trigger, out var routes) ? [.. routes.Select(r => r.SubscriptionId)] : [];
+        table.ByTrigger.TryGetValue(trigger, out var routes) ? [.. routes.All.Select(r => r.SubscriptionId)] : [];
 
     [Fact]
     public void Changes_rebuild_the_triggers_of_the_changed_subscriptions_alone_and_share_the_others()
@@ -61,5 +61,44 @@ public sealed class RouteTableTests
         // Changes that start after the table's version cannot be applied: ask again from it.
         Assert.Null(cache.Apply("employees", new SubscriptionIndexChanges(9, 10, [], [2], null)));
         Assert.NotSame(whole, cache.Get("employees"));
+    }
+
+    [Fact]
+    public void An_events_candidates_are_the_routes_of_the_regions_on_its_path_and_of_every_region_alone()
+    {
+        static SubscriptionRoute Scoped(long id, params ScopeFilter[] filters) => new(id, ["created"], new RegionScope(filters, []), [], SubscriptionStatus.Active);
+        var routes = new TriggerRoutes(
+        [
+            Scoped(1, new ScopeFilter(null, false)),
+            Scoped(2, new ScopeFilter(3, true)),
+            Scoped(3, new ScopeFilter(3, false)),
+            Scoped(4, new ScopeFilter(5, false), new ScopeFilter(3, true)),
+            Scoped(5, new ScopeFilter(9, true)),
+        ]);
+
+        // An entity of region 5, below 3, below 1.
+        Assert.Equal([1L, 2L, 4L], routes.Candidates([5, 3, 1]).Select(r => r.SubscriptionId));
+        Assert.Equal([1L, 2L, 3L, 4L], routes.Candidates([3, 1]).Select(r => r.SubscriptionId));
+        Assert.Equal([1L], routes.Candidates([]).Select(r => r.SubscriptionId));
+    }
+
+    [Fact]
+    public void Candidates_checked_by_scope_match_exactly_what_checking_every_route_matches()
+    {
+        var random = new Random(7);
+        long Region() => random.Next(1, 12);
+        var all = Enumerable.Range(1, 400).Select(id => new SubscriptionRoute(id, ["created"],
+            new RegionScope(
+                [.. Enumerable.Range(0, random.Next(1, 3)).Select(_ => random.Next(10) == 0 ? new ScopeFilter(null, false) : new ScopeFilter(Region(), random.Next(2) == 0))],
+                [.. Enumerable.Range(0, random.Next(0, 2)).Select(_ => Region())]),
+            [], SubscriptionStatus.Active)).ToArray();
+        var routes = new TriggerRoutes(all);
+        for (var i = 0; i < 500; i++)
+        {
+            long[] path = [.. Enumerable.Range(0, random.Next(0, 5)).Select(_ => Region()).Distinct()];
+            Assert.Equal(
+                all.Where(r => ScopeMatcher.Matches(r.Scope, path)).Select(r => r.SubscriptionId),
+                routes.Candidates(path).Where(r => ScopeMatcher.Matches(r.Scope, path)).Select(r => r.SubscriptionId));
+        }
     }
 }
