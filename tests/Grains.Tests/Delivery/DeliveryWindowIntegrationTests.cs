@@ -95,15 +95,7 @@ public sealed class DeliveryWindowIntegrationTests : ReceiverClusterTest
             .Select(d => d["change"]!.GetValue<long>()),
     ];
 
-    private ISubscriptionGrain Grain(long id) => Cluster.Client.GetGrain<ISubscriptionGrain>(id);
-
-    private async Task<long> CreateAsync(string url)
-    {
-        var id = await Cluster.Client.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
-        var result = await Grain(id).CreateAsync(TestSpecs.Subscription(resource, url, "updated"), new SecretText("window-secret-0123456789"));
-        Assert.Equal(SubscriptionOutcome.Ok, result.Outcome);
-        return id;
-    }
+    private Task<long> CreateAsync(string url) => CreateSubscriptionAsync(resource, url);
 
     private EntityEvent Event(long entity, long change) => new(
         Guid.CreateVersion7().ToString(), resource, "updated", entity, [],

@@ -1,3 +1,5 @@
+using EventsSubscriptions.Grains.Interfaces.Ids;
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using Microsoft.Extensions.Configuration;
 
 namespace EventsSubscriptions.Grains.Tests.Infrastructure;
@@ -43,4 +45,15 @@ public abstract class ReceiverClusterTest : IAsyncLifetime
             ["Delivery:RetryDelaySeconds:0"] = "1",
             ["Delivery:RetryDelaySeconds:1"] = "1",
         }).AddInMemoryCollection(SiloSettings));
+
+    protected ISubscriptionGrain Grain(long id) => Cluster.Client.GetGrain<ISubscriptionGrain>(id);
+
+    /// <summary>A new subscription of every region to the resource's <c>updated</c> events, posting to <paramref name="url"/>.</summary>
+    protected async Task<long> CreateSubscriptionAsync(string resource, string url)
+    {
+        var id = await Cluster.Client.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
+        var result = await Grain(id).CreateAsync(TestSpecs.Subscription(resource, url, "updated"), new SecretText("receiver-test-secret-0123456789"));
+        Assert.Equal(SubscriptionOutcome.Ok, result.Outcome);
+        return id;
+    }
 }

@@ -175,15 +175,7 @@ public sealed class HealthIsolationTests : ReceiverClusterTest
 
     private static SubscriptionListQuery Query(params ListFilter[] filters) => new(filters, [], 100, 0, false);
 
-    private ISubscriptionGrain Grain(long id) => Cluster.Client.GetGrain<ISubscriptionGrain>(id);
-
-    private async Task<long> CreateAsync(string url)
-    {
-        var id = await Cluster.Client.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
-        var result = await Grain(id).CreateAsync(TestSpecs.Subscription(resource, url, "updated"), new SecretText("health-secret-0123456789"));
-        Assert.Equal(SubscriptionOutcome.Ok, result.Outcome);
-        return id;
-    }
+    private Task<long> CreateAsync(string url) => CreateSubscriptionAsync(resource, url);
 
     private async Task<SubscriptionView> WaitForAsync(long id, Func<SubscriptionView, bool> condition)
     {
