@@ -62,6 +62,9 @@ internal sealed class BenchOptions
     /// <summary>Scenario many: how many subscriptions to create.</summary>
     public int Create { get; private set; } = 100_000;
 
+    /// <summary>Scenario month: the history sizes to measure, in log rows (and as many finished deliveries) of one subscription.</summary>
+    public int[] History { get; private set; } = [1_000_000, 4_000_000];
+
     /// <summary>Skip the plain HttpClient limit loop.</summary>
     public bool NoLimit { get; private set; }
 
@@ -113,6 +116,7 @@ internal sealed class BenchOptions
                 case "wait-minutes": options.WaitMinutes = Number(); break;
                 case "steps": options.Steps = [.. value.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
                 case "create": options.Create = (int)Number(); break;
+                case "history": options.History = [.. value.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
                 case "label": options.Label = value; break;
                 case "resource": options.Resource = value; break;
                 case "metrics": options.Metrics = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries)]; break;

@@ -43,6 +43,9 @@ internal sealed class ClusterProbe(IHost host, IReadOnlyList<string> metrics) : 
     /// statistic counts memory the process holds, free space included, so it overstated what
     /// subscriptions keep.
     /// </summary>
+    /// <summary>Every idle grain of the cluster deactivated (the next call to one activates it afresh).</summary>
+    public Task DeactivateIdleAsync() => Management.ForceActivationCollection(TimeSpan.Zero);
+
     public async Task<MemorySample> MeasureAsync()
     {
         var silos = (await Management.GetHosts(onlyActive: true)).Keys.ToArray();

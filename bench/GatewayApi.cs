@@ -92,5 +92,13 @@ internal sealed class GatewayApi : IDisposable
         }
     }
 
+    /// <summary>A GET whose answer is read whole; its status.</summary>
+    public async Task<int> GetAsync(string path)
+    {
+        using var response = await http.GetAsync(path);
+        await response.Content.ReadAsByteArrayAsync();
+        return (int)response.StatusCode;
+    }
+
     public void Dispose() => http.Dispose();
 }

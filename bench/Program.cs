@@ -10,6 +10,8 @@ using EventsSubscriptions.Bench;
 //   growth  (d) 10 matching subscriptions among 10, 1,000, 10,000 of the same resource and trigger.
 //   many    (c) 100,000 subscriptions created: memory per silo and per active subscription grain;
 //   idle    (c) then, on freshly started silos: memory per idle subscription (routes loaded, no grain).
+//   month   one subscription with a month of history of growing sizes (generated in SQL): its
+//           activation, the last page of its log, a retention run (days dropped against rows deleted).
 //   outage  the receiver of S subscriptions answers 503 for --duration s while entities of --entity-kb
 //           KiB change at --rate; then it is back: silos' memory before, during, after; what waited.
 var options = BenchOptions.Parse(args);
@@ -34,8 +36,10 @@ switch (options.Scenario)
         return await IdleAsync();
     case "outage":
         return await OutageAsync();
+    case "month":
+        return await MonthAsync();
     default:
-        Console.Error.WriteLine($"unknown scenario '{options.Scenario}': load, fanout, growth, many, idle or outage");
+        Console.Error.WriteLine($"unknown scenario '{options.Scenario}': load, fanout, growth, many, idle, outage or month");
         return 2;
 }
 
@@ -280,4 +284,102 @@ async Task<(long Count, long Bytes)> WaitingAsync()
     await using var reader = await command.ExecuteReaderAsync();
     await reader.ReadAsync();
     return (reader.GetInt64(0), reader.GetInt64(1));
+}
+
+// A subscription's cost with a month of history behind it: activation and the last page of its log
+// (p50/p99 of repeated calls), before any history and at each size; then a retention run over the
+// last size, partitions dropped, against the same rows deleted in batches.
+async Task<int> MonthAsync()
+{
+    await using var cluster = await ClusterProbe.ConnectAsync(options);
+    var resource = $"bench{run}";
+    var id = await api.SubscribeAsync(resource, $"bench-{run}-month", receiver.HookUrl(0));
+    var rows = new List<(long History, double Act50, double Act99, double Log50, double Log99)>();
+    async Task MeasureAsync(long history)
+    {
+        var activation = new List<double>();
+        var log = new List<double>();
+        for (var i = 0; i < 20; i++)
+        {
+            await cluster.DeactivateIdleAsync();
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            if (await api.GetAsync($"/rest/v1/events-subscriptions/{id}") != 200)
+            {
+                throw new InvalidOperationException($"GET subscription {id} failed");
+            }
+            activation.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        for (var i = 0; i < 50; i++)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            await api.GetAsync($"/rest/v1/events-subscriptions/{id}/logs?limit=100");
+            log.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        static double P(List<double> values, double p) => values.Order().ElementAt((int)Math.Min(values.Count - 1, Math.Ceiling(p / 100 * values.Count) - 1));
+        rows.Add((history, P(activation, 50), P(activation, 99), P(log, 50), P(log, 99)));
+        Console.WriteLine($"  history {history:N0}: activation p50 {P(activation, 50):0.0} p99 {P(activation, 99):0.0} ms, last log page p50 {P(log, 50):0.0} p99 {P(log, 99):0.0} ms");
+    }
+    await MeasureAsync(0);
+    long total = 0;
+    var dropSeconds = 0.0;
+    var deleteSeconds = 0.0;
+    foreach (var size in options.History)
+    {
+        var add = size - total;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        // The next 30 days (partitions made for them): the log's days, and the finished deliveries'.
+        await SqlAsync("SELECT delivery_log_add_partitions(now(), 31)");
+        await SqlAsync($"""
+            INSERT INTO delivery_log (service_id, subscription_id, delivery_id, event_id, event_name, entity_key, attempt, outcome,
+                                      status_code, duration_ms, created_on)
+            SELECT '{options.ServiceId}', {id}, '{id}-h' || g, 'h' || g, 'entity:{resource}:updated', '{resource}/' || (g % 2000), 1,
+                   'SUCCEEDED', 200, 3, now() + interval '1 day' + (g % 2592000) * interval '1 second'
+            FROM generate_series({total + 1}, {size}) g
+            """);
+        await SqlAsync($"""
+            INSERT INTO delivery_outbox (service_id, subscription_id, event_id, entity_key, event_name, body, state, attempts, created_on, entity_seq)
+            SELECT '{options.ServiceId}', {id}, 'h' || g, '{resource}/' || (g % 2000), 'entity:{resource}:updated',
+                   json_build_object('data', json_build_object('id', g % 2000))::text, 'SUCCEEDED', 1, now() - interval '40 days' + (g % 2592000) * interval '1 second', g
+            FROM generate_series({total + 1}, {size}) g
+            """);
+        await SqlAsync("ANALYZE delivery_outbox; ANALYZE delivery_log");
+        Console.WriteLine($"  {add:N0} log rows and finished deliveries added in {watch.Elapsed.TotalSeconds:0} s");
+        total = size;
+        await MeasureAsync(total);
+    }
+    {
+        // Retention, as the job runs it: the log's days past (here: the 30 generated days), then
+        // the same number of rows deleted in batches of 5,000 (the outbox's finished deliveries).
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await SqlAsync("SELECT delivery_log_drop_partitions(now() + interval '32 days')");
+        dropSeconds = watch.Elapsed.TotalSeconds;
+        watch.Restart();
+        while (await SqlAsync($"""
+            DELETE FROM delivery_outbox WHERE (service_id, subscription_id, event_id) IN (
+                SELECT service_id, subscription_id, event_id FROM delivery_outbox
+                WHERE service_id = '{options.ServiceId}' AND subscription_id = {id} AND state <> 'PENDING' AND created_on < now() - interval '1 day' LIMIT 5000)
+            """) > 0)
+        {
+        }
+        deleteSeconds = watch.Elapsed.TotalSeconds;
+    }
+    Console.WriteLine();
+    Console.WriteLine("| history (log rows, finished deliveries) | activation p50 / p99 ms | last log page p50 / p99 ms | vs none: activation p99 | vs none: log page p99 |");
+    Console.WriteLine("|---:|---:|---:|---:|---:|");
+    foreach (var r in rows)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {r.History:N0} | {r.Act50:0.0} / {r.Act99:0.0} | {r.Log50:0.0} / {r.Log99:0.0} | {r.Act99 / rows[0].Act99:0.00} | {r.Log99 / rows[0].Log99:0.00} |"));
+    }
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"| retention of {total:N0} rows | log: 31 days dropped in {dropSeconds:0.00} s | outbox: the same rows deleted in batches in {deleteSeconds:0.0} s | | |"));
+    return 0;
+}
+
+async Task<int> SqlAsync(string sql)
+{
+    await using var connection = new Npgsql.NpgsqlConnection(options.Postgres);
+    await connection.OpenAsync();
+    await using var command = new Npgsql.NpgsqlCommand(sql, connection) { CommandTimeout = 3600 };
+    return await command.ExecuteNonQueryAsync();
 }

@@ -8,6 +8,8 @@
 #   many     (c) 100,000 subscriptions: memory per silo, per active grain, then (silos restarted) per idle subscription
 #   growth   (d) 10 matching among 10 / 1,000 / 10,000 subscriptions          --steps 10,1000,10000
 #   silos    (e) scenario a with two silos, then with one (silo 2 stopped, then started again)
+#   month    one subscription with 1 and 4 million log rows and finished deliveries of history
+#            (generated in SQL): activation and last log page p50/p99 against none; a retention run
 #   outage   the receivers of 10 subscriptions answer 503 for 10 minutes while entities of 8 KiB
 #            change 200 times a second, then are back: silos' memory before, during and after, what
 #            waited, time to drain, lost, duplicates, per-entity inversions ("before": after a minute
@@ -26,7 +28,7 @@ args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --scenario) scenario=$2; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) args+=("$1"); shift ;;
   esac
 done
@@ -64,6 +66,7 @@ case "$scenario" in
     es_start_silo 2
     es_wait_ready 2 120 || es_die "silo 2 did not come back"
     exit $status ;;
+  month) bench --scenario month "${args[@]}" ;;
   outage)
     # Retries every 5 to 30 s for 20 minutes: the receiver's return is seen within 30 s, and an
     # outage of 10 minutes exhausts nothing. Both silos are restarted with it, then without it.
@@ -80,5 +83,5 @@ case "$scenario" in
     for j in $(seq 0 $((i - 1))); do unset "Delivery__RetryDelaySeconds__$j"; done
     restart_silos
     exit $status ;;
-  *) es_die "unknown scenario '$scenario' (load, fanout, many, growth, silos, outage)" ;;
+  *) es_die "unknown scenario '$scenario' (load, fanout, many, growth, silos, outage, month)" ;;
 esac

@@ -50,7 +50,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
 
     protected override async Task<IReadOnlyList<bool>> WriteAsync(IReadOnlyList<AttemptRecord> batch, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var command = dataSource.CreateCommand($"""
             WITH r AS (
                 SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[],
                                      $9::int[], $10::int[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::text[])
@@ -62,6 +62,8 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
                 FROM r
                 WHERE o.service_id = $1 AND o.subscription_id = r.subscription_id AND o.event_id = r.event_id
                 RETURNING 1
+            ), counted AS (
+                {CountRows("r")}
             )
             INSERT INTO delivery_log (service_id, subscription_id, delivery_id, event_id, event_name, entity_key, attempt, outcome,
                                       status_code, duration_ms, error, response_excerpt, created_on, next_attempt_on)
@@ -256,7 +258,9 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
             WITH cancelled AS (
                 UPDATE delivery_outbox SET state = {DeliverySql.Cancelled}, next_attempt_on = NULL
                 WHERE service_id = $1 AND subscription_id = $2 AND state = {DeliverySql.Pending} AND NOT (event_id = ANY($4))
-                RETURNING subscription_id, event_id, event_name, entity_key, attempts, seq
+                RETURNING subscription_id, event_id, event_name, entity_key, attempts, seq, $3::timestamptz AS created_on
+            ), counted AS (
+                {CountRows("cancelled")}
             )
             INSERT INTO delivery_log (service_id, subscription_id, delivery_id, event_id, event_name, entity_key, attempt, outcome,
                                       error, created_on)
@@ -288,9 +292,21 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
             command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.EventId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         }
         long count;
-        await using (var counting = dataSource.CreateCommand($"SELECT count(*) FROM delivery_log WHERE {Where}"))
+        // Without filters, the subscription's whole log: the sum of its days' counts.
+        var unfiltered = query is { Outcome: null, Since: null, Until: null, EventId: null };
+        await using (var counting = dataSource.CreateCommand(unfiltered
+            ? "SELECT coalesce(sum(n), 0)::bigint FROM delivery_log_count WHERE service_id = $1 AND subscription_id = $2"
+            : $"SELECT count(*) FROM delivery_log WHERE {Where}"))
         {
-            Bind(counting);
+            if (unfiltered)
+            {
+                counting.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
+                counting.Parameters.Add(new NpgsqlParameter { Value = subscriptionId });
+            }
+            else
+            {
+                Bind(counting);
+            }
             count = (long)(await counting.ExecuteScalarAsync(cancellationToken))!;
         }
         await using var command = dataSource.CreateCommand($"""
@@ -407,6 +423,18 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
         command.Parameters.Add(new NpgsqlParameter { Value = batch });
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// The statement (a CTE's body) that adds the log rows of <paramref name="rows"/> (subscription_id,
+    /// created_on) to each subscription's count of the day, in key order (no two writers wait on
+    /// each other's counts in opposite orders).
+    /// </summary>
+    private static string CountRows(string rows) => $"""
+        INSERT INTO delivery_log_count (service_id, subscription_id, day, n)
+        SELECT $1, subscription_id, (created_on AT TIME ZONE 'UTC')::date, count(*) FROM {rows}
+        GROUP BY 2, 3 ORDER BY 2, 3
+        ON CONFLICT (service_id, subscription_id, day) DO UPDATE SET n = delivery_log_count.n + excluded.n
+        """;
 
     private static void Add<T>(NpgsqlCommand command, T[] values, NpgsqlDbType type) =>
         command.Parameters.Add(new NpgsqlParameter { Value = values, NpgsqlDbType = NpgsqlDbType.Array | type });

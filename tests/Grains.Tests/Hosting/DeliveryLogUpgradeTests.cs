@@ -36,7 +36,9 @@ public sealed class DeliveryLogUpgradeTests : IAsyncLifetime
             """);
         var lastId = await database.ScalarAsync<long>("SELECT max(id) FROM delivery_log");
 
-        Assert.Equal([17], (await new SchemaMigrator(database.ConnectionString, NullLogger.Instance).MigrateAsync()).Where(v => v >= 17));
+        Assert.Equal([17, 18], (await new SchemaMigrator(database.ConnectionString, NullLogger.Instance).MigrateAsync()).Where(v => v >= 17));
+        // The rows logged before are counted once, per day (what a page of the log counts without filters).
+        Assert.Equal(3, await CountedAsync());
 
         // Everything is there, read as before (newest first, by id), and new rows take the next ids.
         Assert.Equal(["e0", "e10", "e40"], await ColumnAsync("SELECT event_id FROM delivery_log WHERE service_id = 'svc' AND subscription_id = 7 ORDER BY id DESC"));
@@ -54,10 +56,13 @@ public sealed class DeliveryLogUpgradeTests : IAsyncLifetime
         // Until then, their expired rows go in bounded batches, as before the partitions.
         Assert.Equal(1, await database.ScalarAsync<int>("SELECT delivery_log_purge_upgraded(now() - interval '30 days', 1000)"));
         Assert.Equal(["new", "e0", "e10"], await ColumnAsync("SELECT event_id FROM delivery_log ORDER BY id DESC"));
+        Assert.Equal(2, await CountedAsync());
 
         // 30 days after the upgrade day, the upgraded rows go as one partition; the later day stays.
         await ExecuteAsync("SELECT delivery_log_drop_partitions(date_trunc('day', now()) + interval '2 days')");
         Assert.Equal(["new"], await ColumnAsync("SELECT event_id FROM delivery_log"));
+        // The dropped days' counts went with them (the row written here directly was never counted).
+        Assert.Equal(0, await CountedAsync());
         Assert.Equal("gone", await database.ScalarAsync<string>("SELECT coalesce(to_regclass('delivery_log_upgraded')::text, 'gone')"));
         // The outbox is not partitioned: the delivery pending for 40 days is there, whatever the log's retention.
         Assert.Equal(["pending-40 PENDING", "sent-40 SUCCEEDED"], await ColumnAsync("SELECT event_id || ' ' || state FROM delivery_outbox ORDER BY event_id"));
@@ -89,6 +94,9 @@ public sealed class DeliveryLogUpgradeTests : IAsyncLifetime
             """));
         Assert.Equal(PostgresErrorCodes.CheckViolation, refused.SqlState);
     }
+
+    private Task<long> CountedAsync() =>
+        database.ScalarAsync<long>("SELECT coalesce(sum(n), 0) FROM delivery_log_count WHERE service_id = 'svc' AND subscription_id = 7");
 
     private async Task ExecuteAsync(string sql)
     {
