@@ -342,6 +342,15 @@ async Task<int> MonthAsync()
                    json_build_object('data', json_build_object('id', g % 2000))::text, 'SUCCEEDED', 1, now() - interval '40 days' + (g % 2592000) * interval '1 second', g
             FROM generate_series({total + 1}, {size}) g
             """);
+        // The log's per-day counts, as the service's own writes keep them.
+        await SqlAsync($"""
+            INSERT INTO delivery_log_count (service_id, subscription_id, day, n)
+            SELECT '{options.ServiceId}', {id}, (created_on AT TIME ZONE 'UTC')::date, count(*)
+            FROM delivery_log WHERE service_id = '{options.ServiceId}' AND subscription_id = {id} AND event_id LIKE 'h%' AND delivery_id > '{id}-h'
+              AND substr(delivery_id, length('{id}-h') + 1)::bigint > {total}
+            GROUP BY 3
+            ON CONFLICT (service_id, subscription_id, day) DO UPDATE SET n = delivery_log_count.n + excluded.n
+            """);
         await SqlAsync("ANALYZE delivery_outbox; ANALYZE delivery_log");
         Console.WriteLine($"  {add:N0} log rows and finished deliveries added in {watch.Elapsed.TotalSeconds:0} s");
         total = size;
