@@ -18,7 +18,11 @@ public static class OperationsViewsApi
 {
     private const int MaxRegions = 500;
 
-    public sealed record RegionNode(long Id, string? Name, IReadOnlyList<RegionNode> Children);
+    /// <summary>Levels below the asked region, at most (a deeper part is asked for by its own id).</summary>
+    private const int MaxLevels = 20;
+
+    /// <summary>A region with its name and children; <c>childCount</c> counts them all, listed or not.</summary>
+    public sealed record RegionNode(long Id, string? Name, int ChildCount, IReadOnlyList<RegionNode> Children);
 
     public sealed record RecentEventItem(string EventId, string Event, string EntityKey, DateTime QueuedOn, IReadOnlyList<RecentDeliveryItem> Subscriptions);
 
@@ -29,7 +33,8 @@ public static class OperationsViewsApi
         app.MapGet("/rest/v1/regions/{id:long}/tree", TreeAsync).RequireAuthorization(Scopes.EntitiesRead)
             .WithTags("Entities").WithName("RegionTree")
             .WithSummary("A region and its subtree (ext).")
-            .WithDescription($"Each region with its name and children, at most {MaxRegions} regions.");
+            .WithDescription($"Each region with its name, its number of children and those listed: at most {MaxRegions} regions, "
+                + $"breadth first, {MaxLevels} levels below the region asked for. Where childCount exceeds the children listed, ask for a listed child's own tree.");
         app.MapGet("/rest/v1/recent-events", RecentAsync).RequireAuthorization(Scopes.SubscriptionsRead)
             .WithTags("Events subscriptions").WithName("RecentEvents")
             .WithSummary("The newest events of a resource, with the subscriptions that queued them (ext).")
@@ -39,33 +44,35 @@ public static class OperationsViewsApi
 
     private static async Task<Results<Ok<DataResponse<RegionNode>>, ProblemHttpResult>> TreeAsync(long id, IClusterClient grains)
     {
-        var budget = MaxRegions;
-        async Task<RegionNode?> NodeAsync(long region)
+        var entries = await grains.GetGrain<IRegionTreeGrain>(0).SubtreeAsync(id, MaxRegions, MaxLevels);
+        if (entries.Length == 0)
         {
-            if (--budget < 0)
-            {
-                return null;
-            }
-            var state = await grains.GetGrain<IRegionNodeGrain>(region).GetState();
-            if (!state.Exists)
-            {
-                return null;
-            }
-            var entity = await grains.GetGrain<IEntityGrain>($"regions/{region}").GetAsync();
-            var name = entity is null ? null : JsonNode.Parse(entity)?["name"]?.ToString();
-            var children = new List<RegionNode>();
-            foreach (var child in state.Children)
-            {
-                if (await NodeAsync(child) is { } node)
-                {
-                    children.Add(node);
-                }
-            }
-            return new RegionNode(region, name, children);
+            return Problems.NotFound($"There is no region {id}.");
         }
-        return await NodeAsync(id) is { } root
-            ? TypedResults.Ok(new DataResponse<RegionNode>(root))
-            : Problems.NotFound($"There is no region {id}.");
+        var names = await Task.WhenAll(entries.Select(async e =>
+        {
+            var entity = await grains.GetGrain<IEntityGrain>($"regions/{e.Id}").GetAsync();
+            return entity is null ? null : JsonNode.Parse(entity)?["name"]?.ToString();
+        }));
+        // Breadth first: every region comes after its parent, so each is built before it is needed.
+        var listed = new Dictionary<long, List<RegionNode>>();
+        var nodes = new RegionNode[entries.Length];
+        for (var i = entries.Length - 1; i >= 0; i--)
+        {
+            var entry = entries[i];
+            var children = listed.GetValueOrDefault(entry.Id) ?? [];
+            children.Reverse();
+            nodes[i] = new RegionNode(entry.Id, names[i], entry.ChildCount, children);
+            if (entry.Parent is { } parent)
+            {
+                if (!listed.TryGetValue(parent, out var siblings))
+                {
+                    listed[parent] = siblings = [];
+                }
+                siblings.Add(nodes[i]);
+            }
+        }
+        return TypedResults.Ok(new DataResponse<RegionNode>(nodes[0]));
     }
 
     private static async Task<Results<Ok<ListResponse<RecentEventItem>>, ValidationProblem>> RecentAsync(string? resource, int? limit, IClusterClient grains)

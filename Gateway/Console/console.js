@@ -219,7 +219,11 @@ async function regions(params) {
     const result = await call("GET", `/rest/v1/regions/${encodeURIComponent(root)}/tree`);
     if (stale()) return;
     if (!result.ok) return say(problem(result), true);
-    const render = node => `<li><strong>${node.id}</strong> ${esc(node.name || "")}${node.children.length ? `<ul>${node.children.map(render).join("")}</ul>` : ""}</li>`;
+    // A subtree is listed 500 regions and 20 levels at most: a region with more children than
+    // listed links to its own subtree.
+    const more = node => node.childCount > node.children.length
+      ? ` <a href="#/regions?root=${node.id}">${node.childCount - node.children.length} more below…</a>` : "";
+    const render = node => `<li><strong>${node.id}</strong> ${esc(node.name || "")}${more(node)}${node.children.length ? `<ul>${node.children.map(render).join("")}</ul>` : ""}</li>`;
     tree = `<ul id="region-tree" class="card">${render(result.json.data)}</ul>`;
   }
   view.innerHTML = `

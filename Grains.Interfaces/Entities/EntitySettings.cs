@@ -19,6 +19,13 @@ public sealed class EntitySettings : ISettingsSection, IValidatableObject
     /// <summary>Resources declared by configuration, with their actions beside created, updated and deleted.</summary>
     public Dictionary<string, ResourceDeclaration> Resources { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// How many levels a region tree may have (a root is level 1): a create or move that would
+    /// pass it is refused. Paths are walked level by level when events are routed.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxRegionDepth { get; set; } = 10_000;
+
     public RelationMap RelationMap() => new(Relations);
 
     public ResourceCatalog ResourceCatalog() =>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Grains.Hosting;
+using EventsSubscriptions.Grains.Regions;
 using EventsSubscriptions.Grains.Streaming;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Hosting;
@@ -23,6 +24,7 @@ namespace EventsSubscriptions.Grains.Entities;
 /// </summary>
 public sealed class EntityGrain(
     EventQueue events,
+    RegionPaths regions,
     IOptions<EventSettings> settings,
     [FromKeyedServices(ServiceClock.Key)] TimeProvider clock,
     Delivery.DeliveryMetrics metrics,
@@ -214,16 +216,11 @@ public sealed class EntityGrain(
         {
             return EntityResult.NotFound;
         }
-        long[]? regionPath = null;
-        if (resource == Regions)
+        if (resource == Regions && await Tree().RemoveAsync(id) is { } refused)
         {
-            regionPath = await Region().GetPathAsync();
-            if (await Tree().RemoveAsync(id) is { } refused)
-            {
-                return EntityResult.Invalid("id", refused);
-            }
+            return EntityResult.Invalid("id", refused);
         }
-        return await ChangeAsync(current, "deleted", null, deletedRegionPath: regionPath ?? []);
+        return await ChangeAsync(current, "deleted", null);
     }
 
     public async Task<EntityResult> ActAsync(string action, string? body)
@@ -247,11 +244,13 @@ public sealed class EntityGrain(
         return await ChangeAsync(next, "updated", null);
     }
 
-    /// <param name="deletedRegionPath">For a deletion: the region path the entity had (a deleted region's own path).</param>
-    private async Task<EntityResult> ChangeAsync(JsonObject entity, string trigger, string? actionBody, long[]? deletedRegionPath = null)
+    private async Task<EntityResult> ChangeAsync(JsonObject entity, string trigger, string? actionBody)
     {
-        var delete = deletedRegionPath is not null;
-        long[]? path;
+        var delete = trigger == "deleted";
+        // The region's path as the tree stands now (every move answers once each silo's copy holds
+        // it): scopes are matched against it. A region's own events are scoped by the region itself;
+        // a removed region keeps the path it had.
+        long[] path = [];
         if (resource == Regions)
         {
             if (trigger is "created" or "updated")
@@ -262,24 +261,20 @@ public sealed class EntityGrain(
                     return EntityResult.Invalid("parentRegion", refused);
                 }
             }
-            path = delete ? deletedRegionPath : await Region().GetPathAsync();
+            path = await regions.PathOfAsync(id) ?? [id];
         }
         else if (entity["region"] is JsonValue regionValue)
         {
             var region = regionValue.GetValue<long>();
-            path = await GrainFactory.GetGrainFast<IRegionNodeGrain>(region).GetPathAsync();
-            if (path is null && !delete)
+            if (!delete && !await GrainFactory.GetGrainFast<IRegionNodeGrain>(region).ExistsAsync())
             {
                 return EntityResult.Invalid("region", $"region {region} does not exist");
             }
-        }
-        else
-        {
-            path = [];
+            path = await regions.PathOfAsync(region) ?? [region];
         }
 
         var json = entity.ToJsonString();
-        var entityEvent = new EntityEvent(Guid.CreateVersion7().ToString(), resource, trigger, id, path ?? [], json,
+        var entityEvent = new EntityEvent(Guid.CreateVersion7().ToString(), resource, trigger, id, path, json,
             clock.GetUtcNow(), actionBody, sequence + 1);
         var next = delete ? null : json;
         var stream = StreamOf();
@@ -319,7 +314,6 @@ public sealed class EntityGrain(
         return normalized;
     }
 
-    private IRegionNodeGrain Region() => GrainFactory.GetGrainFast<IRegionNodeGrain>(id);
 
     /// <summary>Every change of the region tree goes through its one serializing grain.</summary>
     private IRegionTreeGrain Tree() => GrainFactory.GetGrain<IRegionTreeGrain>(0);

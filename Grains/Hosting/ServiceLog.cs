@@ -55,8 +55,11 @@ internal static partial class ServiceLog
     [LoggerMessage(2015, LogLevel.Warning, "The listing's health of {Count} subscription(s) was not updated; trying again")]
     public static partial void HealthNotProjected(this ILogger logger, Exception error, int count);
 
-    [LoggerMessage(2016, LogLevel.Error, "Region {Id}: the tree has a cycle through {Path}; not following it")]
-    public static partial void RegionCycle(this ILogger logger, long id, string path);
+    [LoggerMessage(2016, LogLevel.Information, "The region tree: {Count} region(s) kept by the previous version copied to region_tree")]
+    public static partial void RegionsImported(this ILogger logger, int count);
+
+    [LoggerMessage(2020, LogLevel.Warning, "A region move is saved but not every silo has read it yet (try {Attempt}); trying again")]
+    public static partial void RegionMoveNotBroadcast(this ILogger logger, Exception error, int attempt);
 
     [LoggerMessage(2017, LogLevel.Information, "This silo holds the cluster lease: it runs the retention purge and the backlog gauges")]
     public static partial void LeaseTaken(this ILogger logger);

@@ -75,6 +75,14 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<DeliveryMetrics>();
         builder.Services.AddSingleton<DeliveryWindows>();
         builder.Services.AddSingleton<EventsSubscriptions.Grains.Routing.RouteTableCache>();
+        builder.Services.AddSingleton<EventsSubscriptions.Grains.Regions.RegionTreeStore>();
+        builder.Services.AddSingleton<EventsSubscriptions.Grains.Regions.RegionPaths>();
+        // Each silo's copy of the region tree reads a move when the tree grain asks every silo.
+        builder.Services.AddKeyedSingleton<Orleans.Providers.IControllable>(EventsSubscriptions.Grains.Regions.RegionPaths.ControlName,
+            (sp, _) => sp.GetRequiredService<EventsSubscriptions.Grains.Regions.RegionPaths>());
+        // The control command names the copy's type: allow that name on the wire.
+        builder.Services.Configure<Orleans.Serialization.Configuration.TypeManifestOptions>(
+            o => o.AddAllowedType(typeof(EventsSubscriptions.Grains.Regions.RegionPaths)));
         builder.Services.AddSingleton<FailureMailer>();
         builder.Services.AddHostedService<PendingAgeProbe>();
         builder.Services.AddOpenTelemetry()

@@ -85,6 +85,45 @@ public sealed class EventRoutingTests(ServiceCluster service) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_deep_chain_routes_by_its_whole_path_and_its_tree_is_viewed_20_levels_at_a_time()
+    {
+        const int depth = 40;
+        var r = NewRegionBase();
+        for (var level = 1; level <= depth; level++)
+        {
+            await api.RegionAsync(r + level, $"level {level}", level == 1 ? null : r + level - 1);
+        }
+        await api.RegionAsync(r + 50, "other root", null);
+        var res = NewResource("posts");
+        var top = await api.SubscribeAsync(EventsClient.Subscription($"entity:{res}:updated",
+            $$"""{"filters": [{"tag": "context.region.{{r + 1}}", "includeChildren": true}]}"""));
+        var other = await api.SubscribeAsync(EventsClient.Subscription($"entity:{res}:updated",
+            $$"""{"filters": [{"tag": "context.region.{{r + 50}}", "includeChildren": true}]}"""));
+        await api.OkAsync(HttpMethod.Put, $"/rest/v1/{res}/1", new JsonObject { ["name"] = "deep", ["region"] = r + depth });
+
+        var first = await api.OkAsync(HttpMethod.Patch, $"/rest/v1/{res}/1", new JsonObject { ["note"] = "first" });
+        await api.OkAsync(HttpMethod.Patch, $"/rest/v1/regions/{r + 10}", new JsonObject { ["parentRegion"] = r + 50 });
+        var second = await api.OkAsync(HttpMethod.Patch, $"/rest/v1/{res}/1", new JsonObject { ["note"] = "second" });
+        await api.SettleAsync(res, 1);
+        await AssertQueuedAsync(top, first!);
+        await AssertQueuedAsync(other, second!);
+
+        // The view lists the region and 20 levels below it; the last listed says a child is left.
+        var (status, tree, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/regions/{r + 50}/tree");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var node = tree.GetProperty("data");
+        for (var level = 0; level < 20; level++)
+        {
+            Assert.Equal(1, node.GetProperty("childCount").GetInt32());
+            node = node.GetProperty("children")[0];
+        }
+        Assert.Equal(r + 29, node.GetProperty("id").GetInt64());
+        Assert.Equal((1, 0), (node.GetProperty("childCount").GetInt32(), node.GetProperty("children").GetArrayLength()));
+        var (_, rest, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/regions/{r + 29}/tree");
+        Assert.Equal("level 30", rest.GetProperty("data").GetProperty("children")[0].GetProperty("name").GetString());
+    }
+
+    [Fact]
     public async Task Moving_a_subtree_changes_routing_for_events_accepted_after_the_move()
     {
         var r = NewRegionBase();

@@ -2,13 +2,14 @@ using EventsSubscriptions.Grains.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Regions;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-using EventsSubscriptions.Grains.Tests.Regions;
+using EventsSubscriptions.Grains.Tests.Infrastructure;
 
 namespace EventsSubscriptions.Grains.Tests.Hosting;
 
 /// <summary>References made from the types resolved once are the references Orleans makes, and they call the grain.</summary>
-[Trait("Category", "Unit")]
-public sealed class GrainReferencesTests(InProcessClusterFixture fixture) : IClassFixture<InProcessClusterFixture>
+[Trait("Category", "Integration")]
+[Collection(SharedClusterCollection.Name)]
+public sealed class GrainReferencesTests(SharedClusterFixture fixture)
 {
     [Fact]
     public async Task A_fast_reference_equals_orleans_own_and_reaches_the_grain()
@@ -21,6 +22,7 @@ public sealed class GrainReferencesTests(InProcessClusterFixture fixture) : ICla
 
         var id = Random.Shared.NextInt64(1_000_000, long.MaxValue);
         Assert.Null(await factory.GetGrainFast<IRegionTreeGrain>(0).PlaceAsync(id, null));
-        Assert.Equal(await factory.GetGrain<IRegionNodeGrain>(id).GetPathAsync(), await factory.GetGrainFast<IRegionNodeGrain>(id).GetPathAsync());
+        Assert.True(await factory.GetGrainFast<IRegionNodeGrain>(id).ExistsAsync());
+        Assert.Equal((await factory.GetGrain<IRegionNodeGrain>(id).GetState()).Path, (await factory.GetGrainFast<IRegionNodeGrain>(id).GetState()).Path);
     }
 }
