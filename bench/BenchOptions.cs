@@ -35,6 +35,19 @@ internal sealed class BenchOptions
         return copy;
     }
 
+    /// <summary>These options for one timed run at <paramref name="rate"/> events per second.</summary>
+    public BenchOptions ForRun(double rate, double duration)
+    {
+        var copy = (BenchOptions)MemberwiseClone();
+        copy.Rate = rate;
+        copy.Duration = duration;
+        copy.Warmup = 0;
+        return copy;
+    }
+
+    /// <summary>Subscription changes per second while the many scenario's events flow.</summary>
+    public double Changes { get; private set; } = 100;
+
     /// <summary>At most this many events per second (0: as fast as the concurrency allows).</summary>
     public double Rate { get; private set; }
 
@@ -112,6 +125,7 @@ internal sealed class BenchOptions
                 case "concurrency": options.Concurrency = (int)Number(); break;
                 case "entities": options.Entities = (int)Number(); break;
                 case "fail-rate": options.FailRate = Number(); break;
+                case "changes": options.Changes = Number(); break;
                 case "entity-kb": options.EntityKb = Number(); break;
                 case "wait-minutes": options.WaitMinutes = Number(); break;
                 case "steps": options.Steps = [.. value.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;

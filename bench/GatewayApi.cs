@@ -51,6 +51,23 @@ internal sealed class GatewayApi : IDisposable
         }
     }
 
+    /// <summary>
+    /// Changes a never-matching subscription's filter to another that never matches either (a
+    /// counter is never below <paramref name="below"/> when it is negative): its route changes, its
+    /// deliveries do not. The status code.
+    /// </summary>
+    public async Task<int> RefilterAsync(long id, int below)
+    {
+        var body = $$$"""{"userDefinedFilters": {"counter:lt": "{{{below}}}"}}""";
+        using var request = new HttpRequestMessage(HttpMethod.Patch, $"/rest/v1/events-subscriptions/{id}")
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        using var response = await http.SendAsync(request);
+        await response.Content.ReadAsByteArrayAsync();
+        return (int)response.StatusCode;
+    }
+
     /// <summary>Creates many subscriptions with <paramref name="concurrency"/> requests in flight.</summary>
     public async Task SubscribeManyAsync(int count, int concurrency, Func<int, Task> create, string what)
     {

@@ -8,7 +8,9 @@ using EventsSubscriptions.Bench;
 //           the local receiver; then the limit loop and the ratio system/limit.
 //   fanout  (b) one event at a time to 1,000 subscriptions, repeated.
 //   growth  (d) 10 matching subscriptions among 10, 1,000, 10,000 of the same resource and trigger.
-//   many    (c) 100,000 subscriptions created: memory per silo and per active subscription grain;
+//   many    (c) events at --rate to 1 subscription; then 100,000 more created (--create) that never match:
+//           memory per silo and per active grain, idle CPU, and the same events again while --changes
+//           of them a second are refiltered: silos' CPU per event and routing lag against the first run;
 //   idle    (c) then, on freshly started silos: memory per idle subscription (routes loaded, no grain).
 //   month   one subscription with a month of history of growing sizes (generated in SQL): its
 //           activation, the last page of its log, a retention run (days dropped against rows deleted).
@@ -161,15 +163,38 @@ async Task<int> ManyAsync()
 {
     await using var cluster = await ClusterProbe.ConnectAsync(options);
     var resource = options.Resource.Length > 0 ? options.Resource : $"bench{run}";
+    var rate = options.Rate > 0 ? options.Rate : 200;
+    var duration = options.Duration > 0 ? options.Duration : 60;
+    // One subscription receives every event; the many never match, so they cost routing alone.
+    List<int> hooks = [0];
+    await api.SubscribeAsync(resource, $"{resource}-live", receiver.HookUrl(0));
+    var baseline = await RoutedRunAsync(resource, hooks, [], rate, duration, 0, "1 subscription");
+
     var before = await cluster.MeasureAsync();
     Console.WriteLine($"before: {before}");
     var started = DateTime.UtcNow;
+    var ids = new System.Collections.Concurrent.ConcurrentBag<long>();
     await api.SubscribeManyAsync(options.Create, options.Concurrency,
-        n => api.SubscribeAsync(resource, $"{resource}-m{n}", receiver.HookUrl(n), neverMatches: true), "subscriptions");
+        async n => ids.Add(await api.SubscribeAsync(resource, $"{resource}-m{n}", receiver.HookUrl(n + 1), neverMatches: true)), "subscriptions");
     var seconds = (DateTime.UtcNow - started).TotalSeconds;
     Console.WriteLine($"created {options.Create} subscriptions of {resource} in {seconds:0} s = {options.Create / seconds:0}/s");
     var active = await cluster.MeasureAsync();
     Console.WriteLine($"all active: {active}");
+
+    // Idle: nothing sent, nothing changed, every subscription's grain still active.
+    await Task.Delay(TimeSpan.FromSeconds(10));
+    var idle = new List<double>();
+    foreach (var url in options.Metrics)
+    {
+        idle.Add(Cpu(await SiloMetrics.ScrapeAsync([url])));
+    }
+    const double idleSeconds = 30;
+    await Task.Delay(TimeSpan.FromSeconds(idleSeconds));
+    for (var i = 0; i < options.Metrics.Length; i++)
+    {
+        idle[i] = (Cpu(await SiloMetrics.ScrapeAsync([options.Metrics[i]])) - idle[i]) / idleSeconds * 100;
+    }
+    var many = await RoutedRunAsync(resource, hooks, [.. ids], rate, duration, options.Changes, $"{options.Create:N0} subscriptions");
 
     var grains = active.SubscriptionGrains - before.SubscriptionGrains;
     Console.WriteLine();
@@ -182,7 +207,76 @@ async Task<int> ManyAsync()
     }
     Console.WriteLine($"| subscription grains active | {grains:N0} |");
     Console.WriteLine($"| memory per active subscription grain | {(active.ManagedBytes - before.ManagedBytes) / (double)Math.Max(1, grains) / 1024:0.00} KiB |");
+    for (var i = 0; i < idle.Count; i++)
+    {
+        Console.WriteLine($"| idle CPU of silo {i + 1} ({idleSeconds:0} s, every grain active) | {idle[i]:0.00} % of a core |");
+    }
+    foreach (var r in new[] { baseline, many })
+    {
+        Console.WriteLine($"| {r.Label}: events / delivered / lost | {r.Accepted:N0} / {r.Delivered:N0} / {r.Lost} |");
+        Console.WriteLine($"| {r.Label}: subscription changes applied | {r.Changes:N0} ({r.Changes / duration:0.0}/s, {r.ChangeFailures} refused) |");
+        Console.WriteLine($"| {r.Label}: silos' CPU per event | {r.CpuMicroseconds:0} µs |");
+        Console.WriteLine($"| {r.Label}: routing lag p50 / p99 | {r.RoutingLag?.P50 * 1000:0.0} / {r.RoutingLag?.P99 * 1000:0.0} ms |");
+    }
+    Console.WriteLine($"| CPU per event, {options.Create:N0} subscriptions vs 1 | {many.CpuMicroseconds / baseline.CpuMicroseconds:0.00}x |");
     return 0;
+
+    static double Cpu(IReadOnlyList<string> pages) =>
+        SiloMetrics.Counters(pages, ["dotnet_process_cpu_time_seconds_total"]).GetValueOrDefault("dotnet_process_cpu_time_seconds_total");
+}
+
+// Events at a steady rate to the resource while `changes` subscriptions a second are refiltered
+// (their routes change, their matches do not): what the silos spend per event, and the routing lag.
+async Task<RoutedRun> RoutedRunAsync(string resource, List<int> hooks, long[] changeable, double rate, double duration, double changes, string label)
+{
+    var before = await SiloMetrics.ScrapeAsync(options.Metrics);
+    using var stop = new CancellationTokenSource();
+    var changed = 0;
+    var refused = 0;
+    var changer = Task.Run(async () =>
+    {
+        if (changes <= 0 || changeable.Length == 0)
+        {
+            return;
+        }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var inFlight = new List<Task>();
+        for (var n = 0; !stop.IsCancellationRequested; n++)
+        {
+            var wait = TimeSpan.FromSeconds(n / changes) - clock.Elapsed;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait);
+            }
+            inFlight.RemoveAll(t => t.IsCompleted);
+            if (inFlight.Count >= 16)
+            {
+                await Task.WhenAny(inFlight);
+            }
+            var id = changeable[Random.Shared.Next(changeable.Length)];
+            inFlight.Add(Task.Run(async () =>
+            {
+                if (await api.RefilterAsync(id, -1 - Random.Shared.Next(1000)) is >= 200 and < 300)
+                {
+                    Interlocked.Increment(ref changed);
+                }
+                else
+                {
+                    Interlocked.Increment(ref refused);
+                }
+            }));
+        }
+        await Task.WhenAll(inFlight);
+    });
+    var report = await LoadRun.RunAsync(api, receiver, options.ForRun(rate, duration), resource, hooks, label,
+        whenSent: async () => { stop.Cancel(); await changer; });
+    await Task.Delay(TimeSpan.FromSeconds(2));
+    var after = await SiloMetrics.ScrapeAsync(options.Metrics);
+    var cpu = SiloMetrics.Counters(after, ["dotnet_process_cpu_time_seconds_total"]).GetValueOrDefault("dotnet_process_cpu_time_seconds_total")
+        - SiloMetrics.Counters(before, ["dotnet_process_cpu_time_seconds_total"]).GetValueOrDefault("dotnet_process_cpu_time_seconds_total");
+    Console.WriteLine($"  {label}: {report.Accepted} events at {rate:0}/s, {changed} changes, silos {cpu:0.0} CPU s");
+    return new RoutedRun(label, report.Accepted, report.Delivered, report.Lost, changed, refused,
+        cpu / Math.Max(1, report.Accepted) * 1e6, SiloMetrics.Quantiles(before, after, SiloMetrics.RoutingLag));
 }
 
 // On silos started afresh (their heaps hold only what is live): memory before and after the
@@ -392,3 +486,6 @@ async Task<int> SqlAsync(string sql)
     await using var command = new Npgsql.NpgsqlCommand(sql, connection) { CommandTimeout = 3600 };
     return await command.ExecuteNonQueryAsync();
 }
+
+internal sealed record RoutedRun(string Label, int Accepted, long Delivered, long Lost, int Changes, int ChangeFailures,
+    double CpuMicroseconds, (double P50, double P99)? RoutingLag);

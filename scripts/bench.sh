@@ -5,7 +5,9 @@
 #   load     (a, default) 10 subscriptions, 20,000 events, delivered to a local receiver, then the
 #            plain-HttpClient limit and the ratio           --subscriptions --events --concurrency
 #   fanout   (b) one event at a time to 1,000 subscriptions, 20 times
-#   many     (c) 100,000 subscriptions: memory per silo, per active grain, then (silos restarted) per idle subscription
+#   many     (c) events at --rate (200/s) to 1 subscription, then 100,000 more that never match (--create) with
+#                --changes (100) of them refiltered a second: CPU per event and routing lag against 1, idle CPU,
+#                memory per silo and per active grain; then (silos restarted) memory per idle subscription
 #   growth   (d) 10 matching among 10 / 1,000 / 10,000 subscriptions          --steps 10,1000,10000
 #   silos    (e) scenario a with two silos, then with one (silo 2 stopped, then started again)
 #   month    one subscription with 1 and 4 million log rows and finished deliveries of history

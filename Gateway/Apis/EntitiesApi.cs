@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using EventsSubscriptions.Gateway.Auth;
 using EventsSubscriptions.Gateway.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Entities;
+using EventsSubscriptions.Grains.Interfaces.Tenants;
 using EventsSubscriptions.Grains.Interfaces.Ids;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -284,7 +285,9 @@ public static partial class EntitiesApi
     private static string[] List(Microsoft.Extensions.Primitives.StringValues values) =>
         [.. values.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).Distinct()];
 
-    private static IEntityGrain Entity(IClusterClient grains, string resource, long id) => grains.GetGrain<IEntityGrain>(EntityKey.Format(resource, id));
+    /// <summary>The request's tenant's entity (its grain key qualifies the resource by the tenant).</summary>
+    private static IEntityGrain Entity(IClusterClient grains, string resource, long id) =>
+        grains.GetGrain<IEntityGrain>(EntityKey.Format(Tenants.Qualify(Tenants.OfRequest ?? Tenants.Default, resource), id));
 
     private static JsonObject Parse(string json) => JsonNode.Parse(json)!.AsObject();
 

@@ -5,6 +5,7 @@ using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Json;
 using EventsSubscriptions.Grains.Interfaces.Regions;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Interfaces.Tenants;
 using EventsSubscriptions.Grains.Interfaces.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -44,14 +45,15 @@ public static class OperationsViewsApi
 
     private static async Task<Results<Ok<DataResponse<RegionNode>>, ProblemHttpResult>> TreeAsync(long id, IClusterClient grains)
     {
-        var entries = await grains.GetGrain<IRegionTreeGrain>(0).SubtreeAsync(id, MaxRegions, MaxLevels);
+        var tenant = Tenants.OfRequest ?? Tenants.Default;
+        var entries = await grains.GetGrain<IRegionTreeGrain>(tenant).SubtreeAsync(id, MaxRegions, MaxLevels);
         if (entries.Length == 0)
         {
             return Problems.NotFound($"There is no region {id}.");
         }
         var names = await Task.WhenAll(entries.Select(async e =>
         {
-            var entity = await grains.GetGrain<IEntityGrain>($"regions/{e.Id}").GetAsync();
+            var entity = await grains.GetGrain<IEntityGrain>(EntityKey.Format(Tenants.Qualify(tenant, "regions"), e.Id)).GetAsync();
             return entity is null ? null : JsonNode.Parse(entity)?["name"]?.ToString();
         }));
         // Breadth first: every region comes after its parent, so each is built before it is needed.
@@ -90,7 +92,7 @@ public static class OperationsViewsApi
         {
             return Problems.Validation(errors);
         }
-        var events = await grains.GetGrain<ISubscriptionQueryGrain>(0).RecentEventsAsync(resource!, limit ?? 50);
+        var events = await grains.GetGrain<ISubscriptionQueryGrain>(0).RecentEventsAsync(Tenants.OfRequest ?? Tenants.Default, resource!, limit ?? 50);
         var items = events.Select(e => new RecentEventItem(e.EventId, e.EventName, e.EntityKey, e.QueuedOn.UtcDateTime,
             [.. e.Deliveries.Select(d => new RecentDeliveryItem(d.SubscriptionId, d.State, d.Attempts))])).ToList();
         return TypedResults.Ok(new ListResponse<RecentEventItem>(new ListMeta(items.Count, items.Count, limit ?? 50, 0), items));

@@ -168,7 +168,7 @@ public static class SubscriptionsApi
         // The quota is read before the create: concurrent creates of one caller can pass it by their number.
         var caller = CallerRateLimiting.Caller(request.HttpContext);
         var quota = settings.For(caller).MaxSubscriptions;
-        if (await grains.GetGrain<ISubscriptionQueryGrain>(0).CountLiveByCallerAsync(caller) >= quota)
+        if (await grains.GetGrain<ISubscriptionQueryGrain>(0).CountLiveByCallerAsync(TenantResolution.Of(request.HttpContext), caller) >= quota)
         {
             return Problems.Conflict($"Caller '{caller}' holds {quota} subscriptions that are not archived, its limit: archive some before creating more.");
         }
@@ -197,7 +197,7 @@ public static class SubscriptionsApi
         {
             return Problems.Validation(errors);
         }
-        var page = await grains.GetGrain<ISubscriptionQueryGrain>(0).ListAsync(query);
+        var page = await grains.GetGrain<ISubscriptionQueryGrain>(0).ListAsync(TenantResolution.Of(request.HttpContext), query);
         var items = page.Items.Select(SubscriptionItem.From).ToList();
         return TypedResults.Ok(new ListResponse<SubscriptionItem>(new ListMeta(page.Count, items.Count, query.Limit, query.Offset), items));
     }

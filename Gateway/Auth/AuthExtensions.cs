@@ -48,6 +48,5 @@ public static class AuthExtensions
         return builder;
     }
 
-    private static bool HasScope(System.Security.Claims.ClaimsPrincipal user, string scope) =>
-        user.FindAll("scope").Any(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(scope, StringComparer.Ordinal));
+    private static bool HasScope(System.Security.Claims.ClaimsPrincipal user, string scope) => Scopes.Held(user, scope);
 }

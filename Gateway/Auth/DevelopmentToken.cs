@@ -3,17 +3,29 @@ using EventsSubscriptions.Grains.Interfaces.Hosting;
 namespace EventsSubscriptions.Gateway.Auth;
 
 /// <summary>
-/// <c>Gateway token [scopes…] [--hours N]</c>: prints a token signed with the configured key, for
-/// local use. Scopes may be separated by spaces or commas; none means every scope.
+/// <c>Gateway token [scopes…] [--hours N] [--tenant NAME]</c>: prints a token signed with the
+/// configured key, for local use. Scopes may be separated by spaces or commas; none means every
+/// scope. Without <c>--tenant</c> the token acts for the default tenant.
 /// </summary>
 public static class DevelopmentToken
 {
     public static int Print(string[] args)
     {
         var hours = 12.0;
+        string? tenant = null;
         var scopes = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
+            if (args[i] == "--tenant")
+            {
+                if (i + 1 >= args.Length || !Grains.Interfaces.Tenants.Tenants.Name().IsMatch(args[i + 1]))
+                {
+                    Console.Error.WriteLine("--tenant takes a tenant name: 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit.");
+                    return 2;
+                }
+                tenant = args[++i];
+                continue;
+            }
             if (args[i] == "--hours" && i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var h) && h > 0)
             {
                 hours = h;
@@ -35,7 +47,7 @@ public static class DevelopmentToken
             .AddEnvironmentVariables()
             .Build();
         var settings = Settings.Read<AuthSettings>(configuration);
-        Console.WriteLine(TokenIssuer.Issue(settings, scopes.Count == 0 ? Scopes.All : scopes, TimeSpan.FromHours(hours)));
+        Console.WriteLine(TokenIssuer.Issue(settings, scopes.Count == 0 ? Scopes.All : scopes, TimeSpan.FromHours(hours), tenant: tenant));
         return 0;
     }
 }

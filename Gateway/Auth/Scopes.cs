@@ -8,8 +8,12 @@ public static class Scopes
     public const string EntitiesRead = "entities:read";
     public const string EntitiesWrite = "entities:write";
 
-    /// <summary>Extension: the dashboard and metrics when they are protected.</summary>
+    /// <summary>Extension: the dashboard and metrics when they are protected; acting for any tenant (X-Tenant).</summary>
     public const string Admin = "admin";
 
     public static readonly IReadOnlyList<string> All = [SubscriptionsRead, SubscriptionsWrite, EntitiesRead, EntitiesWrite, Admin];
+
+    /// <summary>Whether the principal's <c>scope</c> claims hold <paramref name="scope"/>.</summary>
+    public static bool Held(System.Security.Claims.ClaimsPrincipal user, string scope) =>
+        user.FindAll("scope").Any(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(scope, StringComparer.Ordinal));
 }

@@ -26,7 +26,8 @@ public static class CallerRateLimiting
                 }
                 var caller = Caller(context);
                 var (rate, burst, _) = settings.For(caller);
-                return RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
+                // One bucket per caller of each tenant: a subject in one tenant never spends another's.
+                return RateLimitPartition.GetTokenBucketLimiter($"{Auth.TenantResolution.Of(context)}/{caller}", _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = burst,
                     TokensPerPeriod = Math.Max(1, (int)Math.Ceiling(rate / 10)),

@@ -120,6 +120,8 @@ public static class GatewayHostingExtensions
         app.UseMiddleware<StorableQueryGuard>();
         app.UseMiddleware<IdempotentRetry>();
         app.UseAuthentication();
+        // The tenant a request acts for, before anything counts or serves it.
+        app.UseMiddleware<TenantResolution>();
         app.UseRateLimiter();
         app.UseAuthorization();
         return app;

@@ -14,8 +14,10 @@ public static class SubscriptionProblems
     public static ProblemHttpResult For(string id, SubscriptionOutcome outcome, string? detail, IDictionary<string, string[]>? errors = null) =>
         outcome switch
         {
+            // One wording for every route, whatever the grain says: an id of another tenant is
+            // answered as this same text (TenantResolution), so no answer tells the two apart.
+            SubscriptionOutcome.NotFound => Problems.NotFound($"There is no events subscription with id '{id}'."),
             // The grain's own words when it has some; else the API's.
-            SubscriptionOutcome.NotFound => Problems.NotFound(detail ?? $"There is no events subscription with id '{id}'."),
             SubscriptionOutcome.StatusConflict or SubscriptionOutcome.CustomIdTaken or SubscriptionOutcome.VersionMismatch =>
                 Problems.Conflict(detail ?? "The subscription cannot do that now."),
             SubscriptionOutcome.Invalid => Problems.InvalidFields(errors ?? new Dictionary<string, string[]>()),

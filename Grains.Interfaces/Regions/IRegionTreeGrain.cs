@@ -1,14 +1,14 @@
 namespace EventsSubscriptions.Grains.Interfaces.Regions;
 
 /// <summary>
-/// The region tree (key 0): every create, move and removal of a region goes through this one
+/// A tenant's region tree (key: the tenant): every create, move and removal of a region goes through this one
 /// grain, one at a time, so a check never misses a concurrent change (no cycle, under any
 /// interleaving of moves). It holds the tree in memory (a parent and children per region, linear in
 /// the tree) and writes one row per change to <c>region_tree</c>. A move answers once every router
 /// knows of it: events accepted afterwards are routed by the new tree.
 /// </summary>
 [Alias("es.IRegionTreeGrain")]
-public interface IRegionTreeGrain : IGrainWithIntegerKey
+public interface IRegionTreeGrain : IGrainWithStringKey
 {
     /// <summary>Creates <paramref name="region"/> or moves it under <paramref name="parent"/>; an error text when refused (unknown parent, cycle, too deep).</summary>
     [Alias("Place")]

@@ -4,12 +4,13 @@ namespace EventsSubscriptions.Grains.Interfaces.Subscriptions;
 [Alias("es.ISubscriptionQueryGrain")]
 public interface ISubscriptionQueryGrain : IGrainWithIntegerKey
 {
+    /// <summary>A page of one tenant's subscriptions.</summary>
     [Alias("List")]
-    Task<SubscriptionPage> ListAsync(SubscriptionListQuery query);
+    Task<SubscriptionPage> ListAsync(string tenant, SubscriptionListQuery query);
 
-    /// <summary>How many subscriptions that are not archived <paramref name="caller"/> created (its quota).</summary>
+    /// <summary>How many subscriptions that are not archived <paramref name="caller"/> created in a tenant (its quota there).</summary>
     [Alias("CountLiveByCaller")]
-    Task<long> CountLiveByCallerAsync(string caller);
+    Task<long> CountLiveByCallerAsync(string tenant, string caller);
 
     /// <summary>A subscription's deliveries, newest first, optionally of one state; without bodies.</summary>
     [Alias("Deliveries")]
@@ -19,9 +20,9 @@ public interface ISubscriptionQueryGrain : IGrainWithIntegerKey
     [Alias("Delivery")]
     Task<DeliveryRecord?> DeliveryAsync(long subscriptionId, string eventId);
 
-    /// <summary>The newest events of a resource that subscriptions queued (within a day), each with the subscriptions and the state of their delivery.</summary>
+    /// <summary>The newest events of a tenant's resource that its subscriptions queued (within a day), each with the subscriptions and the state of their delivery.</summary>
     [Alias("RecentEvents")]
-    Task<RecentEvent[]> RecentEventsAsync(string resource, int limit);
+    Task<RecentEvent[]> RecentEventsAsync(string tenant, string resource, int limit);
 
     [Alias("Logs")]
     Task<DeliveryLogPage> LogsAsync(long subscriptionId, DeliveryLogQuery query);

@@ -74,6 +74,12 @@ public sealed class SubscriptionRequestReader(WebhookTargetPolicy targets, Relat
         }
 
         var customId = RequiredString(seen, "customId", 1, 64, errors);
+        if (customId is not null && customId.Any(char.IsControl))
+        {
+            // An identifier, compared and shown as given: no control characters (tenants' keys use one).
+            errors.Add("customId", "must not hold control characters");
+            customId = null;
+        }
         var name = RequiredString(seen, "name", 1, 255, errors);
         var (events, resource) = ReadEvents(seen, errors);
         var scope = ReadScope(seen, errors);

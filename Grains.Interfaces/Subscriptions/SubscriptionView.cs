@@ -18,4 +18,7 @@ public sealed record SubscriptionView
 
     /// <summary>The caller (token subject) that created it: its quota counts it. Not part of the API's answers.</summary>
     [Id(9)] public string? CreatedBy { get; init; }
+
+    /// <summary>The tenant it belongs to (null: the default tenant). Not part of the API's answers.</summary>
+    [Id(10)] public string? Tenant { get; init; }
 }

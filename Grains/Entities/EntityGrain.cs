@@ -6,6 +6,7 @@ using EventsSubscriptions.Grains.Streaming;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Regions;
+using EventsSubscriptions.Grains.Interfaces.Tenants;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -35,7 +36,11 @@ public sealed class EntityGrain(
     /// <summary>The grain state name the entities used before the event queue (migration 0012).</summary>
     private const string LegacyStateName = "entity";
 
+    // The key's resource is qualified by the tenant (Tenants.Qualify): rows and streams are named by
+    // it; events and the region tree see the resource and the tenant apart.
+    private string scoped = "";
     private string resource = "";
+    private string tenant = Tenants.Default;
     private long id;
     private string? snapshot;
     private long sequence;
@@ -51,7 +56,8 @@ public sealed class EntityGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        (resource, id) = EntityKey.Parse(this.GetPrimaryKeyString());
+        (scoped, id) = EntityKey.Parse(this.GetPrimaryKeyString());
+        (tenant, resource) = Tenants.Split(scoped);
         return Task.CompletedTask;
     }
 
@@ -66,7 +72,7 @@ public sealed class EntityGrain(
         {
             return;
         }
-        if (await events.Store.ReadEntityAsync(resource, id) is { } stored)
+        if (await events.Store.ReadEntityAsync(scoped, id) is { } stored)
         {
             (sequence, snapshot, lastEventId) = stored;
         }
@@ -110,13 +116,13 @@ public sealed class EntityGrain(
                 await events.AppendAsync(stream, [earlier], null);
             }
             var last = pending[^1];
-            var adopted = await events.Store.AppendAsync(new EventQueueItem(resource, id, sequence, snapshot,
+            var adopted = await events.Store.AppendAsync(new EventQueueItem(scoped, id, sequence, snapshot,
                 events.QueueOf(stream), events.Pack(stream, [last], null), last.EventId));
             if (adopted)
             {
                 lastEventId = last.EventId;
             }
-            else if (await events.Store.ReadEntityAsync(resource, id) is { } stored)
+            else if (await events.Store.ReadEntityAsync(scoped, id) is { } stored)
             {
                 // Another activation adopted it first.
                 (sequence, snapshot, lastEventId) = stored;
@@ -251,8 +257,13 @@ public sealed class EntityGrain(
         // it): scopes are matched against it. A region's own events are scoped by the region itself;
         // a removed region keeps the path it had.
         long[] path = [];
+        // The tree is changed before the region's own commit: if that commit fails, the tree is put
+        // back as the region's stored state has it (the caller's retry then changes both again).
+        Func<Task>? undoTree = null;
         if (resource == Regions)
         {
+            var stored = Current();
+            var storedParent = stored?["parentRegion"]?.GetValue<long>();
             if (trigger is "created" or "updated")
             {
                 var parent = entity["parentRegion"]?.GetValue<long>();
@@ -260,17 +271,22 @@ public sealed class EntityGrain(
                 {
                     return EntityResult.Invalid("parentRegion", refused);
                 }
+                undoTree = stored is null ? () => Tree().RemoveAsync(id) : () => Tree().PlaceAsync(id, storedParent);
             }
-            path = await regions.PathOfAsync(id) ?? [id];
+            else if (delete)
+            {
+                undoTree = () => Tree().PlaceAsync(id, storedParent);
+            }
+            path = await regions.PathOfAsync(tenant, id) ?? [id];
         }
         else if (entity["region"] is JsonValue regionValue)
         {
             var region = regionValue.GetValue<long>();
-            if (!delete && !await GrainFactory.GetGrainFast<IRegionNodeGrain>(region).ExistsAsync())
+            if (!delete && !await GrainFactory.GetGrain<IRegionNodeGrain>(region, tenant).ExistsAsync())
             {
                 return EntityResult.Invalid("region", $"region {region} does not exist");
             }
-            path = await regions.PathOfAsync(region) ?? [region];
+            path = await regions.PathOfAsync(tenant, region) ?? [region];
         }
 
         var json = entity.ToJsonString();
@@ -278,13 +294,23 @@ public sealed class EntityGrain(
             clock.GetUtcNow(), actionBody, sequence + 1);
         var next = delete ? null : json;
         var stream = StreamOf();
-        var written = await events.Store.AppendAsync(new EventQueueItem(resource, id, entityEvent.Sequence, next,
-            events.QueueOf(stream), events.Pack(stream, [entityEvent], null), entityEvent.EventId));
+        bool written;
+        try
+        {
+            written = await events.Store.AppendAsync(new EventQueueItem(scoped, id, entityEvent.Sequence, next,
+                events.QueueOf(stream), events.Pack(stream, [entityEvent], null), entityEvent.EventId));
+        }
+        catch
+        {
+            await UndoTreeAsync(undoTree);
+            throw;
+        }
         if (!written)
         {
+            await UndoTreeAsync(undoTree);
             // Another activation of this entity wrote first (a brief duplicate after a silo was
             // lost): nothing was written; the caller retries against the state that won.
-            throw new InconsistentStateException($"{resource}/{id} was changed elsewhere (stored sequence is not {sequence})");
+            throw new InconsistentStateException($"{scoped}/{id} was changed elsewhere (stored sequence is not {sequence})");
         }
         await ForgetLegacyStateAsync();
         var created = snapshot is null;
@@ -295,8 +321,25 @@ public sealed class EntityGrain(
         return new EntityResult(EntityOutcome.Ok, json, null, entityEvent.EventId, created);
     }
 
+    private async Task UndoTreeAsync(Func<Task>? undo)
+    {
+        if (undo is null)
+        {
+            return;
+        }
+        try
+        {
+            await undo();
+        }
+        catch (Exception e)
+        {
+            // The tree keeps the change the region's state does not have; the same request sent again makes them agree.
+            logger.RegionTreeNotRestored(e, id);
+        }
+    }
+
     private StreamId StreamOf() =>
-        StreamId.Create(EntityStream.Namespace, EntityStream.Key(resource, id, settings.Value.Partitions));
+        StreamId.Create(EntityStream.Namespace, EntityStream.Key(scoped, id, settings.Value.Partitions));
 
     private JsonObject? Current() => snapshot is { } json ? JsonNode.Parse(json)!.AsObject() : null;
 
@@ -316,5 +359,5 @@ public sealed class EntityGrain(
 
 
     /// <summary>Every change of the region tree goes through its one serializing grain.</summary>
-    private IRegionTreeGrain Tree() => GrainFactory.GetGrain<IRegionTreeGrain>(0);
+    private IRegionTreeGrain Tree() => GrainFactory.GetGrain<IRegionTreeGrain>(tenant);
 }

@@ -1,4 +1,5 @@
 using EventsSubscriptions.Grains.Interfaces.Hosting;
+using EventsSubscriptions.Grains.Interfaces.Tenants;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -12,6 +13,7 @@ namespace EventsSubscriptions.Grains.Hosting;
 /// exception is logged here, never sent). Only a broken connection clears this process's idle
 /// pooled connections (which a database restart has made useless): a statement the database
 /// refused says nothing about the connections, and a caller must not be able to empty the pools.
+/// A call refused for another tenant's request (<see cref="OtherTenantException"/>) ran nothing and goes back as it is.
 /// </summary>
 public sealed class DeactivateOnFailureFilter(NpgsqlDataSource dataSource, ILogger<DeactivateOnFailureFilter> logger) : IIncomingGrainCallFilter
 {
@@ -24,7 +26,7 @@ public sealed class DeactivateOnFailureFilter(NpgsqlDataSource dataSource, ILogg
             await context.Invoke();
         }
         catch (Exception e) when (context.Grain?.GetType().FullName?.StartsWith(OwnNamespace, StringComparison.Ordinal) == true
-                                  && e is not ServiceFailureException)
+                                  && e is not (ServiceFailureException or OtherTenantException))
         {
             if (IsBrokenConnection(e))
             {

@@ -58,6 +58,15 @@ internal static partial class ServiceLog
     [LoggerMessage(2016, LogLevel.Information, "The region tree: {Count} region(s) kept by the previous version copied to region_tree")]
     public static partial void RegionsImported(this ILogger logger, int count);
 
+    [LoggerMessage(2021, LogLevel.Error, "Region {Id}: the state kept by the previous version cannot be read; the region is not copied to region_tree")]
+    public static partial void RegionNotImported(this ILogger logger, Exception error, long id);
+
+    [LoggerMessage(2022, LogLevel.Warning, "Region {Id}: its parent {Parent} is dropped in the copy to region_tree ({Reason}); it is a root now")]
+    public static partial void RegionParentDropped(this ILogger logger, long id, long parent, string reason);
+
+    [LoggerMessage(2023, LogLevel.Error, "Region {Id}: its change was not saved and the tree could not be put back; send the same request again")]
+    public static partial void RegionTreeNotRestored(this ILogger logger, Exception error, long id);
+
     [LoggerMessage(2020, LogLevel.Warning, "A region move is saved but not every silo has read it yet (try {Attempt}); trying again")]
     public static partial void RegionMoveNotBroadcast(this ILogger logger, Exception error, int attempt);
 

@@ -212,22 +212,28 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
     /// The newest events of a resource queued in the last day, with every subscription that queued
     /// each. For operators: it reads the outbox of that day without an index of its own.
     /// </summary>
-    public async Task<RecentEvent[]> RecentEventsAsync(string resource, int limit, CancellationToken cancellationToken = default)
+    public async Task<RecentEvent[]> RecentEventsAsync(string tenant, string resource, int limit, CancellationToken cancellationToken = default)
     {
+        // The tenant's deliveries alone: those of its subscriptions.
         await using var command = dataSource.CreateCommand("""
-            WITH recent AS (
-                SELECT event_id, min(event_name) AS event_name, min(entity_key) AS entity_key, min(created_on) AS queued_on
-                FROM delivery_outbox
-                WHERE service_id = $1 AND created_on > now() - interval '1 day' AND entity_key LIKE $2 || '/%'
-                GROUP BY event_id ORDER BY min(created_on) DESC LIMIT $3
+            WITH mine AS (
+                SELECT id FROM subscription_list WHERE service_id = $1 AND tenant = $4 AND resource = $5
+            ), recent AS (
+                SELECT o.event_id, min(o.event_name) AS event_name, min(o.entity_key) AS entity_key, min(o.created_on) AS queued_on
+                FROM delivery_outbox o JOIN mine m ON o.subscription_id = m.id
+                WHERE o.service_id = $1 AND o.created_on > now() - interval '1 day' AND o.entity_key LIKE $2 || '/%'
+                GROUP BY o.event_id ORDER BY min(o.created_on) DESC LIMIT $3
             )
             SELECT r.event_id, r.event_name, r.entity_key, r.queued_on, o.subscription_id, o.state, o.attempts
             FROM recent r JOIN delivery_outbox o ON o.service_id = $1 AND o.event_id = r.event_id
+            JOIN mine m ON o.subscription_id = m.id
             ORDER BY r.queued_on DESC, r.event_id, o.subscription_id
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = resource.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") });
         command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = resource });
         var events = new List<(string Id, string Name, string Entity, DateTimeOffset On, List<RecentDelivery> Deliveries)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

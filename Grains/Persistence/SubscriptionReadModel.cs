@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Interfaces.Tenants;
 using EventsSubscriptions.Grains.Interfaces.Text;
 using Npgsql;
 using NpgsqlTypes;
@@ -29,8 +30,8 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource, IOptions<
     {
         await using var command = dataSource.CreateCommand("""
             INSERT INTO subscription_list AS l
-                (service_id, id, custom_id, name, status, resource, created_on, updated_on, version, view, health_state, created_by)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                (service_id, id, custom_id, name, status, resource, created_on, updated_on, version, view, health_state, created_by, tenant)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
             ON CONFLICT (service_id, id) DO UPDATE
             SET custom_id = EXCLUDED.custom_id, name = EXCLUDED.name, status = EXCLUDED.status,
                 resource = EXCLUDED.resource, created_on = EXCLUDED.created_on,
@@ -50,16 +51,18 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource, IOptions<
         command.Parameters.Add(new NpgsqlParameter { Value = ReadModelJson.Storable(view), NpgsqlDbType = NpgsqlDbType.Jsonb });
         command.Parameters.Add(new NpgsqlParameter { Value = HealthText(view.Health.State) });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)StorableText.CleanOrNull(view.CreatedBy) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = view.Tenant ?? Tenants.Default });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>How many subscriptions that are not archived a caller created.</summary>
-    public async Task<long> CountLiveByCallerAsync(string caller, CancellationToken cancellationToken = default)
+    /// <summary>How many subscriptions that are not archived a caller of a tenant created.</summary>
+    public async Task<long> CountLiveByCallerAsync(string tenant, string caller, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT count(*) FROM subscription_list WHERE service_id = $1 AND created_by = $2 AND status <> 'ARCHIVED'");
+            "SELECT count(*) FROM subscription_list WHERE service_id = $1 AND tenant = $3 AND created_by = $2 AND status <> 'ARCHIVED'");
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = caller });
+        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -82,13 +85,15 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource, IOptions<
         return (health, At(5));
     }
 
-    /// <summary>The subscriptions of one resource that are not archived, as the read model holds them.</summary>
-    public async Task<List<SubscriptionView>> LiveOfResourceAsync(string resource, CancellationToken cancellationToken = default)
+    /// <summary>The subscriptions of one tenant's resource (<see cref="Tenants.Qualify"/>) that are not archived, as the read model holds them.</summary>
+    public async Task<List<SubscriptionView>> LiveOfResourceAsync(string qualifiedResource, CancellationToken cancellationToken = default)
     {
+        var (tenant, resource) = Tenants.Split(qualifiedResource);
         await using var command = dataSource.CreateCommand(
-            "SELECT view FROM subscription_list WHERE service_id = $1 AND resource = $2 AND status <> 'ARCHIVED'");
+            "SELECT view FROM subscription_list WHERE service_id = $1 AND tenant = $3 AND resource = $2 AND status <> 'ARCHIVED'");
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = resource });
+        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
         var views = new List<SubscriptionView>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -98,10 +103,11 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource, IOptions<
         return views;
     }
 
-    public async Task<SubscriptionPage> ListAsync(SubscriptionListQuery query, CancellationToken cancellationToken = default)
+    /// <summary>A page of one tenant's subscriptions.</summary>
+    public async Task<SubscriptionPage> ListAsync(string tenant, SubscriptionListQuery query, CancellationToken cancellationToken = default)
     {
-        var where = new StringBuilder("service_id = $1");
-        var parameters = new List<NpgsqlParameter> { new() { Value = cluster.Value.ServiceId } };
+        var where = new StringBuilder("service_id = $1 AND tenant = $2");
+        var parameters = new List<NpgsqlParameter> { new() { Value = cluster.Value.ServiceId }, new() { Value = tenant } };
         if (!query.IncludeInactive && !query.Filters.Any(NamesArchived))
         {
             where.Append(" AND status <> 'ARCHIVED'");

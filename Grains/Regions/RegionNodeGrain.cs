@@ -11,9 +11,26 @@ public sealed class RegionNodeGrain(RegionTreeStore store) : Grain, IRegionNodeG
 
     private bool? exists;
 
-    private long Id => this.GetPrimaryKeyLong();
+    private long Id => this.GetPrimaryKeyLong(out _);
 
-    public async Task<bool> ExistsAsync() => exists ??= await store.ExistsAsync(Id);
+    private string Tenant
+    {
+        get
+        {
+            this.GetPrimaryKeyLong(out var tenant);
+            return tenant ?? Interfaces.Tenants.Tenants.Default;
+        }
+    }
+
+    // Only a region found is remembered: one not found may be made at any moment (and is then found).
+    public async Task<bool> ExistsAsync()
+    {
+        if (exists is null && await store.ExistsAsync(Tenant, Id))
+        {
+            exists = true;
+        }
+        return exists is true;
+    }
 
     public Task ForgetAsync()
     {
@@ -22,6 +39,6 @@ public sealed class RegionNodeGrain(RegionTreeStore store) : Grain, IRegionNodeG
     }
 
     public async Task<RegionNodeStateView> GetState() =>
-        await GrainFactory.GetGrain<IRegionTreeGrain>(0).DescribeAsync(Id, ViewedChildren)
+        await GrainFactory.GetGrain<IRegionTreeGrain>(Tenant).DescribeAsync(Id, ViewedChildren)
         ?? new RegionNodeStateView(false, null, [], [], 0);
 }

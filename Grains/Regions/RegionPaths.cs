@@ -29,13 +29,16 @@ public sealed class RegionPaths(RegionTreeStore store) : IControllable
     public const int MaxRemembered = 1_000_000;
 
     private readonly SemaphoreSlim gate = new(1, 1);
-    private volatile Snapshot current = new(ImmutableDictionary<long, RegionRow>.Empty, 0);
+    private volatile Snapshot current = new(ImmutableDictionary<(string Tenant, long Id), RegionRow>.Empty, 0);
+
+    /// <summary>Whether anything asked this copy for a path yet (until then it reads nothing).</summary>
+    public bool InUse { get; private set; }
 
     /// <summary>The last change this copy has read (0 before the first read).</summary>
     public long Version => current.Version;
 
-    /// <summary>Whether the region is in this copy (made, or removed, before the last read).</summary>
-    public bool Knows(long region) => current.Rows.ContainsKey(region);
+    /// <summary>Whether the tenant's region is in this copy (made, or removed, before the last read).</summary>
+    public bool Knows(string tenant, long region) => current.Rows.ContainsKey((tenant, region));
 
     /// <summary>Reads the changes past the version held, unless it is already <paramref name="atLeast"/> (another caller read them).</summary>
     public async Task RefreshAsync(long atLeast = long.MaxValue, CancellationToken cancellationToken = default)
@@ -48,7 +51,7 @@ public sealed class RegionPaths(RegionTreeStore store) : IControllable
             {
                 return;
             }
-            var changes = await store.ChangesAsync(held.Version, cancellationToken);
+            var changes = await store.ChangesAsync(held.Version, cancellationToken: cancellationToken);
             if (changes.Count == 0)
             {
                 return;
@@ -56,7 +59,7 @@ public sealed class RegionPaths(RegionTreeStore store) : IControllable
             var rows = held.Rows.ToBuilder();
             foreach (var row in changes)
             {
-                rows[row.Id] = row;
+                rows[(row.Tenant, row.Id)] = row;
             }
             current = new Snapshot(rows.ToImmutable(), changes[^1].Version);
         }
@@ -72,17 +75,18 @@ public sealed class RegionPaths(RegionTreeStore store) : IControllable
     /// have either. A removed region keeps the path it had. A cycle (never written: the tree grain
     /// refuses the move that would make one) ends the walk where it would repeat.
     /// </summary>
-    public async ValueTask<long[]?> PathOfAsync(long region)
+    public async ValueTask<long[]?> PathOfAsync(string tenant, long region)
     {
-        if (!Knows(region))
+        InUse = true;
+        if (!Knows(tenant, region))
         {
             await RefreshAsync();
-            if (!Knows(region))
+            if (!Knows(tenant, region))
             {
                 return null;
             }
         }
-        return current.PathOf(region);
+        return current.PathOf(tenant, region);
     }
 
     public async Task<object?> ExecuteCommand(int command, object? arg)
@@ -95,33 +99,34 @@ public sealed class RegionPaths(RegionTreeStore store) : IControllable
         return Version;
     }
 
-    private sealed class Snapshot(ImmutableDictionary<long, RegionRow> rows, long version)
+    private sealed class Snapshot(ImmutableDictionary<(string Tenant, long Id), RegionRow> rows, long version)
     {
-        private readonly ConcurrentDictionary<long, long[]> walked = new();
-        private int remembered;
+        private readonly ConcurrentDictionary<(string Tenant, long Id), long[]> walked = new();
+        private long remembered;
 
-        public ImmutableDictionary<long, RegionRow> Rows => rows;
+        public ImmutableDictionary<(string Tenant, long Id), RegionRow> Rows => rows;
 
         public long Version => version;
 
-        public long[] PathOf(long region)
+        public long[] PathOf(string tenant, long region)
         {
-            if (walked.TryGetValue(region, out var known))
+            if (walked.TryGetValue((tenant, region), out var known))
             {
                 return known;
             }
             var path = new List<long> { region };
             var seen = new HashSet<long> { region };
             var at = region;
-            while (rows.TryGetValue(at, out var row) && row.Parent is { } parent && seen.Add(parent))
+            while (rows.TryGetValue((tenant, at), out var row) && row.Parent is { } parent && seen.Add(parent))
             {
                 path.Add(parent);
                 at = parent;
             }
             var found = path.ToArray();
-            if (Interlocked.Add(ref remembered, found.Length) <= MaxRemembered)
+            // Kept only while the ids kept stay within the bound (counted as they are kept).
+            if (Interlocked.Read(ref remembered) + found.Length <= MaxRemembered && walked.TryAdd((tenant, region), found))
             {
-                walked[region] = found;
+                Interlocked.Add(ref remembered, found.Length);
             }
             return found;
         }

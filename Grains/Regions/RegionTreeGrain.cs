@@ -29,13 +29,21 @@ public sealed class RegionTreeGrain(
 
     private int MaxDepth => entities.Value.MaxRegionDepth;
 
+    private string Tenant => this.GetPrimaryKeyString();
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (await store.ImportLegacyAsync(cancellationToken) is > 0 and var imported)
-        {
-            logger.RegionsImported(imported);
-        }
         await LoadAsync(cancellationToken);
+        // An earlier activation may have saved a move that not every silo confirmed: have them read
+        // the tree now (once; each silo's copy also reads it on its own every few seconds).
+        try
+        {
+            await SendRefreshAsync();
+        }
+        catch (Exception e)
+        {
+            logger.RegionMoveNotBroadcast(e, 0);
+        }
     }
 
     public async Task<string?> PlaceAsync(long region, long? parent)
@@ -54,8 +62,9 @@ public sealed class RegionTreeGrain(
                 }
                 return null;
             }
-            var moved = parents.ContainsKey(region) || removed.Contains(region);
-            if (await store.WriteAsync(region, parent, removed: false, version) is not { } written)
+            var wasLive = parents.ContainsKey(region);
+            var moved = wasLive || removed.Contains(region);
+            if (await store.WriteAsync(Tenant, region, parent, removed: false, version) is not { } written)
             {
                 // Another activation of this grain changed the tree (briefly two after a silo was
                 // lost): decide again on the tree as it is now.
@@ -70,13 +79,13 @@ public sealed class RegionTreeGrain(
                 ChildrenOf(p).Add(region);
             }
             version = written;
+            if (!wasLive)
+            {
+                await Node(region).ForgetAsync();
+            }
             if (moved)
             {
                 await BroadcastAsync();
-            }
-            else
-            {
-                await Node(region).ForgetAsync();
             }
             return null;
         }
@@ -88,6 +97,8 @@ public sealed class RegionTreeGrain(
         {
             if (!parents.TryGetValue(region, out var parent))
             {
+                // Already removed (perhaps by an earlier try whose answer was lost): whoever cached it as existing forgets.
+                await Node(region).ForgetAsync();
                 return null;
             }
             if (children.TryGetValue(region, out var below) && below.Count > 0)
@@ -97,7 +108,7 @@ public sealed class RegionTreeGrain(
             }
             // The row keeps its parent: the region's removal event, and those of entities deleted
             // after it, are still routed to the subtrees it was in.
-            if (await store.WriteAsync(region, parent, removed: true, version) is not { } written)
+            if (await store.WriteAsync(Tenant, region, parent, removed: true, version) is not { } written)
             {
                 await ReloadOnceAsync(attempt);
                 continue;
@@ -182,10 +193,11 @@ public sealed class RegionTreeGrain(
         return null;
     }
 
-    /// <summary>The region then its ancestors, root last.</summary>
+    /// <summary>The region then its ancestors, root last (a cycle, which no write makes, ends the walk).</summary>
     private IEnumerable<long> PathOf(long region)
     {
-        for (long? at = region; at is { } id; at = parents.GetValueOrDefault(id))
+        var seen = new HashSet<long>();
+        for (long? at = region; at is { } id && seen.Add(id); at = parents.GetValueOrDefault(id))
         {
             yield return id;
         }
@@ -195,11 +207,12 @@ public sealed class RegionTreeGrain(
     private int HeightOf(long region)
     {
         var height = 0;
+        var seen = new HashSet<long> { region };
         var level = new List<long> { region };
         while (level.Count > 0)
         {
             height++;
-            level = [.. level.SelectMany(id => children.GetValueOrDefault(id) ?? [])];
+            level = [.. level.SelectMany(id => children.GetValueOrDefault(id) ?? []).Where(seen.Add)];
         }
         return height;
     }
@@ -229,7 +242,7 @@ public sealed class RegionTreeGrain(
     {
         if (attempt > 0)
         {
-            throw new InvalidOperationException("The region tree keeps changing under this activation; try again.");
+            throw new ServiceFailureException("The region tree kept changing while this change was decided; send it again.", transient: true);
         }
         await LoadAsync(CancellationToken.None);
     }
@@ -240,7 +253,7 @@ public sealed class RegionTreeGrain(
         children.Clear();
         removed.Clear();
         version = 0;
-        foreach (var row in await store.ChangesAsync(0, cancellationToken))
+        foreach (var row in await store.ChangesAsync(0, Tenant, cancellationToken))
         {
             version = row.Version;
             if (row.Removed)
@@ -270,14 +283,12 @@ public sealed class RegionTreeGrain(
     /// </summary>
     private async Task BroadcastAsync()
     {
-        var known = version;
-        var management = GrainFactory.GetGrain<IManagementGrain>(0);
         broadcastPending = true;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await management.SendControlCommandToProvider<RegionPaths>(RegionPaths.ControlName, RegionPaths.RefreshCommand, known);
+                await SendRefreshAsync();
                 broadcastPending = false;
                 return;
             }
@@ -294,5 +305,9 @@ public sealed class RegionTreeGrain(
         }
     }
 
-    private IRegionNodeGrain Node(long id) => GrainFactory.GetGrain<IRegionNodeGrain>(id);
+    /// <summary>Every active silo's copy reads the tree up to this grain's last change.</summary>
+    private Task SendRefreshAsync() => GrainFactory.GetGrain<IManagementGrain>(0)
+        .SendControlCommandToProvider<RegionPaths>(RegionPaths.ControlName, RegionPaths.RefreshCommand, version);
+
+    private IRegionNodeGrain Node(long id) => GrainFactory.GetGrain<IRegionNodeGrain>(id, Tenant);
 }

@@ -1,4 +1,6 @@
 using EventsSubscriptions.Grains.Persistence;
+using EventsSubscriptions.Grains.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -7,8 +9,8 @@ using Orleans.Storage;
 
 namespace EventsSubscriptions.Grains.Regions;
 
-/// <summary>One region's row: its parent (null at a root), whether it was removed, and the change that wrote it.</summary>
-public readonly record struct RegionRow(long Id, long? Parent, bool Removed, long Version);
+/// <summary>One region's row: its tenant, its parent (null at a root), whether it was removed, and the change that wrote it.</summary>
+public readonly record struct RegionRow(string Tenant, long Id, long? Parent, bool Removed, long Version);
 
 /// <summary>
 /// The region tree's table (<c>region_tree</c>, migration 0019): one row per region ever made.
@@ -16,8 +18,11 @@ public readonly record struct RegionRow(long Id, long? Parent, bool Removed, lon
 /// that missed a change (a second activation of the tree grain, briefly, after a silo was lost)
 /// is refused instead of deciding on an old tree.
 /// </summary>
-public sealed class RegionTreeStore(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, IGrainStorageSerializer serializer)
+public sealed class RegionTreeStore(
+    NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, IGrainStorageSerializer serializer, ILogger<RegionTreeStore> logger)
 {
+    private readonly object importGate = new();
+    private Task? imported;
     /// <summary>The grain state name under which the previous version kept each region.</summary>
     public const string LegacyStateName = "region-node";
 
@@ -25,53 +30,67 @@ public sealed class RegionTreeStore(NpgsqlDataSource dataSource, IOptions<Cluste
 
     private string LockKey => $"events-subscriptions/{ServiceId}/region-tree";
 
-    /// <summary>The rows written after <paramref name="afterVersion"/>, in version order (all of them from 0).</summary>
-    public async Task<List<RegionRow>> ChangesAsync(long afterVersion, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The rows written after <paramref name="afterVersion"/>, in version order (all of them from 0):
+    /// of one tenant, or of all of them (null).
+    /// </summary>
+    public async Task<List<RegionRow>> ChangesAsync(long afterVersion, string? tenant = null, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
-            "SELECT id, parent_id, removed, version FROM region_tree WHERE service_id = $1 AND version > $2 ORDER BY version");
+        await EnsureImportedAsync();
+        await using var command = dataSource.CreateCommand("""
+            SELECT tenant, id, parent_id, removed, version FROM region_tree
+            WHERE service_id = $1 AND version > $2 AND ($3::text IS NULL OR tenant = $3)
+            ORDER BY version
+            """);
         command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = afterVersion });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)tenant ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         var rows = new List<RegionRow>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new RegionRow(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.GetBoolean(2), reader.GetInt64(3)));
+            rows.Add(new RegionRow(reader.GetString(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt64(2),
+                reader.GetBoolean(3), reader.GetInt64(4)));
         }
         return rows;
     }
 
     /// <summary>Whether the region exists (made and not removed).</summary>
-    public async Task<bool> ExistsAsync(long id, CancellationToken cancellationToken = default)
+    public async Task<bool> ExistsAsync(string tenant, long id, CancellationToken cancellationToken = default)
     {
+        await EnsureImportedAsync();
         await using var command = dataSource.CreateCommand(
-            "SELECT EXISTS (SELECT 1 FROM region_tree WHERE service_id = $1 AND id = $2 AND NOT removed)");
+            "SELECT EXISTS (SELECT 1 FROM region_tree WHERE service_id = $1 AND tenant = $2 AND id = $3 AND NOT removed)");
         command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>
-    /// Writes one region's row if the tree's last change is still <paramref name="knownVersion"/>:
-    /// the row's new version, or null when another writer changed the tree meanwhile (nothing written).
+    /// Writes one region's row if the tenant's tree's last change is still <paramref name="knownVersion"/>:
+    /// the row's new version, or null when another writer changed that tree meanwhile (nothing written).
+    /// Every tenant's writes take the one lock, so that versions commit in their order.
     /// </summary>
-    public async Task<long?> WriteAsync(long id, long? parent, bool removed, long knownVersion)
+    public async Task<long?> WriteAsync(string tenant, long id, long? parent, bool removed, long knownVersion)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         await LockAsync(connection);
-        await using (var last = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM region_tree WHERE service_id = $1", connection))
+        await using (var last = new NpgsqlCommand(
+            "SELECT coalesce(max(version), 0) FROM region_tree WHERE service_id = $1 AND tenant = $2", connection))
         {
             last.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
+            last.Parameters.Add(new NpgsqlParameter { Value = tenant });
             if ((long)(await last.ExecuteScalarAsync())! != knownVersion)
             {
                 return null;
             }
         }
         await using var write = new NpgsqlCommand("""
-            INSERT INTO region_tree AS r (service_id, id, parent_id, removed, version)
-            VALUES ($1, $2, $3, $4, nextval('region_tree_change'))
-            ON CONFLICT (service_id, id) DO UPDATE
+            INSERT INTO region_tree AS r (service_id, tenant, id, parent_id, removed, version)
+            VALUES ($1, $5, $2, $3, $4, nextval('region_tree_change'))
+            ON CONFLICT (service_id, tenant, id) DO UPDATE
                 SET parent_id = excluded.parent_id, removed = excluded.removed, version = excluded.version
             RETURNING r.version
             """, connection);
@@ -79,14 +98,42 @@ public sealed class RegionTreeStore(NpgsqlDataSource dataSource, IOptions<Cluste
         write.Parameters.Add(new NpgsqlParameter { Value = id });
         write.Parameters.Add(new NpgsqlParameter { Value = (object?)parent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         write.Parameters.Add(new NpgsqlParameter { Value = removed });
+        write.Parameters.Add(new NpgsqlParameter { Value = tenant });
         var version = (long)(await write.ExecuteScalarAsync())!;
         await transaction.CommitAsync();
         return version;
     }
 
     /// <summary>
+    /// The import of the previous version's regions (<see cref="ImportLegacyAsync"/>), made once by
+    /// this silo before its first read of the tree (tried again at the next read if it failed).
+    /// </summary>
+    public Task EnsureImportedAsync()
+    {
+        lock (importGate)
+        {
+            if (imported is null || imported.IsFaulted || imported.IsCanceled)
+            {
+                imported = ImportOnceAsync();
+            }
+            return imported;
+        }
+
+        async Task ImportOnceAsync()
+        {
+            if (await ImportLegacyAsync() is > 0 and var count)
+            {
+                logger.RegionsImported(count);
+            }
+        }
+    }
+
+    /// <summary>
     /// Copies the regions the previous version kept in grain states into the table, once per
-    /// service, and removes those states; the number of regions copied (0 when done before).
+    /// service, and removes those states; the number of regions copied (0 when done before). A
+    /// state that cannot be read is left out (and logged); a parent that is not among the regions,
+    /// or that would close a cycle (the previous version could leave one after concurrent moves),
+    /// is dropped: that region becomes a root, and the log says so.
     /// </summary>
     public async Task<int> ImportLegacyAsync(CancellationToken cancellationToken = default)
     {
@@ -113,18 +160,29 @@ public sealed class RegionTreeStore(NpgsqlDataSource dataSource, IOptions<Cluste
             await using var reader = await read.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                var state = serializer.Deserialize<LegacyRegionNodeState>(new BinaryData(reader.GetFieldValue<byte[]>(1)));
+                var id = reader.GetInt64(0);
+                LegacyRegionNodeState? state;
+                try
+                {
+                    state = serializer.Deserialize<LegacyRegionNodeState>(new BinaryData(reader.GetFieldValue<byte[]>(1)));
+                }
+                catch (Exception e)
+                {
+                    logger.RegionNotImported(e, id);
+                    continue;
+                }
                 if (state is { Exists: true })
                 {
-                    regions.Add((reader.GetInt64(0), state.Parent));
+                    regions.Add((id, state.Parent));
                 }
             }
         }
+        regions = WithoutCycles(regions);
         await using (var insert = new NpgsqlCommand("""
-            INSERT INTO region_tree (service_id, id, parent_id, removed, version)
-            SELECT $1, r.id, r.parent_id, false, nextval('region_tree_change')
+            INSERT INTO region_tree (service_id, tenant, id, parent_id, removed, version)
+            SELECT $1, 'default', r.id, r.parent_id, false, nextval('region_tree_change')
             FROM unnest($2::bigint[], $3::bigint[]) AS r(id, parent_id)
-            ON CONFLICT (service_id, id) DO NOTHING
+            ON CONFLICT (service_id, tenant, id) DO NOTHING
             """, connection))
         {
             insert.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
@@ -147,6 +205,40 @@ public sealed class RegionTreeStore(NpgsqlDataSource dataSource, IOptions<Cluste
         }
         await transaction.CommitAsync(cancellationToken);
         return regions.Count;
+    }
+
+    /// <summary>The regions with every parent that is missing or closes a cycle dropped.</summary>
+    private List<(long Id, long? Parent)> WithoutCycles(List<(long Id, long? Parent)> regions)
+    {
+        var parents = regions.ToDictionary(r => r.Id, r => r.Parent);
+        foreach (var (id, parent) in regions)
+        {
+            if (parent is { } p && !parents.ContainsKey(p))
+            {
+                logger.RegionParentDropped(id, p, "it does not exist");
+                parents[id] = null;
+            }
+        }
+        // Walk up from each region; a walk that meets a region of its own path closes a cycle there.
+        var settled = new HashSet<long>();
+        foreach (var start in parents.Keys.Order().ToList())
+        {
+            var path = new HashSet<long>();
+            for (long? at = start; at is { } id && !settled.Contains(id); at = parents[id])
+            {
+                if (!path.Add(id))
+                {
+                    break;
+                }
+                if (parents[id] is { } up && path.Contains(up))
+                {
+                    logger.RegionParentDropped(id, up, "it closes a cycle");
+                    parents[id] = null;
+                }
+            }
+            settled.UnionWith(path);
+        }
+        return [.. parents.Select(p => (p.Key, p.Value))];
     }
 
     private async Task LockAsync(NpgsqlConnection connection)

@@ -3,6 +3,7 @@ using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Interfaces.Tenants;
 using EventsSubscriptions.Grains.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -28,7 +29,7 @@ public sealed partial class SubscriptionGrain(
     IOptions<DeliverySettings> deliverySettings,
     SubscriptionRequestReader requests,
     [FromKeyedServices(ServiceClock.Key)] TimeProvider clock,
-    ILogger<SubscriptionGrain> logger) : Grain, ISubscriptionGrain, ISubscriptionSenderControl, IRemindable
+    ILogger<SubscriptionGrain> logger) : Grain, ISubscriptionGrain, ISubscriptionSenderControl, IRemindable, ITenantOwned
 {
     // The custom id this activation is claiming right now: it counts as held while the claim is
     // answered and the state saved, so that a contested claim does not mistake it for stale.
@@ -90,6 +91,8 @@ public sealed partial class SubscriptionGrain(
         {
             return SubscriptionResult.Fail(SubscriptionOutcome.StatusConflict, $"subscription {Id} exists already");
         }
+        // Everything the subscription names (its custom id, its index, the entities it shapes) is its tenant's.
+        S.Tenant = Tenants.OfRequest ?? Tenants.Default;
         if (!await ClaimAsync(spec.CustomId))
         {
             return CustomIdTaken(spec.CustomId);
@@ -324,7 +327,7 @@ public sealed partial class SubscriptionGrain(
         }
         var entity = JsonNode.Parse(entityEvent.Snapshot)!.AsObject();
         var data = await EntityShaper.ShapeAsync(entity, spec.EntityResponse?.Include ?? [], spec.EntityResponse?.Fields ?? [], requests.Relations,
-            async (resource, id) => await GrainFactory.GetGrainFast<IEntityGrain>(EntityKey.Format(resource, id)).GetAsync() is { } json
+            async (resource, id) => await GrainFactory.GetGrainFast<IEntityGrain>(EntityKey.Format(Tenants.Qualify(Tenant, resource), id)).GetAsync() is { } json
                 ? JsonNode.Parse(json)!.AsObject()
                 : null);
         return WebhookPayload.Build(Id, spec, entityEvent.Name, entityEvent.EventId, entityEvent.OccurredOn, data);
@@ -411,6 +414,7 @@ public sealed partial class SubscriptionGrain(
         UpdatedOn = S.UpdatedOn,
         Health = health with { PendingDeliveries = pendingDeliveries },
         Version = S.Version,
+        Tenant = S.Tenant,
         CreatedBy = S.CreatedBy,
     };
 
@@ -422,7 +426,12 @@ public sealed partial class SubscriptionGrain(
     private static SubscriptionResult CustomIdTaken(string customId) =>
         SubscriptionResult.Fail(SubscriptionOutcome.CustomIdTaken, $"customId '{customId}' is used by another subscription");
 
-    private ICustomIdGrain CustomId(string customId) => GrainFactory.GetGrain<ICustomIdGrain>(customId);
+    private ICustomIdGrain CustomId(string customId) => GrainFactory.GetGrain<ICustomIdGrain>(Tenants.CustomIdKey(Tenant, customId));
 
-    private ISubscriptionIndexGrain Index(string resource) => GrainFactory.GetGrain<ISubscriptionIndexGrain>(resource);
+    private ISubscriptionIndexGrain Index(string resource) => GrainFactory.GetGrain<ISubscriptionIndexGrain>(Tenants.Qualify(Tenant, resource));
+
+    private string Tenant => S.Tenant ?? Tenants.Default;
+
+    /// <summary>Calls made for another tenant's requests are refused before they run (TenantGuardFilter).</summary>
+    public string? OwnerTenant => S.Spec is null ? null : Tenant;
 }

@@ -43,6 +43,9 @@ public sealed class SubscriptionState
     /// <summary>When the last e-mail about an exhausted delivery went out.</summary>
     [Id(14)] public DateTimeOffset? ExhaustedMailOn { get; set; }
 
-    /// <summary>The resource whose index lists this subscription, if any.</summary>
+    /// <summary>The tenant the subscription belongs to; null for one made before tenants (the default tenant's).</summary>
+    [Id(17)] public string? Tenant { get; set; }
+
+    /// <summary>The resource whose index lists this subscription, if any (the tenant's index of it).</summary>
     [Id(12)] public string? IndexedResource { get; set; }
 }

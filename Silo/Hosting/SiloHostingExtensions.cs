@@ -77,6 +77,7 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<EventsSubscriptions.Grains.Routing.RouteTableCache>();
         builder.Services.AddSingleton<EventsSubscriptions.Grains.Regions.RegionTreeStore>();
         builder.Services.AddSingleton<EventsSubscriptions.Grains.Regions.RegionPaths>();
+        builder.Services.AddHostedService<EventsSubscriptions.Grains.Regions.RegionPathsRefresher>();
         // Each silo's copy of the region tree reads a move when the tree grain asks every silo.
         builder.Services.AddKeyedSingleton<Orleans.Providers.IControllable>(EventsSubscriptions.Grains.Regions.RegionPaths.ControlName,
             (sp, _) => sp.GetRequiredService<EventsSubscriptions.Grains.Regions.RegionPaths>());
@@ -171,6 +172,8 @@ public static class SiloHostingExtensions
 
             siloBuilder.AddDashboard();
             siloBuilder.AddIncomingGrainCallFilter<DeactivateOnFailureFilter>();
+            // A gateway request of one tenant never runs a method of another tenant's grain.
+            siloBuilder.AddIncomingGrainCallFilter<TenantGuardFilter>();
         });
         return builder;
     }

@@ -10,9 +10,10 @@ namespace EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 public sealed record QueuedDelivery(string EventId, string EntityKey, string EventName, JsonObject Body, long EntitySequence);
 
 /// <summary>Drives the data API through the gateway and reads what subscriptions queued, from PostgreSQL.</summary>
-public sealed class EventsClient(ServiceCluster service)
+/// <param name="bearer">The token to call with; by default one of the default tenant with the four scopes.</param>
+public sealed class EventsClient(ServiceCluster service, string? bearer = null)
 {
-    private readonly string token = service.Token("entities:read", "entities:write", "subscriptions:read", "subscriptions:write");
+    private readonly string token = bearer ?? service.Token("entities:read", "entities:write", "subscriptions:read", "subscriptions:write");
 
     public async Task<(HttpStatusCode Status, JsonElement Body, string? EventId)> SendAsync(HttpMethod method, string path, JsonNode? body = null)
     {

@@ -174,13 +174,22 @@ public class ServiceCluster : IAsyncLifetime
     /// <summary>A token of another caller (its own <c>sub</c>): rate limits and quotas count per caller.</summary>
     public string TokenFor(string subject, params string[] scopes) => Token(scopes, SigningKey, Issuer, Audience, subject);
 
-    public static string Token(string[] scopes, string key, string issuer, string audience, string subject = "functional-test") =>
+    /// <summary>A token of a tenant (its <c>tenant</c> claim); <paramref name="subject"/> null leaves out <c>sub</c>.</summary>
+    public string TokenOfTenant(string tenant, string? subject, params string[] scopes) =>
+        Token(scopes, SigningKey, Issuer, Audience, subject, tenant);
+
+    public static string Token(string[] scopes, string key, string issuer, string audience, string? subject = "functional-test", string? tenant = null) =>
         new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = issuer,
             Audience = audience,
             Expires = DateTime.UtcNow.AddMinutes(30),
-            Subject = new ClaimsIdentity([new Claim("sub", subject), new Claim("scope", string.Join(' ', scopes))]),
+            Subject = new ClaimsIdentity(new[]
+            {
+                subject is null ? null : new Claim("sub", subject),
+                new Claim("scope", string.Join(' ', scopes)),
+                tenant is null ? null : new Claim("tenant", tenant),
+            }.OfType<Claim>()),
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
         });
 

@@ -18,11 +18,11 @@ public sealed class GrainReferencesTests(SharedClusterFixture fixture)
         Assert.Equal(factory.GetGrain<ISubscriptionGrain>(42), factory.GetGrainFast<ISubscriptionGrain>(42));
         Assert.Equal(factory.GetGrain<ISubscriptionGrain>(-7), factory.GetGrainFast<ISubscriptionGrain>(-7));
         Assert.Equal(factory.GetGrain<IEntityGrain>("employees/5"), factory.GetGrainFast<IEntityGrain>("employees/5"));
-        Assert.NotEqual(factory.GetGrain<IRegionNodeGrain>(42).GetGrainId(), factory.GetGrainFast<ISubscriptionGrain>(42).GetGrainId());
+        Assert.NotEqual(factory.GetGrain<IRegionNodeGrain>(42, "default").GetGrainId(), factory.GetGrainFast<ISubscriptionGrain>(42).GetGrainId());
 
         var id = Random.Shared.NextInt64(1_000_000, long.MaxValue);
-        Assert.Null(await factory.GetGrainFast<IRegionTreeGrain>(0).PlaceAsync(id, null));
-        Assert.True(await factory.GetGrainFast<IRegionNodeGrain>(id).ExistsAsync());
-        Assert.Equal((await factory.GetGrain<IRegionNodeGrain>(id).GetState()).Path, (await factory.GetGrainFast<IRegionNodeGrain>(id).GetState()).Path);
+        Assert.Null(await factory.GetGrainFast<IRegionTreeGrain>("default").PlaceAsync(id, null));
+        Assert.True(await factory.GetGrain<IRegionNodeGrain>(id, "default").ExistsAsync());
+        Assert.Equal([id], (await factory.GetGrain<IRegionNodeGrain>(id, "default").GetState()).Path);
     }
 }

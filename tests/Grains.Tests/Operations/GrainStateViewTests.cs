@@ -55,10 +55,10 @@ public sealed class GrainStateViewTests(SharedClusterFixture fixture)
         var root = Random.Shared.NextInt64(1_000_000, 2_000_000_000);
         await Client.GetGrain<IEntityGrain>($"regions/{root}").PutAsync($$"""{"id": {{root}}, "name": "root"}""");
         await Client.GetGrain<IEntityGrain>($"regions/{root + 1}").PutAsync($$"""{"id": {{root + 1}}, "name": "child", "parentRegion": {{root}}}""");
-        var region = await Client.GetGrain<IRegionNodeGrain>(root + 1).GetState();
+        var region = await Client.GetGrain<IRegionNodeGrain>(root + 1, "default").GetState();
         Assert.Equal((true, (long?)root), (region.Exists, region.Parent));
         Assert.Equal([root + 1, root], region.Path);
-        Assert.Equal([root + 1], (await Client.GetGrain<IRegionNodeGrain>(root).GetState()).Children);
+        Assert.Equal([root + 1], (await Client.GetGrain<IRegionNodeGrain>(root, "default").GetState()).Children);
 
         var router = await Client.GetGrain<IEventRouterGrain>($"{resource}/0").GetState();
         Assert.Equal($"{resource}/0", router.StreamKey);

@@ -12,11 +12,11 @@ namespace EventsSubscriptions.Grains.Tests.Regions;
 [Collection(SharedClusterCollection.Name)]
 public sealed class RegionTreeTests(SharedClusterFixture fixture)
 {
-    private IRegionTreeGrain Tree => fixture.Cluster.Client.GetGrain<IRegionTreeGrain>(0);
+    private IRegionTreeGrain Tree => fixture.Cluster.Client.GetGrain<IRegionTreeGrain>("default");
 
-    private async Task<long[]> PathAsync(long id) => (await fixture.Cluster.Client.GetGrain<IRegionNodeGrain>(id).GetState()).Path;
+    private async Task<long[]> PathAsync(long id) => (await fixture.Cluster.Client.GetGrain<IRegionNodeGrain>(id, "default").GetState()).Path;
 
-    private Task<Interfaces.Operations.RegionNodeStateView> StateAsync(long id) => fixture.Cluster.Client.GetGrain<IRegionNodeGrain>(id).GetState();
+    private Task<Interfaces.Operations.RegionNodeStateView> StateAsync(long id) => fixture.Cluster.Client.GetGrain<IRegionNodeGrain>(id, "default").GetState();
 
     [Fact]
     public async Task A_move_carries_the_whole_subtree_and_its_paths()
@@ -55,9 +55,14 @@ public sealed class RegionTreeTests(SharedClusterFixture fixture)
 
         // A removed region is gone from the tree, and nothing can be placed under it.
         Assert.Null(await Tree.RemoveAsync(root + 2));
-        Assert.False(await fixture.Cluster.Client.GetGrain<IRegionNodeGrain>(root + 2).ExistsAsync());
+        Assert.False(await fixture.Cluster.Client.GetGrain<IRegionNodeGrain>(root + 2, "default").ExistsAsync());
         Assert.Contains("does not exist", await Tree.PlaceAsync(root + 3, root + 2));
         Assert.Null(await Tree.RemoveAsync(root + 1));
+
+        // Made again, it exists again for the entities that name it.
+        Assert.Null(await Tree.PlaceAsync(root + 2, root));
+        Assert.True(await fixture.Cluster.Client.GetGrain<IRegionNodeGrain>(root + 2, "default").ExistsAsync());
+        Assert.Equal([root + 2, root], await PathAsync(root + 2));
     }
 
     [Fact]

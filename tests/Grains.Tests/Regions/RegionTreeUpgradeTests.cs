@@ -42,13 +42,25 @@ public sealed class RegionTreeUpgradeTests : IAsyncLifetime
         await InsertLegacyAsync(11, Binary(true, 10, [11, 10]));
         await InsertLegacyAsync(12, System.Text.Encoding.UTF8.GetBytes("""{"Exists": true, "Parent": 11, "Children": [], "Path": [12, 11, 10]}"""));
         await InsertLegacyAsync(13, Binary(false, null, []));
+        // What concurrent moves could leave behind: a cycle, a parent that is gone; and a state that cannot be read.
+        await InsertLegacyAsync(20, Binary(true, 21, [20, 21]));
+        await InsertLegacyAsync(21, Binary(true, 20, [21, 20]));
+        await InsertLegacyAsync(30, Binary(true, 99, [30, 99]));
+        await InsertLegacyAsync(40, [GrainStateSerializerMark, 0xFF, 0xFE]);
 
-        var tree = cluster.Client.GetGrain<IRegionTreeGrain>(0);
+        // The first question about a region, before anything touched the tree, finds it.
+        Assert.True(await cluster.Client.GetGrain<IRegionNodeGrain>(11, "default").ExistsAsync());
+        var tree = cluster.Client.GetGrain<IRegionTreeGrain>("default");
         Assert.Equal(new long[] { 12, 11, 10 }, (await tree.DescribeAsync(12, 10))!.Path);
         Assert.Null(await tree.DescribeAsync(13, 10));
-        Assert.True(await cluster.Client.GetGrain<IRegionNodeGrain>(11).ExistsAsync());
+        Assert.Null(await tree.DescribeAsync(40, 10));
+        Assert.Equal(new long[] { 30 }, (await tree.DescribeAsync(30, 10))!.Path);
+        // The cycle is broken at one of its regions, which becomes a root; the tree answers.
+        var cycle = new[] { (await tree.DescribeAsync(20, 10))!.Path, (await tree.DescribeAsync(21, 10))!.Path };
+        Assert.Equal(3, cycle.Sum(p => p.Length));
+        Assert.Null(await tree.PlaceAsync(20, 30));
         Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM orleans_grain_state WHERE graintypestring = 'region-node'"));
-        Assert.Equal(3, await database.ScalarAsync<int>($"SELECT regions FROM region_tree_import WHERE service_id = '{cluster.ServiceId}'"));
+        Assert.Equal(6, await database.ScalarAsync<int>($"SELECT regions FROM region_tree_import WHERE service_id = '{cluster.ServiceId}'"));
 
         // The tree goes on from there: a move, and a state written again by an old silo is not copied twice.
         Assert.Null(await tree.PlaceAsync(12, 10));
@@ -56,8 +68,10 @@ public sealed class RegionTreeUpgradeTests : IAsyncLifetime
         var store = cluster.Silos[0].Services.GetRequiredService<RegionTreeStore>();
         Assert.Equal(0, await store.ImportLegacyAsync());
         Assert.Equal(new long[] { 12, 10 }, (await tree.DescribeAsync(12, 10))!.Path);
-        Assert.Equal(3L, await database.ScalarAsync<long>($"SELECT count(*) FROM region_tree WHERE service_id = '{cluster.ServiceId}'"));
+        Assert.Equal(6L, await database.ScalarAsync<long>($"SELECT count(*) FROM region_tree WHERE service_id = '{cluster.ServiceId}'"));
     }
+
+    private const byte GrainStateSerializerMark = EventsSubscriptions.Grains.Persistence.GrainStateSerializer.BinaryMark;
 
     private async Task InsertLegacyAsync(long id, byte[] payload)
     {

@@ -91,14 +91,14 @@ public sealed class HealthIsolationTests : ReceiverClusterTest
         var list = Cluster.Client.GetGrain<ISubscriptionQueryGrain>(0);
         await Eventually.HoldsAsync(async () =>
         {
-            var page = await list.ListAsync(Query(new ListFilter(ListField.HealthState, ListOperator.Equal, ["FAILING"])));
+            var page = await list.ListAsync("default", Query(new ListFilter(ListField.HealthState, ListOperator.Equal, ["FAILING"])));
             return page.Items.Select(v => v.Id).Order().SequenceEqual(failing.Order())
                 && page.Items.All(v => v.Health.ConsecutiveFailures == 6);
         }, TimeSpan.FromSeconds(30), "the listing's FAILING subscriptions never matched the failing grains");
         // The listing's copy is written within a quarter of a second of each change.
         await Eventually.HoldsAsync(async () =>
         {
-            foreach (var item in (await list.ListAsync(Query())).Items)
+            foreach (var item in (await list.ListAsync("default", Query())).Items)
             {
                 if ((await Grain(item.Id).GetAsync())!.Health with { PendingDeliveries = 0 } != item.Health with { PendingDeliveries = 0 })
                 {
@@ -107,7 +107,7 @@ public sealed class HealthIsolationTests : ReceiverClusterTest
             }
             return true;
         }, TimeSpan.FromSeconds(30), "the listing never told each subscription's health as its grain does");
-        var unknown = await list.ListAsync(Query(new ListFilter(ListField.HealthState, ListOperator.In, ["UNKNOWN"])));
+        var unknown = await list.ListAsync("default", Query(new ListFilter(ListField.HealthState, ListOperator.In, ["UNKNOWN"])));
         Assert.Equal(fresh.Skip(1).Order(), unknown.Items.Select(v => v.Id).Order());
     }
 
@@ -137,7 +137,7 @@ public sealed class HealthIsolationTests : ReceiverClusterTest
         await Cluster.WaitForActiveSilosAsync(1);
 
         AssertUntouched((await Grain(untouched).GetAsync())!);
-        var listed = (await Cluster.Client.GetGrain<ISubscriptionQueryGrain>(0).ListAsync(
+        var listed = (await Cluster.Client.GetGrain<ISubscriptionQueryGrain>(0).ListAsync("default", 
             Query(new ListFilter(ListField.Id, ListOperator.Equal, [untouched.ToString()])))).Items.Single();
         AssertUntouched(listed);
         var kept = (await Grain(failed).GetAsync())!;
