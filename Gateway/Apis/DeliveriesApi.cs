@@ -37,13 +37,14 @@ public static class DeliveriesApi
         group.MapGet("", ListAsync).WithName("ListDeliveries")
             .WithSummary("The subscription's deliveries, newest first.")
             .WithDescription("state= PENDING, SUCCEEDED, EXHAUSTED or CANCELLED; limit (1-1000, default 100), offset. meta.oldestPendingOn: when the oldest delivery still pending was queued.");
-        group.MapGet("{eventId}", GetAsync).WithName("GetDelivery")
+        // The request's body is an entity: it needs entities:read as well.
+        group.MapGet("{eventId}", GetAsync).RequireAuthorization(Scopes.EntitiesRead).WithName("GetDelivery")
             .WithSummary("One delivery: its state and the request as it is sent (body, headers; signatures hidden).");
         return app;
     }
 
     private static async Task<Results<Ok<DeliveryList>, ValidationProblem, ProblemHttpResult>> ListAsync(
-        long id, string? state, int? limit, int? offset, IClusterClient grains)
+        long id, string? state, int? limit, int? offset, IClusterClient grains, HttpContext context)
     {
         var errors = new ValidationErrors();
         if (state is not null && !States.Contains(state, StringComparer.OrdinalIgnoreCase))
@@ -64,7 +65,7 @@ public static class DeliveriesApi
         }
         if (await grains.GetGrain<ISubscriptionGrain>(id).GetAsync() is null)
         {
-            return SubscriptionProblems.UnknownId(id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return SubscriptionProblems.UnknownId(context);
         }
         var page = await grains.GetGrain<ISubscriptionQueryGrain>(0).DeliveriesAsync(id, state?.ToUpperInvariant(), limit ?? 100, offset ?? 0);
         var items = page.Items.Select(Item).ToList();
@@ -72,11 +73,11 @@ public static class DeliveriesApi
             new DeliveryListMeta(page.Count, items.Count, limit ?? 100, offset ?? 0, page.OldestPendingOn?.UtcDateTime), items));
     }
 
-    private static async Task<Results<Ok<DataResponse<DeliveryDetail>>, ProblemHttpResult>> GetAsync(long id, string eventId, IClusterClient grains)
+    private static async Task<Results<Ok<DataResponse<DeliveryDetail>>, ProblemHttpResult>> GetAsync(long id, string eventId, IClusterClient grains, HttpContext context)
     {
         if (await grains.GetGrain<ISubscriptionGrain>(id).GetAsync() is not { } subscription)
         {
-            return SubscriptionProblems.UnknownId(id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return SubscriptionProblems.UnknownId(context);
         }
         if (await grains.GetGrain<ISubscriptionQueryGrain>(0).DeliveryAsync(id, eventId) is not { } delivery)
         {

@@ -36,7 +36,7 @@ public static class OperationsViewsApi
             .WithSummary("A region and its subtree (ext).")
             .WithDescription($"Each region with its name, its number of children and those listed: at most {MaxRegions} regions, "
                 + $"breadth first, {MaxLevels} levels below the region asked for. Where childCount exceeds the children listed, ask for a listed child's own tree.");
-        app.MapGet("/rest/v1/recent-events", RecentAsync).RequireAuthorization(Scopes.SubscriptionsRead)
+        app.MapGet("/rest/v1/recent-events", RecentAsync).RequireAuthorization(Scopes.SubscriptionsRead, Scopes.EntitiesRead)
             .WithTags("Events subscriptions").WithName("RecentEvents")
             .WithSummary("The newest events of a resource, with the subscriptions that queued them (ext).")
             .WithDescription("resource= (required), limit= 1-200 (default 50). Events of the last 24 hours.");

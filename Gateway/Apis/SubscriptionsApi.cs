@@ -31,7 +31,9 @@ public static class SubscriptionsApi
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesValidationProblem();
 
-        group.MapPost("", CreateAsync).RequireAuthorization(Scopes.SubscriptionsWrite)
+        // A subscription sends a resource's entities to a URL: making or changing one needs the
+        // right to read those entities too.
+        group.MapPost("", CreateAsync).RequireAuthorization(Scopes.SubscriptionsWrite, Scopes.EntitiesRead)
             .WithName("CreateSubscription").WithSummary("Create an events subscription.")
             .Accepts<SubscriptionRequest>("application/json")
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -49,11 +51,11 @@ public static class SubscriptionsApi
             .WithName("SubscriptionLogs")
             .WithSummary("The delivery log, newest first: one entry per attempt (and per cancelled delivery).")
             .WithDescription("Filters: outcome (SUCCEEDED, FAILED, RETRY_SCHEDULED, EXHAUSTED, CANCELLED), since, until (ISO 8601), eventId; limit, offset.");
-        group.MapPut(Id, ReplaceAsync).RequireAuthorization(Scopes.SubscriptionsWrite)
+        group.MapPut(Id, ReplaceAsync).RequireAuthorization(Scopes.SubscriptionsWrite, Scopes.EntitiesRead)
             .WithName("ReplaceSubscription").WithSummary("Replace an events subscription (same rules as create; the secret is required).")
             .Accepts<SubscriptionRequest>("application/json")
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-        group.MapPatch(Id, PatchAsync).RequireAuthorization(Scopes.SubscriptionsWrite)
+        group.MapPatch(Id, PatchAsync).RequireAuthorization(Scopes.SubscriptionsWrite, Scopes.EntitiesRead)
             .WithName("PatchSubscription").WithSummary("Change some fields (JSON merge patch; null resets an optional field).")
             .Accepts<JsonObject>("application/merge-patch+json", "application/json")
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
@@ -357,9 +359,9 @@ public static class SubscriptionsApi
     public sealed record DeliveryRetryItem(string EventId, string State, string PreviousState, string? Detail);
 
     private static async Task<Results<Accepted<DataResponse<DeliveryRetryItem>>, ProblemHttpResult>> RetryDeliveryAsync(
-        long id, string eventId, IClusterClient grains)
+        long id, string eventId, IClusterClient grains, HttpContext context)
     {
-        var text = id.ToString(CultureInfo.InvariantCulture);
+        var text = SubscriptionProblems.RequestedId(context);
         if (id <= 0)
         {
             return SubscriptionProblems.UnknownId(text);

@@ -73,8 +73,7 @@ public sealed class TenantResolution(RequestDelegate next)
         catch (OtherTenantException) when (!context.Response.HasStarted)
         {
             // Word for word the answer to an id that does not exist.
-            var id = context.GetRouteValue("id")?.ToString() ?? "";
-            await SubscriptionProblems.UnknownId(id).ExecuteAsync(context);
+            await SubscriptionProblems.UnknownId(context).ExecuteAsync(context);
         }
         finally
         {

@@ -28,4 +28,13 @@ public static class SubscriptionProblems
 
     /// <summary>The answer to an id no subscription has, or that is not an id at all.</summary>
     public static ProblemHttpResult UnknownId(string id) => For(id, SubscriptionOutcome.NotFound, null);
+
+    /// <summary>
+    /// The same, naming the id as the request's path wrote it (<c>007</c>, not <c>7</c>): every route
+    /// and the refusal of another tenant's subscription answer with these very words.
+    /// </summary>
+    public static ProblemHttpResult UnknownId(HttpContext context) => UnknownId(RequestedId(context));
+
+    /// <summary>The subscription id as the request's path wrote it.</summary>
+    public static string RequestedId(HttpContext context) => context.GetRouteValue("id")?.ToString() ?? "";
 }

@@ -81,7 +81,7 @@ public interface ISubscriptionGrain : IGrainWithIntegerKey
     [Alias("RetryDelivery")]
     Task<DeliveryRetry> RetryDeliveryAsync(string eventId);
 
-    /// <summary>Asked by a custom id whose claim is contested: does this subscription still hold it?</summary>
+    /// <summary>Asked by a custom id whose claim is contested (by its key, the tenant's custom id): does this subscription still hold it?</summary>
     [Alias("HoldsCustomId"), AlwaysInterleave, ReadOnly]
-    Task<bool> HoldsCustomIdAsync(string customId);
+    Task<bool> HoldsCustomIdAsync(string key);
 }

@@ -333,9 +333,10 @@ public sealed partial class SubscriptionGrain(
         return WebhookPayload.Build(Id, spec, entityEvent.Name, entityEvent.EventId, entityEvent.OccurredOn, data);
     }
 
-    public Task<bool> HoldsCustomIdAsync(string customId) =>
-        Task.FromResult(claiming == customId
-            || (S.Spec is not null && S.Status != SubscriptionStatus.Archived && S.Spec.CustomId == customId));
+    /// <param name="key">The custom id's key (<see cref="Tenants.CustomIdKey"/>), as the claim grain is keyed.</param>
+    public Task<bool> HoldsCustomIdAsync(string key) =>
+        Task.FromResult((claiming is { } claimed && Tenants.CustomIdKey(Tenant, claimed) == key)
+            || (S.Spec is not null && S.Status != SubscriptionStatus.Archived && Tenants.CustomIdKey(Tenant, S.Spec.CustomId) == key));
 
     private async Task<bool> ClaimAsync(string customId)
     {

@@ -281,7 +281,7 @@ public sealed class HostileInputTests(ServiceCluster service)
     [Fact]
     public async Task A_caller_at_its_subscription_quota_gets_409_until_it_archives_one()
     {
-        var quota = service.TokenFor("quota-test", "subscriptions:read", "subscriptions:write");
+        var quota = service.TokenFor("quota-test", "subscriptions:read", "subscriptions:write", "entities:read");
         async Task<(HttpStatusCode Status, JsonElement Body)> CreateAs()
         {
             using var request = service.Request(HttpMethod.Post, Path, quota);

@@ -95,7 +95,7 @@ public sealed class ReadmePromisesTests(ServiceCluster service)
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Contains("Bearer", (await anonymous.ReadAsAsync<ProblemView>()).Detail);
 
-        using var request = service.Request(HttpMethod.Post, SubscriptionsClient.Path, service.Token("subscriptions:write"));
+        using var request = service.Request(HttpMethod.Post, SubscriptionsClient.Path, service.Token("subscriptions:write", "entities:read"));
         request.Content = new StringContent("customId=x", Encoding.UTF8);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
         using var form = await service.Http.SendAsync(request);

@@ -341,6 +341,19 @@ public sealed class SubscriptionLifecycleTests(ServiceCluster service)
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
         using var entitiesOnly = await api.SendAsync(HttpMethod.Get, SubscriptionsClient.Path, asToken: service.Token("entities:read"));
         await GatewayTests.AssertProblemAsync(entitiesOnly, HttpStatusCode.Forbidden);
+
+        // A subscription exports entities, and a delivery's body or the recent events are entities:
+        // without entities:read, none of them.
+        var noEntities = service.Token("subscriptions:read", "subscriptions:write");
+        using var create = await api.SendAsync(HttpMethod.Post, SubscriptionsClient.Path, SubscriptionsClient.ValidBody(), asToken: noEntities);
+        await GatewayTests.AssertProblemAsync(create, HttpStatusCode.Forbidden);
+        var id = (await api.CreatedAsync(SubscriptionsClient.ValidBody())).Id;
+        using var patch = await api.SendAsync(HttpMethod.Patch, $"{SubscriptionsClient.Path}/{id}", new JsonObject { ["name"] = "x" }, asToken: noEntities);
+        await GatewayTests.AssertProblemAsync(patch, HttpStatusCode.Forbidden);
+        using var body = await api.SendAsync(HttpMethod.Get, $"{SubscriptionsClient.Path}/{id}/deliveries/any-event", asToken: noEntities);
+        await GatewayTests.AssertProblemAsync(body, HttpStatusCode.Forbidden);
+        using var recent = await api.SendAsync(HttpMethod.Get, "/rest/v1/recent-events?resource=employees", asToken: noEntities);
+        await GatewayTests.AssertProblemAsync(recent, HttpStatusCode.Forbidden);
     }
 
     [Fact]

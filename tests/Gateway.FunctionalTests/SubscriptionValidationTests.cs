@@ -215,7 +215,7 @@ public sealed class SubscriptionValidationTests(ServiceCluster service)
 
     private HttpRequestMessage Raw(string content, string contentType)
     {
-        var request = service.Request(HttpMethod.Post, SubscriptionsClient.Path, service.Token("subscriptions:write", "subscriptions:read"));
+        var request = service.Request(HttpMethod.Post, SubscriptionsClient.Path, service.Token("subscriptions:write", "subscriptions:read", "entities:read"));
         request.Content = new StringContent(content);
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
         return request;

@@ -10,7 +10,7 @@ public sealed class SubscriptionsClient(ServiceCluster service)
 {
     public const string Path = "/rest/v1/events-subscriptions";
 
-    private readonly string token = service.Token("subscriptions:read", "subscriptions:write");
+    private readonly string token = service.Token("subscriptions:read", "subscriptions:write", "entities:read");
 
     /// <summary>A body that passes every rule; tests change one thing in it.</summary>
     public static JsonObject ValidBody(string? customId = null) => new()
