@@ -27,6 +27,7 @@ public sealed partial class ReadmeWalkthroughTests(DeliveryCluster service)
         };
         info.Environment["GW"] = service.BaseAddress.ToString().TrimEnd('/');
         info.Environment["TOKEN"] = service.Token("subscriptions:read", "subscriptions:write", "entities:read", "entities:write");
+        info.Environment["OTHER"] = service.TokenOfTenant("globex", "walkthrough", "subscriptions:read", "subscriptions:write", "entities:read", "entities:write");
         using var process = Process.Start(info)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
@@ -40,6 +41,9 @@ public sealed partial class ReadmeWalkthroughTests(DeliveryCluster service)
         Assert.Contains("\"outcome\": \"SUCCEEDED\"", text);
         Assert.Contains("\"HR sync (v2)\"", text);
         Assert.Contains("\"ARCHIVED\"", text);
+        // The other tenant: a 404 for the subscription, a region 3 of its own, and East unchanged.
+        Assert.Contains("\"status\": 404", text);
+        Assert.Matches(@"Globex East\s+East", text);
     }
 
     [GeneratedRegex(@"<!-- walkthrough:start -->\s*```bash\n(?<script>.*?)```\s*<!-- walkthrough:end -->", RegexOptions.Singleline)]
