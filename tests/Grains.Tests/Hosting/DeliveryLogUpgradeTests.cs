@@ -26,7 +26,7 @@ public sealed class DeliveryLogUpgradeTests : IAsyncLifetime
         await previous.MigrateAsync();
         // What the previous version wrote: attempts of 40 days, 10 days and an hour ago; a delivery
         // still pending from 40 days ago (a suspended subscription), and a finished one.
-        await ExecuteAsync("""
+        await database.ExecuteAsync("""
             INSERT INTO delivery_log (service_id, subscription_id, delivery_id, event_id, event_name, entity_key, attempt, outcome, created_on)
             SELECT 'svc', 7, '7-e' || d, 'e' || d, 'entity:employees:updated', 'employees/1', 1, 'FAILED', now() - make_interval(days => d)
             FROM unnest(ARRAY[40, 10, 0]) AS d;
@@ -42,7 +42,7 @@ public sealed class DeliveryLogUpgradeTests : IAsyncLifetime
 
         // Everything is there, read as before (newest first, by id), and new rows take the next ids.
         Assert.Equal(["e0", "e10", "e40"], await ColumnAsync("SELECT event_id FROM delivery_log WHERE service_id = 'svc' AND subscription_id = 7 ORDER BY id DESC"));
-        await ExecuteAsync("""
+        await database.ExecuteAsync("""
             INSERT INTO delivery_log (service_id, subscription_id, delivery_id, event_id, event_name, entity_key, attempt, outcome, created_on)
             VALUES ('svc', 7, '7-new', 'new', 'entity:employees:updated', 'employees/1', 1, 'SUCCEEDED', now() + interval '2 days');
             """);
@@ -51,7 +51,7 @@ public sealed class DeliveryLogUpgradeTests : IAsyncLifetime
 
         // Retention today (30 days): the upgraded rows end with today, so they all stay for now.
         Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM delivery_log_partition WHERE ends_on <= now() - interval '30 days'"));
-        await ExecuteAsync("SELECT delivery_log_drop_partitions(now() - interval '30 days')");
+        await database.ExecuteAsync("SELECT delivery_log_drop_partitions(now() - interval '30 days')");
         Assert.Equal(4, await database.ScalarAsync<int>("SELECT count(*) FROM delivery_log"));
         // Until then, their expired rows go in bounded batches, as before the partitions.
         Assert.Equal(1, await database.ScalarAsync<int>("SELECT delivery_log_purge_upgraded(now() - interval '30 days', 1000)"));
@@ -59,7 +59,7 @@ public sealed class DeliveryLogUpgradeTests : IAsyncLifetime
         Assert.Equal(2, await CountedAsync());
 
         // 30 days after the upgrade day, the upgraded rows go as one partition; the later day stays.
-        await ExecuteAsync("SELECT delivery_log_drop_partitions(date_trunc('day', now()) + interval '2 days')");
+        await database.ExecuteAsync("SELECT delivery_log_drop_partitions(date_trunc('day', now()) + interval '2 days')");
         Assert.Equal(["new"], await ColumnAsync("SELECT event_id FROM delivery_log"));
         // The dropped days' counts went with them (the row written here directly was never counted).
         Assert.Equal(0, await CountedAsync());
@@ -77,18 +77,18 @@ public sealed class DeliveryLogUpgradeTests : IAsyncLifetime
         await database.ScalarAsync<int>("SELECT delivery_log_add_partitions(now(), 3)");
         Assert.Equal(0, await database.ScalarAsync<int>("SELECT delivery_log_add_partitions(now(), 3)"));
         // Whatever the session's zone (one with daylight saving included), days are UTC days, 24 hours each.
-        await ExecuteAsync("SET TimeZone = 'Europe/Paris'; SELECT delivery_log_add_partitions(timestamptz '2027-03-27 12:00+00', 2)");
+        await database.ExecuteAsync("SET TimeZone = 'Europe/Paris'; SELECT delivery_log_add_partitions(timestamptz '2027-03-27 12:00+00', 2)");
         Assert.Equal(0, await database.ScalarAsync<int>(
             "SELECT count(*) FROM delivery_log_partition WHERE starts_on IS NOT NULL AND ends_on - starts_on <> interval '24 hours'"));
         Assert.Equal(0, await database.ScalarAsync<int>(
             "SELECT count(*) FROM delivery_log_partition WHERE starts_on IS NOT NULL AND extract(hour FROM starts_on AT TIME ZONE 'UTC') <> 0"));
         // A clock 40 days on: its day and the next three.
         Assert.Equal(4, await database.ScalarAsync<int>("SELECT delivery_log_add_partitions(now() + interval '40 days', 3)"));
-        await ExecuteAsync("""
+        await database.ExecuteAsync("""
             INSERT INTO delivery_log (service_id, subscription_id, delivery_id, event_id, event_name, entity_key, attempt, outcome, created_on)
             VALUES ('svc', 7, '7-x', 'x', 'entity:employees:updated', 'employees/1', 1, 'SUCCEEDED', now() + interval '41 days');
             """);
-        var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync("""
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => database.ExecuteAsync("""
             INSERT INTO delivery_log (service_id, subscription_id, delivery_id, event_id, event_name, entity_key, attempt, outcome, created_on)
             VALUES ('svc', 7, '7-y', 'y', 'entity:employees:updated', 'employees/1', 1, 'SUCCEEDED', now() + interval '20 days');
             """));
@@ -97,14 +97,6 @@ public sealed class DeliveryLogUpgradeTests : IAsyncLifetime
 
     private Task<long> CountedAsync() =>
         database.ScalarAsync<long>("SELECT coalesce(sum(n), 0) FROM delivery_log_count WHERE service_id = 'svc' AND subscription_id = 7");
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
 
     private async Task<List<string>> ColumnAsync(string sql)
     {

@@ -1,7 +1,6 @@
 using EventsSubscriptions.Grains.Tests.Infrastructure;
 using EventsSubscriptions.Silo.Schema;
 using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 
 namespace EventsSubscriptions.Grains.Tests.Hosting;
 
@@ -24,7 +23,7 @@ public sealed class TenantUpgradeTests : IAsyncLifetime
     {
         var previous = new SchemaMigrator(database.ConnectionString, NullLogger.Instance) { Migrations = [.. Migration.Embedded.Where(m => m.Version <= 19)] };
         await previous.MigrateAsync();
-        await ExecuteAsync("""
+        await database.ExecuteAsync("""
             INSERT INTO subscription_list (service_id, id, custom_id, name, status, resource, created_on, updated_on, version, view, created_by)
             VALUES ('svc', 5, 'hr-sync', 'HR', 'ACTIVE', 'employees', now(), now(), 1, '{}', 'alice');
             INSERT INTO region_tree (service_id, id, parent_id, removed, version) VALUES ('svc', 3, NULL, false, nextval('region_tree_change'));
@@ -35,15 +34,7 @@ public sealed class TenantUpgradeTests : IAsyncLifetime
         Assert.Equal("default", await database.ScalarAsync<string>("SELECT tenant FROM subscription_list WHERE id = 5"));
         Assert.Equal("default", await database.ScalarAsync<string>("SELECT tenant FROM region_tree WHERE id = 3"));
         // Region 3 of another tenant is another region.
-        await ExecuteAsync("INSERT INTO region_tree (service_id, tenant, id, parent_id, removed, version) VALUES ('svc', 'acme', 3, NULL, false, nextval('region_tree_change'))");
+        await database.ExecuteAsync("INSERT INTO region_tree (service_id, tenant, id, parent_id, removed, version) VALUES ('svc', 'acme', 3, NULL, false, nextval('region_tree_change'))");
         Assert.Equal(2L, await database.ScalarAsync<long>("SELECT count(*) FROM region_tree WHERE id = 3"));
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 }

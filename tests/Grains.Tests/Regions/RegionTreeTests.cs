@@ -144,17 +144,11 @@ public sealed class RegionTreeTests(SharedClusterFixture fixture)
         return null;
     }
 
-    private async Task SeedAsync(string rows)
-    {
-        await using var connection = new Npgsql.NpgsqlConnection(fixture.Database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand($"""
-            INSERT INTO region_tree (service_id, id, parent_id, removed, version)
-            SELECT '{fixture.Cluster.ServiceId}', r.id, r.parent_id, false, nextval('region_tree_change')
-            FROM ({rows}) AS r(id, parent_id)
-            """, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    private Task SeedAsync(string rows) => fixture.Database.ExecuteAsync($"""
+        INSERT INTO region_tree (service_id, id, parent_id, removed, version)
+        SELECT '{fixture.Cluster.ServiceId}', r.id, r.parent_id, false, nextval('region_tree_change')
+        FROM ({rows}) AS r(id, parent_id)
+        """);
 
     private async Task<List<long>> ColumnAsync(string sql)
     {
