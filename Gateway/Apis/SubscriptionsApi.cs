@@ -169,10 +169,16 @@ public static class SubscriptionsApi
         }
         // The quota is read before the create: concurrent creates of one caller can pass it by their number.
         var caller = CallerRateLimiting.Caller(request.HttpContext);
+        var tenant = TenantResolution.Of(request.HttpContext);
         var quota = settings.For(caller).MaxSubscriptions;
-        if (await grains.GetGrain<ISubscriptionQueryGrain>(0).CountLiveByCallerAsync(TenantResolution.Of(request.HttpContext), caller) >= quota)
+        var queries = grains.GetGrain<ISubscriptionQueryGrain>(0);
+        if (await queries.CountLiveByCallerAsync(tenant, caller) >= quota)
         {
             return Problems.Conflict($"Caller '{caller}' holds {quota} subscriptions that are not archived, its limit: archive some before creating more.");
+        }
+        if (settings.ForTenant(tenant)?.MaxSubscriptions is { } tenantQuota && await queries.CountLiveOfTenantAsync(tenant) >= tenantQuota)
+        {
+            return Problems.Conflict($"This tenant holds {tenantQuota} subscriptions that are not archived, its limit: archive some before creating more.");
         }
         var id = await grains.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
         RequestContext.Set(CallerContext.Key, caller);

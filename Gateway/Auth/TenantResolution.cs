@@ -65,6 +65,12 @@ public sealed class TenantResolution(RequestDelegate next)
             tenant = named;
         }
         context.Items[ItemKey] = tenant;
+        if (!context.Request.Path.StartsWithSegments("/rest"))
+        {
+            // The operators' pages (dashboard, metrics) look at every tenant's grains.
+            await next(context);
+            return;
+        }
         RequestContext.Set(Tenants.ContextKey, tenant);
         try
         {

@@ -18,7 +18,7 @@ public static class CallerRateLimiting
     public static IServiceCollection AddCallerRateLimiting(this IServiceCollection services, GatewaySettings settings) =>
         services.AddRateLimiter(o =>
         {
-            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            o.GlobalLimiter = PartitionedRateLimiter.CreateChained(PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
                 if (context.Request.Path.StartsWithSegments("/healthz") || context.Request.Path.StartsWithSegments("/readyz"))
                 {
@@ -35,7 +35,24 @@ public static class CallerRateLimiting
                     QueueLimit = 0,
                     AutoReplenishment = true,
                 });
-            });
+            }), PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            {
+                // A tenant with a rate of its own: one bucket for all its callers together.
+                var tenant = Auth.TenantResolution.Of(context);
+                if (settings.ForTenant(tenant) is not { RequestsPerSecond: { } rate } limits)
+                {
+                    return RateLimitPartition.GetNoLimiter("tenants without a rate");
+                }
+                var burst = limits.Burst ?? Math.Max(1, (int)Math.Ceiling(rate));
+                return RateLimitPartition.GetTokenBucketLimiter($"tenant/{tenant}", _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = burst,
+                    TokensPerPeriod = Math.Max(1, (int)Math.Ceiling(rate / 10)),
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(Math.Max(1, (int)Math.Ceiling(rate / 10)) / rate),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                });
+            }));
             o.OnRejected = async (context, cancellationToken) =>
             {
                 var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)

@@ -33,6 +33,12 @@ public sealed class GatewaySettings : ISettingsSection, IValidatableObject
     /// <summary>Limits of particular callers, by token subject, in place of the defaults above.</summary>
     public Dictionary<string, CallerLimits> Callers { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Limits of whole tenants, by tenant name, on top of each caller's: every caller of the tenant together.</summary>
+    public Dictionary<string, CallerLimits> Tenants { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>A tenant's own limits, when configured.</summary>
+    public CallerLimits? ForTenant(string tenant) => Tenants.GetValueOrDefault(tenant);
+
     public (double RequestsPerSecond, int Burst, int MaxSubscriptions) For(string caller) =>
         Callers.TryGetValue(caller, out var own)
             ? (own.RequestsPerSecond ?? RequestsPerSecond, own.Burst ?? Burst, own.MaxSubscriptions ?? MaxSubscriptionsPerCaller)
@@ -40,7 +46,23 @@ public sealed class GatewaySettings : ISettingsSection, IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        foreach (var (caller, limits) in Callers)
+        foreach (var result in ValidateEach(nameof(Callers), Callers))
+        {
+            yield return result;
+        }
+        foreach (var tenant in Tenants.Keys.Where(t => !Grains.Interfaces.Tenants.Tenants.Name().IsMatch(t)))
+        {
+            yield return new ValidationResult($"'{tenant}' is not a tenant name (a-z, 0-9 and '-', 1 to 63, starting with a letter or digit).", [$"{nameof(Tenants)}:{tenant}"]);
+        }
+        foreach (var result in ValidateEach(nameof(Tenants), Tenants))
+        {
+            yield return result;
+        }
+    }
+
+    private static IEnumerable<ValidationResult> ValidateEach(string section, Dictionary<string, CallerLimits> all)
+    {
+        foreach (var (name, limits) in all)
         {
             if (limits is null)
             {
@@ -50,13 +72,13 @@ public sealed class GatewaySettings : ISettingsSection, IValidatableObject
             Validator.TryValidateObject(limits, new ValidationContext(limits), results, validateAllProperties: true);
             foreach (var result in results)
             {
-                yield return new ValidationResult(result.ErrorMessage, [.. result.MemberNames.Select(m => $"{nameof(Callers)}:{caller}:{m}")]);
+                yield return new ValidationResult(result.ErrorMessage, [.. result.MemberNames.Select(m => $"{section}:{name}:{m}")]);
             }
         }
     }
 }
 
-/// <summary>One caller's own limits; a limit left out is the default.</summary>
+/// <summary>One caller's (or one tenant's) own limits; a limit left out is the default (none, for a tenant).</summary>
 public sealed class CallerLimits
 {
     [Range(0.1, 1_000_000)]

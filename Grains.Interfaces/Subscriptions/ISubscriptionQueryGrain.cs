@@ -12,6 +12,10 @@ public interface ISubscriptionQueryGrain : IGrainWithIntegerKey
     [Alias("CountLiveByCaller")]
     Task<long> CountLiveByCallerAsync(string tenant, string caller);
 
+    /// <summary>How many subscriptions of a tenant are not archived (its quota).</summary>
+    [Alias("CountLiveOfTenant")]
+    Task<long> CountLiveOfTenantAsync(string tenant);
+
     /// <summary>A subscription's deliveries, newest first, optionally of one state; without bodies.</summary>
     [Alias("Deliveries")]
     Task<DeliveryPage> DeliveriesAsync(long subscriptionId, string? state, int limit, int offset);

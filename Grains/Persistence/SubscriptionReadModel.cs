@@ -66,6 +66,16 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource, IOptions<
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <summary>How many subscriptions of a tenant are not archived.</summary>
+    public async Task<long> CountLiveOfTenantAsync(string tenant, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT count(*) FROM subscription_list WHERE service_id = $1 AND tenant = $2 AND status <> 'ARCHIVED'");
+        command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     /// <summary>A subscription's health as its delivery log tells it (see migration 0009), and since when every attempt failed.</summary>
     public async Task<(SubscriptionHealth Health, DateTimeOffset? FailingSince)> HealthFromLogAsync(
         long id, DateTimeOffset createdOn, CancellationToken cancellationToken = default)

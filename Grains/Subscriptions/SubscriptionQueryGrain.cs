@@ -12,6 +12,8 @@ public sealed class SubscriptionQueryGrain(SubscriptionReadModel readModel, Deli
 
     public Task<long> CountLiveByCallerAsync(string tenant, string caller) => readModel.CountLiveByCallerAsync(tenant, caller);
 
+    public Task<long> CountLiveOfTenantAsync(string tenant) => readModel.CountLiveOfTenantAsync(tenant);
+
     public Task<DeliveryPage> DeliveriesAsync(long subscriptionId, string? state, int limit, int offset) =>
         deliveries.ListAsync(subscriptionId, state, limit, offset);
 

@@ -133,6 +133,32 @@ public sealed class TenantIsolationTests(ServiceCluster service) : IAsyncLifetim
         Assert.Equal(HttpStatusCode.BadRequest, await GetAsync(admin, "Not A Tenant", subscriptionA));
     }
 
+    [Fact]
+    public async Task A_tenants_own_limits_hold_all_its_callers_together()
+    {
+        // At most one subscription in the tenant, whoever creates it.
+        var first = new EventsClient(service, service.TokenOfTenant("limited-tenant", "alice", AllScopes));
+        var second = new EventsClient(service, service.TokenOfTenant("limited-tenant", "bob", AllScopes));
+        var (created, _, _) = await first.SendAsync(HttpMethod.Post, "/rest/v1/events-subscriptions", Subscription("one"));
+        Assert.Equal(HttpStatusCode.Created, created);
+        var (refused, problem, _) = await second.SendAsync(HttpMethod.Post, "/rest/v1/events-subscriptions", Subscription("two"));
+        Assert.Equal(HttpStatusCode.Conflict, refused);
+        Assert.Contains("tenant", problem.GetProperty("detail").GetString());
+        // Another tenant is not counted in it.
+        var (other, _, _) = await Client(tenantA).SendAsync(HttpMethod.Post, "/rest/v1/events-subscriptions", Subscription("one"));
+        Assert.Equal(HttpStatusCode.Created, other);
+
+        // Two requests at once for the whole tenant, then one a second: two callers share that bucket.
+        var statuses = new List<HttpStatusCode>();
+        foreach (var subject in new[] { "carol", "dave", "carol", "dave" })
+        {
+            var api = new EventsClient(service, service.TokenOfTenant("slow-tenant", subject, AllScopes));
+            statuses.Add((await api.SendAsync(HttpMethod.Get, "/rest/v1/events-subscriptions")).Status);
+        }
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+        Assert.Equal(HttpStatusCode.OK, statuses[0]);
+    }
+
     private async Task<HttpStatusCode> GetAsync(string token, string tenantHeader, long id)
     {
         using var request = service.Request(HttpMethod.Get, $"/rest/v1/events-subscriptions/{id}", token);
