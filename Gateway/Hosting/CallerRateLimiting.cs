@@ -27,31 +27,14 @@ public static class CallerRateLimiting
                 var caller = Caller(context);
                 var (rate, burst, _) = settings.For(caller);
                 // One bucket per caller of each tenant: a subject in one tenant never spends another's.
-                return RateLimitPartition.GetTokenBucketLimiter($"{Auth.TenantResolution.Of(context)}/{caller}", _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = burst,
-                    TokensPerPeriod = Math.Max(1, (int)Math.Ceiling(rate / 10)),
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(Math.Max(1, (int)Math.Ceiling(rate / 10)) / rate),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
+                return Bucket($"{Auth.TenantResolution.Of(context)}/{caller}", rate, burst);
             }), PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
                 // A tenant with a rate of its own: one bucket for all its callers together.
                 var tenant = Auth.TenantResolution.Of(context);
-                if (settings.ForTenant(tenant) is not { RequestsPerSecond: { } rate } limits)
-                {
-                    return RateLimitPartition.GetNoLimiter("tenants without a rate");
-                }
-                var burst = limits.Burst ?? Math.Max(1, (int)Math.Ceiling(rate));
-                return RateLimitPartition.GetTokenBucketLimiter($"tenant/{tenant}", _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = burst,
-                    TokensPerPeriod = Math.Max(1, (int)Math.Ceiling(rate / 10)),
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(Math.Max(1, (int)Math.Ceiling(rate / 10)) / rate),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
+                return settings.ForTenant(tenant) is { RequestsPerSecond: { } rate } limits
+                    ? Bucket($"tenant/{tenant}", rate, limits.Burst ?? Math.Max(1, (int)Math.Ceiling(rate)))
+                    : RateLimitPartition.GetNoLimiter("tenants without a rate");
             }));
             o.OnRejected = async (context, cancellationToken) =>
             {
@@ -59,10 +42,26 @@ public static class CallerRateLimiting
                     ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
                     : 1;
                 context.HttpContext.Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var caller = Caller(context.HttpContext);
+                var tenant = Auth.TenantResolution.Of(context.HttpContext);
+                var tenantRate = settings.ForTenant(tenant)?.RequestsPerSecond is { } shared
+                    ? $", or tenant '{tenant}' more than its {shared:0.##} for all its callers together"
+                    : "";
                 await TypedResults.Problem(
-                    $"Caller '{Caller(context.HttpContext)}' sent more than its {settings.For(Caller(context.HttpContext)).RequestsPerSecond:0.##} requests per second; try again in {wait} s.",
+                    $"Caller '{caller}' sent more than its {settings.For(caller).RequestsPerSecond:0.##} requests per second{tenantRate}; try again in {wait} s.",
                     statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests",
                     type: "https://tools.ietf.org/html/rfc6585#section-4").ExecuteAsync(context.HttpContext);
             };
+        });
+
+    /// <summary>A token bucket of <paramref name="burst"/> tokens refilled at <paramref name="rate"/> a second, in tenths of a second.</summary>
+    private static RateLimitPartition<string> Bucket(string key, double rate, int burst) =>
+        RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = burst,
+            TokensPerPeriod = Math.Max(1, (int)Math.Ceiling(rate / 10)),
+            ReplenishmentPeriod = TimeSpan.FromSeconds(Math.Max(1, (int)Math.Ceiling(rate / 10)) / rate),
+            QueueLimit = 0,
+            AutoReplenishment = true,
         });
 }

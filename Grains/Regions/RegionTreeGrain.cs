@@ -152,7 +152,8 @@ public sealed class RegionTreeGrain(
                 }
                 var below = children.GetValueOrDefault(id);
                 found.Add(new RegionTreeEntry(id, id == region ? null : parents[id], below?.Count ?? 0));
-                next.AddRange((below ?? []).Order());
+                // No more children than could still be listed (a parent may have 100,000).
+                next.AddRange((below ?? []).Order().Take(maxRegions - found.Count - next.Count));
             }
             level = next;
         }
