@@ -2,6 +2,7 @@ using EventsSubscriptions.Gateway.Apis;
 using EventsSubscriptions.Gateway.Auth;
 using EventsSubscriptions.Gateway.Development;
 using EventsSubscriptions.Gateway.Hosting;
+using EventsSubscriptions.Gateway.Portal;
 using Orleans.Dashboard;
 using OpenTelemetry.Exporter;
 using Scalar.AspNetCore;
@@ -33,6 +34,7 @@ if (app.Services.GetRequiredService<GatewaySettings>().Console)
 {
     app.MapConsole();
 }
+app.MapPortalApi();
 app.MapOrleansDashboard("/dashboard").RequireAuthorization(AuthExtensions.OperationsPolicy).ExcludeFromDescription();
 app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(AuthExtensions.OperationsPolicy).ExcludeFromDescription();
 

@@ -70,7 +70,7 @@ cat <<BANNER
   (http webhook URLs and loopback targets allowed; never expose this setup)   ready in $(( $(date +%s) - started )) s
 
   API            $ES_GATEWAY_URL/rest/v1
-  Console        $ES_GATEWAY_URL/console/   (paste a token from scripts/token.sh)
+  Console        $ES_GATEWAY_URL/console/   (paste a token, or open a link from POST /rest/v1/portal-links)
   API reference  $ES_GATEWAY_URL/docs
   Dev inbox      $ES_GATEWAY_URL/dev/inbox/<name>   (a webhook receiver that checks signatures)
   OpenAPI        $ES_GATEWAY_URL/openapi/v1.json

@@ -10,6 +10,10 @@ public static class Problems
         TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not Found",
             type: "https://tools.ietf.org/html/rfc9110#section-15.5.5");
 
+    public static ProblemHttpResult Forbidden(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
+            type: "https://tools.ietf.org/html/rfc9110#section-15.5.4");
+
     public static ProblemHttpResult Conflict(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict",
             type: "https://tools.ietf.org/html/rfc9110#section-15.5.10");

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using EventsSubscriptions.Gateway.Portal;
 using Microsoft.IdentityModel.Tokens;
 
 namespace EventsSubscriptions.Gateway.Auth;
@@ -22,6 +23,29 @@ public static class AuthExtensions
                 ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
                 ClockSkew = TimeSpan.FromSeconds(30),
                 NameClaimType = "sub",
+            };
+            o.Events = new JwtBearerEvents
+            {
+                // A console session (Portal/PortalSession) is a token of this issuer in a cookie,
+                // read when the request has no Authorization header; a token from the cookie that
+                // is not a session's is refused, so nothing but a session ever rides in it.
+                OnMessageReceived = c =>
+                {
+                    if (!c.Request.Headers.ContainsKey("Authorization") && c.Request.Cookies.TryGetValue(PortalSession.CookieName, out var session))
+                    {
+                        c.Token = session;
+                        c.HttpContext.Items[PortalSession.CookieName] = true;
+                    }
+                    return Task.CompletedTask;
+                },
+                OnTokenValidated = c =>
+                {
+                    if (c.HttpContext.Items.ContainsKey(PortalSession.CookieName) && !PortalSession.IsSession(c.Principal!))
+                    {
+                        c.Fail("The console cookie holds no console session.");
+                    }
+                    return Task.CompletedTask;
+                },
             };
         });
 

@@ -5,13 +5,15 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace EventsSubscriptions.Gateway.Auth;
 
-/// <summary>Mints tokens the gateway accepts; used by <c>Gateway token</c> for development tokens.</summary>
+/// <summary>Mints tokens the gateway accepts: development tokens (<c>Gateway token</c>) and console sessions.</summary>
 public static class TokenIssuer
 {
     /// <param name="tenant">The tenant the token acts for (a <c>tenant</c> claim); null: none, the default tenant.</param>
-    public static string Issue(AuthSettings settings, IEnumerable<string> scopes, TimeSpan lifetime, string subject = "developer", string? tenant = null)
+    /// <param name="extra">Further claims (a console session's).</param>
+    public static string Issue(AuthSettings settings, IEnumerable<string> scopes, TimeSpan lifetime, string subject = "developer", string? tenant = null,
+        IEnumerable<Claim>? extra = null)
     {
-        List<Claim> claims = [new Claim("sub", subject), new Claim("scope", string.Join(' ', scopes))];
+        List<Claim> claims = [new Claim("sub", subject), new Claim("scope", string.Join(' ', scopes)), .. extra ?? []];
         if (tenant is not null)
         {
             claims.Add(new Claim("tenant", tenant));

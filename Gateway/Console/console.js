@@ -1,4 +1,5 @@
-// The operator console: static pages over the public API, acting with the operator's own token.
+// The console: static pages over the public API, acting with a pasted token or with the session a
+// console link opened (#portal=<secret>, redeemed once at /console/session for an HttpOnly cookie).
 // Hash routes: #/ (list), #/s/{id} (detail), #/s/{id}/attempt/{logId}, #/new, #/s/{id}/edit.
 "use strict";
 
@@ -9,6 +10,12 @@ const tokenInput = document.getElementById("token");
 const signout = document.getElementById("signout");
 
 const token = () => sessionStorage.getItem("es-token") || "";
+const who = document.getElementById("who");
+
+// The console session a link opened: {tenant, subject, scopes, readOnly, subscriptionId, expiresOn}, or null.
+let session = null;
+const signedIn = () => !!session || !!token();
+const canWrite = () => !session || !session.readOnly;
 
 // Each render belongs to one navigation: an answer that arrives after the operator moved on is dropped.
 let generation = 0;
@@ -24,10 +31,17 @@ function say(text, bad) {
 }
 
 async function call(method, path, body, contentType) {
-  const headers = { Authorization: `Bearer ${token()}` };
+  // A session rides in its cookie; the header tells the gateway the change comes from the console.
+  const headers = { "X-Requested-With": "es-console" };
+  if (!session) headers.Authorization = `Bearer ${token()}`;
   if (body !== undefined) headers["Content-Type"] = contentType || "application/json";
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
+  if (session && response.status === 401) {
+    session = null;
+    say("The console session has ended: open a new link from your application.", true);
+    setTimeout(route);
+  }
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch { json = { detail: text }; }
   return { ok: response.ok, status: response.status, json };
@@ -110,7 +124,7 @@ async function detail(id) {
       <dl><dt>Oldest pending</dt><dd>${age(pending.meta.oldestPendingOn)}</dd></dl>
       <dl><dt>URL</dt><dd>${esc(s.url)}</dd></dl>
     </div>
-    <div class="actions card">
+    <div class="actions card" ${canWrite() ? "" : "hidden"}>
       ${s.status === "ACTIVE" ? `<button id="suspend" class="secondary">Suspend</button>` : ""}
       ${s.status === "SUSPENDED" ? `<button id="enable">Enable</button>` : ""}
       ${s.status !== "ARCHIVED" ? `<button id="test" class="secondary">Send a test</button>
@@ -123,7 +137,7 @@ async function detail(id) {
     <tbody>${pending.data.map(d => `<tr>
       <td>${esc(d.event)}<br><small>${esc(d.eventId)}</small></td><td class="hide-narrow">${esc(d.entityKey)}</td><td>${badge(d.state)}</td>
       <td>${d.attempts}</td><td class="hide-narrow">${when(d.nextAttemptOn)}</td>
-      <td>${s.status !== "ARCHIVED" ? `<button class="retry secondary" data-event="${esc(d.eventId)}">Retry now</button>` : ""}</td></tr>`).join("")}</tbody></table></div>
+      <td>${s.status !== "ARCHIVED" && canWrite() ? `<button class="retry secondary" data-event="${esc(d.eventId)}">Retry now</button>` : ""}</td></tr>`).join("")}</tbody></table></div>
     <h2>Delivery log</h2>
     <div class="scroll"><table id="log"><thead><tr><th>When</th><th>Attempt</th><th>Outcome</th><th>Status</th><th class="hide-narrow">Error</th></tr></thead>
     <tbody>${(logs.ok ? logs.json.data : []).map(l => `<tr class="link" data-log="${l.id}">
@@ -175,12 +189,13 @@ async function attempt(id, logId) {
       <dl><dt>Delivery (webhook-id)</dt><dd>${esc(entry.deliveryId)}</dd></dl>
       <dl><dt>Entity</dt><dd>${esc(entry.eventData.resource)}/${entry.eventData.entityId}</dd></dl>
     </div>
-    <button id="retry-one">Retry this delivery now</button>
+    ${canWrite() ? `<button id="retry-one">Retry this delivery now</button>` : ""}
     <h2>Response body (excerpt)</h2><pre id="excerpt">${esc(entry.responseExcerpt || "(empty)")}</pre>
     ${request ? `<h2>Request as sent</h2><pre id="request">${esc(`${request.method} ${request.url}\n` +
       Object.entries(request.headers).map(([k, v]) => `${k}: ${v}`).join("\n"))}</pre>
       <pre id="request-body">${esc(JSON.stringify(request.body, null, 2))}</pre>` : ""}`;
-  document.getElementById("retry-one").onclick = async () => {
+  const retryOne = document.getElementById("retry-one");
+  if (retryOne) retryOne.onclick = async () => {
     const result = await call("POST", `${API}/${id}/deliveries/${encodeURIComponent(entry.eventData.eventId)}/actions/retry`);
     say(result.ok ? `retry queued (was ${result.json.data.previousState})` : problem(result), !result.ok);
   };
@@ -307,11 +322,25 @@ async function edit(id) {
 }
 
 // ---- routing ------------------------------------------------------------------------------------
+function header() {
+  signout.hidden = !signedIn();
+  tokenInput.hidden = signedIn();
+  document.querySelector("#signin button[type=submit]").hidden = signedIn();
+  const limited = session && session.subscriptionId;
+  who.textContent = session ? `${session.tenant}${session.readOnly ? " · read-only" : ""}` : "";
+  who.hidden = !session;
+  // A session limited to one subscription shows that one alone; a read-only one creates nothing.
+  for (const id of ["nav-list", "nav-failing", "nav-suspended", "nav-events", "nav-regions"]) document.getElementById(id).hidden = !!limited;
+  document.getElementById("nav-new").hidden = !!limited || !canWrite();
+}
+
 async function route() {
-  signout.hidden = !token();
-  tokenInput.hidden = !!token();
-  document.querySelector("#signin button[type=submit]").hidden = !!token();
-  if (!token()) { view.innerHTML = "<p>Paste a token (<code>scripts/token.sh</code>) and sign in: the console acts with its scopes.</p>"; return; }
+  header();
+  if (!signedIn()) { view.innerHTML = "<p>Paste a token (<code>scripts/token.sh</code>) and sign in, or open a console link: the console acts with its scopes.</p>"; return; }
+  if (session && session.subscriptionId && !location.hash.startsWith(`#/s/${session.subscriptionId}`)) {
+    location.replace(`#/s/${session.subscriptionId}`);
+    return;
+  }
   const hash = location.hash.slice(1) || "/";
   const [path, query] = hash.split("?");
   const parts = path.split("/").filter(Boolean);
@@ -338,6 +367,29 @@ document.getElementById("signin").onsubmit = async e => {
   else say("Signed in");
   route();
 };
-signout.onclick = () => { sessionStorage.removeItem("es-token"); say("Signed out"); route(); };
+signout.onclick = async () => {
+  if (session) { await fetch("/console/session", { method: "DELETE" }); session = null; }
+  sessionStorage.removeItem("es-token");
+  say("Signed out");
+  route();
+};
 window.addEventListener("hashchange", () => { say(""); route(); });
-route();
+
+// A link's secret is in the fragment: taken out of the address bar at once, redeemed once.
+async function start() {
+  const link = location.hash.match(/^#portal=([A-Za-z0-9_-]+)$/);
+  if (link) {
+    history.replaceState(null, "", location.pathname + location.search);
+    const redeemed = await fetch("/console/session", {
+      method: "POST", headers: { "Content-Type": "application/json", "X-Requested-With": "es-console" }, body: JSON.stringify({ link: link[1] }) });
+    if (!redeemed.ok) {
+      const p = await redeemed.json().catch(() => ({}));
+      say(`This link cannot sign you in: ${p.detail || redeemed.status}`, true);
+    }
+  }
+  const current = await fetch("/console/session");
+  session = current.ok ? (await current.json()).data : null;
+  if (session) sessionStorage.removeItem("es-token");
+  route();
+}
+start();

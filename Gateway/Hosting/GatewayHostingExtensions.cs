@@ -51,6 +51,7 @@ public static class GatewayHostingExtensions
 
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(postgres) { KeepAlive = 5 }.ConnectionString).Build());
         builder.Services.AddSingleton(_ => new RedisConnection(redis));
+        builder.Services.AddSingleton(s => new Portal.PortalLinkStore(s.GetRequiredService<NpgsqlDataSource>(), cluster.ServiceId));
         builder.Services.AddSingleton<ReadinessProbe>();
         builder.Services.AddSubscriptionRules();
         builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<SubscriptionIdConstraint>(SubscriptionIdConstraint.Name));
@@ -122,6 +123,7 @@ public static class GatewayHostingExtensions
         app.UseAuthentication();
         // The tenant a request acts for, before anything counts or serves it.
         app.UseMiddleware<TenantResolution>();
+        app.UseMiddleware<Portal.PortalSessionGuard>();
         app.UseRateLimiter();
         app.UseAuthorization();
         return app;

@@ -24,8 +24,21 @@ public sealed class GatewaySettings : ISettingsSection, IValidatableObject
     [Range(1, int.MaxValue)]
     public int MaxSubscriptionsPerCaller { get; set; } = 100_000;
 
-    /// <summary>Serve the operator console at <c>/console</c> (static pages; they call the API with the operator's token).</summary>
-    public bool Console { get; set; }
+    /// <summary>
+    /// Serve the console at <c>/console</c>: static pages that call the API with a pasted token or
+    /// with the session a console link opened (<c>POST /rest/v1/portal-links</c>).
+    /// </summary>
+    public bool Console { get; set; } = true;
+
+    /// <summary>How long a console session opened by a link lasts.</summary>
+    [Range(5, 24 * 60)]
+    public int PortalSessionMinutes { get; set; } = 60;
+
+    /// <summary>
+    /// The gateway's address as browsers reach it (<c>https://events.example.com</c>), for the console
+    /// links it makes; unset, a link names the address its request reached.
+    /// </summary>
+    public string? PublicUrl { get; set; }
 
     /// <summary>Serve the development inbox at <c>/dev/inbox/{name}</c> (no authentication: Development only).</summary>
     public bool DevInbox { get; set; }
@@ -46,6 +59,11 @@ public sealed class GatewaySettings : ISettingsSection, IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (PublicUrl is { Length: > 0 }
+            && !(Uri.TryCreate(PublicUrl, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.Query.Length == 0 && url.Fragment.Length == 0))
+        {
+            yield return new ValidationResult("must be an absolute http(s) URL without query or fragment, as browsers reach the gateway.", [nameof(PublicUrl)]);
+        }
         foreach (var result in ValidateEach(nameof(Callers), Callers))
         {
             yield return result;

@@ -156,6 +156,80 @@ public sealed class ConsoleBrowserTests(DeliveryCluster service) : IAsyncLifetim
         await ShotAsync(page, "8-phone-detail");
     }
 
+    [Fact]
+    public async Task A_customer_opens_its_console_from_a_one_time_link_and_sees_its_own_subscriptions_alone()
+    {
+        var tenant = $"portal-{Guid.NewGuid():N}"[..20];
+        var customer = new EventsClient(service, service.TokenOfTenant(tenant, "integrator", "subscriptions:read", "subscriptions:write", "entities:read"));
+        var own = await customer.SubscribeAsync(Body("portal-own", "200"));
+        var others = await SubscribeAsync("portal-other", "200");
+        try
+        {
+            var link = await LinkAsync(customer, new JsonObject());
+            var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+            var page = await context.NewPageAsync();
+            await page.GotoAsync(link);
+            await Assertions.Expect(page.Locator("#who")).ToHaveTextAsync(tenant);
+            await Assertions.Expect(page.Locator($"#subscriptions tr[data-id='{own}']")).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator($"#subscriptions tr[data-id='{others}']")).ToHaveCountAsync(0);
+            await Assertions.Expect(page.Locator("#token")).ToBeHiddenAsync();
+            // The secret left the address bar; the session is a cookie the page cannot read.
+            Assert.DoesNotContain("portal=", page.Url);
+            var cookie = (await context.CookiesAsync()).Single(c => c.Name == "es_console");
+            Assert.True(cookie.HttpOnly);
+            Assert.True(cookie.Secure);
+            Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
+            Assert.DoesNotContain("es_console", await page.EvaluateAsync<string>("document.cookie"));
+            await ShotAsync(page, "11-link-list");
+
+            // The session acts: its subscription suspended from the console.
+            await page.Locator($"#subscriptions tr[data-id='{own}']").ClickAsync();
+            page.Dialog += async (_, dialog) => await dialog.AcceptAsync("paused by the customer");
+            await page.ClickAsync("#suspend");
+            await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("paused by the customer");
+            await ShotAsync(page, "12-link-detail");
+
+            // Used once: the same link in another browser signs no one in.
+            var reused = await (await browser.NewContextAsync()).NewPageAsync();
+            await reused.GotoAsync(link);
+            await Assertions.Expect(reused.Locator("#flash")).ToContainTextAsync("used already");
+            await Assertions.Expect(reused.Locator("#token")).ToBeVisibleAsync();
+            await Assertions.Expect(reused.Locator("#subscriptions")).ToHaveCountAsync(0);
+            await ShotAsync(reused, "13-link-reused");
+
+            var expired = await LinkAsync(customer, new JsonObject { ["expiresInSeconds"] = 1 });
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            var late = await (await browser.NewContextAsync()).NewPageAsync();
+            await late.GotoAsync(expired);
+            await Assertions.Expect(late.Locator("#flash")).ToContainTextAsync("expired");
+            await Assertions.Expect(late.Locator("#subscriptions")).ToHaveCountAsync(0);
+
+            // Read-only and limited to one subscription: that one, without a button that changes it.
+            var limited = await LinkAsync(customer, new JsonObject { ["readOnly"] = true, ["subscriptionId"] = own });
+            var narrow = await (await browser.NewContextAsync()).NewPageAsync();
+            await narrow.GotoAsync(limited);
+            await Assertions.Expect(narrow).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"#/s/{own}$"));
+            await Assertions.Expect(narrow.Locator("#summary")).ToContainTextAsync("SUSPENDED");
+            await Assertions.Expect(narrow.Locator("#who")).ToContainTextAsync("read-only");
+            await Assertions.Expect(narrow.Locator("#enable")).ToBeHiddenAsync();
+            await Assertions.Expect(narrow.Locator("#nav-list")).ToBeHiddenAsync();
+            await Assertions.Expect(narrow.Locator("#nav-new")).ToBeHiddenAsync();
+            await ShotAsync(narrow, "14-link-read-only");
+            await narrow.GotoAsync($"{service.BaseAddress}console/#/");
+            await Assertions.Expect(narrow).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"#/s/{own}$"));
+
+            await narrow.ClickAsync("#signout");
+            await Assertions.Expect(narrow.Locator("#token")).ToBeVisibleAsync();
+            await narrow.ReloadAsync();
+            await Assertions.Expect(narrow.Locator("#token")).ToBeVisibleAsync();
+            await Assertions.Expect(narrow.Locator("#summary")).ToHaveCountAsync(0);
+        }
+        finally
+        {
+            await customer.ArchiveSubscribedAsync();
+        }
+    }
+
     private async Task<IPage> SignedInPageAsync(ViewportSize? viewport = null)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = viewport ?? new ViewportSize { Width = 1280, Height = 900 } });
@@ -168,13 +242,23 @@ public sealed class ConsoleBrowserTests(DeliveryCluster service) : IAsyncLifetim
         return page;
     }
 
-    private async Task<long> SubscribeAsync(string path, string answers)
+    private Task<long> SubscribeAsync(string path, string answers) => api.SubscribeAsync(Body(path, answers));
+
+    private JsonObject Body(string path, string answers)
     {
         var body = EventsClient.Subscription($"entity:{resource}:created", """{"filters": [{"tag": "context.*"}]}""");
         body["url"] = receiver.Url(path, answers);
         body["secret"] = Secret;
         body["name"] = $"console {path}";
-        return await api.SubscribeAsync(body);
+        return body;
+    }
+
+    /// <summary>A console link the customer's application made.</summary>
+    private static async Task<string> LinkAsync(EventsClient customer, JsonObject request)
+    {
+        var (status, answer, _) = await customer.SendAsync(HttpMethod.Post, "/rest/v1/portal-links", request);
+        Assert.True(status == System.Net.HttpStatusCode.Created, $"link: {(int)status} {answer}");
+        return answer.GetProperty("data").GetProperty("url").GetString()!;
     }
 
     private async Task<string?> HealthAsync(long id) =>

@@ -44,6 +44,8 @@ public sealed partial class ReadmeWalkthroughTests(DeliveryCluster service)
         // The other tenant: a 404 for the subscription, a region 3 of its own, and East unchanged.
         Assert.Contains("\"status\": 404", text);
         Assert.Matches(@"Globex East\s+East", text);
+        // Its own console: a one-time link.
+        Assert.Matches(@"http://[^\s]+/console/#portal=[A-Za-z0-9_-]{43}", text);
     }
 
     [GeneratedRegex(@"<!-- walkthrough:start -->\s*```bash\n(?<script>.*?)```\s*<!-- walkthrough:end -->", RegexOptions.Singleline)]
