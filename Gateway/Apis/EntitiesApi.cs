@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using EventsSubscriptions.Gateway.Auth;
+using EventsSubscriptions.Gateway.Hosting;
 using EventsSubscriptions.Gateway.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Tenants;
@@ -55,6 +56,10 @@ public static partial class EntitiesApi
         if (problem is not null)
         {
             return problem switch { ValidationProblem v => v, ProblemHttpResult p => p, _ => throw new InvalidOperationException() };
+        }
+        if (await PlaceAsync(request, grains, existing: null) is { } full)
+        {
+            return full;
         }
         // A PUT may have taken an id the sequence hands out later: then take the next one.
         while (true)
@@ -120,6 +125,10 @@ public static partial class EntitiesApi
         if (problem is not null)
         {
             return problem switch { ValidationProblem v => v, ProblemHttpResult p => p, _ => throw new InvalidOperationException() };
+        }
+        if (await PlaceAsync(request, grains, Entity(grains, resource, key)) is { } full)
+        {
+            return full;
         }
         var result = await Entity(grains, resource, key).PutAsync(body!.ToJsonString());
         if (Refused(result) is { } refused)
@@ -286,6 +295,23 @@ public static partial class EntitiesApi
         [.. values.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).Distinct()];
 
     /// <summary>The request's tenant's entity (its grain key qualifies the resource by the tenant).</summary>
+    /// <summary>
+    /// A place under the tenant's entity limit, when it has one (<c>Gateway:Tenants:&lt;t&gt;:MaxEntities</c>):
+    /// null when the write may go on, the refusal when the tenant is full. A PUT of an entity that
+    /// exists changes no count and goes on at the limit.
+    /// </summary>
+    private static async Task<ProblemHttpResult?> PlaceAsync(HttpRequest request, IClusterClient grains, IEntityGrain? existing)
+    {
+        var tenant = TenantResolution.Of(request.HttpContext);
+        if (request.HttpContext.RequestServices.GetRequiredService<GatewaySettings>().ForTenant(tenant)?.MaxEntities is not { } limit
+            || await grains.GetGrain<ITenantEntitiesGrain>(tenant).ReserveAsync(limit)
+            || (existing is not null && await existing.GetAsync() is not null))
+        {
+            return null;
+        }
+        return Problems.Conflict($"This tenant holds {limit} entities, its limit: delete some before creating more.");
+    }
+
     private static IEntityGrain Entity(IClusterClient grains, string resource, long id) =>
         grains.GetGrain<IEntityGrain>(EntityKey.Format(Tenants.Qualify(Tenants.OfRequest ?? Tenants.Default, resource), id));
 

@@ -68,6 +68,10 @@ public sealed class GatewaySettings : ISettingsSection, IValidatableObject
         {
             yield return result;
         }
+        foreach (var caller in Callers.Where(c => c.Value?.MaxEntities is not null).Select(c => c.Key))
+        {
+            yield return new ValidationResult("is a tenant's limit: set it under Tenants:<tenant>, not for a caller.", [$"{nameof(Callers)}:{caller}:{nameof(CallerLimits.MaxEntities)}"]);
+        }
         foreach (var tenant in Tenants.Keys.Where(t => !Grains.Interfaces.Tenants.Tenants.Name().IsMatch(t)))
         {
             yield return new ValidationResult($"'{tenant}' is not a tenant name (a-z, 0-9 and '-', 1 to 63, starting with a letter or digit).", [$"{nameof(Tenants)}:{tenant}"]);
@@ -107,4 +111,8 @@ public sealed class CallerLimits
 
     [Range(1, int.MaxValue)]
     public int? MaxSubscriptions { get; set; }
+
+    /// <summary>A tenant's entities (of every resource, regions included); tenants only.</summary>
+    [Range(1, long.MaxValue)]
+    public long? MaxEntities { get; set; }
 }

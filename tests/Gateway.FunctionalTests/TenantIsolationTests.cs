@@ -159,6 +159,29 @@ public sealed class TenantIsolationTests(ServiceCluster service) : IAsyncLifetim
         Assert.Equal(HttpStatusCode.OK, statuses[0]);
     }
 
+    [Fact]
+    public async Task A_tenants_entity_limit_counts_its_own_entities_of_every_resource()
+    {
+        // At most three entities in the tenant: a region and two employees.
+        var small = new EventsClient(service, service.TokenOfTenant("small-tenant", "alice", AllScopes));
+        await small.RegionAsync(1, "root", null);
+        await small.OkAsync(HttpMethod.Post, "/rest/v1/employees", new JsonObject { ["name"] = "first", ["region"] = 1 });
+        await small.OkAsync(HttpMethod.Put, "/rest/v1/employees/50", new JsonObject { ["name"] = "second", ["region"] = 1 });
+        var (refused, problem, _) = await small.SendAsync(HttpMethod.Post, "/rest/v1/employees", new JsonObject { ["name"] = "third" });
+        Assert.Equal(HttpStatusCode.Conflict, refused);
+        Assert.Contains("3 entities", problem.GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, (await small.SendAsync(HttpMethod.Put, "/rest/v1/employees/51", new JsonObject { ["name"] = "third" })).Status);
+        // A change of an entity it holds is not a new one; another tenant is not counted in it.
+        Assert.Equal(HttpStatusCode.OK, (await small.SendAsync(HttpMethod.Put, "/rest/v1/employees/50", new JsonObject { ["name"] = "renamed", ["region"] = 1 })).Status);
+        await Client(tenantA).OkAsync(HttpMethod.Post, "/rest/v1/employees", new JsonObject { ["name"] = "elsewhere" });
+
+        // A deleted entity frees its place once the tenant is counted again.
+        await small.OkAsync(HttpMethod.Delete, "/rest/v1/employees/50");
+        await Eventually.HoldsAsync(
+            async () => (await small.SendAsync(HttpMethod.Put, "/rest/v1/employees/52", new JsonObject { ["name"] = "after" })).Status == HttpStatusCode.Created,
+            TimeSpan.FromSeconds(40), "the deleted entity's place was never free again");
+    }
+
     private async Task<HttpStatusCode> GetAsync(string token, string tenantHeader, long id)
     {
         using var request = service.Request(HttpMethod.Get, $"/rest/v1/events-subscriptions/{id}", token);

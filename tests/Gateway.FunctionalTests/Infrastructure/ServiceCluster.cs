@@ -71,6 +71,7 @@ public class ServiceCluster : IAsyncLifetime
             ["Gateway__Callers__rate-test__Burst"] = "3",
             ["Gateway__Callers__quota-test__MaxSubscriptions"] = "2",
             ["Gateway__Tenants__limited-tenant__MaxSubscriptions"] = "1",
+            ["Gateway__Tenants__small-tenant__MaxEntities"] = "3",
             ["Gateway__Tenants__slow-tenant__RequestsPerSecond"] = "1",
             ["Gateway__Tenants__slow-tenant__Burst"] = "2",
         }.Concat(GatewaySettings).ToDictionary());
