@@ -31,16 +31,17 @@ public static class AuthExtensions
                 // is not a session's is refused, so nothing but a session ever rides in it.
                 OnMessageReceived = c =>
                 {
-                    if (!c.Request.Headers.ContainsKey("Authorization") && c.Request.Cookies.TryGetValue(PortalSession.CookieName, out var session))
+                    var name = PortalSession.CookieName(c.HttpContext.RequestServices.GetRequiredService<IHostEnvironment>());
+                    if (!c.Request.Headers.ContainsKey("Authorization") && c.Request.Cookies.TryGetValue(name, out var session))
                     {
                         c.Token = session;
-                        c.HttpContext.Items[PortalSession.CookieName] = true;
+                        c.HttpContext.Items[PortalSession.SessionClaim] = true;
                     }
                     return Task.CompletedTask;
                 },
                 OnTokenValidated = c =>
                 {
-                    if (c.HttpContext.Items.ContainsKey(PortalSession.CookieName) && !PortalSession.IsSession(c.Principal!))
+                    if (c.HttpContext.Items.ContainsKey(PortalSession.SessionClaim) && !PortalSession.IsSession(c.Principal!))
                     {
                         c.Fail("The console cookie holds no console session.");
                     }

@@ -129,7 +129,7 @@ async function detail(id) {
       ${s.status === "SUSPENDED" ? `<button id="enable">Enable</button>` : ""}
       ${s.status !== "ARCHIVED" ? `<button id="test" class="secondary">Send a test</button>
         <button id="replay" class="secondary">Replay…</button>
-        <a href="#/s/${s.id}/edit"><button type="button" class="secondary">Edit</button></a>
+        ${session && session.subscriptionId ? "" : `<a href="#/s/${s.id}/edit"><button type="button" class="secondary" id="edit-button">Edit</button></a>`}
         <button id="archive" class="danger">Archive</button>` : ""}
     </div>
     <h2>Deliveries</h2>
@@ -177,7 +177,7 @@ async function attempt(id, logId) {
   if (stale()) return;
   const request = delivery.ok ? delivery.json.data.request : null;
   view.innerHTML = `
-    <p><a href="#/s/${id}">← subscription ${id}</a></p>
+    <p><a href="#/s/${esc(id)}">← subscription ${esc(id)}</a></p>
     <h1>Attempt ${entry.attempt} of ${esc(entry.eventData.event)}</h1>
     <div class="card grid" id="attempt">
       <dl><dt>Outcome</dt><dd>${badge(entry.outcome)}</dd></dl>
@@ -277,7 +277,7 @@ async function edit(id) {
     return kind === "json" ? JSON.stringify(v) : v;
   };
   view.innerHTML = `
-    <h1>${id ? `Edit subscription ${id}` : "New subscription"}</h1>
+    <h1>${id ? `Edit subscription ${esc(id)}` : "New subscription"}</h1>
     <form class="edit card" id="edit" novalidate>
       <div class="error" id="error-$"></div>
       ${FIELDS.map(([name, label, kind]) => `
@@ -375,21 +375,39 @@ signout.onclick = async () => {
 };
 window.addEventListener("hashchange", () => { say(""); route(); });
 
-// A link's secret is in the fragment: taken out of the address bar at once, redeemed once.
+async function loadSession() {
+  const current = await fetch("/console/session");
+  session = current.ok ? (await current.json()).data : null;
+  if (session) sessionStorage.removeItem("es-token");
+}
+
+// A link's secret is in the fragment: taken out of the address bar at once, and redeemed once, on a
+// click (a scanner that runs the page does not use it up, and no page can sign anyone in silently).
 async function start() {
   const link = location.hash.match(/^#portal=([A-Za-z0-9_-]+)$/);
-  if (link) {
-    history.replaceState(null, "", location.pathname + location.search);
+  await loadSession();
+  if (!link) return route();
+  history.replaceState(null, "", location.pathname + location.search);
+  header();
+  view.innerHTML = `
+    <div class="card" id="open-link-card">
+      <h1>Open the console</h1>
+      <p>This link signs you in to the console of the application that gave it to you. It works once.</p>
+      ${session ? `<p class="error">You are signed in to <strong>${esc(session.tenant)}</strong>: opening it ends that session.</p>` : ""}
+      <p><button id="open-link">Open the console</button></p>
+    </div>`;
+  document.getElementById("open-link").onclick = async () => {
     const redeemed = await fetch("/console/session", {
       method: "POST", headers: { "Content-Type": "application/json", "X-Requested-With": "es-console" }, body: JSON.stringify({ link: link[1] }) });
     if (!redeemed.ok) {
       const p = await redeemed.json().catch(() => ({}));
       say(`This link cannot sign you in: ${p.detail || redeemed.status}`, true);
+    } else {
+      say("");
     }
-  }
-  const current = await fetch("/console/session");
-  session = current.ok ? (await current.json()).data : null;
-  if (session) sessionStorage.removeItem("es-token");
-  route();
+    await loadSession();
+    if (session && session.subscriptionId) location.replace(`#/s/${session.subscriptionId}`);
+    route();
+  };
 }
 start();

@@ -27,7 +27,10 @@ public static class CallerRateLimiting
                 var caller = Caller(context);
                 var (rate, burst, _) = settings.For(caller);
                 // One bucket per caller of each tenant: a subject in one tenant never spends another's.
-                return Bucket($"{Auth.TenantResolution.Of(context)}/{caller}", rate, burst);
+                // A console session has a bucket apart from its link maker's own (the same limits):
+                // a customer clicking around never spends the integration's requests.
+                var console = Portal.PortalSession.IsSession(context.User) ? "console:" : "";
+                return Bucket($"{Auth.TenantResolution.Of(context)}/{console}{caller}", rate, burst);
             }), PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
                 // A tenant with a rate of its own: one bucket for all its callers together.

@@ -3,9 +3,10 @@ using Microsoft.Extensions.FileProviders;
 namespace EventsSubscriptions.Gateway.Hosting;
 
 /// <summary>
-/// Serves the operator console (<c>Console/</c> next to the binary) at <c>/console/</c>. The pages
-/// hold no secret and need no session: they call the public API with the token the operator pastes
-/// (kept in the tab's session storage), so the console can do exactly what that token may.
+/// Serves the console (<c>Console/</c> next to the binary) at <c>/console/</c>. The pages hold no
+/// secret: they call the public API with the token an operator pastes (kept in the tab's session
+/// storage) or with the session cookie a portal link opened, so the console can do exactly what that
+/// token or session may.
 /// </summary>
 public static class ConsoleHosting
 {
@@ -26,7 +27,15 @@ public static class ConsoleHosting
         {
             FileProvider = files,
             RequestPath = "/console",
-            OnPrepareResponse = c => c.Context.Response.Headers.CacheControl = "no-cache",
+            OnPrepareResponse = c =>
+            {
+                var headers = c.Context.Response.Headers;
+                headers.CacheControl = "no-cache";
+                // The pages run their own script alone, in no one else's frame, and send no Referer.
+                headers.ContentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+                headers.XContentTypeOptions = "nosniff";
+                headers["Referrer-Policy"] = "no-referrer";
+            },
         });
         return app;
     }

@@ -59,7 +59,7 @@ public static class PortalApi
             .AllowAnonymous();
         session.MapDelete("", (HttpContext context, IHostEnvironment environment) =>
             {
-                context.Response.Cookies.Delete(PortalSession.CookieName, PortalSession.Cookie(environment, DateTimeOffset.UnixEpoch));
+                context.Response.Cookies.Delete(PortalSession.CookieName(environment), PortalSession.Cookie(environment, DateTimeOffset.UnixEpoch));
                 return Results.NoContent();
             })
             .AllowAnonymous();
@@ -68,11 +68,16 @@ public static class PortalApi
 
     private static async Task<Results<Created<DataResponse<PortalLink>>, ValidationProblem, ProblemHttpResult>> CreateLinkAsync(
         HttpContext context, [FromServices] IClusterClient grains, [FromServices] PortalLinkStore links, [FromServices] GatewaySettings settings,
-        CancellationToken cancellationToken)
+        [FromServices] IHostEnvironment environment, CancellationToken cancellationToken)
     {
         if (!settings.Console)
         {
             return Problems.Conflict("This gateway does not serve the console (Gateway:Console is false): a link would open nothing.");
+        }
+        if (settings.PublicUrl is not { Length: > 0 } && !environment.IsDevelopment())
+        {
+            // Else the link would name whatever Host the request carried, http behind a TLS proxy.
+            return Problems.Conflict("Set Gateway:PublicUrl (the https address browsers reach this gateway at) to make console links outside Development.");
         }
         var (body, problem) = await JsonBody.ReadAsync(context.Request, optional: true, cancellationToken);
         if (problem is not null)
@@ -101,8 +106,10 @@ public static class PortalApi
             }
         }
         var readOnly = request.ReadOnly ?? false;
+        var makerExpires = long.TryParse(context.User.FindFirst("exp")?.Value, CultureInfo.InvariantCulture, out var exp)
+            ? DateTimeOffset.FromUnixTimeSeconds(exp) : DateTimeOffset.UtcNow.AddHours(1);
         var grant = new PortalGrant(TenantResolution.Of(context), context.User.FindFirst("sub")!.Value,
-            PortalSession.ScopesOf(context.User, readOnly), request.SubscriptionId, readOnly);
+            PortalSession.ScopesOf(context.User, readOnly), request.SubscriptionId, readOnly, makerExpires);
         var (secret, expiresOn) = await links.IssueAsync(grant, TimeSpan.FromSeconds(request.ExpiresInSeconds ?? MaxLinkSeconds), cancellationToken);
         var url = $"{PublicBase(context, settings)}/console/#portal={secret}";
         return TypedResults.Created((string?)null, new DataResponse<PortalLink>(
@@ -136,12 +143,21 @@ public static class PortalApi
                     ? "This console link has expired: ask the application that gave it to you for a new one."
                     : "This console link is not valid: it was used already (a link signs in once) or never existed. Ask for a new one.");
         }
-        var lifetime = TimeSpan.FromMinutes(settings.PortalSessionMinutes);
-        var expires = DateTimeOffset.UtcNow + lifetime;
-        context.Response.Cookies.Append(PortalSession.CookieName, PortalSession.Issue(auth.Value, grant, lifetime), PortalSession.Cookie(environment, expires));
+        // No longer than the maker's own token: a session never outlives the right that made it.
+        var expires = Min(DateTimeOffset.UtcNow.AddMinutes(settings.PortalSessionMinutes), grant.MakerExpiresOn);
+        var lifetime = expires - DateTimeOffset.UtcNow;
+        if (lifetime <= TimeSpan.Zero)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
+                detail: "This console link has expired: ask the application that gave it to you for a new one.");
+        }
+        context.Response.Cookies.Append(PortalSession.CookieName(environment), PortalSession.Issue(auth.Value, grant, lifetime),
+            PortalSession.Cookie(environment, expires));
         context.Response.Headers.CacheControl = "no-store";
         return Results.Ok(new DataResponse<SessionView>(new SessionView(grant.Tenant, grant.CreatedBy, grant.Scopes, grant.ReadOnly, grant.SubscriptionId, expires)));
     }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static SessionView ViewOf(HttpContext context)
     {

@@ -5,7 +5,9 @@ using NpgsqlTypes;
 namespace EventsSubscriptions.Gateway.Portal;
 
 /// <summary>What a console link grants: one tenant, with these scopes, to every subscription or to one.</summary>
-public sealed record PortalGrant(string Tenant, string CreatedBy, IReadOnlyList<string> Scopes, long? SubscriptionId, bool ReadOnly);
+/// <param name="MakerExpiresOn">When the link maker's own token expires: no link or session outlives it.</param>
+public sealed record PortalGrant(string Tenant, string CreatedBy, IReadOnlyList<string> Scopes, long? SubscriptionId, bool ReadOnly,
+    DateTimeOffset MakerExpiresOn);
 
 /// <summary>A link as it was redeemed: its grant, or why it grants nothing.</summary>
 public sealed record PortalRedemption(PortalGrant? Grant, bool Expired);
@@ -28,8 +30,8 @@ public sealed class PortalLinkStore(NpgsqlDataSource dataSource, string serviceI
         await using var command = dataSource.CreateCommand(
             """
             WITH purged AS (DELETE FROM portal_link WHERE service_id = $1 AND expires_on < now() - $2)
-            INSERT INTO portal_link (service_id, secret_hash, tenant, created_by, scopes, subscription_id, read_only, expires_on)
-            VALUES ($1, $3, $4, $5, $6, $7, $8, now() + $9)
+            INSERT INTO portal_link (service_id, secret_hash, tenant, created_by, scopes, subscription_id, read_only, maker_expires_on, expires_on)
+            VALUES ($1, $3, $4, $5, $6, $7, $8, $10, least(now() + $9, $10))
             RETURNING expires_on
             """);
         command.Parameters.AddRange(new NpgsqlParameter[]
@@ -40,6 +42,7 @@ public sealed class PortalLinkStore(NpgsqlDataSource dataSource, string serviceI
             new NpgsqlParameter { Value = (object?)grant.SubscriptionId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint },
             new NpgsqlParameter { Value = grant.ReadOnly, NpgsqlDbType = NpgsqlDbType.Boolean },
             new NpgsqlParameter { Value = lifetime, NpgsqlDbType = NpgsqlDbType.Interval },
+            new NpgsqlParameter { Value = grant.MakerExpiresOn.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
         });
         var expiresOn = (DateTime)(await command.ExecuteScalarAsync(cancellationToken))!;
         return (Base64Url(secret), new DateTimeOffset(expiresOn, TimeSpan.Zero));
@@ -55,7 +58,7 @@ public sealed class PortalLinkStore(NpgsqlDataSource dataSource, string serviceI
         await using var command = dataSource.CreateCommand(
             """
             DELETE FROM portal_link WHERE service_id = $1 AND secret_hash = $2
-            RETURNING tenant, created_by, scopes, subscription_id, read_only, expires_on <= now()
+            RETURNING tenant, created_by, scopes, subscription_id, read_only, expires_on <= now(), maker_expires_on
             """);
         command.Parameters.Add(Text(serviceId));
         command.Parameters.Add(new NpgsqlParameter { Value = SHA256.HashData(bytes), NpgsqlDbType = NpgsqlDbType.Bytea });
@@ -70,7 +73,8 @@ public sealed class PortalLinkStore(NpgsqlDataSource dataSource, string serviceI
         }
         return new PortalRedemption(new PortalGrant(reader.GetString(0), reader.GetString(1),
             reader.GetString(2).Split(' ', StringSplitOptions.RemoveEmptyEntries),
-            reader.IsDBNull(3) ? null : reader.GetInt64(3), reader.GetBoolean(4)), Expired: false);
+            reader.IsDBNull(3) ? null : reader.GetInt64(3), reader.GetBoolean(4),
+            new DateTimeOffset(reader.GetFieldValue<DateTime>(6), TimeSpan.Zero)), Expired: false);
     }
 
     private static NpgsqlParameter Text(string value) => new() { Value = value, NpgsqlDbType = NpgsqlDbType.Text };

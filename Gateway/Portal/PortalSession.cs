@@ -13,7 +13,11 @@ namespace EventsSubscriptions.Gateway.Portal;
 /// </summary>
 public static class PortalSession
 {
-    public const string CookieName = "es_console";
+    /// <summary>
+    /// The cookie's name: <c>__Host-</c> outside Development, so that no other host of the domain
+    /// can set it (browsers accept such a cookie only Secure, host-only and for the path /).
+    /// </summary>
+    public static string CookieName(IHostEnvironment environment) => environment.IsDevelopment() ? "es_console" : "__Host-es_console";
 
     /// <summary>Marks a session token: only such a token is read from the cookie.</summary>
     public const string SessionClaim = "es_console";

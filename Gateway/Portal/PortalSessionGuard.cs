@@ -7,7 +7,8 @@ namespace EventsSubscriptions.Gateway.Portal;
 /// What a console session may not do that a token with the same scopes could: change anything
 /// without the console's own header (a cross-site form cannot send it, on top of the SameSite
 /// cookie), make console links, or, when its link named one subscription, reach any route but that
-/// subscription's own and the event types. Runs after the tenant is resolved; tokens pass untouched.
+/// subscription's own and the event types, or change that subscription's configuration (which could
+/// point it at any of the tenant's entities). Runs after the tenant is resolved; tokens pass untouched.
 /// </summary>
 public sealed class PortalSessionGuard(RequestDelegate next)
 {
@@ -32,10 +33,20 @@ public sealed class PortalSessionGuard(RequestDelegate next)
             await Problems.Forbidden("A console session cannot make console links: make them with the application's own token.").ExecuteAsync(context);
             return;
         }
-        if (PortalSession.LimitedTo(user) is { } only && !Reaches(rest.Value ?? "", request.Method, only))
+        if (PortalSession.LimitedTo(user) is { } only)
         {
-            await Problems.Forbidden($"This console session shows events subscription {only} alone.").ExecuteAsync(context);
-            return;
+            if (!Reaches(rest.Value ?? "", request.Method, only))
+            {
+                await Problems.Forbidden($"This console session shows events subscription {only} alone.").ExecuteAsync(context);
+                return;
+            }
+            if (HttpMethods.IsPut(request.Method) || HttpMethods.IsPatch(request.Method))
+            {
+                // Its events, filters and URL could export any entity of the tenant: not a one-subscription view's to change.
+                await Problems.Forbidden($"A console session limited to subscription {only} cannot change its configuration (events, filters, URL): " +
+                    "that needs a link to every subscription.").ExecuteAsync(context);
+                return;
+            }
         }
         await next(context);
     }

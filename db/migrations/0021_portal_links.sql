@@ -10,6 +10,8 @@ CREATE TABLE portal_link (
     scopes          text        NOT NULL,
     subscription_id bigint,
     read_only       boolean     NOT NULL,
+    -- The link maker's token expiry: no session it opens outlives it.
+    maker_expires_on timestamptz NOT NULL,
     created_on      timestamptz NOT NULL DEFAULT now(),
     expires_on      timestamptz NOT NULL,
     PRIMARY KEY (service_id, secret_hash)

@@ -48,7 +48,8 @@ public sealed class PortalLinkTests(ServiceCluster service) : IDisposable
         Assert.False(data.GetProperty("readOnly").GetBoolean());
         Assert.Equal(["subscriptions:read", "subscriptions:write", "entities:read"], data.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()));
         var expiresOn = data.GetProperty("expiresOn").GetDateTimeOffset();
-        Assert.InRange(expiresOn - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(59), TimeSpan.FromMinutes(61));
+        // An hour by default, but never past the maker's own token (the tests' tokens last 30 minutes).
+        Assert.InRange(expiresOn - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(29), TimeSpan.FromMinutes(30.5));
         var secret = url[(url.IndexOf("#portal=", StringComparison.Ordinal) + "#portal=".Length)..];
 
         // Redeemed by the console alone (its header), then once.
@@ -101,7 +102,7 @@ public sealed class PortalLinkTests(ServiceCluster service) : IDisposable
         using var signOut = new HttpRequestMessage(HttpMethod.Delete, "/console/session");
         using var cleared = await browser.SendAsync(signOut);
         Assert.Equal(HttpStatusCode.NoContent, cleared.StatusCode);
-        Assert.Contains(cleared.Headers.GetValues("Set-Cookie"), c => c.StartsWith("es_console=;", StringComparison.Ordinal) && c.Contains("expires=Thu, 01 Jan 1970"));
+        Assert.Contains(cleared.Headers.GetValues("Set-Cookie"), c => c.StartsWith("__Host-es_console=;", StringComparison.Ordinal) && c.Contains("expires=Thu, 01 Jan 1970"));
         Assert.Equal(HttpStatusCode.Unauthorized, (await SessionAsync("", HttpMethod.Get, "/console/session")).Status);
 
         await a.ArchiveSubscribedAsync();
@@ -133,6 +134,17 @@ public sealed class PortalLinkTests(ServiceCluster service) : IDisposable
         Assert.True(about.GetProperty("readOnly").GetBoolean());
         Assert.Equal(shown, about.GetProperty("subscriptionId").GetInt64());
         Assert.Equal(["subscriptions:read", "entities:read"], about.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()));
+
+        // Read-write but limited: its actions, not its configuration (which could point it at any entity of the tenant).
+        var limited = await SessionOfLinkAsync(a, new JsonObject { ["subscriptionId"] = shown });
+        var (patched, patchBody) = await SessionAsync(limited, HttpMethod.Patch, $"/rest/v1/events-subscriptions/{shown}",
+            new JsonObject { ["url"] = "https://elsewhere.example.com/hook" }, console: true);
+        Assert.Equal(HttpStatusCode.Forbidden, patched);
+        Assert.Contains("cannot change its configuration", patchBody.GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, (await SessionAsync(limited, HttpMethod.Put, $"/rest/v1/events-subscriptions/{shown}", SubscriptionsClient.ValidBody(), console: true)).Status);
+        Assert.Equal(HttpStatusCode.OK,
+            (await SessionAsync(limited, HttpMethod.Post, $"/rest/v1/events-subscriptions/{shown}/actions/suspend", new JsonObject { ["reason"] = "x" }, console: true)).Status);
+        Assert.Equal("SUSPENDED", await StatusAsync(a, shown));
 
         // A maker without entities:read makes a session without it.
         var narrow = Client(tenantA, "subscriptions:read", "subscriptions:write");
@@ -190,7 +202,7 @@ public sealed class PortalLinkTests(ServiceCluster service) : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, missing);
         Assert.True(missingBody.GetProperty("errors").TryGetProperty("link", out _));
         var token = service.TokenOfTenant(tenantA, "integrator", AllScopes);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await SessionAsync($"es_console={token}", HttpMethod.Get, "/rest/v1/events-subscriptions")).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SessionAsync($"__Host-es_console={token}", HttpMethod.Get, "/rest/v1/events-subscriptions")).Status);
         await b.ArchiveSubscribedAsync();
     }
 
@@ -216,7 +228,7 @@ public sealed class PortalLinkTests(ServiceCluster service) : IDisposable
         }
         using var response = await browser.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
-        var cookie = response.Headers.TryGetValues("Set-Cookie", out var cookies) ? cookies.SingleOrDefault(c => c.StartsWith("es_console=", StringComparison.Ordinal)) : null;
+        var cookie = response.Headers.TryGetValues("Set-Cookie", out var cookies) ? cookies.SingleOrDefault(c => c.StartsWith("__Host-es_console=", StringComparison.Ordinal)) : null;
         return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone(), cookie);
     }
 

@@ -66,6 +66,8 @@ public class ServiceCluster : IAsyncLifetime
             ["Auth__Issuer"] = Issuer,
             ["Auth__Audience"] = Audience,
             ["Auth__SigningKey"] = SigningKey,
+            // Console links name the gateway as browsers reach it (required outside Development).
+            ["Gateway__PublicUrl"] = BaseAddress.ToString(),
             // Two callers with limits of their own, for the tests of rate limits and quotas.
             ["Gateway__Callers__rate-test__RequestsPerSecond"] = "1",
             ["Gateway__Callers__rate-test__Burst"] = "3",
