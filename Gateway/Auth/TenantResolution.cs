@@ -8,10 +8,10 @@ namespace EventsSubscriptions.Gateway.Auth;
 /// tenant when it names none), or, for a token with scope <c>admin</c> only, the tenant named by
 /// the <c>X-Tenant</c> header. A token without a subject, or whose claim is not a tenant name, is a
 /// 401; a header naming another tenant without <c>admin</c> is a 403. The tenant goes to every grain
-/// call the request makes (Orleans' request context); a call that reaches another tenant's grain is
-/// answered as an unknown id.
+/// call the request makes (Orleans' request context) and to the scope of what the gateway logs
+/// meanwhile; a call that reaches another tenant's grain is answered as an unknown id.
 /// </summary>
-public sealed class TenantResolution(RequestDelegate next)
+public sealed class TenantResolution(RequestDelegate next, ILogger<TenantResolution> logger)
 {
     public const string Header = "X-Tenant";
 
@@ -65,6 +65,8 @@ public sealed class TenantResolution(RequestDelegate next)
             tenant = named;
         }
         context.Items[ItemKey] = tenant;
+        // What the gateway logs while serving the request names the tenant (a scope of the JSON logs).
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["Tenant"] = tenant });
         if (!context.Request.Path.StartsWithSegments("/rest"))
         {
             // The operators' pages (dashboard, metrics) look at every tenant's grains.

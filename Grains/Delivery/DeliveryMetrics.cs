@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
 
 namespace EventsSubscriptions.Grains.Delivery;
 
@@ -34,22 +35,29 @@ public sealed class DeliveryMetrics : IDisposable
     /// <summary>Bucket bounds of <c>es.batch.size</c>: powers of two up to a batch's most, 512 rows.</summary>
     public static readonly IReadOnlyList<int> BatchSizeBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 
-    public DeliveryMetrics(IMeterFactory factory)
+    /// <summary>The label of the tenants past <see cref="DeliverySettings.MetricTenants"/>: no tenant name starts with '_'.</summary>
+    public const string OtherTenants = "_other";
+
+    private readonly Dictionary<string, string> tenantLabels = new(StringComparer.Ordinal);
+    private readonly int maxTenantLabels;
+
+    public DeliveryMetrics(IMeterFactory factory, IOptions<DeliverySettings>? settings = null)
     {
+        maxTenantLabels = settings?.Value.MetricTenants ?? new DeliverySettings().MetricTenants;
         meter = factory.Create(MeterName);
         var seconds = new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets };
-        attempts = meter.CreateCounter<long>("es.delivery.attempts", description: "Delivery attempts by outcome and error kind");
+        attempts = meter.CreateCounter<long>("es.delivery.attempts", description: "Delivery attempts by outcome, error kind and tenant");
         attemptDuration = meter.CreateHistogram("es.delivery.attempt.duration", "s", "Duration of one webhook call", advice: seconds);
         eventToDelivery = meter.CreateHistogram("es.delivery.latency", "s", "From the event's acceptance to its successful delivery", advice: seconds);
         pending = meter.CreateUpDownCounter<long>("es.delivery.pending", description: "Deliveries queued and not yet finished (this silo's activations)");
         windowBytes = meter.CreateUpDownCounter<long>("es.delivery.window", "By",
             "Memory the pending deliveries held by this silo's subscription grains take (the rest wait in PostgreSQL)");
-        eventsAccepted = meter.CreateCounter<long>("es.events.accepted", description: "Entity events made durable (one per change of an entity)");
+        eventsAccepted = meter.CreateCounter<long>("es.events.accepted", description: "Entity events made durable (one per change of an entity), by tenant");
         eventsRouted = meter.CreateCounter<long>("es.events.routed", description: "Entity events a router matched against the subscriptions of their resource");
         routingLag = meter.CreateHistogram("es.events.routing_lag", "s",
             "From the event's acceptance to its routing (the stream's part of es.delivery.latency)", advice: seconds);
-        deliveriesQueued = meter.CreateCounter<long>("es.deliveries.queued", description: "Deliveries queued for a subscription (one per matching event and subscription)");
-        suspensions = meter.CreateCounter<long>("es.subscriptions.suspended", description: "Subscriptions suspended by the service (410, or a day of failures)");
+        deliveriesQueued = meter.CreateCounter<long>("es.deliveries.queued", description: "Deliveries queued for a subscription (one per matching event and subscription), by tenant");
+        suspensions = meter.CreateCounter<long>("es.subscriptions.suspended", description: "Subscriptions suspended by the service (410, or a day of failures), by cause and tenant");
         setApart = meter.CreateCounter<long>("es.routing.dead_letters",
             description: "(event, subscription) pairs set apart because the subscription could not queue the event");
         rejectedItems = meter.CreateCounter<long>("es.batch.items.rejected",
@@ -63,10 +71,34 @@ public sealed class DeliveryMetrics : IDisposable
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = BatchSizeBuckets });
     }
 
-    /// <param name="errorKind">none, timeout, connection, dns, ssrf, 3xx, 4xx, 410, 5xx (see <see cref="AttemptOutcome.ErrorKind"/>).</param>
-    public void Attempted(string outcome, string errorKind, TimeSpan duration)
+    /// <summary>
+    /// A tenant's label: its name for the first <see cref="DeliverySettings.MetricTenants"/> tenants this
+    /// silo counts, <see cref="OtherTenants"/> for the rest, so that the series a silo exports stay
+    /// bounded however many tenants it serves.
+    /// </summary>
+    public string TenantLabel(string tenant)
     {
-        attempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("error_kind", errorKind));
+        lock (tenantLabels)
+        {
+            if (tenantLabels.TryGetValue(tenant, out var label))
+            {
+                return label;
+            }
+            if (tenantLabels.Count >= maxTenantLabels)
+            {
+                return OtherTenants;
+            }
+            tenantLabels[tenant] = tenant;
+            return tenant;
+        }
+    }
+
+    private KeyValuePair<string, object?> Tenant(string tenant) => new("tenant", TenantLabel(tenant));
+
+    /// <param name="errorKind">none, timeout, connection, dns, ssrf, 3xx, 4xx, 410, 5xx (see <see cref="AttemptOutcome.ErrorKind"/>).</param>
+    public void Attempted(string outcome, string errorKind, TimeSpan duration, string tenant)
+    {
+        attempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("error_kind", errorKind), Tenant(tenant));
         attemptDuration.Record(duration.TotalSeconds);
     }
 
@@ -76,7 +108,7 @@ public sealed class DeliveryMetrics : IDisposable
 
     public void WindowHeld(long bytes) => windowBytes.Add(bytes);
 
-    public void EventAccepted() => eventsAccepted.Add(1);
+    public void EventAccepted(string tenant) => eventsAccepted.Add(1, Tenant(tenant));
 
     public void EventRouted(string eventId)
     {
@@ -87,9 +119,9 @@ public sealed class DeliveryMetrics : IDisposable
         }
     }
 
-    public void DeliveryQueued(int count = 1) => deliveriesQueued.Add(count);
+    public void DeliveryQueued(int count, string tenant) => deliveriesQueued.Add(count, Tenant(tenant));
 
-    public void Suspended(string cause) => suspensions.Add(1, new KeyValuePair<string, object?>("cause", cause));
+    public void Suspended(string cause, string tenant) => suspensions.Add(1, new KeyValuePair<string, object?>("cause", cause), Tenant(tenant));
 
     public void SetApart(int count) => setApart.Add(count);
 

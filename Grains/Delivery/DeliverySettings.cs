@@ -28,6 +28,13 @@ public sealed class DeliverySettings : ISettingsSection, IValidatableObject
         ? RetrySchedule.Default
         : new RetrySchedule([.. RetryDelaySeconds.Select(TimeSpan.FromSeconds)]);
 
+    /// <summary>
+    /// Tenants a silo names in the <c>tenant</c> label of its metrics: the first ones it counts; the
+    /// others share the label <c>_other</c>. 0: every tenant is <c>_other</c>.
+    /// </summary>
+    [Range(0, 10_000)]
+    public int MetricTenants { get; set; } = 100;
+
     /// <summary>Delivery log rows, and finished deliveries (the reach of replay), older than this are purged.</summary>
     [Range(1, 3650)]
     public int LogRetentionDays { get; set; } = 30;

@@ -317,7 +317,7 @@ public sealed class EntityGrain(
         sequence = entityEvent.Sequence;
         snapshot = next;
         lastEventId = entityEvent.EventId;
-        metrics.EventAccepted();
+        metrics.EventAccepted(tenant);
         return new EntityResult(EntityOutcome.Ok, json, null, entityEvent.EventId, created);
     }
 

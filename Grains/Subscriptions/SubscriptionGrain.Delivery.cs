@@ -454,7 +454,7 @@ public sealed partial class SubscriptionGrain
         delivery.UnrecordedAttempts = 0;
         delivery.RecordRefusals = 0;
 
-        metrics.Attempted(DeliveryText.Of(logged), outcome.ErrorKind, outcome.Duration);
+        metrics.Attempted(DeliveryText.Of(logged), outcome.ErrorKind, outcome.Duration, Tenant);
         if (outcome.Result == AttemptResult.Succeeded && EventIds.AcceptedOn(delivery.EventId) is { } accepted)
         {
             metrics.Delivered(now - accepted);
@@ -505,7 +505,7 @@ public sealed partial class SubscriptionGrain
         }
         if (decision.SuspendReason is { } reason && await control.SuspendForDeliveryAsync(reason))
         {
-            metrics.Suspended(outcome.Result == AttemptResult.Gone ? "gone" : "failing");
+            metrics.Suspended(outcome.Result == AttemptResult.Gone ? "gone" : "failing", Tenant);
             await MailAsync(Notifications.FailureMails.Suspended(Id, S.Spec?.CustomId, S.Spec?.Url, reason));
         }
     }

@@ -310,7 +310,7 @@ public sealed partial class SubscriptionGrain(
         if (added > 0)
         {
             CountPending(pendingDeliveries + added);
-            metrics.DeliveryQueued(added);
+            metrics.DeliveryQueued(added, Tenant);
             lastTriggeredOn = clock.GetUtcNow();
             await EnsureSendingAsync();
         }

@@ -841,6 +841,9 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         using var http = new HttpClient();
         var scrapes = string.Join('\n', await Task.WhenAll(service.MetricsPorts.Select(p => http.GetStringAsync($"http://localhost:{p}/metrics"))));
         Assert.Matches("es_delivery_attempts_total\\{[^}]*error_kind=\"5xx\"", scrapes);
+        // By tenant: these subscriptions are the default tenant's.
+        Assert.Matches("es_delivery_attempts_total\\{[^}]*tenant=\"default\"", scrapes);
+        Assert.Matches("es_events_accepted_total\\{[^}]*tenant=\"default\"", scrapes);
         Assert.Matches("es_delivery_attempt_duration_seconds_bucket\\{[^}]*le=\"0.001\"", scrapes);
         // The batched writers: how long an accepted change waited for its commit, how many rows a round trip carried.
         Assert.Matches("es_batch_wait_seconds_bucket\\{[^}]*writer=\"EventQueueStore\"", scrapes);
