@@ -22,7 +22,11 @@ public sealed class ApiDocumentDescription : IOpenApiDocumentTransformer
             Version = "v1",
             Description = "Webhook call-outs for entity events, compatible with TrackTik's Events Subscriptions API. " +
                           "Authenticate with `Authorization: Bearer <JWT>`; scopes: subscriptions:read, " +
-                          "subscriptions:write, entities:read, entities:write. The webhook the service sends is under Webhooks.",
+                          "subscriptions:write, entities:read, entities:write. Tenants: the token's `tenant` claim names the customer " +
+                          "it acts for (none: `default`); everything is that tenant's own, and another tenant's ids answer 404. " +
+                          "A token with scope `admin` may act for another tenant with the header `X-Tenant: <name>`. " +
+                          "Customers reach their own console through one-time links (POST /rest/v1/portal-links). " +
+                          "The webhook the service sends is under Webhooks.",
         };
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();

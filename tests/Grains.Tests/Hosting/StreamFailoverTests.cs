@@ -33,6 +33,7 @@ public sealed class StreamFailoverTests(ITestOutputHelper output)
         var run = Guid.NewGuid().ToString("N")[..8];
         var keys = Enumerable.Range(0, 20).Select(i => $"burst-{run}-{i}").ToList();
         const int perKey = 100;
+        var accepted = 0;
         var publishers = keys.Select(async key =>
         {
             for (var sequence = 1; sequence <= perKey; sequence++)
@@ -45,6 +46,7 @@ public sealed class StreamFailoverTests(ITestOutputHelper output)
                     {
                         await cluster.Client.GetGrain<IProbeProducerGrain>(key)
                             .PublishAsync(new ProbeMessage(key, sequence, $"{key}#{sequence}", false));
+                        Interlocked.Increment(ref accepted);
                         break;
                     }
                     catch (Exception) when (attempt < 50)
@@ -58,6 +60,8 @@ public sealed class StreamFailoverTests(ITestOutputHelper output)
         await Eventually.HoldsAsync(() => keys.Sum(k => Received(k).Count) >= keys.Count * perKey / 3,
             TimeSpan.FromSeconds(60), "the burst did not get going");
         var receivedAtKill = keys.Sum(k => Received(k).Count);
+        // Accepted and not yet seen at the stop: what may be in flight on the stopped silo.
+        var inFlightAtKill = Volatile.Read(ref accepted) - keys.Sum(k => Received(k).Select(m => m.Sequence).Distinct().Count());
         await victim.StopAsync(new CancellationToken(canceled: true));
         await Task.WhenAll(publishers);
 
@@ -73,8 +77,11 @@ public sealed class StreamFailoverTests(ITestOutputHelper output)
             return firstSeen.Where((sequence, i) => firstSeen.Take(i).Any(earlier => earlier > sequence)).Count();
         });
         output.WriteLine($"first arrivals out of order (in flight at the stop): {displaced} of {keys.Count * perKey}");
-        // Only events in flight at the stop may arrive late: a few claims' worth, never most of them.
-        Assert.InRange(displaced, 0, keys.Count * perKey / 10);
+        // Only events in flight at the stop may arrive late (counted as the stop began, so a slow
+        // machine that had more in flight is not held to a fixed number), never most of them.
+        output.WriteLine($"in flight at the stop: {inFlightAtKill}");
+        Assert.InRange(displaced, 0, Math.Max(inFlightAtKill, keys.Count * perKey / 10));
+        Assert.True(displaced < keys.Count * perKey / 2, $"{displaced} of {keys.Count * perKey} arrived out of order");
     }
 
     private static List<ProbeMessage> Received(string key) =>
