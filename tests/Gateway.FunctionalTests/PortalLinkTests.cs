@@ -18,8 +18,6 @@ namespace EventsSubscriptions.Gateway.FunctionalTests;
 [Collection(ServiceClusterCollection.Name)]
 public sealed class PortalLinkTests(ServiceCluster service) : IDisposable
 {
-    private static readonly string[] AllScopes = ["entities:read", "entities:write", "subscriptions:read", "subscriptions:write"];
-
     private readonly string tenantA = $"pa-{Guid.NewGuid():N}"[..20];
     private readonly string tenantB = $"pb-{Guid.NewGuid():N}"[..20];
 
@@ -28,8 +26,7 @@ public sealed class PortalLinkTests(ServiceCluster service) : IDisposable
 
     public void Dispose() => browser.Dispose();
 
-    private EventsClient Client(string tenant, params string[] scopes) =>
-        new(service, service.TokenOfTenant(tenant, "integrator", scopes.Length == 0 ? AllScopes : scopes));
+    private EventsClient Client(string tenant, params string[] scopes) => service.ClientOfTenant(tenant, "integrator", scopes);
 
     [Fact]
     public async Task A_link_opens_one_session_of_its_tenant_once_and_the_session_reaches_that_tenant_alone()
@@ -201,7 +198,7 @@ public sealed class PortalLinkTests(ServiceCluster service) : IDisposable
         });
         Assert.Equal(HttpStatusCode.BadRequest, missing);
         Assert.True(missingBody.GetProperty("errors").TryGetProperty("link", out _));
-        var token = service.TokenOfTenant(tenantA, "integrator", AllScopes);
+        var token = service.TokenOfTenant(tenantA, "integrator", ServiceCluster.AllScopes);
         Assert.Equal(HttpStatusCode.Unauthorized, (await SessionAsync($"__Host-es_console={token}", HttpMethod.Get, "/rest/v1/events-subscriptions")).Status);
         await b.ArchiveSubscribedAsync();
     }

@@ -15,8 +15,6 @@ namespace EventsSubscriptions.Gateway.FunctionalTests;
 [Collection(ServiceClusterCollection.Name)]
 public sealed class TenantIsolationTests(ServiceCluster service) : IAsyncLifetime
 {
-    private static readonly string[] AllScopes = ["entities:read", "entities:write", "subscriptions:read", "subscriptions:write"];
-
     private readonly string tenantA = $"a-{Guid.NewGuid():N}"[..20];
     private readonly string tenantB = $"b-{Guid.NewGuid():N}"[..20];
 
@@ -24,8 +22,7 @@ public sealed class TenantIsolationTests(ServiceCluster service) : IAsyncLifetim
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private EventsClient Client(string tenant, params string[] scopes) =>
-        new(service, service.TokenOfTenant(tenant, "alice", scopes.Length == 0 ? AllScopes : scopes));
+    private EventsClient Client(string tenant, params string[] scopes) => service.ClientOfTenant(tenant, "alice", scopes);
 
     [Fact]
     public async Task Two_tenants_with_the_same_ids_share_nothing_through_any_route()
@@ -112,9 +109,9 @@ public sealed class TenantIsolationTests(ServiceCluster service) : IAsyncLifetim
     {
         foreach (var token in new[]
         {
-            service.TokenOfTenant("Acme!", "alice", AllScopes),
-            service.TokenOfTenant(new string('a', 64), "alice", AllScopes),
-            service.TokenOfTenant(tenantA, null, AllScopes),
+            service.TokenOfTenant("Acme!", "alice", ServiceCluster.AllScopes),
+            service.TokenOfTenant(new string('a', 64), "alice", ServiceCluster.AllScopes),
+            service.TokenOfTenant(tenantA, null, ServiceCluster.AllScopes),
         })
         {
             var (status, problem, _) = await new EventsClient(service, token).SendAsync(HttpMethod.Get, "/rest/v1/events-subscriptions");
@@ -125,9 +122,9 @@ public sealed class TenantIsolationTests(ServiceCluster service) : IAsyncLifetim
         var a = Client(tenantA);
         var subscriptionA = await a.SubscribeAsync(Subscription("mine"));
         // A token may name its own tenant in X-Tenant, not another, unless it has scope admin.
-        Assert.Equal(HttpStatusCode.OK, await GetAsync(service.TokenOfTenant(tenantA, "alice", AllScopes), tenantA, subscriptionA));
-        Assert.Equal(HttpStatusCode.Forbidden, await GetAsync(service.TokenOfTenant(tenantB, "alice", AllScopes), tenantA, subscriptionA));
-        var admin = service.TokenOfTenant(tenantB, "operator", [.. AllScopes, "admin"]);
+        Assert.Equal(HttpStatusCode.OK, await GetAsync(service.TokenOfTenant(tenantA, "alice", ServiceCluster.AllScopes), tenantA, subscriptionA));
+        Assert.Equal(HttpStatusCode.Forbidden, await GetAsync(service.TokenOfTenant(tenantB, "alice", ServiceCluster.AllScopes), tenantA, subscriptionA));
+        var admin = service.TokenOfTenant(tenantB, "operator", [.. ServiceCluster.AllScopes, "admin"]);
         Assert.Equal(HttpStatusCode.OK, await GetAsync(admin, tenantA, subscriptionA));
         Assert.Equal(HttpStatusCode.NotFound, await GetAsync(admin, tenantB, subscriptionA));
         Assert.Equal(HttpStatusCode.BadRequest, await GetAsync(admin, "Not A Tenant", subscriptionA));
@@ -137,8 +134,8 @@ public sealed class TenantIsolationTests(ServiceCluster service) : IAsyncLifetim
     public async Task A_tenants_own_limits_hold_all_its_callers_together()
     {
         // At most one subscription in the tenant, whoever creates it.
-        var first = new EventsClient(service, service.TokenOfTenant("limited-tenant", "alice", AllScopes));
-        var second = new EventsClient(service, service.TokenOfTenant("limited-tenant", "bob", AllScopes));
+        var first = new EventsClient(service, service.TokenOfTenant("limited-tenant", "alice", ServiceCluster.AllScopes));
+        var second = new EventsClient(service, service.TokenOfTenant("limited-tenant", "bob", ServiceCluster.AllScopes));
         var (created, _, _) = await first.SendAsync(HttpMethod.Post, "/rest/v1/events-subscriptions", Subscription("one"));
         Assert.Equal(HttpStatusCode.Created, created);
         var (refused, problem, _) = await second.SendAsync(HttpMethod.Post, "/rest/v1/events-subscriptions", Subscription("two"));
@@ -152,7 +149,7 @@ public sealed class TenantIsolationTests(ServiceCluster service) : IAsyncLifetim
         var statuses = new List<HttpStatusCode>();
         foreach (var subject in new[] { "carol", "dave", "carol", "dave" })
         {
-            var api = new EventsClient(service, service.TokenOfTenant("slow-tenant", subject, AllScopes));
+            var api = new EventsClient(service, service.TokenOfTenant("slow-tenant", subject, ServiceCluster.AllScopes));
             statuses.Add((await api.SendAsync(HttpMethod.Get, "/rest/v1/events-subscriptions")).Status);
         }
         Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
@@ -163,7 +160,7 @@ public sealed class TenantIsolationTests(ServiceCluster service) : IAsyncLifetim
     public async Task A_tenants_entity_limit_counts_its_own_entities_of_every_resource()
     {
         // At most three entities in the tenant: a region and two employees.
-        var small = new EventsClient(service, service.TokenOfTenant("small-tenant", "alice", AllScopes));
+        var small = new EventsClient(service, service.TokenOfTenant("small-tenant", "alice", ServiceCluster.AllScopes));
         await small.RegionAsync(1, "root", null);
         await small.OkAsync(HttpMethod.Post, "/rest/v1/employees", new JsonObject { ["name"] = "first", ["region"] = 1 });
         await small.OkAsync(HttpMethod.Put, "/rest/v1/employees/50", new JsonObject { ["name"] = "second", ["region"] = 1 });

@@ -180,6 +180,13 @@ public class ServiceCluster : IAsyncLifetime
     /// <summary>A token of another caller (its own <c>sub</c>): rate limits and quotas count per caller.</summary>
     public string TokenFor(string subject, params string[] scopes) => Token(scopes, SigningKey, Issuer, Audience, subject);
 
+    /// <summary>The four scopes of API.md.</summary>
+    public static readonly string[] AllScopes = ["entities:read", "entities:write", "subscriptions:read", "subscriptions:write"];
+
+    /// <summary>A client of a tenant's caller, with <see cref="AllScopes"/> when no scope is named.</summary>
+    public EventsClient ClientOfTenant(string tenant, string subject, params string[] scopes) =>
+        new(this, TokenOfTenant(tenant, subject, scopes.Length == 0 ? AllScopes : scopes));
+
     /// <summary>A token of a tenant (its <c>tenant</c> claim); <paramref name="subject"/> null leaves out <c>sub</c>.</summary>
     public string TokenOfTenant(string tenant, string? subject, params string[] scopes) =>
         Token(scopes, SigningKey, Issuer, Audience, subject, tenant);
