@@ -38,7 +38,7 @@ public sealed class DeliveryMetrics : IDisposable
     /// <summary>The label of the tenants past <see cref="DeliverySettings.MetricTenants"/>: no tenant name starts with '_'.</summary>
     public const string OtherTenants = "_other";
 
-    private readonly Dictionary<string, string> tenantLabels = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> tenantLabels = new(StringComparer.Ordinal);
     private readonly int maxTenantLabels;
 
     public DeliveryMetrics(IMeterFactory factory, IOptions<DeliverySettings>? settings = null)
@@ -78,9 +78,14 @@ public sealed class DeliveryMetrics : IDisposable
     /// </summary>
     public string TenantLabel(string tenant)
     {
+        // Read without a lock on every call; taken only to name a tenant not seen yet.
+        if (tenantLabels.TryGetValue(tenant, out var label))
+        {
+            return label;
+        }
         lock (tenantLabels)
         {
-            if (tenantLabels.TryGetValue(tenant, out var label))
+            if (tenantLabels.TryGetValue(tenant, out label))
             {
                 return label;
             }
