@@ -294,7 +294,6 @@ public static partial class EntitiesApi
     private static string[] List(Microsoft.Extensions.Primitives.StringValues values) =>
         [.. values.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).Distinct()];
 
-    /// <summary>The request's tenant's entity (its grain key qualifies the resource by the tenant).</summary>
     /// <summary>
     /// A place under the tenant's entity limit, when it has one (<c>Gateway:Tenants:&lt;t&gt;:MaxEntities</c>):
     /// null when the write may go on, the refusal when the tenant is full. A PUT of an entity that
@@ -312,6 +311,7 @@ public static partial class EntitiesApi
         return Problems.Conflict($"This tenant holds {limit} entities, its limit: delete some before creating more.");
     }
 
+    /// <summary>The request's tenant's entity (its grain key qualifies the resource by the tenant).</summary>
     private static IEntityGrain Entity(IClusterClient grains, string resource, long id) =>
         grains.GetGrain<IEntityGrain>(EntityKey.Format(Tenants.Qualify(Tenants.OfRequest ?? Tenants.Default, resource), id));
 

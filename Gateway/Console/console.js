@@ -337,7 +337,8 @@ function header() {
 async function route() {
   header();
   if (!signedIn()) { view.innerHTML = "<p>Paste a token (<code>scripts/token.sh</code>) and sign in, or open a console link: the console acts with its scopes.</p>"; return; }
-  if (session && session.subscriptionId && !location.hash.startsWith(`#/s/${session.subscriptionId}`)) {
+  const own = `#/s/${session && session.subscriptionId}`;
+  if (session && session.subscriptionId && location.hash !== own && !location.hash.startsWith(`${own}/`)) {
     location.replace(`#/s/${session.subscriptionId}`);
     return;
   }

@@ -357,7 +357,6 @@ public sealed class EntityGrain(
         return normalized;
     }
 
-
     /// <summary>Every change of the region tree goes through its one serializing grain.</summary>
     private IRegionTreeGrain Tree() => GrainFactory.GetGrain<IRegionTreeGrain>(tenant);
 }
