@@ -31,9 +31,9 @@ public static class FilterEvaluator
             FilterOperator.Equal => value is not null && AnyItem(value, v => EqualTo(v, values[0])),
             FilterOperator.NotEqual => value is null || !AnyItem(value, v => EqualTo(v, values[0])),
             FilterOperator.In => value is not null && AnyItem(value, v => values.Any(x => EqualTo(v, x))),
-            FilterOperator.Contains => Text(value) is { } t && t.Contains(values[0], StringComparison.OrdinalIgnoreCase),
-            FilterOperator.StartsWith => Text(value) is { } s && s.StartsWith(values[0], StringComparison.OrdinalIgnoreCase),
-            FilterOperator.EndsWith => Text(value) is { } e && e.EndsWith(values[0], StringComparison.OrdinalIgnoreCase),
+            FilterOperator.Contains => AsText(value) is { } t && t.Contains(values[0], StringComparison.OrdinalIgnoreCase),
+            FilterOperator.StartsWith => AsText(value) is { } s && s.StartsWith(values[0], StringComparison.OrdinalIgnoreCase),
+            FilterOperator.EndsWith => AsText(value) is { } e && e.EndsWith(values[0], StringComparison.OrdinalIgnoreCase),
             FilterOperator.GreaterThan => Compare(value, values[0]) > 0,
             FilterOperator.GreaterOrEqual => Compare(value, values[0]) >= 0,
             FilterOperator.LessThan => Compare(value, values[0]) is { } lt && lt < 0,
@@ -73,19 +73,19 @@ public static class FilterEvaluator
         {
             return bool.TryParse(expected, out var wanted) && flag == wanted;
         }
-        if (Number(value) is { } number && FilterValues.TryParseNumber(expected, out var expectedNumber))
+        if (AsNumber(value) is { } number && FilterValues.TryParseNumber(expected, out var expectedNumber))
         {
             return number == expectedNumber;
         }
-        return Text(value) is { } text && string.Equals(text, expected, StringComparison.OrdinalIgnoreCase);
+        return AsText(value) is { } text && string.Equals(text, expected, StringComparison.OrdinalIgnoreCase);
     }
 
     private static bool InSet(JsonNode? value, string[] members, bool all)
     {
         var held = value switch
         {
-            JsonArray array => array.Select(Text).Where(t => t is not null).ToList(),
-            JsonValue => (Text(value) ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(t => (string?)t).ToList(),
+            JsonArray array => array.Select(AsText).Where(t => t is not null).ToList(),
+            JsonValue => (AsText(value) ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(t => (string?)t).ToList(),
             _ => [],
         };
         bool Has(string member) => held.Any(h => string.Equals(h, member, StringComparison.OrdinalIgnoreCase));
@@ -95,7 +95,7 @@ public static class FilterEvaluator
     /// <summary>Numbers compare as numbers, else dates as dates; null when the two are not comparable.</summary>
     private static int? Compare(JsonNode? value, string bound)
     {
-        if (Number(value) is { } number && FilterValues.TryParseNumber(bound, out var limit))
+        if (AsNumber(value) is { } number && FilterValues.TryParseNumber(bound, out var limit))
         {
             return number.CompareTo(limit);
         }
@@ -103,11 +103,12 @@ public static class FilterEvaluator
     }
 
     private static int? CompareDates(JsonNode? value, string bound) =>
-        Text(value) is { } text && FilterValues.TryParseDate(text, out var date) && FilterValues.TryParseDate(bound, out var limit)
+        AsText(value) is { } text && FilterValues.TryParseDate(text, out var date) && FilterValues.TryParseDate(bound, out var limit)
             ? date.CompareTo(limit)
             : null;
 
-    private static double? Number(JsonNode? value)
+    /// <summary>A scalar as a number (a JSON number, or text that reads as one); null otherwise.</summary>
+    public static double? AsNumber(JsonNode? value)
     {
         if (value is not JsonValue scalar)
         {
@@ -120,7 +121,8 @@ public static class FilterEvaluator
         return scalar.TryGetValue<string>(out var text) && FilterValues.TryParseNumber(text, out var parsed) ? parsed : null;
     }
 
-    private static string? Text(JsonNode? value) => value switch
+    /// <summary>A scalar as the text it is compared by; null for objects, arrays and null.</summary>
+    public static string? AsText(JsonNode? value) => value switch
     {
         JsonValue scalar when scalar.TryGetValue<string>(out var text) => text,
         JsonValue scalar when scalar.TryGetValue<bool>(out var flag) => flag ? "true" : "false",

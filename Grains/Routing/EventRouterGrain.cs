@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Filters;
 using EventsSubscriptions.Grains.Interfaces.Routing;
@@ -77,21 +76,17 @@ public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters 
         {
             return matches;
         }
-        JsonObject? entity = null;
-        // The routes of the regions on the event's path (and of every region), not all of them.
-        foreach (var route in routes.Candidates(item.RegionPath))
+        var entity = new EntityFields(item.Snapshot);
+        // Looked up by region and by filter, not every route of the trigger.
+        foreach (var route in routes.Candidates(item.RegionPath, entity))
         {
             if (!ScopeMatcher.Matches(route.Scope, item.RegionPath))
             {
                 continue;
             }
-            if (route.Filters.Length > 0)
+            if (route.Filters.Length > 0 && !FilterEvaluator.Matches(route.Filters, entity.Entity))
             {
-                entity ??= JsonNode.Parse(item.Snapshot)!.AsObject();
-                if (!FilterEvaluator.Matches(route.Filters, entity))
-                {
-                    continue;
-                }
+                continue;
             }
             matches.Add(route.SubscriptionId);
         }

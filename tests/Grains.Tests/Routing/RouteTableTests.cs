@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Filters;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Routing;
 
@@ -67,7 +68,7 @@ public sealed class RouteTableTests
     public void An_events_candidates_are_the_routes_of_the_regions_on_its_path_and_of_every_region_alone()
     {
         static SubscriptionRoute Scoped(long id, params ScopeFilter[] filters) => new(id, ["created"], new RegionScope(filters, []), [], SubscriptionStatus.Active);
-        var routes = new TriggerRoutes(
+        var routes = TriggerRoutes.Build(
         [
             Scoped(1, new ScopeFilter(null, false)),
             Scoped(2, new ScopeFilter(3, true)),
@@ -75,11 +76,12 @@ public sealed class RouteTableTests
             Scoped(4, new ScopeFilter(5, false), new ScopeFilter(3, true)),
             Scoped(5, new ScopeFilter(9, true)),
         ]);
+        var none = new EntityFields("{}");
 
         // An entity of region 5, below 3, below 1.
-        Assert.Equal([1L, 2L, 4L], routes.Candidates([5, 3, 1]).Select(r => r.SubscriptionId));
-        Assert.Equal([1L, 2L, 3L, 4L], routes.Candidates([3, 1]).Select(r => r.SubscriptionId));
-        Assert.Equal([1L], routes.Candidates([]).Select(r => r.SubscriptionId));
+        Assert.Equal([1L, 2L, 4L], routes.Candidates([5, 3, 1], none).Select(r => r.SubscriptionId));
+        Assert.Equal([1L, 2L, 3L, 4L], routes.Candidates([3, 1], none).Select(r => r.SubscriptionId));
+        Assert.Equal([1L], routes.Candidates([], none).Select(r => r.SubscriptionId));
     }
 
     [Fact]
@@ -92,13 +94,113 @@ public sealed class RouteTableTests
                 [.. Enumerable.Range(0, random.Next(1, 3)).Select(_ => random.Next(10) == 0 ? new ScopeFilter(null, false) : new ScopeFilter(Region(), random.Next(2) == 0))],
                 [.. Enumerable.Range(0, random.Next(0, 2)).Select(_ => Region())]),
             [], SubscriptionStatus.Active)).ToArray();
-        var routes = new TriggerRoutes(all);
+        var routes = TriggerRoutes.Build(all);
         for (var i = 0; i < 500; i++)
         {
             long[] path = [.. Enumerable.Range(0, random.Next(0, 5)).Select(_ => Region()).Distinct()];
             Assert.Equal(
                 all.Where(r => ScopeMatcher.Matches(r.Scope, path)).Select(r => r.SubscriptionId),
-                routes.Candidates(path).Where(r => ScopeMatcher.Matches(r.Scope, path)).Select(r => r.SubscriptionId));
+                routes.Candidates(path, new EntityFields("{}")).Where(r => ScopeMatcher.Matches(r.Scope, path)).Select(r => r.SubscriptionId));
         }
+    }
+
+    private static readonly string[] FilterValuesTried = ["0", "-0", "1", "1.0", "2.5", "10", "-3", "true", "True", "false", "Active", "ACTIVE", "x", "1e1", "2024-01-01"];
+
+    private static FilterCondition RandomCondition(Random random)
+    {
+        string Value() => FilterValuesTried[random.Next(FilterValuesTried.Length)];
+        var path = new[] { "counter", "status", "tags", "address.city", "missing" }[random.Next(5)];
+        var op = new[] { FilterOperator.Equal, FilterOperator.In, FilterOperator.LessThan, FilterOperator.LessOrEqual, FilterOperator.GreaterThan,
+            FilterOperator.GreaterOrEqual, FilterOperator.Between, FilterOperator.NotEqual, FilterOperator.Contains, FilterOperator.IsNull }[random.Next(10)];
+        string[] values = op switch
+        {
+            FilterOperator.In => [.. Enumerable.Range(0, random.Next(1, 4)).Select(_ => Value())],
+            FilterOperator.Between => [Value(), Value()],
+            FilterOperator.IsNull => [],
+            _ => [Value()],
+        };
+        return new FilterCondition($"{path}:{op}", path, op, values, false);
+    }
+
+    private static string RandomEntity(Random random)
+    {
+        string Field() => random.Next(9) switch
+        {
+            0 => "null",
+            1 => random.Next(2) == 0 ? "true" : "false",
+            2 => $"\"{FilterValuesTried[random.Next(FilterValuesTried.Length)]}\"",
+            3 => "[1, \"active\", true, 10]",
+            4 => "{\"city\": \"x\"}",
+            5 => "-0.0",
+            _ => random.Next(-4, 12).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        return "{\"counter\": " + Field() + ", \"status\": " + Field() + ", \"tags\": " + Field() + ", \"address\": {\"city\": " + Field() + "}}";
+    }
+
+    [Fact]
+    public void Candidates_found_by_filter_match_exactly_what_checking_every_route_matches_however_the_routes_were_filed()
+    {
+        var random = new Random(11);
+        ScopeFilter Scope() => random.Next(3) == 0 ? new ScopeFilter(random.Next(1, 4), random.Next(2) == 0) : new ScopeFilter(null, false);
+        var all = Enumerable.Range(1, 600).Select(id => new SubscriptionRoute(id, ["created"],
+            new RegionScope([Scope()], []),
+            [.. Enumerable.Range(0, random.Next(0, 3)).Select(_ => RandomCondition(random))],
+            SubscriptionStatus.Active)).ToArray();
+        var built = TriggerRoutes.Build(all);
+        // The same routes added one by one, some of them first with other filters then replaced,
+        // and some added then removed again.
+        var grown = TriggerRoutes.Empty;
+        foreach (var route in all.OrderBy(_ => random.Next()))
+        {
+            if (random.Next(4) == 0)
+            {
+                grown = grown.With(route with { Filters = [RandomCondition(random)], Scope = new RegionScope([Scope()], []) });
+            }
+            grown = grown.With(route);
+            if (random.Next(10) == 0)
+            {
+                grown = grown.With(route with { SubscriptionId = 10_000 + route.SubscriptionId }).Without(10_000 + route.SubscriptionId);
+            }
+        }
+        Assert.Equal(all.Length, grown.Count);
+        var filtered = 0;
+        for (var i = 0; i < 1500; i++)
+        {
+            var snapshot = RandomEntity(random);
+            long[] path = [.. Enumerable.Range(0, random.Next(0, 3)).Select(_ => (long)random.Next(1, 4)).Distinct()];
+            var entity = System.Text.Json.Nodes.JsonNode.Parse(snapshot)!.AsObject();
+            var expected = all.Where(r => ScopeMatcher.Matches(r.Scope, path) && FilterEvaluator.Matches(r.Filters, entity)).Select(r => r.SubscriptionId).ToArray();
+            foreach (var routes in new[] { built, grown })
+            {
+                var candidates = routes.Candidates(path, new EntityFields(snapshot));
+                Assert.Equal(candidates.Select(r => r.SubscriptionId).Order().Distinct(), candidates.Select(r => r.SubscriptionId));
+                Assert.Equal(expected, candidates
+                    .Where(r => ScopeMatcher.Matches(r.Scope, path) && FilterEvaluator.Matches(r.Filters, entity)).Select(r => r.SubscriptionId));
+                filtered += all.Length - candidates.Count;
+            }
+        }
+        // The filters did narrow the candidates, not only the regions.
+        Assert.True(filtered > 0);
+    }
+
+    [Fact]
+    public void Routes_whose_bound_or_value_an_entity_cannot_meet_are_not_candidates_at_all()
+    {
+        static SubscriptionRoute Filtered(long id, FilterOperator op, params string[] values) =>
+            new(id, ["created"], new RegionScope([new ScopeFilter(null, false)], []), [new FilterCondition("c", "counter", op, values, false)], SubscriptionStatus.Active);
+        var routes = TriggerRoutes.Build([
+            .. Enumerable.Range(1, 1000).Select(n => Filtered(n, FilterOperator.LessThan, (-n).ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            Filtered(2001, FilterOperator.Equal, "7"),
+            Filtered(2002, FilterOperator.In, "8", "9"),
+            Filtered(2003, FilterOperator.GreaterThan, "5"),
+            Filtered(2004, FilterOperator.Contains, "7"),
+        ]);
+
+        // 1,000 routes below zero, two equalities and a bound elsewhere: an entity at 7 is a
+        // candidate of the equality of 7, the bound it passes and the route that cannot be looked up.
+        Assert.Equal([2001L, 2003L, 2004L], routes.Candidates([], new EntityFields("""{"counter": 7}""")).Select(r => r.SubscriptionId));
+        Assert.Equal([2004L], routes.Candidates([], new EntityFields("""{"counter": "none"}""")).Select(r => r.SubscriptionId));
+        // At -998: the 997 bounds above it, and the one equal to it (its full check refuses it).
+        Assert.Equal(998, routes.Candidates([], new EntityFields("""{"counter": -998}""")).Count(r => r.SubscriptionId <= 1000));
     }
 }
