@@ -87,13 +87,19 @@ public static class DeliveriesApi
         var headers = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["Content-Type"] = "application/json",
-            [spec.SecretHeaderName] = "(HMAC-SHA512 of the body with the secret: hidden)",
+            [spec.SecretHeaderName] = spec.HeaderMode == SecretHeaderMode.Secret
+                ? "(the secret: hidden)"
+                : "(HMAC-SHA512 of the body with the secret: hidden)",
             [WebhookHeaders.Id] = WebhookHeaders.DeliveryId(id, delivery.EventId),
             [WebhookHeaders.Timestamp] = "(the Unix time of each attempt)",
             [WebhookHeaders.Signature] = "(v1,… HMAC-SHA256: hidden)",
             [WebhookHeaders.Language] = spec.Language,
             [WebhookHeaders.UserAgent] = "EventsSubscriptions/<version>",
         };
+        foreach (var name in spec.HeaderNames)
+        {
+            headers[name] = "(write-only: hidden)";
+        }
         JsonNode? body;
         try
         {

@@ -185,7 +185,7 @@ public static class SubscriptionsApi
         SubscriptionResult result;
         try
         {
-            result = await grains.GetGrain<ISubscriptionGrain>(id).CreateAsync(read.Spec!, read.Secret!);
+            result = await grains.GetGrain<ISubscriptionGrain>(id).CreateAsync(read.Spec!, read.Secret!, read.Headers);
         }
         finally
         {
@@ -263,7 +263,7 @@ public static class SubscriptionsApi
         {
             return Problems.Validation(read.Errors);
         }
-        return Answer(id, await Subscription(grains, id).UpdateAsync(read.Spec!, read.Secret, expectedVersion: null));
+        return Answer(id, await Subscription(grains, id).UpdateAsync(read.Spec!, read.Secret, read.Headers, expectedVersion: null));
     }
 
     /// <summary>The grain merges the patch onto the subscription and checks the result, one change at a time.</summary>

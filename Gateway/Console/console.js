@@ -256,7 +256,9 @@ const FIELDS = [
   ["customId", "Custom id", "text"], ["name", "Name", "text"], ["events", "Events (comma-separated, entity:<resource>:<trigger>)", "text"],
   ["contextFilters", "Context filters (JSON)", "json"], ["userDefinedFilters", "User-defined filters (JSON, optional)", "json"],
   ["url", "URL", "text"], ["secret", "Secret (16 to 256 characters; write-only)", "password"],
-  ["secretHeaderName", "Secret header name (optional)", "text"], ["failureEmail", "Failure e-mail (optional)", "text"],
+  ["secretHeaderName", "Secret header name (optional)", "text"],
+  ["secretHeaderMode", "Secret header carries (optional): secret (the secret itself) or hmac-sha512 (an HMAC of the body)", "text"],
+  ["failureEmail", "Failure e-mail (optional)", "text"],
   ["language", "Language (optional)", "text"],
 ];
 

@@ -76,23 +76,33 @@ public static class DevInboxApi
             receivedOn = call.ReceivedOn,
             @event = body?["meta"]?["event"]?.GetValue<string>(),
             webhookId = id,
-            trackTikSignature = secret is null ? "not checked" : VerifyTrackTik(call, secret, secretHeaderName),
+            secretHeader = secret is null ? "not checked" : VerifySecretHeader(call, secret, secretHeaderName),
             standardSignature = secret is null ? "not checked" : VerifyStandard(call, secret, id, timestamp),
             headers = call.Headers,
             body,
         };
     }
 
-    /// <summary>TrackTik: the lowercase hex HMAC-SHA512 of the raw body, keyed with the secret's UTF-8 bytes.</summary>
-    private static string VerifyTrackTik(ReceivedWebhook call, string secret, string headerName)
+    /// <summary>
+    /// The secret header: the secret itself (TrackTik's scheme, the default), or for a subscription
+    /// in mode <c>hmac-sha512</c> the lowercase hex HMAC-SHA512 of the raw body keyed with the secret.
+    /// </summary>
+    private static string VerifySecretHeader(ReceivedWebhook call, string secret, string headerName)
     {
         if (!call.Headers.TryGetValue(headerName.ToLowerInvariant(), out var given))
         {
             return $"missing: no {headerName} header";
         }
-        var expected = Convert.ToHexStringLower(HMACSHA512.HashData(Encoding.UTF8.GetBytes(secret), call.Body));
-        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(given)) ? "valid" : "invalid";
+        if (Same(secret, given))
+        {
+            return "valid: the secret itself";
+        }
+        var hmac = Convert.ToHexStringLower(HMACSHA512.HashData(Encoding.UTF8.GetBytes(secret), call.Body));
+        return Same(hmac, given) ? "valid: HMAC-SHA512 of the body (secretHeaderMode hmac-sha512)" : "invalid";
     }
+
+    private static bool Same(string expected, string given) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(given));
 
     /// <summary>
     /// Standard Webhooks: <c>v1,</c> + base64 HMAC-SHA256 of <c>{webhook-id}.{webhook-timestamp}.{body}</c>,

@@ -10,19 +10,21 @@ public interface ISubscriptionGrain : IGrainWithIntegerKey
     [Alias("GetState"), ReadOnly]
     Task<Operations.SubscriptionStateView> GetState();
 
+    /// <summary>Creates the subscription, with its extra headers when given.</summary>
     [Alias("Create")]
-    Task<SubscriptionResult> CreateAsync(SubscriptionSpec spec, SecretText secret);
+    Task<SubscriptionResult> CreateAsync(SubscriptionSpec spec, SecretText secret, HeaderValues? headers);
 
     /// <summary>The subscription, or null when no subscription has this id.</summary>
     [Alias("Get"), ReadOnly]
     Task<SubscriptionView?> GetAsync();
 
     /// <summary>
-    /// Replaces the configuration. A null secret keeps the current one. With an expected
-    /// version, fails with <see cref="SubscriptionOutcome.VersionMismatch"/> if it changed since.
+    /// Replaces the configuration. A null secret keeps the current one, null headers the current
+    /// extra headers. With an expected version, fails with
+    /// <see cref="SubscriptionOutcome.VersionMismatch"/> if it changed since.
     /// </summary>
     [Alias("Update")]
-    Task<SubscriptionResult> UpdateAsync(SubscriptionSpec spec, SecretText? secret, int? expectedVersion);
+    Task<SubscriptionResult> UpdateAsync(SubscriptionSpec spec, SecretText? secret, HeaderValues? headers, int? expectedVersion);
 
     /// <summary>
     /// Applies a JSON merge patch (RFC 7396, a JSON object) to the configuration as the API renders

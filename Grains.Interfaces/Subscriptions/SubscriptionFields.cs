@@ -22,8 +22,12 @@ public static class SubscriptionFields
         new("entityResponse", false, "Shapes the entity in the payload as fields= and include= shape a GET.",
             JsonNode.Parse("""{"fields": ["id", "firstName", "region"], "include": []}""")!),
         new("url", true, "Where the webhook is POSTed: an absolute https URL (http where allowed), at most 2048 characters.", "https://hooks.example.com/hr"),
-        new("secretHeaderName", false, $"The header carrying the TrackTik signature (default {WebhookHeaders.DefaultSecretHeader}).", WebhookHeaders.DefaultSecretHeader),
-        new("secret", true, "Signs every call, 16-256 characters (or whsec_ and a base64 key). Write-only: never shown again.", "B2C60113ECB7-at-least-16-chars"),
+        new("secretHeaderName", false, $"The header carrying the secret on every call (default {WebhookHeaders.DefaultSecretHeader}).", WebhookHeaders.DefaultSecretHeader),
+        new("secretHeaderMode", false, "Extension: what that header carries. secret (default): the secret itself, as TrackTik sends it; hmac-sha512: the hex HMAC-SHA512 of the body (subscriptions made before this field keep it).",
+            SecretHeaderModes.Secret),
+        new("secret", true, "Sent in the secret header and signs every call (webhook-signature), 16-256 printable ASCII characters with no space at either end (or whsec_ and a base64 key). Write-only: never shown again.", "B2C60113ECB7-at-least-16-chars"),
+        new("headers", false, "Extension: up to 10 more headers sent on every call, e.g. {\"X-Api-Key\": \"…\"} for a gateway in front of the receiver. Values (1-1024 printable ASCII characters) are write-only and stored encrypted; answers list the names (headerNames). Left out, a change keeps them; in a PATCH, a null value removes one and null removes all.",
+            JsonNode.Parse("""{"X-Api-Key": "key-for-the-receivers-gateway"}""")!),
         new("failureEmail", false, "Told when a delivery is given up and when the subscription is suspended.", "ops@example.com"),
         new("language", false, "Sent as TTC-Language (default en-US): en-US, fr, es, de, nl, pt, sv, ro, zh-Hans, th.", "en-US"),
         new("delivery", false, "How calls are made: maxInFlight (1-64, default 8), timeoutSeconds (1-30, default 15), maxPerSecond (optional).",
@@ -37,7 +41,7 @@ public static class SubscriptionFields
     /// logs of <c>?include=logs</c>): a request may not set them.
     /// </summary>
     public static IReadOnlySet<string> ReadOnly { get; } = new HashSet<string>(
-        ["id", "status", "statusReason", "lastTriggeredOn", "createdOn", "updatedOn", "uri", "resourceType", "health", "logs"], StringComparer.Ordinal);
+        ["id", "headerNames", "status", "statusReason", "lastTriggeredOn", "createdOn", "updatedOn", "uri", "resourceType", "health", "logs"], StringComparer.Ordinal);
 
     /// <summary>A request body that the API accepts as it stands (with a customId of its own each time it is used).</summary>
     public static JsonObject Example()

@@ -89,6 +89,8 @@ public sealed class SubscriptionRequestReader(WebhookTargetPolicy targets, Relat
         var entityResponse = ReadEntityResponse(seen, relations, errors);
         var url = ReadUrl(seen, errors);
         var headerName = ReadHeaderName(seen, errors);
+        var headerMode = ReadHeaderMode(seen, errors);
+        var headers = seen.TryGetValue("headers", out var headersValue) ? ReadHeaders(headersValue, whole: true, headerName, errors) : null;
         var secret = ReadSecret(seen, secretRequired, errors);
         var failureEmail = ReadEmail(seen, errors);
         var language = ReadLanguage(seen, errors);
@@ -109,11 +111,12 @@ public sealed class SubscriptionRequestReader(WebhookTargetPolicy targets, Relat
             EntityResponse = entityResponse,
             Url = url!,
             SecretHeaderName = headerName,
+            SecretHeaderMode = headerMode,
             FailureEmail = failureEmail,
             Language = language,
             Delivery = delivery!,
         };
-        return new SubscriptionReading(spec, secret is null ? null : new SecretText(secret), errors);
+        return new SubscriptionReading(spec, secret is null ? null : new SecretText(secret), errors) { Headers = headers };
     }
 
     /// <summary>
@@ -121,8 +124,22 @@ public sealed class SubscriptionRequestReader(WebhookTargetPolicy targets, Relat
     /// renders it, and the result read whole: every error at once, named by its field. Without a
     /// <c>secret</c> in the patch, the reading has none (the current one is kept).
     /// </summary>
-    public SubscriptionReading ReadPatch(SubscriptionSpec current, JsonObject patch) =>
-        Read(JsonSerializer.SerializeToElement(MergePatch.Apply(Write(current), patch)), secretRequired: false);
+    public SubscriptionReading ReadPatch(SubscriptionSpec current, JsonObject patch)
+    {
+        // The extra headers' values are write-only (not in what the patch is merged onto): the
+        // patch's headers are read apart and merged by the grain onto the values it holds.
+        patch = patch.DeepClone().AsObject();
+        var hasHeaders = patch.Remove("headers", out var headersPatch);
+        var reading = Read(JsonSerializer.SerializeToElement(MergePatch.Apply(Write(current), patch)), secretRequired: false);
+        if (!hasHeaders)
+        {
+            return reading;
+        }
+        var headers = headersPatch is null
+            ? new HeaderValues(new Dictionary<string, string?>(), whole: true)
+            : ReadHeaders(JsonSerializer.SerializeToElement(headersPatch), whole: false, reading.Spec?.SecretHeaderName ?? current.SecretHeaderName, reading.Errors);
+        return reading.Errors.Any ? reading with { Spec = null } : reading with { Headers = headers };
+    }
 
     /// <summary>
     /// A subscription as a request body that reads back as it (every request field but the secret,
@@ -144,6 +161,7 @@ public sealed class SubscriptionRequestReader(WebhookTargetPolicy targets, Relat
             : null,
         ["url"] = spec.Url,
         ["secretHeaderName"] = spec.SecretHeaderName,
+        ["secretHeaderMode"] = SecretHeaderModes.Name(spec.HeaderMode),
         ["failureEmail"] = spec.FailureEmail,
         ["language"] = spec.Language,
         ["delivery"] = new JsonObject
@@ -507,6 +525,78 @@ public sealed class SubscriptionRequestReader(WebhookTargetPolicy targets, Relat
         return name;
     }
 
+    /// <summary>
+    /// The extra headers: an object of header names and values, at most <see cref="HeaderValues.MaxCount"/>
+    /// (in a patch, a null value removes its header). Values are never echoed in an error.
+    /// </summary>
+    private static HeaderValues? ReadHeaders(JsonElement value, bool whole, string secretHeaderName, ValidationErrors errors)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("headers", "must be an object of header names and their values");
+            return null;
+        }
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        var before = errors.Raw.Values.Sum(messages => messages.Count);
+        foreach (var property in value.EnumerateObject())
+        {
+            var name = property.Name;
+            var field = $"headers.{name}";
+            if (name.Length > 100 || !Patterns.HeaderName().IsMatch(name))
+            {
+                errors.Add(field, "must be an HTTP header name of at most 100 characters: letters, digits and !#$%&'*+-.^_`|~, no spaces");
+            }
+            else if (!name.Equals("authorization", StringComparison.OrdinalIgnoreCase)
+                && (ReservedHeaders.Contains(name) || ReservedPrefixes.Any(p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase))))
+            {
+                errors.Add(field, "is a header the service sets itself or HTTP reserves");
+            }
+            else if (name.Equals(secretHeaderName, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add(field, "is the secret header (secretHeaderName): the service sets it");
+            }
+            else if (values.ContainsKey(name))
+            {
+                errors.Add(field, "is named twice (header names ignore case)");
+            }
+            else if (property.Value.ValueKind == JsonValueKind.Null && !whole)
+            {
+                values[name] = null;
+            }
+            else if (property.Value.ValueKind != JsonValueKind.String)
+            {
+                errors.Add(field, whole ? "must be a string" : "must be a string, or null to remove the header");
+            }
+            else if (property.Value.GetString() is not { Length: > 0 and <= HeaderValues.MaxValueLength } text || !SecretHeaderModes.Sendable(text))
+            {
+                errors.Add(field, $"must be 1-{HeaderValues.MaxValueLength} printable ASCII characters with no space at either end");
+            }
+            else
+            {
+                values[name] = text;
+            }
+        }
+        if (whole && values.Count > HeaderValues.MaxCount)
+        {
+            errors.Add("headers", $"at most {HeaderValues.MaxCount} headers");
+        }
+        return errors.Raw.Values.Sum(messages => messages.Count) > before ? null : new HeaderValues(values, whole);
+    }
+
+    private static SecretHeaderMode? ReadHeaderMode(Dictionary<string, JsonElement> seen, ValidationErrors errors)
+    {
+        if (!seen.TryGetValue("secretHeaderMode", out var value))
+        {
+            return null;
+        }
+        if (value.ValueKind == JsonValueKind.String && SecretHeaderModes.Parse(value.GetString()!) is { } mode)
+        {
+            return mode;
+        }
+        errors.Add("secretHeaderMode", $"must be \"{SecretHeaderModes.Secret}\" (the secret itself, as TrackTik sends it) or \"{SecretHeaderModes.HmacSha512}\" (the hex HMAC-SHA512 of the body)");
+        return null;
+    }
+
     private static string? ReadSecret(Dictionary<string, JsonElement> seen, bool required, ValidationErrors errors)
     {
         if (!seen.TryGetValue("secret", out var value))
@@ -532,6 +622,12 @@ public sealed class SubscriptionRequestReader(WebhookTargetPolicy targets, Relat
         if (string.IsNullOrWhiteSpace(secret) || secret.Any(char.IsControl))
         {
             errors.Add("secret", "must not be blank or hold control characters");
+            return null;
+        }
+        if (!SecretHeaderModes.Sendable(secret))
+        {
+            // It travels as a header value: HTTP carries ASCII, and trims spaces at either end.
+            errors.Add("secret", "must be printable ASCII with no space at either end (it is sent as a header value)");
             return null;
         }
         if (StandardWebhookKey.IsWeak(secret))

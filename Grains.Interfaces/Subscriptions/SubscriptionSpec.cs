@@ -21,6 +21,20 @@ public sealed record SubscriptionSpec
     [Id(10)] public required string Language { get; init; }
     [Id(11)] public required DeliveryOptions Delivery { get; init; }
 
+    /// <summary>
+    /// What the secret header carries. In a request, null when not given (a new subscription
+    /// takes <see cref="Subscriptions.SecretHeaderMode.Secret"/>, a changed one keeps its mode);
+    /// stored, null only for subscriptions made before modes existed: see <see cref="HeaderMode"/>.
+    /// </summary>
+    [Id(12)] public SecretHeaderMode? SecretHeaderMode { get; init; }
+
+    /// <summary>The names of the extra headers sent on every call (their values are encrypted with the secret, not here).</summary>
+    [Id(13)] public string[] HeaderNames { get; init; } = [];
+
+    /// <summary>The mode in effect: a subscription stored without one keeps the HMAC it always sent.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public SecretHeaderMode HeaderMode => SecretHeaderMode ?? Subscriptions.SecretHeaderMode.HmacSha512;
+
     /// <summary>The triggers (last part of each event name) this subscription listens to.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public IEnumerable<string> Triggers => Events.Select(e => e[(e.LastIndexOf(':') + 1)..]);

@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using EventsSubscriptions.Grains.Interfaces.Text;
 using System.Buffers;
@@ -14,9 +15,12 @@ namespace EventsSubscriptions.Grains.Delivery;
 
 /// <summary>Everything one attempt needs. The secrets are in clear only for the time of the call.</summary>
 public sealed record WebhookCall(
-    string Url, string Body, string DeliveryId, string SecretHeaderName, string Secret, string? PreviousSecret,
+    string Url, string Body, string DeliveryId, string SecretHeaderName, SecretHeaderMode SecretHeaderMode, string Secret, string? PreviousSecret,
     string Language, int TimeoutSeconds)
 {
+    /// <summary>The subscription's extra headers (names and values in clear), sent on the call.</summary>
+    public IReadOnlyDictionary<string, string> ExtraHeaders { get; init; } = new Dictionary<string, string>();
+
     public override string ToString() => $"WebhookCall {{ Url = {Url}, DeliveryId = {DeliveryId} }}";
 }
 
@@ -124,7 +128,13 @@ public sealed class WebhookSender(GuardedConnector connector, [FromKeyedServices
         var timestamp = clock.GetUtcNow().ToUnixTimeSeconds();
         var request = new HttpRequestMessage(HttpMethod.Post, call.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.TryAddWithoutValidation(call.SecretHeaderName, WebhookSigner.TrackTik(body, call.Secret));
+        // TrackTik's scheme sends the secret itself; subscriptions made before it keep their HMAC.
+        request.Headers.TryAddWithoutValidation(call.SecretHeaderName,
+            call.SecretHeaderMode == SecretHeaderMode.Secret ? call.Secret : WebhookSigner.TrackTik(body, call.Secret));
+        foreach (var (name, value) in call.ExtraHeaders)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
         request.Headers.TryAddWithoutValidation(WebhookHeaders.Id, call.DeliveryId);
         request.Headers.TryAddWithoutValidation(WebhookHeaders.Timestamp, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
         request.Headers.TryAddWithoutValidation(WebhookHeaders.Signature, WebhookSigner.Standard(call.DeliveryId, timestamp, body,

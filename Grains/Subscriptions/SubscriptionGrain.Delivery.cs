@@ -121,8 +121,7 @@ public sealed partial class SubscriptionGrain
         var eventId = Guid.CreateVersion7().ToString();
         var body = WebhookPayload.Build(Id, spec, $"entity:{spec.Resource}:test", eventId, now, []);
         var deliveryId = WebhookHeaders.DeliveryId(Id, eventId);
-        var outcome = await sender.SendAsync(new WebhookCall(spec.Url, body, deliveryId, spec.SecretHeaderName,
-            secrets.Unprotect(S.EncryptedSecret!, Id), CurrentPreviousSecret(), spec.Language, spec.Delivery.TimeoutSeconds), CancellationToken.None);
+        var outcome = await sender.SendAsync(CallOf(spec, body, deliveryId), CancellationToken.None);
         var logged = outcome.Result == AttemptResult.Succeeded ? LogOutcome.Succeeded : LogOutcome.Failed;
         await deliveries.RecordAsync(new AttemptRecord
         {
@@ -194,6 +193,14 @@ public sealed partial class SubscriptionGrain
             : null;
         return new DeliveryRetry(SubscriptionOutcome.Ok, previous, detail);
     }
+
+    /// <summary>What one attempt sends; the secrets are in clear for the time of the call only.</summary>
+    private WebhookCall CallOf(SubscriptionSpec spec, string body, string deliveryId) =>
+        new(spec.Url, body, deliveryId, spec.SecretHeaderName, spec.HeaderMode, secrets.Unprotect(S.EncryptedSecret!, Id),
+            CurrentPreviousSecret(), spec.Language, spec.Delivery.TimeoutSeconds)
+        {
+            ExtraHeaders = S.EncryptedHeaders is null ? [] : ExtraHeaders(),
+        };
 
     private string? CurrentPreviousSecret() =>
         S.PreviousEncryptedSecret is { } old && S.SecretRotatedOn is { } rotated
@@ -365,9 +372,7 @@ public sealed partial class SubscriptionGrain
             {
                 try
                 {
-                    outcome = await sender.SendAsync(new WebhookCall(spec.Url, delivery.Body, deliveryId, spec.SecretHeaderName,
-                        secrets.Unprotect(S.EncryptedSecret!, Id), CurrentPreviousSecret(), spec.Language, spec.Delivery.TimeoutSeconds),
-                        CancellationToken.None);
+                    outcome = await sender.SendAsync(CallOf(spec, delivery.Body, deliveryId), CancellationToken.None);
                 }
                 finally
                 {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Hosting;
@@ -85,12 +86,14 @@ public sealed partial class SubscriptionGrain(
         }
     }
 
-    public async Task<SubscriptionResult> CreateAsync(SubscriptionSpec spec, SecretText secret)
+    public async Task<SubscriptionResult> CreateAsync(SubscriptionSpec spec, SecretText secret, HeaderValues? headers)
     {
         if (S.Spec is not null)
         {
             return SubscriptionResult.Fail(SubscriptionOutcome.StatusConflict, $"subscription {Id} exists already");
         }
+        // A new subscription sends its secret in the secret header as TrackTik does, unless told otherwise.
+        spec = spec with { SecretHeaderMode = spec.SecretHeaderMode ?? SecretHeaderMode.Secret };
         // Everything the subscription names (its custom id, its index, the entities it shapes) is its tenant's.
         S.Tenant = Tenants.OfRequest ?? Tenants.Default;
         if (!await ClaimAsync(spec.CustomId))
@@ -100,8 +103,8 @@ public sealed partial class SubscriptionGrain(
         try
         {
             var now = clock.GetUtcNow();
-            S.Spec = spec;
             S.EncryptedSecret = secrets.Protect(secret.Value, Id);
+            S.Spec = SetHeaders(spec, headers?.ApplyTo(new Dictionary<string, string>()) ?? new(StringComparer.OrdinalIgnoreCase));
             S.Status = SubscriptionStatus.Active;
             S.CreatedOn = now;
             S.UpdatedOn = now;
@@ -165,11 +168,26 @@ public sealed partial class SubscriptionGrain(
 
     public Task<SubscriptionView?> GetAsync() => Task.FromResult(S.Spec is null ? null : View());
 
-    public async Task<SubscriptionResult> UpdateAsync(SubscriptionSpec spec, SecretText? secret, int? expectedVersion)
+    public async Task<SubscriptionResult> UpdateAsync(SubscriptionSpec spec, SecretText? secret, HeaderValues? headers, int? expectedVersion)
     {
         if (Check(expectedVersion) is { } refused)
         {
             return refused;
+        }
+        // Without a mode in the request, the subscription keeps the one it has (an old one its HMAC).
+        spec = spec with { SecretHeaderMode = spec.SecretHeaderMode ?? S.Spec!.HeaderMode };
+        if (spec.HeaderMode == SecretHeaderMode.Secret && secret is null && !SecretHeaderModes.Sendable(secrets.Unprotect(S.EncryptedSecret!, Id)))
+        {
+            // A secret stored before secrets had to be sendable, asked to be sent as it is.
+            return SubscriptionResult.Invalid(new Dictionary<string, string[]>
+            {
+                ["secretHeaderMode"] = ["the current secret cannot be sent as a header value (it must be printable ASCII with no space at either end): give a new secret with this mode"],
+            });
+        }
+        var extra = headers?.ApplyTo(ExtraHeaders()) ?? ExtraHeaders();
+        if (Problem(extra, spec.SecretHeaderName) is { } problem)
+        {
+            return SubscriptionResult.Invalid(new Dictionary<string, string[]> { ["headers"] = [problem] });
         }
         var previousCustomId = S.Spec!.CustomId;
         if (spec.CustomId != previousCustomId && !await ClaimAsync(spec.CustomId))
@@ -184,7 +202,7 @@ public sealed partial class SubscriptionGrain(
                 S.SecretRotatedOn = clock.GetUtcNow();
                 S.EncryptedSecret = secrets.Protect(secret.Value, Id);
             }
-            S.Spec = spec;
+            S.Spec = SetHeaders(spec, extra);
             Touch();
             await SaveAndProjectAsync();
         }
@@ -216,7 +234,7 @@ public sealed partial class SubscriptionGrain(
         {
             return SubscriptionResult.Invalid(read.Errors.ToDictionary());
         }
-        return await UpdateAsync(read.Spec!, read.Secret, expectedVersion: null);
+        return await UpdateAsync(read.Spec!, read.Secret, read.Headers, expectedVersion: null);
     }
 
     public async Task<SubscriptionResult> SuspendAsync(string reason)
@@ -366,6 +384,25 @@ public sealed partial class SubscriptionGrain(
         }
         return null;
     }
+
+    /// <summary>The extra headers sent on every call, decrypted (none for most subscriptions).</summary>
+    private Dictionary<string, string> ExtraHeaders() =>
+        S.EncryptedHeaders is { } encrypted
+            ? new(JsonSerializer.Deserialize<Dictionary<string, string>>(secrets.Unprotect(encrypted, Id))!, StringComparer.OrdinalIgnoreCase)
+            : new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Stores the extra headers' values encrypted and returns the spec naming them.</summary>
+    private SubscriptionSpec SetHeaders(SubscriptionSpec spec, Dictionary<string, string> headers)
+    {
+        S.EncryptedHeaders = headers.Count == 0 ? null : secrets.Protect(JsonSerializer.Serialize(headers), Id);
+        return spec with { HeaderNames = [.. headers.Keys.Order(StringComparer.OrdinalIgnoreCase)] };
+    }
+
+    /// <summary>What the merged headers break, checked once the whole change is known; null when nothing.</summary>
+    private static string? Problem(Dictionary<string, string> headers, string secretHeaderName) =>
+        headers.Count > HeaderValues.MaxCount ? $"at most {HeaderValues.MaxCount} headers ({headers.Count} with this change)"
+        : headers.ContainsKey(secretHeaderName) ? $"'{secretHeaderName}' is the secret header (secretHeaderName): remove it from the headers or name another"
+        : null;
 
     private bool SameSecret(SecretText secret) =>
         S.EncryptedSecret is { } current && secrets.Unprotect(current, Id) == secret.Value;

@@ -18,6 +18,9 @@ public sealed class SubscriptionState
     [Id(2)] public byte[]? PreviousEncryptedSecret { get; set; }
     [Id(3)] public DateTimeOffset? SecretRotatedOn { get; set; }
 
+    /// <summary>The extra headers' values (names in <see cref="SubscriptionSpec.HeaderNames"/>), as encrypted JSON; null when none.</summary>
+    [Id(18)] public byte[]? EncryptedHeaders { get; set; }
+
     [Id(4)] public SubscriptionStatus Status { get; set; }
     [Id(5)] public string? StatusReason { get; set; }
     [Id(6)] public DateTimeOffset CreatedOn { get; set; }

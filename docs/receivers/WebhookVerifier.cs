@@ -4,7 +4,7 @@ using System.Text;
 namespace EventsSubscriptions.Receivers;
 
 /// <summary>
-/// Verifies an Events Subscriptions webhook in C#: both signatures, the timestamp tolerance and the
+/// Verifies an Events Subscriptions webhook in C#: its secret header and signature, the timestamp tolerance and the
 /// two signatures sent for 24 h after a secret change. Copy it into your receiver; in ASP.NET Core:
 /// <code>
 /// app.MapPost("/hooks/hr", async (HttpRequest request) =>
@@ -26,11 +26,15 @@ public static class WebhookVerifier
     public static readonly TimeSpan Tolerance = TimeSpan.FromMinutes(5);
 
     public static bool IsValid(byte[] body, IReadOnlyDictionary<string, string> headers, string secret, string secretHeaderName, DateTimeOffset now) =>
-        TrackTikValid(body, secret, headers.GetValueOrDefault(secretHeaderName)) && StandardValid(body, secret, headers, now);
+        SecretHeaderValid(body, secret, headers.GetValueOrDefault(secretHeaderName)) && StandardValid(body, secret, headers, now);
 
-    /// <summary>TrackTik: lowercase hex HMAC-SHA512 of the raw body, keyed with the secret's UTF-8 bytes.</summary>
-    public static bool TrackTikValid(byte[] body, string secret, string? given) =>
-        given is not null && Same(Convert.ToHexStringLower(HMACSHA512.HashData(Encoding.UTF8.GetBytes(secret), body)), given);
+    /// <summary>
+    /// The secret header: the secret itself (TrackTik's scheme, the default), or for a subscription
+    /// with <c>secretHeaderMode</c> <c>hmac-sha512</c> the lowercase hex HMAC-SHA512 of the raw body,
+    /// keyed with the secret's UTF-8 bytes. The Standard signature also proves the body is the one sent.
+    /// </summary>
+    public static bool SecretHeaderValid(byte[] body, string secret, string? given) =>
+        given is not null && (Same(secret, given) || Same(Convert.ToHexStringLower(HMACSHA512.HashData(Encoding.UTF8.GetBytes(secret), body)), given));
 
     /// <summary>Standard Webhooks: <c>v1,</c> base64 HMAC-SHA256 of <c>{id}.{timestamp}.</c> and the raw body.</summary>
     public static bool StandardValid(byte[] body, string secret, IReadOnlyDictionary<string, string> headers, DateTimeOffset now)
@@ -66,5 +70,5 @@ public static class WebhookVerifier
     }
 
     private static bool Same(string a, string b) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
 }

@@ -1,4 +1,4 @@
-// Verifies an Events Subscriptions webhook, both signatures, with Node's crypto only.
+// Verifies an Events Subscriptions webhook, its secret header and its signature, with Node's crypto only.
 //   node verify.mjs SECRET [SECRET_HEADER_NAME] < call.json
 // call.json: {"headers": {"webhook-id": ..., ...}, "body": "<the raw body, base64>"}.
 // Prints one line per scheme; exits 0 when both are valid, 1 otherwise. In a real receiver
@@ -12,9 +12,12 @@ function same(a, b) {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-// TrackTik: lowercase hex HMAC-SHA512 of the raw body, keyed with the secret's UTF-8 bytes.
-export function trackTikValid(body, secret, given) {
-  return same(createHmac("sha512", Buffer.from(secret, "utf8")).update(body).digest("hex"), given);
+// The secret header: the secret itself (TrackTik's scheme, the default), or for a subscription
+// with secretHeaderMode "hmac-sha512" the lowercase hex HMAC-SHA512 of the raw body, keyed with the
+// secret's UTF-8 bytes. Either proves the sender knows the secret; the Standard signature below
+// also proves the body is the one sent.
+export function secretHeaderValid(body, secret, given) {
+  return same(secret, given) || same(createHmac("sha512", Buffer.from(secret, "utf8")).update(body).digest("hex"), given);
 }
 
 // Standard Webhooks: v1,base64(HMAC-SHA256(key, "{id}.{timestamp}." + body)); key = base64 of a whsec_ secret, else its UTF-8 bytes.
@@ -34,8 +37,8 @@ for await (const chunk of process.stdin) chunks.push(chunk);
 const call = JSON.parse(Buffer.concat(chunks).toString("utf8"));
 const headers = Object.fromEntries(Object.entries(call.headers).map(([k, v]) => [k.toLowerCase(), v]));
 const body = Buffer.from(call.body, "base64");
-const trackTik = trackTikValid(body, secret, headers[headerName.toLowerCase()]);
+const secretHeader = secretHeaderValid(body, secret, headers[headerName.toLowerCase()]);
 const standard = standardValid(body, secret, headers);
-console.log(`trackTik: ${trackTik ? "valid" : "invalid"}`);
+console.log(`secretHeader: ${secretHeader ? "valid" : "invalid"}`);
 console.log(`standard: ${standard ? "valid" : "invalid"}`);
-process.exit(trackTik && standard ? 0 : 1);
+process.exit(secretHeader && standard ? 0 : 1);

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Verifies an Events Subscriptions webhook, both signatures, with the standard library only.
+"""Verifies an Events Subscriptions webhook, its secret header and its signature, with the standard library only.
 
     python3 verify.py SECRET [SECRET_HEADER_NAME] < call.json
 
@@ -17,10 +17,13 @@ import time
 TOLERANCE_SECONDS = 5 * 60
 
 
-def tracktik_valid(body: bytes, secret: str, given: str) -> bool:
-    # Lowercase hex HMAC-SHA512 of the raw body, keyed with the secret's UTF-8 bytes.
-    expected = hmac.new(secret.encode("utf-8"), body, hashlib.sha512).hexdigest()
-    return hmac.compare_digest(expected, given or "")
+def secret_header_valid(body: bytes, secret: str, given: str) -> bool:
+    # The secret itself (TrackTik's scheme, the default), or for a subscription with
+    # secretHeaderMode "hmac-sha512" the lowercase hex HMAC-SHA512 of the raw body, keyed with the
+    # secret's UTF-8 bytes. The Standard signature also proves the body is the one sent.
+    given = (given or "").encode("utf-8")
+    expected = hmac.new(secret.encode("utf-8"), body, hashlib.sha512).hexdigest().encode()
+    return hmac.compare_digest(secret.encode("utf-8"), given) or hmac.compare_digest(expected, given)
 
 
 def standard_key(secret: str) -> bytes:
@@ -50,11 +53,11 @@ def main() -> int:
     call = json.load(sys.stdin)
     headers = {k.lower(): v for k, v in call["headers"].items()}
     body = base64.b64decode(call["body"])
-    tracktik = tracktik_valid(body, secret, headers.get(header_name, ""))
+    secret_header = secret_header_valid(body, secret, headers.get(header_name, ""))
     standard = standard_valid(body, secret, headers)
-    print(f"trackTik: {'valid' if tracktik else 'invalid'}")
+    print(f"secretHeader: {'valid' if secret_header else 'invalid'}")
     print(f"standard: {'valid' if standard else 'invalid'}")
-    return 0 if tracktik and standard else 1
+    return 0 if secret_header and standard else 1
 
 
 if __name__ == "__main__":

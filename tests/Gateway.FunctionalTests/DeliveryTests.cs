@@ -77,8 +77,8 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         var eventId = await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Ann" });
 
         var call = Assert.Single(await CallsAsync("signed", 1));
-        using var sha512 = new HMACSHA512(Encoding.UTF8.GetBytes(Secret));
-        Assert.Equal(Convert.ToHexString(sha512.ComputeHash(call.Body)).ToLowerInvariant(), call.Headers["x-hook-secret"]);
+        // The secret header carries the secret itself, as TrackTik sends it (a new subscription's default).
+        Assert.Equal(Secret, call.Headers["x-hook-secret"]);
         var signed = Encoding.UTF8.GetBytes($"{call.Headers["webhook-id"]}.{call.Headers["webhook-timestamp"]}.").Concat(call.Body).ToArray();
         using var sha256 = new HMACSHA256(Encoding.UTF8.GetBytes(Secret));
         Assert.Equal($"v1,{Convert.ToBase64String(sha256.ComputeHash(signed))}", call.Headers["webhook-signature"]);
@@ -282,7 +282,8 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
     [Fact]
     public async Task After_a_secret_change_calls_carry_signatures_with_the_new_and_the_previous_secret()
     {
-        var subscription = await SubscribeAsync(receiver.Url("rotated"));
+        // In the HMAC mode (subscriptions made before TrackTik's scheme keep it), the header signs with the new secret.
+        var subscription = await SubscribeAsync(receiver.Url("rotated"), """{"secretHeaderMode": "hmac-sha512"}""");
         const string rotated = "rotated-secret-9876543210";
         await api.OkAsync(HttpMethod.Patch, $"/rest/v1/events-subscriptions/{subscription}", new JsonObject { ["secret"] = rotated });
 
@@ -363,6 +364,50 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Extra_headers_go_out_on_every_call_are_never_shown_and_change_one_at_a_time()
+    {
+        var subscription = await SubscribeAsync(receiver.Url("headed"),
+            """{"headers": {"X-Api-Key": "key-for-the-gateway-1", "Authorization": "Bearer receiver-token"}}""");
+        var raw = (await ItemRawAsync(subscription)).GetRawText();
+        Assert.Equal(["Authorization", "X-Api-Key"], (await ItemAsync(subscription)).HeaderNames);
+        Assert.DoesNotContain("key-for-the-gateway-1", raw);
+        Assert.DoesNotContain("receiver-token", raw);
+
+        await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Ivy" });
+        var first = Assert.Single(await CallsAsync("headed", 1));
+        Assert.Equal(("key-for-the-gateway-1", "Bearer receiver-token"), (first.Headers["x-api-key"], first.Headers["authorization"]));
+
+        // A merge patch of the headers: one removed, one added, the other kept (its value unseen).
+        await api.OkAsync(HttpMethod.Patch, $"/rest/v1/events-subscriptions/{subscription}",
+            JsonNode.Parse("""{"headers": {"x-api-key": null, "X-Tenant": "acme"}}"""));
+        Assert.Equal(["Authorization", "X-Tenant"], (await ItemAsync(subscription)).HeaderNames);
+        await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Jon" });
+        var second = (await CallsAsync("headed", 2))[1];
+        Assert.False(second.Headers.ContainsKey("x-api-key"));
+        Assert.Equal(("acme", "Bearer receiver-token"), (second.Headers["x-tenant"], second.Headers["authorization"]));
+
+        // Bad headers change nothing and name the header, never echoing a value.
+        var (refused, problem, _) = await api.SendAsync(HttpMethod.Patch, $"/rest/v1/events-subscriptions/{subscription}",
+            JsonNode.Parse("""{"headers": {"webhook-id": "x", "Content-Type": "text/plain", "X-Bad": "line\nbreak-secret-value", "TrackTik-Subscription-Secret": "y"}}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, refused);
+        var errors = problem.GetProperty("errors");
+        Assert.All(["headers.webhook-id", "headers.Content-Type", "headers.X-Bad", "headers.TrackTik-Subscription-Secret"],
+            field => Assert.True(errors.TryGetProperty(field, out _), field));
+        Assert.DoesNotContain("break-secret-value", problem.GetRawText());
+        var eleven = new JsonObject();
+        for (var i = 0; i < 11; i++)
+        {
+            eleven[$"X-H{i}"] = "v";
+        }
+        var (tooMany, _, _) = await api.SendAsync(HttpMethod.Patch, $"/rest/v1/events-subscriptions/{subscription}", new JsonObject { ["headers"] = eleven });
+        Assert.Equal(HttpStatusCode.BadRequest, tooMany);
+        Assert.Equal(["Authorization", "X-Tenant"], (await ItemAsync(subscription)).HeaderNames);
+
+        await api.OkAsync(HttpMethod.Patch, $"/rest/v1/events-subscriptions/{subscription}", JsonNode.Parse("""{"headers": null}"""));
+        Assert.Empty((await ItemAsync(subscription)).HeaderNames);
+    }
+
+    [Fact]
     public async Task The_test_action_sends_one_signed_test_call_and_answers_with_its_log_entry()
     {
         var subscription = await SubscribeAsync(receiver.Url("tested"));
@@ -377,8 +422,7 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         var call = Assert.Single(receiver.Calls("tested"));
         Assert.Equal($"entity:{resource}:test", JsonNode.Parse(call.Body)!["meta"]!["event"]!.GetValue<string>());
         Assert.Equal(entry.DeliveryId, call.Headers["webhook-id"]);
-        using var sha512 = new HMACSHA512(Encoding.UTF8.GetBytes(Secret));
-        Assert.Equal(Convert.ToHexString(sha512.ComputeHash(call.Body)).ToLowerInvariant(), call.Headers["tracktik-subscription-secret"]);
+        Assert.Equal(Secret, call.Headers["tracktik-subscription-secret"]);
     }
 
     [Fact]

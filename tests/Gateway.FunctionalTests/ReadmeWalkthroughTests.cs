@@ -36,7 +36,7 @@ public sealed partial class ReadmeWalkthroughTests(DeliveryCluster service)
 
         Assert.True(process.ExitCode == 0, text);
         Assert.Contains("\"event\": \"entity:employees:created\"", text);
-        Assert.Contains("\"trackTikSignature\": \"valid\"", text);
+        Assert.Contains("\"secretHeader\": \"valid: the secret itself\"", text);
         Assert.Contains("\"standardSignature\": \"valid\"", text);
         Assert.Contains("\"outcome\": \"SUCCEEDED\"", text);
         Assert.Contains("\"HR sync (v2)\"", text);

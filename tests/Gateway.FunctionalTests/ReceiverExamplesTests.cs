@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -29,26 +30,29 @@ public sealed class ReceiverExamplesTests(DeliveryCluster service) : IAsyncLifet
         await receiver.DisposeAsync();
     }
 
-    public static TheoryData<string> Secrets => new()
+    public static TheoryData<string, string> Secrets => new()
     {
-        "plain-receiver-secret-0123456789",
-        "whsec_" + Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)(i * 7)).ToArray()),
+        { "plain-receiver-secret-0123456789", "secret" },
+        { "whsec_" + Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)(i * 7)).ToArray()), "hmac-sha512" },
     };
 
     [Theory]
     [MemberData(nameof(Secrets))]
-    public async Task Each_example_accepts_a_real_delivery_and_refuses_a_tampered_one(string secret)
+    public async Task Each_example_accepts_a_real_delivery_and_refuses_a_tampered_one(string secret, string secretHeaderMode)
     {
         var path = secret.StartsWith("whsec_") ? "verify-whsec" : "verify-plain";
         var body = EventsClient.Subscription($"entity:{resource}:created", """{"filters": [{"tag": "context.*"}]}""");
         body["url"] = receiver.Url(path);
         body["secret"] = secret;
         body["secretHeaderName"] = "X-Hook-Signature";
+        body["secretHeaderMode"] = secretHeaderMode;
         await api.SubscribeAsync(body);
         await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Verified" });
         await Eventually.HoldsAsync(() => receiver.Calls(path).Count == 1, TimeSpan.FromSeconds(30), "the delivery never arrived");
         var call = receiver.Calls(path)[0];
         var tampered = call.Body.Concat(" "u8.ToArray()).ToArray();
+        Assert.Equal(secretHeaderMode == "secret" ? secret : Convert.ToHexStringLower(HMACSHA512.HashData(Encoding.UTF8.GetBytes(secret), call.Body)),
+            call.Headers["x-hook-signature"]);
 
         Assert.True(WebhookVerifier.IsValid(call.Body, Headers(call), secret, "X-Hook-Signature", DateTimeOffset.UtcNow));
         Assert.False(WebhookVerifier.IsValid(tampered, Headers(call), secret, "X-Hook-Signature", DateTimeOffset.UtcNow));
@@ -58,7 +62,7 @@ public sealed class ReceiverExamplesTests(DeliveryCluster service) : IAsyncLifet
         {
             var (exit, output) = await RunAsync(program, file, secret, call.Headers, call.Body);
             Assert.True(exit == 0, $"{file}: {output}");
-            Assert.Contains("trackTik: valid", output);
+            Assert.Contains("secretHeader: valid", output);
             Assert.Contains("standard: valid", output);
             var (refused, refusal) = await RunAsync(program, file, secret, call.Headers, tampered);
             Assert.True(refused == 1, $"{file} accepted a tampered body: {refusal}");

@@ -42,6 +42,8 @@ public sealed class SubscriptionValidationTests(ServiceCluster service)
         Assert.Equal("en-US", item.Language);
         Assert.Equal("ACTIVE", item.Status);
         Assert.Equal("TrackTik-subscription-secret-without-spaces", item.SecretHeaderName);
+        // Calls carry the secret in that header, as TrackTik's documentation says.
+        Assert.Equal("secret", item.SecretHeaderMode);
         Assert.Equal("events-subscriptions", item.ResourceType);
         Assert.Equal(8, item.Delivery.MaxInFlight);
         Assert.Equal("UNKNOWN", item.Health.State);
@@ -81,6 +83,10 @@ public sealed class SubscriptionValidationTests(ServiceCluster service)
         { "secretHeaderName", "\"My Secret\"", "secretHeaderName" },
         { "secretHeaderName", "\"webhook-signature\"", "secretHeaderName" },
         { "secretHeaderName", "\"Content-Type\"", "secretHeaderName" },
+        { "secretHeaderMode", "\"plain\"", "secretHeaderMode" },
+        { "secretHeaderMode", "true", "secretHeaderMode" },
+        { "secret", "\"s\u00e9cret-with-an-accent-0123\"", "secret" },
+        { "secret", "\"trailing-space-secret-0123 \"", "secret" },
         { "language", "\"klingon\"", "language" },
         { "customId", "\"\"", "customId" },
         { "customId", $"\"{new string('c', 65)}\"", "customId" },
@@ -159,6 +165,31 @@ public sealed class SubscriptionValidationTests(ServiceCluster service)
 
         var value = item.GetProperty(path);
         Assert.Equal(expected, value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText());
+    }
+
+    [Fact]
+    public async Task A_subscription_keeps_its_secret_header_mode_through_put_and_patch_unless_told()
+    {
+        var body = SubscriptionsClient.ValidBody();
+        body["secretHeaderMode"] = "hmac-sha512";
+        var created = await api.CreatedAsync(body);
+        Assert.Equal("hmac-sha512", created.SecretHeaderMode);
+        var path = $"/rest/v1/events-subscriptions/{created.Id}";
+
+        // A PUT that does not name the mode (written before the field existed) keeps it.
+        body.Remove("secretHeaderMode");
+        body["name"] = "replaced";
+        var (put, replaced) = await api.ReadAsync(HttpMethod.Put, path, body);
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal(("replaced", "hmac-sha512"), (replaced.GetProperty("data").GetProperty("name").GetString(), replaced.GetProperty("data").GetProperty("secretHeaderMode").GetString()));
+
+        var (patched, switched) = await api.ReadAsync(HttpMethod.Patch, path, new JsonObject { ["secretHeaderMode"] = "secret" });
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        Assert.Equal("secret", switched.GetProperty("data").GetProperty("secretHeaderMode").GetString());
+
+        var (refused, problem) = await api.ReadAsync(HttpMethod.Patch, path, new JsonObject { ["secretHeaderMode"] = "HMAC" });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("secretHeaderMode", out _));
     }
 
     [Fact]

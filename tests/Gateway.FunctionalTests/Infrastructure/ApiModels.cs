@@ -37,6 +37,8 @@ public sealed record SubscriptionView(
     EntityResponseView? EntityResponse,
     string Url,
     string SecretHeaderName,
+    string SecretHeaderMode,
+    IReadOnlyList<string> HeaderNames,
     string? FailureEmail,
     string Language,
     DeliveryView Delivery,

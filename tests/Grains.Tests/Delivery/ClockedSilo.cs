@@ -103,7 +103,7 @@ public sealed class ClockedSilo(string resourcePrefix)
         var id = await Cluster.Client.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
         var subscription = Cluster.Client.GetGrain<ISubscriptionGrain>(id);
         var spec = TestSpecs.Subscription(Resource, url, triggers.Length == 0 ? ["updated"] : triggers) with { FailureEmail = failureEmail };
-        Assert.Equal(SubscriptionOutcome.Ok, (await subscription.CreateAsync(spec, new SecretText(Secret))).Outcome);
+        Assert.Equal(SubscriptionOutcome.Ok, (await subscription.CreateAsync(spec, new SecretText(Secret), null)).Outcome);
         return subscription;
     }
 

@@ -52,7 +52,7 @@ public abstract class ReceiverClusterTest : IAsyncLifetime
     protected async Task<long> CreateSubscriptionAsync(string resource, string url)
     {
         var id = await Cluster.Client.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
-        var result = await Grain(id).CreateAsync(TestSpecs.Subscription(resource, url, "updated"), new SecretText("receiver-test-secret-0123456789"));
+        var result = await Grain(id).CreateAsync(TestSpecs.Subscription(resource, url, "updated"), new SecretText("receiver-test-secret-0123456789"), null);
         Assert.Equal(SubscriptionOutcome.Ok, result.Outcome);
         return id;
     }

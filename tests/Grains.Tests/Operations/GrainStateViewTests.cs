@@ -26,7 +26,7 @@ public sealed class GrainStateViewTests(SharedClusterFixture fixture)
         var id = await Client.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
         var grain = Client.GetGrain<ISubscriptionGrain>(id);
         Assert.Equal(SubscriptionOutcome.Ok,
-            (await grain.CreateAsync(TestSpecs.Subscription(resource, "https://hooks.example.com/view"), new SecretText(Secret))).Outcome);
+            (await grain.CreateAsync(TestSpecs.Subscription(resource, "https://hooks.example.com/view"), new SecretText(Secret), null)).Outcome);
 
         var state = await grain.GetState();
         var json = JsonSerializer.Serialize(state);

@@ -37,6 +37,8 @@ public sealed class GrainStateSerializerTests
 
         var spec = state.Spec!;
         Assert.Equal(("cid-1", "HR sync", "employees", "X-Sig"), (spec.CustomId, spec.Name, spec.Resource, spec.SecretHeaderName));
+        // Made before secret header modes: it keeps sending the HMAC its receiver checks.
+        Assert.Equal((null, SecretHeaderMode.HmacSha512), (spec.SecretHeaderMode, spec.HeaderMode));
         Assert.Equal(["entity:employees:created"], spec.Events);
         Assert.Equal(new ScopeFilter(3, true), Assert.Single(spec.ContextFilters.Filters));
         Assert.Equal([7L], spec.ContextFilters.Exclusions);

@@ -33,6 +33,8 @@ public sealed class SubscriptionRequestReaderTests
         Assert.Equal("employees", spec.Resource);
         Assert.Equal(["entity:employees:created"], spec.Events);
         Assert.Equal(SubscriptionRequestReader.DefaultSecretHeaderName, spec.SecretHeaderName);
+        // Not given: the grain chooses (the secret itself for a new subscription, the current mode for a change).
+        Assert.Null(spec.SecretHeaderMode);
         Assert.Equal("en-US", spec.Language);
         Assert.Equal(DeliveryOptions.Default, spec.Delivery);
         Assert.Null(spec.FailureEmail);

@@ -92,7 +92,7 @@ public sealed class PoisonSubscriptionTests : ReceiverClusterTest
     {
         var id = await Cluster.Client.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
         var result = await Cluster.Client.GetGrain<ISubscriptionGrain>(id).CreateAsync(
-            TestSpecs.Subscription(resource, Receiver.Url(name), "created", "updated") with { Name = name }, new SecretText("poison-secret-0123456789"));
+            TestSpecs.Subscription(resource, Receiver.Url(name), "created", "updated") with { Name = name }, new SecretText("poison-secret-0123456789"), null);
         Assert.Equal(SubscriptionOutcome.Ok, result.Outcome);
         return id;
     }

@@ -20,7 +20,7 @@ public sealed class SubscriptionIndexTests(SharedClusterFixture fixture)
 
         var id = await Grains.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
         var grain = Grains.GetGrain<ISubscriptionGrain>(id);
-        var created = await grain.CreateAsync(Spec(resource, "created", "updated"), new SecretText("0123456789abcdef"));
+        var created = await grain.CreateAsync(Spec(resource, "created", "updated"), new SecretText("0123456789abcdef"), null);
         Assert.Equal(SubscriptionOutcome.Ok, created.Outcome);
 
         var first = await index.GetAsync(empty.Version);
@@ -36,7 +36,7 @@ public sealed class SubscriptionIndexTests(SharedClusterFixture fixture)
         Assert.Equal(SubscriptionStatus.Suspended, Assert.Single(second.Routes).Status);
 
         var other = $"others{Guid.NewGuid():N}"[..20];
-        await grain.UpdateAsync(Spec(other, "deleted"), secret: null, expectedVersion: null);
+        await grain.UpdateAsync(Spec(other, "deleted"), secret: null, headers: null, expectedVersion: null);
         Assert.Empty((await index.GetAsync(second.Version))!.Routes);
         Assert.Equal(["deleted"], Assert.Single((await Grains.GetGrain<ISubscriptionIndexGrain>(other).GetAsync(0))!.Routes).Triggers);
 
@@ -52,7 +52,7 @@ public sealed class SubscriptionIndexTests(SharedClusterFixture fixture)
         for (var i = 0; i < 3; i++)
         {
             var id = await Grains.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
-            Assert.Equal(SubscriptionOutcome.Ok, (await Grains.GetGrain<ISubscriptionGrain>(id).CreateAsync(Spec(resource, "created"), new SecretText("0123456789abcdef"))).Outcome);
+            Assert.Equal(SubscriptionOutcome.Ok, (await Grains.GetGrain<ISubscriptionGrain>(id).CreateAsync(Spec(resource, "created"), new SecretText("0123456789abcdef"), null)).Outcome);
             ids.Add(id);
         }
         var index = Grains.GetGrain<ISubscriptionIndexGrain>(resource);
@@ -83,7 +83,7 @@ public sealed class SubscriptionIndexTests(SharedClusterFixture fixture)
         for (var i = 0; i < 3; i++)
         {
             var id = await Grains.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
-            await Grains.GetGrain<ISubscriptionGrain>(id).CreateAsync(Spec(resource, "created"), new SecretText("0123456789abcdef"));
+            await Grains.GetGrain<ISubscriptionGrain>(id).CreateAsync(Spec(resource, "created"), new SecretText("0123456789abcdef"), null);
             ids.Add(id);
         }
         await Grains.GetGrain<ISubscriptionGrain>(ids[1]).SuspendAsync("pause");
@@ -108,7 +108,7 @@ public sealed class SubscriptionIndexTests(SharedClusterFixture fixture)
         var id = await Grains.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
         var subscription = Grains.GetGrain<ISubscriptionGrain>(id);
         var spec = Spec(resource, "created");
-        await subscription.CreateAsync(spec, new SecretText("0123456789abcdef"));
+        await subscription.CreateAsync(spec, new SecretText("0123456789abcdef"), null);
         var entity = Grains.GetGrain<EventsSubscriptions.Grains.Interfaces.Entities.IEntityGrain>($"{resource}/1");
         await entity.CreateAsync("""{"name": "one"}""");
         await Eventually.HoldsAsync(async () => await QueuedAsync(id) == 1, TimeSpan.FromSeconds(30), "the created event was never queued");
@@ -117,7 +117,7 @@ public sealed class SubscriptionIndexTests(SharedClusterFixture fixture)
         // from the read model before the change itself arrives.
         var index = Grains.GetGrain<ISubscriptionIndexGrain>(resource);
         await DeactivateAsync(index);
-        await subscription.UpdateAsync(spec with { Events = [$"entity:{resource}:updated"] }, secret: null, expectedVersion: null);
+        await subscription.UpdateAsync(spec with { Events = [$"entity:{resource}:updated"] }, secret: null, headers: null, expectedVersion: null);
         await entity.PutAsync("""{"name": "two"}""");
 
         await Eventually.HoldsAsync(async () => await QueuedAsync(id) == 2, TimeSpan.FromSeconds(30),
@@ -147,10 +147,10 @@ public sealed class SubscriptionIndexTests(SharedClusterFixture fixture)
     {
         var id = await Grains.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
         var grain = Grains.GetGrain<ISubscriptionGrain>(id);
-        var created = (await grain.CreateAsync(Spec("employees", "created"), new SecretText("0123456789abcdef"))).View!;
-        await grain.UpdateAsync(Spec("employees", "updated"), null, created.Version);
+        var created = (await grain.CreateAsync(Spec("employees", "created"), new SecretText("0123456789abcdef"), null)).View!;
+        await grain.UpdateAsync(Spec("employees", "updated"), null, null, created.Version);
 
-        var stale = await grain.UpdateAsync(Spec("employees", "deleted"), null, created.Version);
+        var stale = await grain.UpdateAsync(Spec("employees", "deleted"), null, null, created.Version);
 
         Assert.Equal(SubscriptionOutcome.VersionMismatch, stale.Outcome);
         Assert.Equal(["entity:employees:updated"], (await grain.GetAsync())!.Spec.Events);

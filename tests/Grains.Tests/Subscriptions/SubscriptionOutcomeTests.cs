@@ -96,7 +96,7 @@ public sealed class SubscriptionOutcomeTests(SharedClusterFixture fixture)
         var id = await Grains.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
         var grain = Grains.GetGrain<ISubscriptionGrain>(id);
         var created = await grain.CreateAsync(
-            TestSpecs.Subscription($"outcomes{Guid.NewGuid():N}"[..20], "https://hooks.example.com/outcomes"), new SecretText("0123456789abcdef"));
+            TestSpecs.Subscription($"outcomes{Guid.NewGuid():N}"[..20], "https://hooks.example.com/outcomes"), new SecretText("0123456789abcdef"), null);
         Assert.Equal(SubscriptionOutcome.Ok, created.Outcome);
         return (grain, created.View!);
     }
