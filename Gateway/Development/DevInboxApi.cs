@@ -78,7 +78,7 @@ public static class DevInboxApi
             webhookId = id,
             secretHeader = secret is null ? "not checked" : VerifySecretHeader(call, secret, secretHeaderName),
             standardSignature = secret is null ? "not checked" : VerifyStandard(call, secret, id, timestamp),
-            headers = call.Headers,
+            headers = Shown(call.Headers),
             body,
         };
     }
@@ -100,6 +100,18 @@ public static class DevInboxApi
         var hmac = Convert.ToHexStringLower(HMACSHA512.HashData(Encoding.UTF8.GetBytes(secret), call.Body));
         return Same(hmac, given) ? "valid: HMAC-SHA512 of the body (secretHeaderMode hmac-sha512)" : "invalid";
     }
+
+    /// <summary>Headers anyone may read here (the inbox has no authentication): the service's own.</summary>
+    private static readonly HashSet<string> Plain = new(
+        ["webhook-id", "webhook-timestamp", "webhook-signature", "ttc-language", "user-agent", "content-type", "content-length", "host"],
+        StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The headers as received, but for the secret header and a subscription's extra headers
+    /// (values that authorize calls elsewhere), shown by their length alone.
+    /// </summary>
+    private static Dictionary<string, string> Shown(IReadOnlyDictionary<string, string> headers) =>
+        headers.ToDictionary(h => h.Key, h => Plain.Contains(h.Key) ? h.Value : $"(hidden: {h.Value.Length} characters)", StringComparer.Ordinal);
 
     private static bool Same(string expected, string given) =>
         CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(given));

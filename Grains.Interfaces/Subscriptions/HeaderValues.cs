@@ -27,11 +27,9 @@ public sealed class HeaderValues(IReadOnlyDictionary<string, string?> values, bo
         var next = new Dictionary<string, string>(Whole ? [] : current, StringComparer.OrdinalIgnoreCase);
         foreach (var (name, value) in Values)
         {
-            if (value is null)
-            {
-                next.Remove(name);
-            }
-            else
+            // Removed first: a name given again in another case takes the new spelling.
+            next.Remove(name);
+            if (value is not null)
             {
                 next[name] = value;
             }

@@ -90,7 +90,10 @@ public sealed class SubscriptionRequestReader(WebhookTargetPolicy targets, Relat
         var url = ReadUrl(seen, errors);
         var headerName = ReadHeaderName(seen, errors);
         var headerMode = ReadHeaderMode(seen, errors);
-        var headers = seen.TryGetValue("headers", out var headersValue) ? ReadHeaders(headersValue, whole: true, headerName, errors) : null;
+        // "headers": null in a body (never in a merged patch: its headers are read apart) removes them all.
+        var headers = seen.TryGetValue("headers", out var headersValue) ? ReadHeaders(headersValue, whole: true, headerName, errors)
+            : body.TryGetProperty("headers", out _) ? new HeaderValues(new Dictionary<string, string?>(), whole: true)
+            : null;
         var secret = ReadSecret(seen, secretRequired, errors);
         var failureEmail = ReadEmail(seen, errors);
         var language = ReadLanguage(seen, errors);
@@ -541,7 +544,7 @@ public sealed class SubscriptionRequestReader(WebhookTargetPolicy targets, Relat
         foreach (var property in value.EnumerateObject())
         {
             var name = property.Name;
-            var field = $"headers.{name}";
+            var field = $"headers.{(name.Length > 100 ? name[..100] + "…" : name)}";
             if (name.Length > 100 || !Patterns.HeaderName().IsMatch(name))
             {
                 errors.Add(field, "must be an HTTP header name of at most 100 characters: letters, digits and !#$%&'*+-.^_`|~, no spaces");
@@ -551,17 +554,18 @@ public sealed class SubscriptionRequestReader(WebhookTargetPolicy targets, Relat
             {
                 errors.Add(field, "is a header the service sets itself or HTTP reserves");
             }
-            else if (name.Equals(secretHeaderName, StringComparison.OrdinalIgnoreCase))
-            {
-                errors.Add(field, "is the secret header (secretHeaderName): the service sets it");
-            }
             else if (values.ContainsKey(name))
             {
                 errors.Add(field, "is named twice (header names ignore case)");
             }
             else if (property.Value.ValueKind == JsonValueKind.Null && !whole)
             {
+                // A removal, whatever the name: the grain checks the headers that remain.
                 values[name] = null;
+            }
+            else if (name.Equals(secretHeaderName, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add(field, "is the secret header (secretHeaderName): the service sets it");
             }
             else if (property.Value.ValueKind != JsonValueKind.String)
             {

@@ -22,6 +22,27 @@ public sealed record WebhookCall(
     public IReadOnlyDictionary<string, string> ExtraHeaders { get; init; } = new Dictionary<string, string>();
 
     public override string ToString() => $"WebhookCall {{ Url = {Url}, DeliveryId = {DeliveryId} }}";
+
+    /// <summary>
+    /// What a receiver answered, without anything this call sent that must stay unseen: the
+    /// secrets and the extra headers' values (of 6 characters or more), which a receiver that
+    /// echoes its request would otherwise put in the log that <c>subscriptions:read</c> shows.
+    /// </summary>
+    public string? Redact(string? answer)
+    {
+        if (string.IsNullOrEmpty(answer))
+        {
+            return answer;
+        }
+        foreach (var hidden in ExtraHeaders.Values.Append(Secret).Append(PreviousSecret ?? ""))
+        {
+            if (hidden.Length >= 6)
+            {
+                answer = answer.Replace(hidden, "***", StringComparison.Ordinal);
+            }
+        }
+        return answer;
+    }
 }
 
 public sealed record AttemptOutcome(AttemptResult Result, int? StatusCode, TimeSpan Duration, string? Error, string? ResponseExcerpt, TimeSpan? RetryAfter)
@@ -86,8 +107,8 @@ public sealed class WebhookSender(GuardedConnector connector, [FromKeyedServices
             var result = DeliveryOutcome.Classify(status);
             // What a receiver sends is logged and shown: cleaned of text that cannot be stored.
             return new AttemptOutcome(result, (int)status, watch.Elapsed,
-                result == AttemptResult.Succeeded ? null : StorableText.Clean($"the receiver answered {(int)status} {response.ReasonPhrase}".TrimEnd()),
-                StorableText.CleanOrNull(excerpt), retryAfter);
+                result == AttemptResult.Succeeded ? null : StorableText.Clean(call.Redact($"the receiver answered {(int)status} {response.ReasonPhrase}".TrimEnd())!),
+                StorableText.CleanOrNull(call.Redact(excerpt)), retryAfter);
         }
         catch (TimeoutRejectedException)
         {

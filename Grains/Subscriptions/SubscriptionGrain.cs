@@ -189,6 +189,10 @@ public sealed partial class SubscriptionGrain(
         {
             return SubscriptionResult.Invalid(new Dictionary<string, string[]> { ["headers"] = [problem] });
         }
+        if (Origin(spec.Url) != Origin(S.Spec!.Url) && MovedWithout(spec, secret, headers, extra) is { } unsent)
+        {
+            return SubscriptionResult.Invalid(unsent);
+        }
         var previousCustomId = S.Spec!.CustomId;
         if (spec.CustomId != previousCustomId && !await ClaimAsync(spec.CustomId))
         {
@@ -397,6 +401,27 @@ public sealed partial class SubscriptionGrain(
         S.EncryptedHeaders = headers.Count == 0 ? null : secrets.Protect(JsonSerializer.Serialize(headers), Id);
         return spec with { HeaderNames = [.. headers.Keys.Order(StringComparer.OrdinalIgnoreCase)] };
     }
+
+    /// <summary>
+    /// A subscription whose URL moves to another origin sends what it holds in clear (the secret
+    /// itself, the extra headers) to that origin: whoever may change the URL must then give them
+    /// again, so that a changed URL cannot be used to read them. The errors, or null.
+    /// </summary>
+    private static Dictionary<string, string[]>? MovedWithout(SubscriptionSpec spec, SecretText? secret, HeaderValues? headers, Dictionary<string, string> extra)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (spec.HeaderMode == SecretHeaderMode.Secret && secret is null)
+        {
+            errors["secret"] = ["is required with a url of another origin (scheme, host or port): the secret header carries it there"];
+        }
+        if (extra.Count > 0 && headers is null)
+        {
+            errors["headers"] = ["are required with a url of another origin (scheme, host or port): they are sent there (give them again, or null to remove them)"];
+        }
+        return errors.Count == 0 ? null : errors;
+    }
+
+    private static string Origin(string url) => new Uri(url).GetLeftPart(UriPartial.Authority).ToLowerInvariant();
 
     /// <summary>What the merged headers break, checked once the whole change is known; null when nothing.</summary>
     private static string? Problem(Dictionary<string, string> headers, string secretHeaderName) =>

@@ -366,7 +366,9 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
     [Fact]
     public async Task Extra_headers_go_out_on_every_call_are_never_shown_and_change_one_at_a_time()
     {
-        var subscription = await SubscribeAsync(receiver.Url("headed"),
+        // The receiver echoes what it gets, as debugging receivers do: nothing sent that must stay unseen may reach the log.
+        var url = receiver.Url("headed", "echo");
+        var subscription = await SubscribeAsync(url,
             """{"headers": {"X-Api-Key": "key-for-the-gateway-1", "Authorization": "Bearer receiver-token"}}""");
         var raw = (await ItemRawAsync(subscription)).GetRawText();
         Assert.Equal(["Authorization", "X-Api-Key"], (await ItemAsync(subscription)).HeaderNames);
@@ -376,6 +378,18 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Ivy" });
         var first = Assert.Single(await CallsAsync("headed", 1));
         Assert.Equal(("key-for-the-gateway-1", "Bearer receiver-token"), (first.Headers["x-api-key"], first.Headers["authorization"]));
+        await LogsAsync(subscription, 1);
+        var (_, log, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/events-subscriptions/{subscription}/logs");
+        Assert.Contains("x-api-key: ***", log.GetRawText());
+        Assert.DoesNotContain("key-for-the-gateway-1", log.GetRawText());
+        Assert.DoesNotContain(Secret, log.GetRawText());
+
+        // Another origin receives the headers and the secret: they must be given again to move there.
+        var (moved, movedProblem, _) = await api.SendAsync(HttpMethod.Patch, $"/rest/v1/events-subscriptions/{subscription}",
+            new JsonObject { ["url"] = new UriBuilder(url) { Port = new Uri(url).Port + 1 }.Uri.ToString() });
+        Assert.Equal(HttpStatusCode.BadRequest, moved);
+        Assert.True(movedProblem.GetProperty("errors").TryGetProperty("secret", out _));
+        Assert.True(movedProblem.GetProperty("errors").TryGetProperty("headers", out _));
 
         // A merge patch of the headers: one removed, one added, the other kept (its value unseen).
         await api.OkAsync(HttpMethod.Patch, $"/rest/v1/events-subscriptions/{subscription}",

@@ -40,11 +40,12 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     /// <summary>
     /// Scripts a path: <c>"500 500 200"</c>; <c>hang</c> never answers; <c>cut</c> answers 500 and breaks
-    /// off its body; <c>trickle</c> answers 200 at once, then sends its body a byte every half second for a minute.
+    /// off its body; <c>trickle</c> answers 200 at once, then sends its body a byte every half second for a minute;
+    /// <c>echo</c> answers 200 with the request's headers as its body (as debugging receivers do).
     /// </summary>
     public string Url(string name, string answers = "200", string? retryAfter = null)
     {
-        var statuses = answers.Split(' ').Select(a => a switch { "hang" => -1, "cut" => -2, "trickle" => -3, _ => int.Parse(a) }).ToList();
+        var statuses = answers.Split(' ').Select(a => a switch { "hang" => -1, "cut" => -2, "trickle" => -3, "echo" => -4, _ => int.Parse(a) }).ToList();
         scripts[name] = (new Queue<int>(statuses), statuses[^1], retryAfter);
         return $"{BaseUrl}/hooks/{name}";
     }
@@ -132,6 +133,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 await context.Response.Body.FlushAsync();
                 await Task.Delay(500, context.RequestAborted).ContinueWith(_ => { });
             }
+            return;
+        }
+        if (status == -4)
+        {
+            await context.Response.WriteAsync(string.Join("\n", headers.Select(h => $"{h.Key}: {h.Value}")));
             return;
         }
         context.Response.StatusCode = status;
