@@ -29,6 +29,8 @@ public static partial class EntitiesApi
         group.MapPost("", CreateAsync).RequireAuthorization(Scopes.EntitiesWrite)
             .WithName("CreateEntity").WithSummary("Create an entity with a new id; fires entity:{resource}:created.")
             .Accepts<JsonObject>("application/json").ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapGet("", ListAsync).RequireAuthorization(Scopes.EntitiesRead)
+            .WithName("ListEntities").WithSummary("List entities in id order: filters as userDefinedFilters (status=active, salary:gt=1000, id:in=1,2), limit, offset, sort=id|-id, include, fields.");
         group.MapGet("{id}", GetAsync).RequireAuthorization(Scopes.EntitiesRead)
             .WithName("GetEntity").WithSummary("Read an entity; include=a,b renders relations as objects, fields=x,y.z,a:alias selects.");
         group.MapPut("{id}", PutAsync).RequireAuthorization(Scopes.EntitiesWrite)

@@ -52,6 +52,7 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(postgres) { KeepAlive = 5 }.ConnectionString).Build());
         builder.Services.AddSingleton(_ => new RedisConnection(redis));
         builder.Services.AddSingleton(s => new Portal.PortalLinkStore(s.GetRequiredService<NpgsqlDataSource>(), cluster.ServiceId));
+        builder.Services.AddSingleton(s => new Entities.EntityListStore(s.GetRequiredService<NpgsqlDataSource>(), cluster.ServiceId));
         builder.Services.AddSingleton<ReadinessProbe>();
         builder.Services.AddSubscriptionRules();
         builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<SubscriptionIdConstraint>(SubscriptionIdConstraint.Name));

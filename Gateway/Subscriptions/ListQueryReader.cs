@@ -72,7 +72,7 @@ public static class ListQueryReader
             : (new SubscriptionListQuery([.. filters], [.. sort], limit, offset, includeInactive), errors);
     }
 
-    private static int Integer(IQueryCollection query, string key, int fallback, int min, int max, ValidationErrors errors)
+    internal static int Integer(IQueryCollection query, string key, int fallback, int min, int max, ValidationErrors errors)
     {
         if (!query.TryGetValue(key, out var values))
         {

@@ -47,6 +47,9 @@ public sealed class TenantIsolationTests(ServiceCluster service) : IAsyncLifetim
         Assert.Equal("employee A", (await a.SendAsync(HttpMethod.Get, "/rest/v1/employees/7")).Body.GetProperty("data").GetProperty("name").GetString());
         Assert.Equal("employee B", (await b.SendAsync(HttpMethod.Get, "/rest/v1/employees/7")).Body.GetProperty("data").GetProperty("name").GetString());
         Assert.Equal("east B", (await b.SendAsync(HttpMethod.Get, "/rest/v1/regions/3")).Body.GetProperty("data").GetProperty("name").GetString());
+        // A list holds the tenant's own entities alone.
+        Assert.Equal(["employee B"], (await b.SendAsync(HttpMethod.Get, "/rest/v1/employees?id:in=7")).Body.GetProperty("data").EnumerateArray()
+            .Select(e => e.GetProperty("name").GetString()));
         var tree = (await b.SendAsync(HttpMethod.Get, "/rest/v1/regions/1/tree")).Body.GetProperty("data");
         Assert.Equal("root B", tree.GetProperty("name").GetString());
         Assert.Equal("east B", tree.GetProperty("children")[0].GetProperty("name").GetString());

@@ -1,0 +1,104 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
+using EventsSubscriptions.TestSupport;
+
+namespace EventsSubscriptions.Gateway.FunctionalTests;
+
+/// <summary>
+/// <c>GET /rest/v1/{resource}</c>: the list a subscription's filter selects, each element the very
+/// entity its webhook carries.
+/// </summary>
+[Trait("Category", "Functional")]
+[Collection(DeliveryClusterCollection.Name)]
+public sealed class EntityListTests(DeliveryCluster service) : IAsyncLifetime
+{
+    private readonly EventsClient api = new(service);
+    private readonly string resource = $"listed-{Guid.NewGuid():N}"[..20];
+    private readonly List<long> created = [];
+    private WebhookReceiver receiver = null!;
+
+    public async Task InitializeAsync() => receiver = await WebhookReceiver.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        foreach (var id in created)
+        {
+            await api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/archive");
+        }
+        await receiver.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData(null, "")]
+    [InlineData("""{"fields": ["id", "name", "salary"]}""", "&fields=id,name,salary")]
+    public async Task A_filtered_list_holds_exactly_what_the_subscription_with_that_filter_receives(string? entityResponse, string shape)
+    {
+        var path = $"list{shape.Length}";
+        var body = EventsClient.Subscription($"entity:{resource}:created", """{"filters": [{"tag": "context.*"}]}""",
+            """{"status": "active", "salary:gt": 1000}""", entityResponse);
+        body["url"] = receiver.Url(path);
+        var subscription = await api.SubscribeAsync(body);
+        created.Add(subscription);
+
+        JsonObject[] entities =
+        [
+            new() { ["name"] = "Ann", ["status"] = "active", ["salary"] = 1500, ["tags"] = new JsonArray("a", "b") },
+            new() { ["name"] = "Bob", ["status"] = "ACTIVE", ["salary"] = "2000" },
+            new() { ["name"] = "Cid", ["status"] = "active", ["salary"] = 900 },
+            new() { ["name"] = "Dee", ["status"] = "inactive", ["salary"] = 5000 },
+            new() { ["name"] = "Eve", ["salary"] = 3000 },
+        ];
+        foreach (var entity in entities)
+        {
+            await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", entity);
+        }
+        await Eventually.HoldsAsync(() => receiver.Calls(path).Count >= 2, TimeSpan.FromSeconds(60), "the two matching webhooks never arrived");
+        var webhooks = receiver.Calls(path).Select(c => JsonNode.Parse(c.Body)!["data"]!).ToList();
+        Assert.Equal(2, webhooks.Count);
+
+        var (status, list, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/{resource}?status=active&salary:gt=1000{shape}");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(2, list.GetProperty("meta").GetProperty("count").GetInt64());
+        var data = list.GetProperty("data").EnumerateArray().Select(e => JsonNode.Parse(e.GetRawText())!).ToList();
+        Assert.Equal(["Ann", "Bob"], data.Select(d => d["name"]!.GetValue<string>()));
+        // Byte for byte, once properties are put in one order: the list's element is the webhook's data.
+        Assert.Equal(webhooks.Select(Canonical).Order(), data.Select(Canonical).Order());
+    }
+
+    [Fact]
+    public async Task Lists_page_sort_and_refuse_bad_parameters_by_name()
+    {
+        for (var i = 1; i <= 5; i++)
+        {
+            await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["n"] = i, ["odd"] = i % 2 == 1 });
+        }
+
+        var (_, all, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/{resource}?sort=-id&limit=2&offset=1");
+        Assert.Equal((5, 2), (all.GetProperty("meta").GetProperty("count").GetInt32(), all.GetProperty("meta").GetProperty("itemCount").GetInt32()));
+        Assert.Equal([4, 3], all.GetProperty("data").EnumerateArray().Select(e => e.GetProperty("n").GetInt32()));
+
+        var (_, odd, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/{resource}?odd=true&limit=1&offset=1&n:in=1,3,4");
+        Assert.Equal(2, odd.GetProperty("meta").GetProperty("count").GetInt32());
+        Assert.Equal([3], odd.GetProperty("data").EnumerateArray().Select(e => e.GetProperty("n").GetInt32()));
+
+        var (_, none, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/{resource}?missing:isNull&n:gte=5");
+        Assert.Equal([5], none.GetProperty("data").EnumerateArray().Select(e => e.GetProperty("n").GetInt32()));
+
+        var (bad, problem, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/{resource}?n:gt=lots&sort=n&limit=0&n:approx=1");
+        Assert.Equal(HttpStatusCode.BadRequest, bad);
+        var errors = problem.GetProperty("errors");
+        Assert.All(["n:gt", "sort", "limit", "n:approx"], field => Assert.True(errors.TryGetProperty(field, out _), $"{field}: {errors}"));
+    }
+
+    /// <summary>JSON with every object's properties in ordinal order, compact.</summary>
+    private static string Canonical(JsonNode? node) => Sorted(node)?.ToJsonString() ?? "null";
+
+    private static JsonNode? Sorted(JsonNode? node) => node switch
+    {
+        JsonObject obj => new JsonObject(obj.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, Sorted(p.Value)))),
+        JsonArray array => new JsonArray([.. array.Select(Sorted)]),
+        _ => node?.DeepClone(),
+    };
+}
