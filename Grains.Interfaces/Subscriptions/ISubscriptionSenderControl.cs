@@ -21,4 +21,12 @@ public interface ISubscriptionSenderControl : IGrainWithIntegerKey
     /// </summary>
     [Alias("ClaimExhaustedMail")]
     Task<bool> ClaimExhaustedMailAsync();
+
+    /// <summary>
+    /// Whether a failing notice (<paramref name="failing"/>) or a recovery notice may go now, by the
+    /// notices already sent (at most one failing notice an hour; a recovery only after one); a true
+    /// answer is recorded first, so that each goes once.
+    /// </summary>
+    [Alias("ClaimFailureNotice")]
+    Task<bool> ClaimFailureNoticeAsync(bool failing, DateTimeOffset now);
 }

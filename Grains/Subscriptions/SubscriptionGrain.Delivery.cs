@@ -28,6 +28,10 @@ public sealed partial class SubscriptionGrain
     private RetrySchedule RetryPlan => deliverySettings.Value.Schedule;
     private SubscriptionHealth health = SubscriptionHealth.None;
 
+    /// <summary>Failed attempts since the last failing notice (its digest), and since when the last failing period ran.</summary>
+    private int failedSinceNotice;
+    private DateTimeOffset? noticedFailingSince;
+
     private IGrainTimer? pump;
     private DateTimeOffset healthSavedOn;
     private bool reminderOn;
@@ -97,6 +101,54 @@ public sealed partial class SubscriptionGrain
         S.ExhaustedMailOn = now;
         await state.WriteStateAsync();
         return true;
+    }
+
+    public async Task<bool> ClaimFailureNoticeAsync(bool failing, DateTimeOffset now)
+    {
+        if (S.Spec?.FailureEmail is null)
+        {
+            return false;
+        }
+        // Asked again here, serialized: two attempts that ended together claim one notice.
+        if (Notifications.FailureNotices.After(health, S.FailingNoticeOpen, S.FailingNoticeOn, now)
+            != (failing ? Notifications.NoticeKind.Failing : Notifications.NoticeKind.Recovered))
+        {
+            return false;
+        }
+        if (failing)
+        {
+            S.FailingNoticeOn = now;
+        }
+        S.FailingNoticeOpen = failing;
+        await state.WriteStateAsync();
+        return true;
+    }
+
+    /// <summary>Tells the failure address that calls fail (promptly, then hourly) or succeed again, as <see cref="Notifications.FailureNotices"/> decides.</summary>
+    private async Task NoticeAsync(DateTimeOffset? failingSince, DateTimeOffset now)
+    {
+        if (health.State == HealthState.Failing && failedSinceNotice < int.MaxValue)
+        {
+            failedSinceNotice++;
+        }
+        var kind = Notifications.FailureNotices.After(health, S.FailingNoticeOpen, S.FailingNoticeOn, now);
+        // A failing notice while one is open is the hourly digest: it counts the failures since.
+        var digest = S.FailingNoticeOpen ? failedSinceNotice : 0;
+        if (kind == Notifications.NoticeKind.None || !await Control.ClaimFailureNoticeAsync(kind == Notifications.NoticeKind.Failing, now))
+        {
+            return;
+        }
+        failedSinceNotice = 0;
+        if (kind == Notifications.NoticeKind.Failing)
+        {
+            var since = failingSince ?? now;
+            await MailAsync(Notifications.FailureMails.Failing(Id, S.Spec?.CustomId, S.Spec?.Url, health, digest, since,
+                since + TimeSpan.FromHours(deliverySettings.Value.SuspendAfterHours)));
+        }
+        else
+        {
+            await MailAsync(Notifications.FailureMails.Recovered(Id, S.Spec?.CustomId, S.Spec?.Url, noticedFailingSince, now));
+        }
     }
 
     private async Task MailAsync(Notifications.Mail mail)
@@ -508,6 +560,11 @@ public sealed partial class SubscriptionGrain
             healthSavedOn = now;
             await control.SaveHealthAsync(health, decision.FailingSince);
         }
+        if (decision.FailingSince is { } since)
+        {
+            noticedFailingSince = since;
+        }
+        await NoticeAsync(decision.FailingSince, now);
         if (decision.SuspendReason is { } reason && await control.SuspendForDeliveryAsync(reason))
         {
             metrics.Suspended(outcome.Result == AttemptResult.Gone ? "gone" : "failing", Tenant);

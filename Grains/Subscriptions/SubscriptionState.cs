@@ -43,6 +43,12 @@ public sealed class SubscriptionState
     /// <summary>Since when every attempt failed; null while healthy.</summary>
     [Id(13)] public DateTimeOffset? FailingSince { get; set; }
 
+    /// <summary>When the last notice of failing calls went out (see <see cref="Notifications.FailureNotices"/>).</summary>
+    [Id(19)] public DateTimeOffset? FailingNoticeOn { get; set; }
+
+    /// <summary>Whether a failing notice went out since the last success: a success then sends a recovery notice.</summary>
+    [Id(20)] public bool FailingNoticeOpen { get; set; }
+
     /// <summary>When the last e-mail about an exhausted delivery went out.</summary>
     [Id(14)] public DateTimeOffset? ExhaustedMailOn { get; set; }
 

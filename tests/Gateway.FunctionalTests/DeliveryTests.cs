@@ -648,9 +648,36 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         await api.OkAsync(HttpMethod.Delete, $"/rest/v1/{resource}/1");
         await Eventually.HoldsAsync(() => service.Smtp.Mails.Any(m => m.Recipients.Contains(controlAddress)), TimeSpan.FromSeconds(60),
             "the control's e-mail never arrived");
-        var mail = Assert.Single(service.Smtp.Mails, m => m.Recipients.Contains(address));
+        var mail = Assert.Single(service.Smtp.Mails, m => m.Recipients.Contains(address) && m.Data.Contains("was given up"));
         Assert.Contains($"subscription {subscription}", mail.Data);
         Assert.Contains("failed 4 times", mail.Data);
+    }
+
+    [Fact]
+    public async Task Failing_calls_are_told_within_seconds_once_an_hour_and_their_recovery_too()
+    {
+        var address = $"notice-{Guid.NewGuid():N}@example.com";
+        // A receiver that refuses its calls (401: a wrong key at its gateway), then takes them.
+        var subscription = await SubscribeAsync(receiver.Url("refusing", "401 401 401 401 200"), $$"""{"failureEmail": "{{address}}"}""");
+
+        await api.OkAsync(HttpMethod.Put, $"/rest/v1/{resource}/1", new JsonObject { ["name"] = "one" });
+        await api.OkAsync(HttpMethod.Put, $"/rest/v1/{resource}/2", new JsonObject { ["name"] = "two" });
+
+        // Two calls in a row failed (the two entities' first attempts): told at once, not after a day of retries.
+        await Eventually.HoldsAsync(() => service.Smtp.Mails.Any(m => m.Recipients.Contains(address) && m.Data.Contains("times in a row")),
+            TimeSpan.FromSeconds(30), "no notice of failing calls within 30 seconds");
+        var notice = Assert.Single(service.Smtp.Mails, m => m.Recipients.Contains(address));
+        Assert.Contains("401", notice.Data);
+        Assert.Contains("will be suspended", notice.Data);
+        Assert.Contains($"subscription {subscription}", notice.Data);
+
+        // Their retries (5 s later) fail again: still the one notice this hour. Then a call succeeds
+        // (a third entity's, not held behind the others'): the recovery is told.
+        await CallsAsync("refusing", 4);
+        await api.OkAsync(HttpMethod.Put, $"/rest/v1/{resource}/3", new JsonObject { ["name"] = "three" });
+        await Eventually.HoldsAsync(() => service.Smtp.Mails.Any(m => m.Recipients.Contains(address) && m.Data.Contains("succeeded on")),
+            TimeSpan.FromSeconds(60), "the recovery was never told");
+        Assert.Single(service.Smtp.Mails, m => m.Recipients.Contains(address) && m.Data.Contains("times in a row"));
     }
 
     [Fact]
@@ -668,7 +695,7 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
         Assert.Equal(1, item.Health.PendingDeliveries);
         await Eventually.HoldsAsync(() => service.Smtp.Mails.Any(m => m.Recipients.Contains(address)), TimeSpan.FromSeconds(30),
             "the suspension e-mail never arrived");
-        Assert.Contains("was suspended", Assert.Single(service.Smtp.Mails, m => m.Recipients.Contains(address)).Data);
+        Assert.Single(service.Smtp.Mails, m => m.Recipients.Contains(address) && m.Data.Contains("was suspended"));
     }
 
     [Fact]

@@ -91,7 +91,7 @@ public sealed class ClockPromisesTests : IAsyncLifetime
         var id = subscription.GetPrimaryKeyLong();
 
         await subscription.EnqueueAsync(silo.Event(entity: 1, sequence: 1));
-        Assert.Contains("failed 3 times", Assert.Single(await DeliveryWaits.MailsAsync(silo.Smtp, address, 1)).Data);
+        Assert.Contains("failed 3 times", Assert.Single(await DeliveryWaits.MailsAsync(silo.Smtp, address, 1, "was given up")).Data);
 
         // A success an hour later: the subscription is not failing for a day, so it is not suspended.
         silo.Clock.Advance(TimeSpan.FromHours(1));
@@ -103,7 +103,7 @@ public sealed class ClockPromisesTests : IAsyncLifetime
         var third = silo.Event(entity: 3, sequence: 1);
         await subscription.EnqueueAsync(third);
         Assert.Equal("EXHAUSTED", (await DeliveryWaits.LogsAsync(silo.Cluster.Client, id, 7))[^1].Outcome);
-        var second = (await DeliveryWaits.MailsAsync(silo.Smtp, address, 2))[1];
+        var second = (await DeliveryWaits.MailsAsync(silo.Smtp, address, 2, "was given up"))[1];
         Assert.Contains("failed 3 times", second.Data);
         Assert.Contains(third.EventId, second.Data);
         Assert.Equal(SubscriptionStatus.Active, (await subscription.GetAsync())!.Status);

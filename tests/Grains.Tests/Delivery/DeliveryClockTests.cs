@@ -17,6 +17,9 @@ namespace EventsSubscriptions.Grains.Tests.Delivery;
 [Trait("Category", "Integration")]
 public sealed class DeliveryClockTests : IAsyncLifetime
 {
+    /// <summary>What the e-mail of an exhausted delivery says (the other e-mails tell of failing calls, suspension, recovery).</summary>
+    private const string GivenUp = "was given up";
+
     private readonly ClockedSilo silo = new("clock");
 
     public async Task InitializeAsync()
@@ -39,7 +42,7 @@ public sealed class DeliveryClockTests : IAsyncLifetime
         await subscription.EnqueueAsync(silo.Event(entity: 1, sequence: 1));
         var first = await DeliveryWaits.LogsAsync(silo.Cluster.Client, id, 3);
         Assert.Equal(["RETRY_SCHEDULED", "RETRY_SCHEDULED", "EXHAUSTED"], first.Select(l => l.Outcome));
-        var exhausted = Assert.Single(await DeliveryWaits.MailsAsync(silo.Smtp, address, 1));
+        var exhausted = Assert.Single(await DeliveryWaits.MailsAsync(silo.Smtp, address, 1, GivenUp));
         Assert.Contains("failed 3 times", exhausted.Data);
         var view = (await subscription.GetAsync())!;
         Assert.Equal((SubscriptionStatus.Active, HealthState.Failing, 3), (view.Status, view.Health.State, view.Health.ConsecutiveFailures));
@@ -54,8 +57,8 @@ public sealed class DeliveryClockTests : IAsyncLifetime
         var controlAddress = $"control-{Guid.NewGuid():N}@example.com";
         var control = await silo.CreateAsync(silo.Receiver.Url("control-down", "500"), controlAddress);
         await control.EnqueueAsync(silo.Event(entity: 2, sequence: 1));
-        Assert.Contains("failed 3 times", Assert.Single(await DeliveryWaits.MailsAsync(silo.Smtp, controlAddress, 1)).Data);
-        Assert.Single(silo.Smtp.Mails, m => m.Recipients.Contains(address));
+        Assert.Contains("failed 3 times", Assert.Single(await DeliveryWaits.MailsAsync(silo.Smtp, controlAddress, 1, GivenUp)).Data);
+        Assert.Single(silo.Smtp.Mails, m => m.Recipients.Contains(address) && m.Data.Contains(GivenUp));
         view = (await subscription.GetAsync())!;
         Assert.Equal((SubscriptionStatus.Active, 6), (view.Status, view.Health.ConsecutiveFailures));
 
@@ -70,7 +73,7 @@ public sealed class DeliveryClockTests : IAsyncLifetime
         await subscription.EnqueueAsync(silo.Event(entity: 3, sequence: 1));
         view = await DeliveryWaits.WaitForAsync(subscription, v => v.Status == SubscriptionStatus.Suspended);
         Assert.StartsWith("every delivery failed since", view.StatusReason);
-        var suspended = (await DeliveryWaits.MailsAsync(silo.Smtp, address, 2)).Last();
+        var suspended = Assert.Single(await DeliveryWaits.MailsAsync(silo.Smtp, address, 1, "was suspended"));
         Assert.Contains("was suspended", suspended.Data);
         Assert.Contains("actions/enable", suspended.Data);
 
@@ -106,7 +109,12 @@ public sealed class DeliveryClockTests : IAsyncLifetime
         Assert.Contains((4L, 1), delivered);
         view = await DeliveryWaits.WaitForAsync(subscription, v => v.Health.PendingDeliveries == 0);
         Assert.Equal((SubscriptionStatus.Active, HealthState.Healthy, 0), (view.Status, view.Health.State, view.Health.ConsecutiveFailures));
-        Assert.Equal(2, silo.Smtp.Mails.Count(m => m.Recipients.Contains(address)));
+        // One e-mail of each: the exhaustion, the suspension, and once calls succeed again, the recovery;
+        // failing calls were told within seconds, then at most hourly (three times over these 25 hours).
+        Assert.Single(silo.Smtp.Mails, m => m.Recipients.Contains(address) && m.Data.Contains(GivenUp));
+        Assert.Single(silo.Smtp.Mails, m => m.Recipients.Contains(address) && m.Data.Contains("was suspended"));
+        Assert.Single(await DeliveryWaits.MailsAsync(silo.Smtp, address, 1, "succeeded on"));
+        Assert.Equal(3, silo.Smtp.Mails.Count(m => m.Recipients.Contains(address) && m.Data.Contains("times in a row")));
 
         // 32 days later, a silo purges at start what the 30-day retention no longer keeps: the log
         // (whole days: a day goes once its end is 30 days past, so a day more than the retention at

@@ -19,11 +19,13 @@ public static class DeliveryWaits
         return entries;
     }
 
-    public static async Task<List<CaughtMail>> MailsAsync(SmtpCatcher smtp, string address, int count)
+    /// <summary>The e-mails to the address (those whose text holds <paramref name="about"/>), once there are <paramref name="count"/>.</summary>
+    public static async Task<List<CaughtMail>> MailsAsync(SmtpCatcher smtp, string address, int count, string? about = null)
     {
-        await Eventually.HoldsAsync(() => smtp.Mails.Count(m => m.Recipients.Contains(address)) >= count, Patience,
-            $"{count} e-mail(s) to {address} never arrived");
-        return [.. smtp.Mails.Where(m => m.Recipients.Contains(address))];
+        bool Wanted(CaughtMail m) => m.Recipients.Contains(address) && (about is null || m.Data.Contains(about));
+        await Eventually.HoldsAsync(() => smtp.Mails.Count(Wanted) >= count, Patience,
+            $"{count} e-mail(s) to {address}{(about is null ? "" : $" about '{about}'")} never arrived");
+        return [.. smtp.Mails.Where(Wanted)];
     }
 
     public static async Task<SubscriptionView> WaitForAsync(ISubscriptionGrain subscription, Func<SubscriptionView, bool> condition)
