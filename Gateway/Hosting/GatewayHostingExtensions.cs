@@ -53,6 +53,7 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton(_ => new RedisConnection(redis));
         builder.Services.AddSingleton(s => new Portal.PortalLinkStore(s.GetRequiredService<NpgsqlDataSource>(), cluster.ServiceId));
         builder.Services.AddSingleton(s => new Entities.EntityListStore(s.GetRequiredService<NpgsqlDataSource>(), cluster.ServiceId));
+        builder.Services.AddSingleton(s => new IdempotencyKeyStore(s.GetRequiredService<NpgsqlDataSource>(), cluster.ServiceId));
         builder.Services.AddSingleton<ReadinessProbe>();
         builder.Services.AddSubscriptionRules();
         builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<SubscriptionIdConstraint>(SubscriptionIdConstraint.Name));
@@ -127,6 +128,8 @@ public static class GatewayHostingExtensions
         app.UseMiddleware<Portal.PortalSessionGuard>();
         app.UseRateLimiter();
         app.UseAuthorization();
+        // After authorization: a key is the caller's own, and a refused request claims none.
+        app.UseMiddleware<IdempotencyKeys>();
         return app;
     }
 }
