@@ -30,6 +30,10 @@ if (app.Services.GetRequiredService<GatewaySettings>().DevInbox)
 {
     app.MapDevInbox();
 }
+if (app.Services.GetRequiredService<GatewaySettings>().DevMailbox)
+{
+    app.MapDevMailbox();
+}
 if (app.Services.GetRequiredService<GatewaySettings>().Console)
 {
     app.MapConsole();

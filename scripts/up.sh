@@ -73,6 +73,7 @@ cat <<BANNER
   Console        $ES_GATEWAY_URL/console/   (paste a token, or open a link from POST /rest/v1/portal-links)
   API reference  $ES_GATEWAY_URL/docs
   Dev inbox      $ES_GATEWAY_URL/dev/inbox/<name>   (a webhook receiver that checks signatures)
+  Dev mailbox    $ES_GATEWAY_URL/dev/mail   (the e-mails to failureEmail addresses)
   OpenAPI        $ES_GATEWAY_URL/openapi/v1.json
   Dashboard      $ES_GATEWAY_URL/dashboard
   Health         $ES_GATEWAY_URL/healthz   $ES_GATEWAY_URL/readyz

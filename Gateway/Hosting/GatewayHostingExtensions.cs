@@ -54,6 +54,11 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton(s => new Portal.PortalLinkStore(s.GetRequiredService<NpgsqlDataSource>(), cluster.ServiceId));
         builder.Services.AddSingleton(s => new Entities.EntityListStore(s.GetRequiredService<NpgsqlDataSource>(), cluster.ServiceId));
         builder.Services.AddSingleton(s => new IdempotencyKeyStore(s.GetRequiredService<NpgsqlDataSource>(), cluster.ServiceId));
+        if (gateway.DevMailbox)
+        {
+            builder.Services.AddSingleton(s => new Development.DevMailbox(gateway.DevMailboxPort, s.GetRequiredService<ILogger<Development.DevMailbox>>()));
+            builder.Services.AddHostedService(s => s.GetRequiredService<Development.DevMailbox>());
+        }
         builder.Services.AddSingleton<ReadinessProbe>();
         builder.Services.AddSubscriptionRules();
         builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<SubscriptionIdConstraint>(SubscriptionIdConstraint.Name));

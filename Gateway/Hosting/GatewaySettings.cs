@@ -43,6 +43,15 @@ public sealed class GatewaySettings : ISettingsSection, IValidatableObject
     /// <summary>Serve the development inbox at <c>/dev/inbox/{name}</c> (no authentication: Development only).</summary>
     public bool DevInbox { get; set; }
 
+    /// <summary>
+    /// Keep the e-mails given to a development SMTP server on 127.0.0.1:<see cref="DevMailboxPort"/>
+    /// and show them at <c>/dev/mail</c> (no authentication: Development only).
+    /// </summary>
+    public bool DevMailbox { get; set; }
+
+    [Range(0, 65535)]
+    public int DevMailboxPort { get; set; } = 2525;
+
     /// <summary>Limits of particular callers, by token subject, in place of the defaults above.</summary>
     public Dictionary<string, CallerLimits> Callers { get; set; } = new(StringComparer.Ordinal);
 

@@ -10,3 +10,8 @@ export DOTNET_ENVIRONMENT=Development
 export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$ES_PG_PORT;Username=postgres;Database=$ES_PG_DATABASE"
 export ConnectionStrings__Redis="127.0.0.1:$ES_REDIS_PORT"
 export Silo__AdvertisedAddress=127.0.0.1
+# Without an SMTP server of your own, the silos' e-mails (to failureEmail addresses) go to the
+# gateway's development mailbox, read at $ES_GATEWAY_URL/dev/mail.
+if [ -z "${Smtp__Host:-}" ]; then
+  export Smtp__Host=127.0.0.1 Smtp__Port=2525 Smtp__Security=None
+fi
