@@ -21,6 +21,9 @@ internal static partial class ServiceLog
     [LoggerMessage(2004, LogLevel.Warning, "Failure e-mail to {To} not sent")]
     public static partial void MailNotSent(this ILogger logger, Exception error, string to);
 
+    [LoggerMessage(2024, LogLevel.Warning, "Operational webhook {Type} ({Id}) given up after {Attempts} attempts: {LastError}")]
+    public static partial void OperatorWebhookGivenUp(this ILogger logger, string type, string id, int attempts, string? lastError);
+
     [LoggerMessage(2005, LogLevel.Warning, "PostgreSQL restarted (at {StartedOn:O}); this process's connection pools are emptied")]
     public static partial void DatabaseRestarted(this ILogger logger, DateTime startedOn);
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using EventsSubscriptions.Grains.Interfaces.Text;
@@ -105,7 +106,7 @@ public sealed partial class SubscriptionGrain
 
     public async Task<bool> ClaimFailureNoticeAsync(bool failing, DateTimeOffset now)
     {
-        if (S.Spec?.FailureEmail is null)
+        if (S.Spec is null || !notifier.Listened(S.Spec.FailureEmail, Tenant))
         {
             return false;
         }
@@ -142,21 +143,31 @@ public sealed partial class SubscriptionGrain
         if (kind == Notifications.NoticeKind.Failing)
         {
             var since = failingSince ?? now;
-            await MailAsync(Notifications.FailureMails.Failing(Id, S.Spec?.CustomId, S.Spec?.Url, health, digest, since,
-                since + TimeSpan.FromHours(deliverySettings.Value.SuspendAfterHours)));
+            var suspendsOn = since + TimeSpan.FromHours(deliverySettings.Value.SuspendAfterHours);
+            await TellAsync(Notifications.FailureMails.Failing(Id, S.Spec?.CustomId, S.Spec?.Url, health, digest, since, suspendsOn),
+                "subscription.failing", new JsonObject
+                {
+                    ["consecutiveFailures"] = health.ConsecutiveFailures, ["lastError"] = health.LastError,
+                    ["failingSince"] = since, ["suspendsOn"] = suspendsOn, ["failedSinceLastNotice"] = digest,
+                });
         }
         else
         {
-            await MailAsync(Notifications.FailureMails.Recovered(Id, S.Spec?.CustomId, S.Spec?.Url, noticedFailingSince, now));
+            await TellAsync(Notifications.FailureMails.Recovered(Id, S.Spec?.CustomId, S.Spec?.Url, noticedFailingSince, now),
+                "subscription.recovered", new JsonObject { ["failingSince"] = noticedFailingSince, ["recoveredOn"] = now });
         }
     }
 
-    private async Task MailAsync(Notifications.Mail mail)
+    /// <summary>
+    /// Tells of a failure: an e-mail to <c>failureEmail</c> (when the mail is given) and an
+    /// operational webhook of this type to the tenant's operator URL, whichever are set.
+    /// </summary>
+    private async Task TellAsync(Notifications.Mail? mail, string type, JsonObject data)
     {
-        if (S.Spec?.FailureEmail is { } to)
-        {
-            await mailer.SendAsync(to, mail.Subject, mail.Text);
-        }
+        data["subscriptionId"] = Id;
+        data["customId"] = S.Spec?.CustomId;
+        data["url"] = S.Spec?.Url;
+        await notifier.TellAsync(S.Spec?.FailureEmail, Tenant, mail, new Notifications.OperatorEvent(type, data));
     }
 
     public async Task<TestCallResult> TestAsync()
@@ -531,10 +542,16 @@ public sealed partial class SubscriptionGrain
         try
         {
             await UpdateHealthAsync(outcome, now);
-            if (logged == LogOutcome.Exhausted && await Control.ClaimExhaustedMailAsync())
+            if (logged == LogOutcome.Exhausted)
             {
-                await MailAsync(Notifications.FailureMails.DeliveryExhausted(Id, S.Spec?.CustomId, S.Spec?.Url, delivery.EventName, delivery.EventId,
-                    attempt, outcome.Error));
+                // The operator hears of every delivery given up; the failure address of one a day.
+                var mail = await Control.ClaimExhaustedMailAsync()
+                    ? Notifications.FailureMails.DeliveryExhausted(Id, S.Spec?.CustomId, S.Spec?.Url, delivery.EventName, delivery.EventId, attempt, outcome.Error)
+                    : null;
+                await TellAsync(mail, "delivery.exhausted", new JsonObject
+                {
+                    ["eventId"] = delivery.EventId, ["event"] = delivery.EventName, ["attempts"] = attempt, ["lastError"] = outcome.Error,
+                });
             }
         }
         catch (Exception e)
@@ -568,7 +585,8 @@ public sealed partial class SubscriptionGrain
         if (decision.SuspendReason is { } reason && await control.SuspendForDeliveryAsync(reason))
         {
             metrics.Suspended(outcome.Result == AttemptResult.Gone ? "gone" : "failing", Tenant);
-            await MailAsync(Notifications.FailureMails.Suspended(Id, S.Spec?.CustomId, S.Spec?.Url, reason));
+            await TellAsync(Notifications.FailureMails.Suspended(Id, S.Spec?.CustomId, S.Spec?.Url, reason),
+                "subscription.suspended", new JsonObject { ["reason"] = reason });
         }
     }
 

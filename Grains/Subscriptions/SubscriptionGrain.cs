@@ -26,7 +26,7 @@ public sealed partial class SubscriptionGrain(
     DeliveryWindows windows,
     WebhookSender sender,
     DeliveryMetrics metrics,
-    Notifications.FailureMailer mailer,
+    Notifications.FailureNotifier notifier,
     IOptions<DeliverySettings> deliverySettings,
     SubscriptionRequestReader requests,
     [FromKeyedServices(ServiceClock.Key)] TimeProvider clock,

@@ -85,6 +85,8 @@ public static class SiloHostingExtensions
         builder.Services.Configure<Orleans.Serialization.Configuration.TypeManifestOptions>(
             o => o.AddAllowedType(typeof(EventsSubscriptions.Grains.Regions.RegionPaths)));
         builder.Services.AddSingleton<FailureMailer>();
+        builder.Services.AddSingleton<OperatorWebhooks>();
+        builder.Services.AddSingleton<FailureNotifier>();
         builder.Services.AddHostedService<PendingAgeProbe>();
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("events-subscriptions-silo", serviceInstanceId: $"{Environment.MachineName}:{silo.SiloPort}"))
@@ -194,6 +196,7 @@ public static class SiloHostingExtensions
         builder.Services.AddSettings<SecretSettings>();
         builder.Services.AddSettings<WebhookSettings>();
         builder.Services.AddSettings<SmtpSettings>();
+        builder.Services.AddSettings<OperatorWebhookSettings>();
         builder.Services.AddSettings<DeliverySettings>();
         builder.Services.AddSettings<EventSettings>();
         builder.Services.AddSettings<EntitySettings>();

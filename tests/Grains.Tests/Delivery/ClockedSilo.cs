@@ -60,6 +60,13 @@ public sealed class ClockedSilo(string resourcePrefix)
         Smtp.Dispose();
     }
 
+    public const string OperatorSecret = "operator-secret-0123456789";
+
+    /// <summary>Where the operational webhooks of the default tenant go (path <c>operator</c> of the receiver).</summary>
+    public string OperatorUrl => operatorUrl ??= Receiver.Url("operator");
+
+    private string? operatorUrl;
+
     /// <summary>Starts the silo and a client; without <paramref name="withSmtp"/> the silo has no SMTP server configured.</summary>
     public async Task StartAsync(bool withSmtp = true)
     {
@@ -72,6 +79,9 @@ public sealed class ClockedSilo(string resourcePrefix)
                 ["Delivery:RetryDelaySeconds:1"] = "1",
                 ["Delivery:SuspendAfterHours"] = "24",
                 ["Delivery:SecretOverlapHours"] = "24",
+                // The default tenant's operator hears of its subscriptions' failures here.
+                ["OperatorWebhooks:Tenants:default:Url"] = OperatorUrl,
+                ["OperatorWebhooks:Tenants:default:Secret"] = OperatorSecret,
             }.Concat(withSmtp
                 ? new Dictionary<string, string?>
                 {

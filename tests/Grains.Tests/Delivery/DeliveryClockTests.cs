@@ -115,6 +115,12 @@ public sealed class DeliveryClockTests : IAsyncLifetime
         Assert.Single(silo.Smtp.Mails, m => m.Recipients.Contains(address) && m.Data.Contains("was suspended"));
         Assert.Single(await DeliveryWaits.MailsAsync(silo.Smtp, address, 1, "succeeded on"));
         Assert.Equal(3, silo.Smtp.Mails.Count(m => m.Recipients.Contains(address) && m.Data.Contains("times in a row")));
+        // The tenant's operator heard the same story by operational webhooks, each signed, and of
+        // every delivery given up (not one a day).
+        var told = await OperatorEventsAsync(id, "subscription.recovered");
+        Assert.Equal(3, told.Count(t => t == "subscription.failing"));
+        Assert.Equal(2, told.Count(t => t == "delivery.exhausted"));
+        Assert.Equal(1, told.Count(t => t == "subscription.suspended"));
 
         // 32 days later, a silo purges at start what the 30-day retention no longer keeps: the log
         // (whole days: a day goes once its end is 30 days past, so a day more than the retention at
@@ -129,4 +135,30 @@ public sealed class DeliveryClockTests : IAsyncLifetime
 
     private Task<long> OutboxRowsAsync(long id) =>
         silo.Database.ScalarAsync<long>($"SELECT count(*) FROM delivery_outbox WHERE subscription_id = {id}");
+
+    /// <summary>The types of the operational webhooks told of a subscription, once one of <paramref name="until"/> came; each signature checked.</summary>
+    private async Task<List<string>> OperatorEventsAsync(long subscription, string until)
+    {
+        List<string> types = [];
+        await Eventually.HoldsAsync(() =>
+        {
+            types = [];
+            foreach (var call in silo.Receiver.Calls("operator"))
+            {
+                var body = System.Text.Json.Nodes.JsonNode.Parse(call.Body)!;
+                if (body["data"]!["subscriptionId"]!.GetValue<long>() != subscription)
+                {
+                    continue;
+                }
+                var signed = System.Text.Encoding.UTF8.GetBytes($"{call.Headers["webhook-id"]}.{call.Headers["webhook-timestamp"]}.").Concat(call.Body).ToArray();
+                var expected = "v1," + Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(
+                    System.Text.Encoding.UTF8.GetBytes(ClockedSilo.OperatorSecret), signed));
+                Assert.Equal(expected, call.Headers["webhook-signature"]);
+                Assert.Equal("default", body["tenant"]!.GetValue<string>());
+                types.Add(body["type"]!.GetValue<string>());
+            }
+            return types.Contains(until);
+        }, TimeSpan.FromSeconds(30), $"the operator never heard {until}");
+        return types;
+    }
 }
