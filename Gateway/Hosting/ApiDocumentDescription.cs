@@ -40,9 +40,36 @@ public sealed class ApiDocumentDescription : IOpenApiDocumentTransformer
         {
             Describe(body);
         }
+        DeclareIdempotencyKeys(document);
         document.Webhooks ??= new Dictionary<string, IOpenApiPathItem>();
         document.Webhooks["entityEvent"] = Webhook();
         return Task.CompletedTask;
+    }
+
+    /// <summary>Every POST takes an optional <c>Idempotency-Key</c> (docs/api.md).</summary>
+    private static void DeclareIdempotencyKeys(OpenApiDocument document)
+    {
+        foreach (var item in document.Paths.Values)
+        {
+            foreach (var (method, operation) in item.Operations ?? [])
+            {
+                if (method != HttpMethod.Post)
+                {
+                    continue;
+                }
+                operation.Parameters ??= [];
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = IdempotencyKeys.Header,
+                    In = ParameterLocation.Header,
+                    Required = false,
+                    Description = "Makes the POST safe to repeat: the same key (1-255 printable ASCII characters, a UUID say) from the same " +
+                                  "caller within 24 hours answers the first answer (Idempotent-Replayed: true) without acting again; " +
+                                  "with another request, a 422.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 255 },
+                });
+            }
+        }
     }
 
     private static void Describe(OpenApiSchema body)

@@ -164,6 +164,10 @@ public sealed class GatewayTests(ServiceCluster service)
         Assert.True(create.GetProperty("responses").TryGetProperty("201", out _));
         Assert.True(create.GetProperty("responses").TryGetProperty("409", out _));
         Assert.True(create.TryGetProperty("requestBody", out _));
+        // Every POST may carry an Idempotency-Key; the entity list is documented.
+        Assert.Contains(create.GetProperty("parameters").EnumerateArray(),
+            p => p.GetProperty("name").GetString() == "Idempotency-Key" && p.GetProperty("in").GetString() == "header");
+        Assert.True(paths.GetProperty("/rest/v1/{resource}").TryGetProperty("get", out _));
         foreach (var method in new[] { "get", "put", "patch" })
         {
             Assert.True(paths.GetProperty("/rest/v1/events-subscriptions/{id}").TryGetProperty(method, out _), method);
