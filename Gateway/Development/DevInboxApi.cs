@@ -13,12 +13,24 @@ namespace EventsSubscriptions.Gateway.Development;
 /// point a subscription at <c>/dev/inbox/{name}</c> and read what arrived at
 /// <c>GET /dev/inbox/{name}?secret=…</c>, each call with whether both signatures verify. It checks
 /// them the way a receiver should: independently of the service's signer, from the headers and the
-/// raw body. Kept in memory (the last 50 calls of each inbox); no authentication: never enable it
+/// raw body. Kept in memory (the last 50 calls and at most 4 MiB of each inbox, at most 100
+/// inboxes; the log keeps the first 200 characters of a body); no authentication: never enable it
 /// where the gateway is reachable by others.
 /// </summary>
 public static class DevInboxApi
 {
     private const int Kept = 50;
+
+    /// <summary>At most this many inboxes: a new one beyond it replaces the oldest.</summary>
+    private const int MaxInboxes = 100;
+
+    /// <summary>At most this many bytes of bodies per inbox (older calls go first).</summary>
+    private const long MaxInboxBytes = 4 << 20;
+
+    /// <summary>The log line of a call carries the start of its body only.</summary>
+    private const int LoggedChars = 200;
+
+    private static readonly ConcurrentQueue<string> Created = new();
     private static readonly TimeSpan Tolerance = TimeSpan.FromMinutes(5);
 
     public sealed record ReceivedWebhook(DateTimeOffset ReceivedOn, IReadOnlyDictionary<string, string> Headers, byte[] Body);
@@ -39,13 +51,23 @@ public static class DevInboxApi
         await request.Body.CopyToAsync(buffer);
         var webhook = new ReceivedWebhook(DateTimeOffset.UtcNow,
             request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()), buffer.ToArray());
-        var inbox = Inboxes.GetOrAdd(name, _ => new ConcurrentQueue<ReceivedWebhook>());
+        var inbox = Inboxes.GetOrAdd(name, key =>
+        {
+            Created.Enqueue(key);
+            return new ConcurrentQueue<ReceivedWebhook>();
+        });
         inbox.Enqueue(webhook);
-        while (inbox.Count > Kept && inbox.TryDequeue(out _))
+        while ((inbox.Count > Kept || inbox.Sum(c => (long)c.Body.Length) > MaxInboxBytes) && inbox.Count > 1 && inbox.TryDequeue(out _))
         {
         }
+        // Bounded in number too: the development gateway's memory does not grow with the names tried.
+        while (Inboxes.Count > MaxInboxes && Created.TryDequeue(out var oldest))
+        {
+            Inboxes.TryRemove(oldest, out _);
+        }
+        var text = Encoding.UTF8.GetString(webhook.Body);
         loggers.CreateLogger("DevInbox").InboxReceived(name, webhook.Headers.GetValueOrDefault(WebhookHeaders.Id), webhook.Body.Length,
-            Encoding.UTF8.GetString(webhook.Body));
+            text.Length > LoggedChars ? text[..LoggedChars] + "…" : text);
         return TypedResults.Ok(new { received = true });
     }
 
@@ -119,7 +141,7 @@ public static class DevInboxApi
     /// <summary>
     /// Standard Webhooks: <c>v1,</c> + base64 HMAC-SHA256 of <c>{webhook-id}.{webhook-timestamp}.{body}</c>,
     /// keyed with the base64-decoded rest of a <c>whsec_</c> secret (else the secret's UTF-8 bytes);
-    /// any one of the space-separated signatures may match; the timestamp within 5 minutes.
+    /// any one of the space-separated signatures may match; the timestamp within 5 minutes of the call's arrival.
     /// </summary>
     private static string VerifyStandard(ReceivedWebhook call, string secret, string? id, string? timestamp)
     {
@@ -128,9 +150,10 @@ public static class DevInboxApi
             return "missing: webhook-id, webhook-timestamp and webhook-signature are needed";
         }
         if (!long.TryParse(timestamp, out var seconds)
-            || (DateTimeOffset.UtcNow - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() > Tolerance)
+            // Against when the call arrived, as a receiver checks it then: not against the time it is read.
+            || (call.ReceivedOn - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() > Tolerance)
         {
-            return "invalid: webhook-timestamp is not within 5 minutes of now";
+            return "invalid: webhook-timestamp is not within 5 minutes of the call's arrival";
         }
         var signed = Encoding.UTF8.GetBytes($"{id}.{timestamp}.").Concat(call.Body).ToArray();
         var expected = "v1," + Convert.ToBase64String(HMACSHA256.HashData(StandardWebhookKey.Of(secret), signed));

@@ -5,7 +5,7 @@ namespace EventsSubscriptions.Gateway.Hosting;
 /// <summary>What the gateway logs, source-generated, one event id each; failures carry their exception.</summary>
 internal static partial class GatewayLog
 {
-    [LoggerMessage(4001, LogLevel.Information, "Inbox {Inbox}: webhook {WebhookId} received, {Bytes} bytes: {Body}")]
+    [LoggerMessage(4001, LogLevel.Information, "Inbox {Inbox}: webhook {WebhookId} received, {Bytes} bytes, starting: {Body}")]
     public static partial void InboxReceived(this ILogger logger, string inbox, string? webhookId, int bytes, string body);
 
     [LoggerMessage(4002, LogLevel.Information, "{Method} {Path}: {Error}; trying again on a live silo")]
