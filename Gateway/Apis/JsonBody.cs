@@ -47,7 +47,7 @@ public static class JsonBody
         }
         catch (JsonException e)
         {
-            return (null, Problems.BadRequest($"The body is not valid JSON: {e.Message}"));
+            return (null, Problems.BadRequest(NotJson(e)));
         }
         catch (InvalidOperationException)
         {
@@ -119,5 +119,22 @@ public static class JsonBody
         var errors = new ValidationErrors();
         errors.Add(path, problem);
         return Problems.InvalidFields(errors);
+    }
+
+    /// <summary>
+    /// Why a body is not JSON, and where: the parser's reason without its advice to the programmer
+    /// ("Change the reader options") and with the place counted from 1.
+    /// </summary>
+    private static string NotJson(JsonException e)
+    {
+        var reason = e.Message;
+        if (reason.IndexOf(" LineNumber:", StringComparison.Ordinal) is var cut and > 0)
+        {
+            reason = reason[..cut];
+        }
+        reason = reason.Replace(" Change the reader options.", "", StringComparison.Ordinal)
+            .Replace(" which is not supported in this mode", "", StringComparison.Ordinal).Trim();
+        var where = e.LineNumber is { } line ? $" (line {line + 1}, byte {e.BytePositionInLine + 1})" : "";
+        return $"The body is not valid JSON{where}: {reason}";
     }
 }

@@ -101,11 +101,26 @@ public static class GatewayHostingExtensions
         return (connections, cluster, auth, gateway);
     }
 
+    /// <summary>A 403's reason: the scopes the operation needs, and those the token holds.</summary>
+    private static string MissingScopes(HttpContext context)
+    {
+        var needed = (context.GetEndpoint()?.Metadata.GetOrderedMetadata<Microsoft.AspNetCore.Authorization.IAuthorizeData>() ?? [])
+            .Select(a => a.Policy == AuthExtensions.OperationsPolicy ? Scopes.Admin : a.Policy).OfType<string>().Where(Scopes.All.Contains).Distinct().ToList();
+        var held = Scopes.All.Where(s => Scopes.Held(context.User, s)).ToList();
+        var missing = needed.Where(s => !held.Contains(s)).ToList();
+        return (missing.Count > 0
+                ? $"This operation needs the scope{(missing.Count > 1 ? "s" : "")} {string.Join(" and ", missing)}"
+                : "This operation needs a scope the token lacks")
+            + $"; the token holds {(held.Count == 0 ? "none" : string.Join(", ", held))}.";
+    }
+
     /// <summary>What to do about an answer the framework gave without saying why (auth, routing, content type).</summary>
     private static string? DefaultDetail(int? status, HttpContext context) => status switch
     {
-        StatusCodes.Status401Unauthorized => "A bearer token is required: send 'Authorization: Bearer <token>' with a valid, unexpired token of this service's issuer.",
-        StatusCodes.Status403Forbidden => "The token is valid but lacks the scope this operation needs (subscriptions:read, subscriptions:write, entities:read, entities:write).",
+        StatusCodes.Status401Unauthorized => context.Response.Headers.WWWAuthenticate.ToString().Contains("expired", StringComparison.OrdinalIgnoreCase)
+            ? "The bearer token has expired: get a new one (scripts/token.sh in development) and send it again."
+            : "A bearer token is required: send 'Authorization: Bearer <token>' with a valid, unexpired token of this service's issuer.",
+        StatusCodes.Status403Forbidden => MissingScopes(context),
         StatusCodes.Status404NotFound => $"Nothing is served at {context.Request.Path}.",
         StatusCodes.Status405MethodNotAllowed => $"{context.Request.Method} is not allowed on {context.Request.Path}" +
             (context.Response.Headers.Allow.Count > 0 ? $"; allowed: {context.Response.Headers.Allow}." : "."),

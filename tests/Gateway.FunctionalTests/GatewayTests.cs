@@ -66,6 +66,34 @@ public sealed class GatewayTests(ServiceCluster service)
     }
 
     [Fact]
+    public async Task A_403_names_the_scope_needed_and_those_held_and_an_expired_token_is_told_so()
+    {
+        using var forbidden = service.Request(HttpMethod.Get, "/rest/v1/employees/1", service.Token("subscriptions:read", "subscriptions:write"));
+        using var refused = await service.Http.SendAsync(forbidden);
+        await AssertProblemAsync(refused, HttpStatusCode.Forbidden);
+        var detail = (await refused.ReadAsAsync<ProblemView>()).Detail;
+        Assert.Equal("This operation needs the scope entities:read; the token holds subscriptions:read, subscriptions:write.", detail);
+
+        var now = DateTime.UtcNow;
+        var expired = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Issuer = ServiceCluster.Issuer,
+            Audience = ServiceCluster.Audience,
+            IssuedAt = now.AddHours(-2),
+            NotBefore = now.AddHours(-2),
+            Expires = now.AddHours(-1),
+            Claims = new Dictionary<string, object> { ["sub"] = "late", ["scope"] = "entities:read" },
+            SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(
+                new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(service.SigningKey)),
+                Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256),
+        });
+        using var late = service.Request(HttpMethod.Get, "/rest/v1/employees/1", expired);
+        using var unauthorized = await service.Http.SendAsync(late);
+        await AssertProblemAsync(unauthorized, HttpStatusCode.Unauthorized);
+        Assert.Contains("expired", (await unauthorized.ReadAsAsync<ProblemView>()).Detail);
+    }
+
+    [Fact]
     public async Task A_token_with_the_scope_opens_the_dashboard()
     {
         using var request = service.Request(HttpMethod.Get, "/dashboard/", service.Token("admin"));

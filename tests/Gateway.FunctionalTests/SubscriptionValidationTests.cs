@@ -197,6 +197,11 @@ public sealed class SubscriptionValidationTests(ServiceCluster service)
     {
         using var notJson = await service.Http.SendAsync(Raw("{ this is not json", "application/json"));
         await GatewayTests.AssertProblemAsync(notJson, HttpStatusCode.BadRequest);
+        // A trailing comma: where it is and what is wrong, without advice meant for the service's programmers.
+        using var comma = await service.Http.SendAsync(Raw("{\n  \"name\": \"x\",\n}", "application/json"));
+        var detail = (await comma.ReadAsAsync<ProblemView>()).Detail!;
+        Assert.StartsWith("The body is not valid JSON (line 3, byte 1): ", detail);
+        Assert.DoesNotContain("reader options", detail);
 
         using var text = await service.Http.SendAsync(Raw(SubscriptionsClient.ValidBody().ToJsonString(), "text/plain"));
         await GatewayTests.AssertProblemAsync(text, HttpStatusCode.UnsupportedMediaType);
