@@ -35,6 +35,10 @@ public sealed class OperatorWebhookSettings : ISettingsSection, IValidatableObje
     {
         foreach (var (tenant, hook) in Tenants)
         {
+            if (!Uri.TryCreate(hook.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            {
+                yield return new ValidationResult($"Tenants:{tenant}: Url must be an absolute http or https URL.", [$"Tenants:{tenant}"]);
+            }
             var results = new List<ValidationResult>();
             Validator.TryValidateObject(hook, new ValidationContext(hook), results, validateAllProperties: true);
             foreach (var result in results)
@@ -78,7 +82,18 @@ public sealed class OperatorWebhooks(
             ["tenant"] = tenant,
             ["data"] = data,
         }.ToJsonString());
-        _ = Task.Run(() => DeliverAsync(hook, id, type, body));
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await DeliverAsync(hook, id, type, body);
+            }
+            catch (Exception e)
+            {
+                // Nobody awaits a notice: whatever it meets is logged, never left unobserved.
+                logger.OperatorWebhookGivenUp(type, id, 0, $"{e.GetType().Name}: {e.Message}");
+            }
+        });
     }
 
     private async Task DeliverAsync(OperatorWebhook hook, string id, string type, byte[] body)

@@ -90,10 +90,11 @@ internal sealed class RouteSet
     {
         into.AddRange(plain.Values);
         var ordered = true;
-        var keys = new List<ValueKey>();
+        // Most sets hold no equality: no list is made for them, once per event.
+        var keys = equal.IsEmpty ? null : new List<ValueKey>();
         foreach (var (path, byValue) in equal)
         {
-            keys.Clear();
+            keys!.Clear();
             ValueKey.OfField(entity.Field(path), keys);
             foreach (var key in keys)
             {
