@@ -18,7 +18,7 @@ namespace EventsSubscriptions.Gateway.Apis;
 /// path id that is not one reaches <see cref="MapMalformedIds"/>. Every refusal of a grain is answered
 /// by <see cref="SubscriptionProblems"/>.
 /// </summary>
-public static class SubscriptionsApi
+public static partial class SubscriptionsApi
 {
     private const string Id = $"{{id:{SubscriptionIdConstraint.Name}}}";
 
@@ -38,6 +38,7 @@ public static class SubscriptionsApi
             .Accepts<SubscriptionRequest>("application/json")
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        MapPreview(group);
         group.MapGet("", ListAsync).RequireAuthorization(Scopes.SubscriptionsRead)
             .WithName("ListSubscriptions")
             .WithSummary("List events subscriptions.")

@@ -45,6 +45,9 @@ public sealed record WebhookCall(
     }
 }
 
+/// <summary>One header of a webhook call; <paramref name="Secret"/>: its value is the subscription's secret or one of its extra headers.</summary>
+public sealed record WebhookHeader(string Name, string Value, bool Secret);
+
 public sealed record AttemptOutcome(AttemptResult Result, int? StatusCode, TimeSpan Duration, string? Error, string? ResponseExcerpt, TimeSpan? RetryAfter)
 {
     public const string TimeoutPrefix = "no answer within";
@@ -146,23 +149,35 @@ public sealed class WebhookSender(GuardedConnector connector, [FromKeyedServices
 
     private HttpRequestMessage Build(WebhookCall call, byte[] body)
     {
-        var timestamp = clock.GetUtcNow().ToUnixTimeSeconds();
         var request = new HttpRequestMessage(HttpMethod.Post, call.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        foreach (var header in HeadersOf(call, body, clock.GetUtcNow().ToUnixTimeSeconds()))
+        {
+            request.Headers.TryAddWithoutValidation(header.Name, header.Value);
+        }
+        return request;
+    }
+
+    /// <summary>
+    /// The headers of a call besides <c>Content-Type: application/json</c>, in the order they are
+    /// sent; <see cref="WebhookHeader.Secret"/> marks the values a preview masks (the secret, the extra headers).
+    /// </summary>
+    public static IEnumerable<WebhookHeader> HeadersOf(WebhookCall call, byte[] body, long timestamp)
+    {
         // TrackTik's scheme sends the secret itself; subscriptions made before it keep their HMAC.
-        request.Headers.TryAddWithoutValidation(call.SecretHeaderName,
-            call.SecretHeaderMode == SecretHeaderMode.Secret ? call.Secret : WebhookSigner.TrackTik(body, call.Secret));
+        yield return call.SecretHeaderMode == SecretHeaderMode.Secret
+            ? new WebhookHeader(call.SecretHeaderName, call.Secret, Secret: true)
+            : new WebhookHeader(call.SecretHeaderName, WebhookSigner.TrackTik(body, call.Secret), Secret: false);
         foreach (var (name, value) in call.ExtraHeaders)
         {
-            request.Headers.TryAddWithoutValidation(name, value);
+            yield return new WebhookHeader(name, value, Secret: true);
         }
-        request.Headers.TryAddWithoutValidation(WebhookHeaders.Id, call.DeliveryId);
-        request.Headers.TryAddWithoutValidation(WebhookHeaders.Timestamp, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        request.Headers.TryAddWithoutValidation(WebhookHeaders.Signature, WebhookSigner.Standard(call.DeliveryId, timestamp, body,
-            call.PreviousSecret is null ? [call.Secret] : [call.Secret, call.PreviousSecret]));
-        request.Headers.TryAddWithoutValidation(WebhookHeaders.Language, call.Language);
-        request.Headers.TryAddWithoutValidation(WebhookHeaders.UserAgent, UserAgent);
-        return request;
+        yield return new WebhookHeader(WebhookHeaders.Id, call.DeliveryId, false);
+        yield return new WebhookHeader(WebhookHeaders.Timestamp, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture), false);
+        yield return new WebhookHeader(WebhookHeaders.Signature, WebhookSigner.Standard(call.DeliveryId, timestamp, body,
+            call.PreviousSecret is null ? [call.Secret] : [call.Secret, call.PreviousSecret]), false);
+        yield return new WebhookHeader(WebhookHeaders.Language, call.Language, false);
+        yield return new WebhookHeader(WebhookHeaders.UserAgent, UserAgent, false);
     }
 
     /// <summary>

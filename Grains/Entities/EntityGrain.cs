@@ -117,7 +117,7 @@ public sealed class EntityGrain(
             }
             var last = pending[^1];
             var adopted = await events.Store.AppendAsync(new EventQueueItem(scoped, id, sequence, snapshot,
-                events.QueueOf(stream), events.Pack(stream, [last], null), last.EventId));
+                events.QueueOf(stream), events.Pack(stream, [last], null), last.EventId, last.Trigger, last.OccurredOn));
             if (adopted)
             {
                 lastEventId = last.EventId;
@@ -298,7 +298,7 @@ public sealed class EntityGrain(
         try
         {
             written = await events.Store.AppendAsync(new EventQueueItem(scoped, id, entityEvent.Sequence, next,
-                events.QueueOf(stream), events.Pack(stream, [entityEvent], null), entityEvent.EventId));
+                events.QueueOf(stream), events.Pack(stream, [entityEvent], null), entityEvent.EventId, entityEvent.Trigger, entityEvent.OccurredOn));
         }
         catch
         {

@@ -89,6 +89,23 @@ public sealed class RegionPaths(RegionTreeStore store) : IControllable
         return current.PathOf(tenant, region);
     }
 
+    /// <summary>
+    /// The region path an entity's events are scoped by, as <c>EntityGrain</c> gives its events: a
+    /// region's own (itself first), the path of an entity's <c>region</c> field, or none.
+    /// </summary>
+    public async ValueTask<long[]> OfEntityAsync(string tenant, string resource, long id, System.Text.Json.Nodes.JsonObject entity)
+    {
+        if (resource == Entities.EntityGrain.Regions)
+        {
+            return await PathOfAsync(tenant, id) ?? [id];
+        }
+        if (entity["region"] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<long>(out var region))
+        {
+            return await PathOfAsync(tenant, region) ?? [region];
+        }
+        return [];
+    }
+
     public async Task<object?> ExecuteCommand(int command, object? arg)
     {
         if (command != RefreshCommand || arg is not long version)

@@ -12,7 +12,10 @@ namespace EventsSubscriptions.Grains.Streaming;
 /// <see cref="Resource"/>) a stream message alone. <see cref="EventId"/> is the entity's event,
 /// kept with its row (what an answer that changes nothing names).
 /// </summary>
-public sealed record EventQueueItem(string? Resource, long EntityId, long Sequence, string? Snapshot, int Queue, byte[] Payload, string? EventId = null);
+/// <param name="Trigger">The trigger of the event (created, updated, an action…), kept with the entity's row for previews.</param>
+/// <param name="OccurredOn">The event's time (its <c>meta.occurredOn</c>), kept likewise.</param>
+public sealed record EventQueueItem(string? Resource, long EntityId, long Sequence, string? Snapshot, int Queue, byte[] Payload, string? EventId = null,
+    string? Trigger = null, DateTimeOffset? OccurredOn = null);
 
 /// <summary>A message read from a queue; <see cref="Attempts"/> counts its earlier claims that expired.</summary>
 public sealed record ClaimedMessage(long Id, int Receipt, int Attempts, DateTimeOffset CreatedOn, byte[] Payload);
@@ -50,7 +53,7 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
 
     protected override async Task<IReadOnlyList<bool>> WriteAsync(IReadOnlyList<EventQueueItem> batch, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT ord FROM event_queue_commit($1, $2, $3, $4, $5, $6, $7, $8)");
+        await using var command = dataSource.CreateCommand("SELECT ord FROM event_queue_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
         command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => (object?)b.Resource ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.EntityId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
@@ -59,6 +62,8 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
         command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Queue).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
         command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Payload).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => (object?)b.EventId ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => (object?)b.Trigger ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => (object?)b.OccurredOn?.UtcDateTime ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
         var written = new HashSet<long>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {

@@ -339,21 +339,9 @@ public sealed partial class SubscriptionGrain(
         return true;
     }
 
-    /// <summary>The webhook body, built once: <c>meta</c>, and the entity shaped by <c>entityResponse</c>, related entities read now.</summary>
-    private async Task<string> BuildBodyAsync(SubscriptionSpec spec, EntityEvent entityEvent)
-    {
-        if (spec.EntityResponse?.Include is not { Length: > 0 } && spec.EntityResponse?.Fields is not { Length: > 0 })
-        {
-            // Nothing to shape: the entity goes as stored.
-            return WebhookPayload.Build(Id, spec, entityEvent.Name, entityEvent.EventId, entityEvent.OccurredOn, entityEvent.Snapshot);
-        }
-        var entity = JsonNode.Parse(entityEvent.Snapshot)!.AsObject();
-        var data = await EntityShaper.ShapeAsync(entity, spec.EntityResponse?.Include ?? [], spec.EntityResponse?.Fields ?? [], requests.Relations,
-            async (resource, id) => await GrainFactory.GetGrainFast<IEntityGrain>(EntityKey.Format(Tenants.Qualify(Tenant, resource), id)).GetAsync() is { } json
-                ? JsonNode.Parse(json)!.AsObject()
-                : null);
-        return WebhookPayload.Build(Id, spec, entityEvent.Name, entityEvent.EventId, entityEvent.OccurredOn, data);
-    }
+    /// <summary>The webhook body, built once (<see cref="WebhookBodies"/>).</summary>
+    private Task<string> BuildBodyAsync(SubscriptionSpec spec, EntityEvent entityEvent) =>
+        WebhookBodies.BuildAsync(GrainFactory, requests.Relations, Tenant, Id, spec, entityEvent);
 
     /// <param name="key">The custom id's key (<see cref="Tenants.CustomIdKey"/>), as the claim grain is keyed.</param>
     public Task<bool> HoldsCustomIdAsync(string key) =>

@@ -60,6 +60,7 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<StreamSettings>>().Value.EventQueue());
         builder.Services.AddSingleton<EventQueueStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventQueueStore>());
+        builder.Services.AddSingleton<EventsSubscriptions.Grains.Entities.EntityRows>();
         builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<EventQueueSignal>(sp, postgres));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventQueueSignal>());
         builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<EventQueue>(sp, StorageNames.EventStream));
