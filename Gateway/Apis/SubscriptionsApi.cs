@@ -23,7 +23,7 @@ public static partial class SubscriptionsApi
     private const string Id = $"{{id:{SubscriptionIdConstraint.Name}}}";
 
     /// <summary>The actions, each its own operation; another name is a 404 that lists them.</summary>
-    private static readonly string[] Actions = ["suspend", "enable", "archive", "test", "replay"];
+    private static readonly string[] Actions = ["suspend", "enable", "archive", "test", "replay", "backfill", "cancel-backfill"];
 
     public static IEndpointRouteBuilder MapSubscriptionsApi(this IEndpointRouteBuilder app)
     {
@@ -75,6 +75,8 @@ public static partial class SubscriptionsApi
                 "Everything the subscription queued between since and until (only the exhausted ones with onlyFailed) is sent again, " +
                 "from attempt 1. The number queued again is in X-Replayed-Deliveries.")
             .DocumentsBody<ReplayRequest>(required: true);
+
+        MapBackfill(group);
 
         group.MapPost("{id:long}/deliveries/{eventId}/actions/retry", RetryDeliveryAsync).RequireAuthorization(Scopes.SubscriptionsWrite)
             .WithName("RetryDelivery")

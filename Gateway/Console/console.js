@@ -111,7 +111,8 @@ async function detail(id) {
   if (!item.ok) return say(problem(item), true);
   const s = item.json.data, h = s.health, pending = deliveries.ok ? deliveries.json : { meta: {}, data: [] };
   const config = { ...s };
-  for (const k of ["id", "status", "statusReason", "health", "uri", "resourceType", "createdOn", "updatedOn", "lastTriggeredOn"]) delete config[k];
+  for (const k of ["id", "status", "statusReason", "health", "uri", "resourceType", "createdOn", "updatedOn", "lastTriggeredOn", "backfill"]) delete config[k];
+  const b = s.backfill, backfilling = b && b.status === "RUNNING";
   view.innerHTML = `
     <h1>${esc(s.name)} <small>#${s.id}</small></h1>
     <div class="card grid" id="summary">
@@ -123,12 +124,15 @@ async function detail(id) {
       <dl><dt>Pending deliveries</dt><dd id="pending">${h.pendingDeliveries}</dd></dl>
       <dl><dt>Oldest pending</dt><dd>${age(pending.meta.oldestPendingOn)}</dd></dl>
       <dl><dt>URL</dt><dd>${esc(s.url)}</dd></dl>
+      <dl><dt>Backfill</dt><dd id="backfill-progress">${b ? `${badge(b.status)} ${b.entitiesRead} of ${b.total} read, ${b.queued} queued` +
+        (b.deferred ? `, ${b.deferred} to read again` : "") + (b.finishedOn ? ` (${when(b.finishedOn)})` : "") : "—"}</dd></dl>
     </div>
     <div class="actions card" ${canWrite() ? "" : "hidden"}>
       ${s.status === "ACTIVE" ? `<button id="suspend" class="secondary">Suspend</button>` : ""}
       ${s.status === "SUSPENDED" ? `<button id="enable">Enable</button>` : ""}
       ${s.status !== "ARCHIVED" ? `<button id="test" class="secondary">Send a test</button>
         <button id="replay" class="secondary">Replay…</button>
+        ${backfilling ? `<button id="cancel-backfill" class="secondary">Cancel backfill</button>` : `<button id="backfill" class="secondary">Backfill…</button>`}
         ${session && session.subscriptionId ? "" : `<a href="#/s/${s.id}/edit"><button type="button" class="secondary" id="edit-button">Edit</button></a>`}
         <button id="archive" class="danger">Archive</button>` : ""}
     </div>
@@ -154,6 +158,9 @@ async function detail(id) {
   on("enable", () => act("enable"));
   on("archive", () => act("archive", undefined, `Archive subscription ${id}? Archiving is final: its pending deliveries are cancelled.`));
   on("test", () => act("test"));
+  on("backfill", () => act("backfill", undefined,
+    `Send the current state of every ${s.events[0].split(":")[1]} this subscription selects, as entity:…:backfill events?`));
+  on("cancel-backfill", () => act("cancel-backfill"));
   on("replay", () => {
     const since = prompt("Queue again what was queued since (ISO 8601 date or time):", new Date(Date.now() - 3600e3).toISOString());
     if (since) act("replay", { since });

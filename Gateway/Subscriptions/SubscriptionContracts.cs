@@ -47,7 +47,8 @@ public sealed record SubscriptionItem(
     DateTime UpdatedOn,
     string Uri,
     string ResourceType,
-    HealthItem Health)
+    HealthItem Health,
+    BackfillItem? Backfill)
 {
     public const string BasePath = "/rest/v1/events-subscriptions";
 
@@ -79,10 +80,28 @@ public sealed record SubscriptionItem(
             $"{BasePath}/{view.Id}",
             "events-subscriptions",
             new HealthItem(Upper(view.Health.State), view.Health.ConsecutiveFailures, view.Health.LastSuccessOn?.UtcDateTime,
-                view.Health.LastFailureOn?.UtcDateTime, view.Health.LastError, view.Health.PendingDeliveries));
+                view.Health.LastFailureOn?.UtcDateTime, view.Health.LastError, view.Health.PendingDeliveries),
+            view.Backfill is { } backfill ? BackfillItem.From(backfill) : null);
     }
 
     private static string Upper<T>(T value) where T : Enum => value.ToString().ToUpperInvariant();
+}
+
+/// <summary>A subscription's last backfill: its state and how far it got.</summary>
+public sealed record BackfillItem(
+    [property: Description("RUNNING, COMPLETED or CANCELLED.")] string Status,
+    DateTime StartedOn,
+    DateTime? FinishedOn,
+    [property: Description("How many entities the resource held when it started.")] long Total,
+    [property: Description("How many entities were read so far, in id order.")] long EntitiesRead,
+    [property: Description("How many entity:<resource>:backfill events were queued (the entities the scope and filters selected).")] long Queued,
+    [property: Description("Entities that changed while read, to be read again at the end.")] long Deferred,
+    [property: Description("Entities left out after 10 passes because they kept changing (their live events carry their state).")]
+    long SkippedChanging)
+{
+    public static BackfillItem From(BackfillProgress progress) => new(
+        progress.Status.ToString().ToUpperInvariant(), progress.StartedOn.UtcDateTime, progress.FinishedOn?.UtcDateTime, progress.Total,
+        progress.EntitiesRead, progress.Queued, progress.Deferred.Length + progress.DeferredNext.Length, progress.SkippedChanging);
 }
 
 /// <summary>The body of create and PUT (documentation of the schema; bodies are read field by field).</summary>

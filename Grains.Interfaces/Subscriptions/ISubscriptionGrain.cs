@@ -45,6 +45,18 @@ public interface ISubscriptionGrain : IGrainWithIntegerKey
     Task<SubscriptionResult> ArchiveAsync(string? reason);
 
     /// <summary>
+    /// Starts a backfill: the current state of every entity the subscription selects, queued as
+    /// <c>entity:&lt;resource&gt;:backfill</c> events, paced behind its live deliveries. A conflict
+    /// when archived or while one runs.
+    /// </summary>
+    [Alias("Backfill")]
+    Task<SubscriptionResult> BackfillAsync();
+
+    /// <summary>Stops the running backfill (what it queued already is sent); a conflict when none runs.</summary>
+    [Alias("CancelBackfill")]
+    Task<SubscriptionResult> CancelBackfillAsync();
+
+    /// <summary>
     /// Queues a matched event for delivery: builds the body once and stores it durably before
     /// returning. Idempotent on the event id; an archived subscription ignores it (false).
     /// </summary>

@@ -21,4 +21,7 @@ public sealed record SubscriptionView
 
     /// <summary>The tenant it belongs to (null: the default tenant). Not part of the API's answers.</summary>
     [Id(10)] public string? Tenant { get; init; }
+
+    /// <summary>The last backfill, if any (running, completed or cancelled).</summary>
+    [Id(11)] public BackfillProgress? Backfill { get; init; }
 }

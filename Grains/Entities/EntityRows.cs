@@ -50,6 +50,41 @@ public sealed class EntityRows(NpgsqlDataSource dataSource, IOptions<ClusterOpti
         return (rows, readOn ?? await NowAsync(cancellationToken));
     }
 
+    /// <summary>The entities among <paramref name="ids"/> that still exist, in id order, and the database's clock as <see cref="ReadAsync"/> gives it.</summary>
+    public async Task<(IReadOnlyList<EntityRow> Rows, DateTimeOffset ReadOn)> ReadIdsAsync(string resource, long[] ids,
+        CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT id, sequence, snapshot, clock_timestamp() FROM entity_state
+            WHERE service_id = $1 AND resource = $2 AND id = ANY($3) AND snapshot IS NOT NULL
+            ORDER BY id
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = resource });
+        command.Parameters.Add(new NpgsqlParameter { Value = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        var rows = new List<EntityRow>(ids.Length);
+        DateTimeOffset? readOn = null;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add(new EntityRow(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2)));
+                readOn ??= new DateTimeOffset(reader.GetDateTime(3), TimeSpan.Zero);
+            }
+        }
+        return (rows, readOn ?? await NowAsync(cancellationToken));
+    }
+
+    /// <summary>How many entities the resource holds (read by its key's range).</summary>
+    public async Task<long> CountAsync(string resource, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT count(*) FROM entity_state WHERE service_id = $1 AND resource = $2 AND snapshot IS NOT NULL");
+        command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = resource });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     /// <summary>The stored sequence of each of <paramref name="ids"/> that still has a snapshot (a deleted one is absent).</summary>
     public async Task<Dictionary<long, long>> SequencesAsync(string resource, IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default)
     {

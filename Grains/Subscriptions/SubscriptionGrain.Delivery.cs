@@ -40,6 +40,15 @@ public sealed partial class SubscriptionGrain
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        if (reminderName == BackfillReminder)
+        {
+            // Activation resumed a running backfill; one that ended drops its reminder here.
+            if (!BackfillRunning)
+            {
+                await DropBackfillReminderAsync();
+            }
+            return;
+        }
         // Suspended: nothing goes out, and nothing needs to keep the grain; enable registers it again.
         if (S.Spec is null || S.Status != SubscriptionStatus.Active || pendingDeliveries == 0)
         {

@@ -70,6 +70,11 @@ public sealed partial class SubscriptionGrain(
         {
             await TakeBackDeadLettersAsync(cancellationToken);
         }
+        if (BackfillRunning)
+        {
+            // Resumed from the last chunk saved (a chunk read but not queued is read again).
+            await StartBackfillAsync();
+        }
         if (S.Spec is not null && S.ProjectedVersion < S.Version)
         {
             logger.FinishingProjection(Id, S.Version);
@@ -287,6 +292,8 @@ public sealed partial class SubscriptionGrain(
         S.Status = SubscriptionStatus.Archived;
         S.StatusReason = reason;
         Touch();
+        // A running backfill ends with it (its reminder is dropped by its next tick).
+        StopBackfill();
         await SaveAndProjectAsync();
         await CustomId(S.Spec!.CustomId).ReleaseAsync(Id);
         await CancelDeliveriesAsync();
@@ -296,6 +303,32 @@ public sealed partial class SubscriptionGrain(
     public Task<bool> EnqueueAsync(EntityEvent entityEvent) => EnqueueManyAsync([entityEvent]);
 
     public async Task<bool> EnqueueManyAsync(EntityEvent[] entityEvents)
+    {
+        if (!BackfillRunning)
+        {
+            ungatedEnqueues++;
+            try
+            {
+                return await QueueEventsAsync(entityEvents);
+            }
+            finally
+            {
+                ungatedEnqueues--;
+            }
+        }
+        // A backfill runs: its check-and-queue of a chunk and live events go one at a time.
+        await enqueueGate.WaitAsync();
+        try
+        {
+            return await QueueEventsAsync(entityEvents);
+        }
+        finally
+        {
+            enqueueGate.Release();
+        }
+    }
+
+    private async Task<bool> QueueEventsAsync(EntityEvent[] entityEvents)
     {
         if (S.Spec is not { } spec || S.Status == SubscriptionStatus.Archived)
         {
@@ -467,6 +500,7 @@ public sealed partial class SubscriptionGrain(
         Version = S.Version,
         Tenant = S.Tenant,
         CreatedBy = S.CreatedBy,
+        Backfill = S.Backfill,
     };
 
     private SubscriptionResult NotAllowed(string action) => SubscriptionResult.Fail(SubscriptionOutcome.StatusConflict, NotAllowedDetail(action));

@@ -55,6 +55,9 @@ public sealed class SubscriptionState
     /// <summary>The tenant the subscription belongs to; null for one made before tenants (the default tenant's).</summary>
     [Id(17)] public string? Tenant { get; set; }
 
+    /// <summary>The last backfill (<see cref="BackfillProgress"/>), saved after each chunk; null if none ever ran.</summary>
+    [Id(21)] public BackfillProgress? Backfill { get; set; }
+
     /// <summary>The resource whose index lists this subscription, if any (the tenant's index of it).</summary>
     [Id(12)] public string? IndexedResource { get; set; }
 }

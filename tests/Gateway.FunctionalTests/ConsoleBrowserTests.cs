@@ -111,6 +111,12 @@ public sealed class ConsoleBrowserTests(DeliveryCluster service) : IAsyncLifetim
         await page.ClickAsync("#enable");
         await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("ACTIVE");
         await ShotAsync(page, "7-enabled");
+
+        // A backfill from the console: confirmed, then its progress in the summary.
+        await page.ClickAsync("#backfill");
+        await Assertions.Expect(page.Locator("#backfill-progress")).ToContainTextAsync(new System.Text.RegularExpressions.Regex("RUNNING|COMPLETED"));
+        await Assertions.Expect(page.Locator("#backfill-progress")).ToContainTextAsync(" read, ");
+        await ShotAsync(page, "8-backfill");
     }
 
     [Fact]

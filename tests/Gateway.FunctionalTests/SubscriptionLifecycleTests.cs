@@ -217,7 +217,7 @@ public sealed class SubscriptionLifecycleTests(ServiceCluster service)
 
         var (unknown, unknownProblem) = await api.ReadAsync(HttpMethod.Post, $"{path}/explode");
         await GatewayTests.AssertProblemAsync(unknown, HttpStatusCode.NotFound);
-        Assert.Equal("There is no action 'explode'; the actions are suspend, enable, archive, test, replay.", unknownProblem.As<ProblemView>().Detail);
+        Assert.Equal("There is no action 'explode'; the actions are suspend, enable, archive, test, replay, backfill, cancel-backfill.", unknownProblem.As<ProblemView>().Detail);
         var (archived, _) = await api.ReadAsync(HttpMethod.Post, $"{path}/archive");
         Assert.Equal(HttpStatusCode.OK, archived.StatusCode);
     }
