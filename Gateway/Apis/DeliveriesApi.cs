@@ -81,7 +81,7 @@ public static class DeliveriesApi
         }
         if (await grains.GetGrain<ISubscriptionQueryGrain>(0).DeliveryAsync(id, eventId) is not { } delivery)
         {
-            return Problems.NotFound($"Subscription {id} has no delivery of event '{eventId}'.");
+            return SubscriptionProblems.NoDelivery(id.ToString(System.Globalization.CultureInfo.InvariantCulture), eventId);
         }
         var spec = subscription.Spec;
         var headers = new Dictionary<string, string>(StringComparer.Ordinal)

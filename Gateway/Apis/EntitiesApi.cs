@@ -109,7 +109,7 @@ public static partial class EntitiesApi
         }
         if (await Entity(grains, resource, key).GetAsync() is not { } snapshot)
         {
-            return Problems.NotFound($"There is no {resource} with id {key}.");
+            return Problems.NotFound(NoEntity(resource, key.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
         var shaped = await EntityShaper.ShapeAsync(Parse(snapshot), include, fields, relations,
             async (r, i) => await Entity(grains, r, i).GetAsync() is { } json ? Parse(json) : null);
@@ -277,7 +277,10 @@ public static partial class EntitiesApi
     }
 
     private static ProblemHttpResult? NotFound(EntityResult result, string resource, long id) =>
-        result.Outcome == EntityOutcome.NotFound ? Problems.NotFound($"There is no {resource} with id {id}.") : null;
+        result.Outcome == EntityOutcome.NotFound ? Problems.NotFound(NoEntity(resource, id.ToString(System.Globalization.CultureInfo.InvariantCulture))) : null;
+
+    /// <summary>The one wording of a 404 for an entity (docs/api.md, "Errors").</summary>
+    public static string NoEntity(string resource, string id) => $"There is no {resource} entity with id '{id}'.";
 
     private static ValidationProblem? Refused(EntityResult result) =>
         result.Outcome == EntityOutcome.Invalid

@@ -49,7 +49,7 @@ public static class OperationsViewsApi
         var entries = await grains.GetGrain<IRegionTreeGrain>(tenant).SubtreeAsync(id, MaxRegions, MaxLevels);
         if (entries.Length == 0)
         {
-            return Problems.NotFound($"There is no region {id}.");
+            return Problems.NotFound(EntitiesApi.NoEntity("regions", id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
         var names = await Task.WhenAll(entries.Select(async e =>
         {

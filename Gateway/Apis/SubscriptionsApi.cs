@@ -198,7 +198,10 @@ public static partial class SubscriptionsApi
         {
             return SubscriptionProblems.For(id.ToString(CultureInfo.InvariantCulture), result.Outcome, result.Detail, result.Errors);
         }
-        return TypedResults.Created($"{SubscriptionItem.BasePath}/{id}", new DataResponse<SubscriptionItem>(SubscriptionItem.From(result.View!)));
+        return TypedResults.Created($"{SubscriptionItem.BasePath}/{id}", new DataResponse<SubscriptionItem>(SubscriptionItem.From(result.View!))
+        {
+            Warnings = await RegionWarnings.ForAsync(grains, tenant, result.View!.Spec),
+        });
     }
 
     private static async Task<Results<Ok<ListResponse<SubscriptionItem>>, ValidationProblem>> ListAsync(HttpRequest request, IClusterClient grains)
@@ -266,7 +269,7 @@ public static partial class SubscriptionsApi
         {
             return Problems.Validation(read.Errors);
         }
-        return Answer(id, await Subscription(grains, id).UpdateAsync(read.Spec!, read.Secret, read.Headers, expectedVersion: null));
+        return await AnswerChangeAsync(grains, request, id, await Subscription(grains, id).UpdateAsync(read.Spec!, read.Secret, read.Headers, expectedVersion: null));
     }
 
     /// <summary>The grain merges the patch onto the subscription and checks the result, one change at a time.</summary>
@@ -282,7 +285,7 @@ public static partial class SubscriptionsApi
         {
             return Problems.BadRequest("A merge patch must be a JSON object.");
         }
-        return Answer(id, await Subscription(grains, id).PatchAsync(body.Value.GetRawText()));
+        return await AnswerChangeAsync(grains, request, id, await Subscription(grains, id).PatchAsync(body.Value.GetRawText()));
     }
 
     private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> SuspendAsync(
@@ -376,6 +379,10 @@ public static partial class SubscriptionsApi
             return SubscriptionProblems.UnknownId(text);
         }
         var retry = await grains.GetGrain<ISubscriptionGrain>(id).RetryDeliveryAsync(eventId);
+        if (retry is { Outcome: SubscriptionOutcome.NotFound, Detail: not null })
+        {
+            return SubscriptionProblems.NoDelivery(text, eventId);
+        }
         if (retry.Outcome != SubscriptionOutcome.Ok)
         {
             return SubscriptionProblems.For(text, retry.Outcome, retry.Detail);
@@ -392,6 +399,20 @@ public static partial class SubscriptionsApi
             return SubscriptionProblems.For(id, result);
         }
         return TypedResults.Ok(new DataResponse<SubscriptionItem>(SubscriptionItem.From(result.View!)));
+    }
+
+    /// <summary>A change's answer, with a warning for each region its scope names that does not exist.</summary>
+    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> AnswerChangeAsync(
+        IClusterClient grains, HttpRequest request, SubscriptionId id, SubscriptionResult result)
+    {
+        if (result.Outcome != SubscriptionOutcome.Ok)
+        {
+            return SubscriptionProblems.For(id, result);
+        }
+        return TypedResults.Ok(new DataResponse<SubscriptionItem>(SubscriptionItem.From(result.View!))
+        {
+            Warnings = await RegionWarnings.ForAsync(grains, TenantResolution.Of(request.HttpContext), result.View!.Spec),
+        });
     }
 
     private static ISubscriptionGrain Subscription(IClusterClient grains, SubscriptionId id) => grains.GetGrain<ISubscriptionGrain>(id.Value);

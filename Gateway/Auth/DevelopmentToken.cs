@@ -26,11 +26,23 @@ public static class DevelopmentToken
                 tenant = args[++i];
                 continue;
             }
-            if (args[i] == "--hours" && i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var h) && h > 0)
+            if (args[i] == "--hours")
             {
+                // Up to a year; a token that lives longer belongs in the identity provider's hands.
+                if (i + 1 >= args.Length || !double.TryParse(args[i + 1], System.Globalization.NumberStyles.Float,
+                        System.Globalization.CultureInfo.InvariantCulture, out var h) || !(h > 0 && h <= 8784))
+                {
+                    Console.Error.WriteLine("--hours takes how long the token lives, in hours: a number above 0 and at most 8784 (a year), such as 2 or 0.5.");
+                    return 2;
+                }
                 hours = h;
                 i++;
                 continue;
+            }
+            if (args[i].StartsWith("--", StringComparison.Ordinal))
+            {
+                Console.Error.WriteLine($"Unknown option {args[i]}. Options: --hours N, --tenant NAME; other arguments are scopes ({string.Join(" ", Scopes.All)}).");
+                return 2;
             }
             scopes.AddRange(args[i].Split([' ', ','], StringSplitOptions.RemoveEmptyEntries));
         }

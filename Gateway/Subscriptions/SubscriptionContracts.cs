@@ -7,7 +7,12 @@ namespace EventsSubscriptions.Gateway.Subscriptions;
 
 // The HTTP shapes of API.md. They are built from grain views and never sent to a grain.
 
-public sealed record DataResponse<T>(T Data);
+public sealed record DataResponse<T>(T Data)
+{
+    /// <summary>What was accepted but may not be meant (a scope naming a region that does not exist); absent when none.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Warnings { get; init; }
+}
 
 public sealed record ListMeta(long Count, int ItemCount, int Limit, int Offset);
 

@@ -26,6 +26,10 @@ public static class SubscriptionProblems
 
     public static ProblemHttpResult For(SubscriptionId id, SubscriptionResult result) => For(id.ToString(), result.Outcome, result.Detail, result.Errors);
 
+    /// <summary>The answer to an event id a subscription has no delivery of.</summary>
+    public static ProblemHttpResult NoDelivery(string id, string eventId) =>
+        Problems.NotFound($"There is no delivery of event '{eventId}' in events subscription '{id}'.");
+
     /// <summary>The answer to an id no subscription has, or that is not an id at all.</summary>
     public static ProblemHttpResult UnknownId(string id) => For(id, SubscriptionOutcome.NotFound, null);
 

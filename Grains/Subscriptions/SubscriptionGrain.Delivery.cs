@@ -236,7 +236,7 @@ public sealed partial class SubscriptionGrain
     {
         if (S.Spec is null)
         {
-            return new DeliveryRetry(SubscriptionOutcome.NotFound, null, $"no subscription {Id}");
+            return new DeliveryRetry(SubscriptionOutcome.NotFound, null, null);
         }
         if (S.Status == SubscriptionStatus.Archived)
         {
@@ -245,6 +245,7 @@ public sealed partial class SubscriptionGrain
         var previous = await deliveries.RetryOneAsync(Id, eventId);
         if (previous is null)
         {
+            // A detail: the subscription exists, the delivery does not (the gateway words the two apart).
             return new DeliveryRetry(SubscriptionOutcome.NotFound, null, $"subscription {Id} has no delivery of event {eventId}");
         }
         if (previous == DeliveryStore.Pending)
