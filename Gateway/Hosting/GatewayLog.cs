@@ -5,8 +5,8 @@ namespace EventsSubscriptions.Gateway.Hosting;
 /// <summary>What the gateway logs, source-generated, one event id each; failures carry their exception.</summary>
 internal static partial class GatewayLog
 {
-    [LoggerMessage(4001, LogLevel.Information, "Inbox {Inbox}: webhook {WebhookId} received, {Bytes} bytes, starting: {Body}")]
-    public static partial void InboxReceived(this ILogger logger, string inbox, string? webhookId, int bytes, string body);
+    [LoggerMessage(4001, LogLevel.Information, "Inbox {Inbox}: webhook {WebhookId} received, {Bytes} bytes (the body is not logged: read it at /dev/inbox/{Inbox})")]
+    public static partial void InboxReceived(this ILogger logger, string inbox, string? webhookId, int bytes);
 
     [LoggerMessage(4002, LogLevel.Information, "{Method} {Path}: {Error}; trying again on a live silo")]
     public static partial void RetryingOnLiveSilo(this ILogger logger, string method, string path, string error);
