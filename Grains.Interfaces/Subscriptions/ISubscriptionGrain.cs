@@ -49,6 +49,13 @@ public interface ISubscriptionGrain : IGrainWithIntegerKey
     /// <c>entity:&lt;resource&gt;:backfill</c> events, paced behind its live deliveries. A conflict
     /// when archived or while one runs.
     /// </summary>
+    /// <summary>
+    /// Re-encrypts the stored secrets (secret, previous secret, extra headers) that are not under
+    /// the current encryption key; true when it wrote any. The key rotation's pass calls it.
+    /// </summary>
+    [Alias("Rekey")]
+    Task<bool> RekeyAsync();
+
     [Alias("Backfill")]
     Task<SubscriptionResult> BackfillAsync();
 

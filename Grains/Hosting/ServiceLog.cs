@@ -81,4 +81,13 @@ internal static partial class ServiceLog
 
     [LoggerMessage(2019, LogLevel.Debug, "The cluster lease could not be tried (PostgreSQL unreachable?)")]
     public static partial void LeaseNotTaken(this ILogger logger, Exception error);
+
+    [LoggerMessage(2025, LogLevel.Information, "Secrets re-encrypted under key {KeyId}: {Rekeyed} subscription(s) rewritten in this pass, every subscription passed; Secrets__PreviousKeys may now be removed")]
+    public static partial void RekeyingDone(this ILogger logger, string keyId, long rekeyed);
+
+    [LoggerMessage(2026, LogLevel.Error, "Subscription {Id}: its secrets could not be re-encrypted under key {KeyId}; the pass is tried again within the hour")]
+    public static partial void RekeyFailed(this ILogger logger, Exception error, long id, string keyId);
+
+    [LoggerMessage(2027, LogLevel.Warning, "The re-encryption of secrets stopped for now; it goes on from where it was")]
+    public static partial void RekeyingInterrupted(this ILogger logger, Exception error);
 }

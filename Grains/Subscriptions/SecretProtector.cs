@@ -4,55 +4,128 @@ using System.Text;
 
 namespace EventsSubscriptions.Grains.Subscriptions;
 
+/// <summary>What a ciphertext holds: authenticated with it, so one cannot be copied into the other's place.</summary>
+public enum SecretPurpose : byte
+{
+    /// <summary>The subscription's secret (current or previous).</summary>
+    Secret = 1,
+
+    /// <summary>The subscription's extra headers (their JSON).</summary>
+    Headers = 2,
+}
+
 /// <summary>
 /// Encrypts subscription secrets at rest with AES-256-GCM, so that a database dump alone reveals
-/// none. The subscription id is authenticated with each ciphertext: a secret copied onto another
-/// subscription does not decrypt. Layout: version (1) · nonce (12) · tag (16) · ciphertext.
+/// none. The subscription id and the purpose are authenticated with each ciphertext: a secret
+/// copied onto another subscription, or into the headers' place, does not decrypt.
+/// <para>
+/// Layout (format 2): version (1) · key id (4: the start of the key's SHA-256) · nonce (12) · tag (16)
+/// · ciphertext. Format 1 (before key rotation) has no key id and authenticates the id alone; it is
+/// still read, trying each key. Keys: the current one encrypts; previous ones (rotation) only decrypt.
+/// </para>
 /// </summary>
 public sealed class SecretProtector
 {
-    private const byte FormatVersion = 1;
+    private const byte FormatVersion = 2;
+    private const byte LegacyFormatVersion = 1;
+    private const int KeyIdSize = 4;
     private const int NonceSize = 12;
     private const int TagSize = 16;
 
     private readonly byte[] key;
+    private readonly uint keyId;
+    private readonly (byte[] Key, uint Id)[] keys;
 
-    public SecretProtector(byte[] key)
+    public SecretProtector(byte[] key, IEnumerable<byte[]>? previousKeys = null)
     {
-        if (key.Length != 32)
-        {
-            throw new ArgumentException("The secret encryption key must be 32 bytes (256 bits).", nameof(key));
-        }
-        this.key = key;
+        this.key = Checked(key);
+        keyId = KeyIdOf(key);
+        keys = [(key, keyId), .. (previousKeys ?? []).Select(Checked).Select(k => (k, KeyIdOf(k)))];
     }
 
-    public byte[] Protect(string secret, long subscriptionId)
+    /// <summary>The current key's id, as hex (logged by a re-encryption pass; never the key).</summary>
+    public string KeyId => keyId.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+
+    public byte[] Protect(string secret, long subscriptionId, SecretPurpose purpose = SecretPurpose.Secret)
     {
         var plain = Encoding.UTF8.GetBytes(secret);
-        var output = new byte[1 + NonceSize + TagSize + plain.Length];
+        var output = new byte[1 + KeyIdSize + NonceSize + TagSize + plain.Length];
         output[0] = FormatVersion;
-        var nonce = output.AsSpan(1, NonceSize);
+        BinaryPrimitives.WriteUInt32BigEndian(output.AsSpan(1, KeyIdSize), keyId);
+        var nonce = output.AsSpan(1 + KeyIdSize, NonceSize);
         RandomNumberGenerator.Fill(nonce);
         using var aes = new AesGcm(key, TagSize);
-        aes.Encrypt(nonce, plain, output.AsSpan(1 + NonceSize + TagSize), output.AsSpan(1 + NonceSize, TagSize), AssociatedData(subscriptionId));
+        aes.Encrypt(nonce, plain, output.AsSpan(1 + KeyIdSize + NonceSize + TagSize), output.AsSpan(1 + KeyIdSize + NonceSize, TagSize),
+            AssociatedData(subscriptionId, purpose));
         CryptographicOperations.ZeroMemory(plain);
         return output;
     }
 
-    public string Unprotect(byte[] protectedSecret, long subscriptionId)
+    public string Unprotect(byte[] protectedSecret, long subscriptionId, SecretPurpose purpose = SecretPurpose.Secret)
     {
-        if (protectedSecret.Length < 1 + NonceSize + TagSize || protectedSecret[0] != FormatVersion)
+        if (protectedSecret.Length >= 1 + NonceSize + TagSize && protectedSecret[0] == LegacyFormatVersion)
+        {
+            return UnprotectLegacy(protectedSecret, subscriptionId);
+        }
+        if (protectedSecret.Length < 1 + KeyIdSize + NonceSize + TagSize || protectedSecret[0] != FormatVersion)
         {
             throw new CryptographicException("Unknown secret format.");
         }
-        var cipher = protectedSecret.AsSpan(1 + NonceSize + TagSize);
+        var id = BinaryPrimitives.ReadUInt32BigEndian(protectedSecret.AsSpan(1, KeyIdSize));
+        if (keys.FirstOrDefault(k => k.Id == id).Key is not { } found)
+        {
+            throw new CryptographicException(
+                $"The secret was encrypted with key {id:x8}, which is neither Secrets__EncryptionKey nor one of Secrets__PreviousKeys.");
+        }
+        var cipher = protectedSecret.AsSpan(1 + KeyIdSize + NonceSize + TagSize);
         var plain = new byte[cipher.Length];
-        using var aes = new AesGcm(key, TagSize);
-        aes.Decrypt(protectedSecret.AsSpan(1, NonceSize), cipher, protectedSecret.AsSpan(1 + NonceSize, TagSize), plain, AssociatedData(subscriptionId));
+        using var aes = new AesGcm(found, TagSize);
+        aes.Decrypt(protectedSecret.AsSpan(1 + KeyIdSize, NonceSize), cipher, protectedSecret.AsSpan(1 + KeyIdSize + NonceSize, TagSize), plain,
+            AssociatedData(subscriptionId, purpose));
         return Encoding.UTF8.GetString(plain);
     }
 
-    private static byte[] AssociatedData(long subscriptionId)
+    /// <summary>Whether a ciphertext is not under the current key and format: a re-encryption pass rewrites it.</summary>
+    public bool NeedsRekey(byte[] protectedSecret) =>
+        protectedSecret.Length < 1 + KeyIdSize || protectedSecret[0] != FormatVersion
+        || BinaryPrimitives.ReadUInt32BigEndian(protectedSecret.AsSpan(1, KeyIdSize)) != keyId;
+
+    private string UnprotectLegacy(byte[] protectedSecret, long subscriptionId)
+    {
+        var cipher = protectedSecret.AsSpan(1 + NonceSize + TagSize);
+        var plain = new byte[cipher.Length];
+        foreach (var (candidate, _) in keys)
+        {
+            try
+            {
+                using var aes = new AesGcm(candidate, TagSize);
+                aes.Decrypt(protectedSecret.AsSpan(1, NonceSize), cipher, protectedSecret.AsSpan(1 + NonceSize, TagSize), plain,
+                    LegacyAssociatedData(subscriptionId));
+                return Encoding.UTF8.GetString(plain);
+            }
+            catch (AuthenticationTagMismatchException)
+            {
+                // Another key, or not this subscription's: the next key is tried.
+            }
+        }
+        throw new CryptographicException("The secret decrypts with none of Secrets__EncryptionKey and Secrets__PreviousKeys.");
+    }
+
+    private static byte[] Checked(byte[] key) => key.Length == 32
+        ? key
+        : throw new ArgumentException("A secret encryption key must be 32 bytes (256 bits).", nameof(key));
+
+    private static uint KeyIdOf(byte[] key) => BinaryPrimitives.ReadUInt32BigEndian(SHA256.HashData(key));
+
+    private static byte[] AssociatedData(long subscriptionId, SecretPurpose purpose)
+    {
+        var data = new byte[9];
+        BinaryPrimitives.WriteInt64BigEndian(data, subscriptionId);
+        data[8] = (byte)purpose;
+        return data;
+    }
+
+    private static byte[] LegacyAssociatedData(long subscriptionId)
     {
         var data = new byte[8];
         BinaryPrimitives.WriteInt64BigEndian(data, subscriptionId);

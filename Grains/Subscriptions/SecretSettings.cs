@@ -15,6 +15,16 @@ public sealed class SecretSettings : ISettingsSection, IValidatableObject
     /// <summary>Base64 of 32 random bytes, e.g. <c>openssl rand -base64 32</c>.</summary>
     public string EncryptionKey { get; set; } = "";
 
+    /// <summary>
+    /// Keys used before <see cref="EncryptionKey"/>, comma-separated: they only decrypt, until every
+    /// stored secret has been re-encrypted with the current key (docs/operations.md, "Rotating keys").
+    /// </summary>
+    public string PreviousKeys { get; set; } = "";
+
+    /// <summary>The previous keys' bytes (validation made sure each is 32).</summary>
+    public IReadOnlyList<byte[]> PreviousKeyBytes() =>
+        [.. PreviousKeys.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(k => Convert.FromBase64String(k))];
+
     /// <summary>The key's 32 bytes (validation made sure there are).</summary>
     public byte[] KeyBytes() => TryKeyBytes(out var bytes)
         ? bytes
@@ -34,6 +44,17 @@ public sealed class SecretSettings : ISettingsSection, IValidatableObject
             && validationContext.GetService(typeof(IHostEnvironment)) is IHostEnvironment environment && !environment.IsDevelopment())
         {
             yield return new ValidationResult("is the development key: set a key of your own outside Development.", [nameof(EncryptionKey)]);
+        }
+        var index = 0;
+        foreach (var previous in PreviousKeys.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var bytes = new byte[32];
+            if (!Convert.TryFromBase64String(previous, bytes, out var written) || written != 32)
+            {
+                yield return new ValidationResult($"key {index} (from 0) must be base64 of 32 bytes, as EncryptionKey; keys are separated by commas.",
+                    [nameof(PreviousKeys)]);
+            }
+            index++;
         }
     }
 

@@ -300,6 +300,31 @@ public sealed partial class SubscriptionGrain(
         return SubscriptionResult.Ok(View());
     }
 
+    public async Task<bool> RekeyAsync()
+    {
+        var changed = false;
+        if (S.EncryptedSecret is { } secret && secrets.NeedsRekey(secret))
+        {
+            S.EncryptedSecret = secrets.Protect(secrets.Unprotect(secret, Id), Id);
+            changed = true;
+        }
+        if (S.PreviousEncryptedSecret is { } previous && secrets.NeedsRekey(previous))
+        {
+            S.PreviousEncryptedSecret = secrets.Protect(secrets.Unprotect(previous, Id), Id);
+            changed = true;
+        }
+        if (S.EncryptedHeaders is { } headers && secrets.NeedsRekey(headers))
+        {
+            S.EncryptedHeaders = secrets.Protect(secrets.Unprotect(headers, Id, SecretPurpose.Headers), Id, SecretPurpose.Headers);
+            changed = true;
+        }
+        if (changed)
+        {
+            await state.WriteStateAsync();
+        }
+        return changed;
+    }
+
     public Task<bool> EnqueueAsync(EntityEvent entityEvent) => EnqueueManyAsync([entityEvent]);
 
     public async Task<bool> EnqueueManyAsync(EntityEvent[] entityEvents)
@@ -413,13 +438,13 @@ public sealed partial class SubscriptionGrain(
     /// <summary>The extra headers sent on every call, decrypted (none for most subscriptions).</summary>
     private Dictionary<string, string> ExtraHeaders() =>
         S.EncryptedHeaders is { } encrypted
-            ? new(JsonSerializer.Deserialize<Dictionary<string, string>>(secrets.Unprotect(encrypted, Id))!, StringComparer.OrdinalIgnoreCase)
+            ? new(JsonSerializer.Deserialize<Dictionary<string, string>>(secrets.Unprotect(encrypted, Id, SecretPurpose.Headers))!, StringComparer.OrdinalIgnoreCase)
             : new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Stores the extra headers' values encrypted and returns the spec naming them.</summary>
     private SubscriptionSpec SetHeaders(SubscriptionSpec spec, Dictionary<string, string> headers)
     {
-        S.EncryptedHeaders = headers.Count == 0 ? null : secrets.Protect(JsonSerializer.Serialize(headers), Id);
+        S.EncryptedHeaders = headers.Count == 0 ? null : secrets.Protect(JsonSerializer.Serialize(headers), Id, SecretPurpose.Headers);
         return spec with { HeaderNames = [.. headers.Keys.Order(StringComparer.OrdinalIgnoreCase)] };
     }
 

@@ -105,7 +105,10 @@ public static class SiloHostingExtensions
             }
         });
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxWriter>());
-        builder.Services.AddSingleton(sp => new SecretProtector(sp.GetRequiredService<IOptions<SecretSettings>>().Value.KeyBytes()));
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<SecretSettings>>().Value is var secrets
+            ? new SecretProtector(secrets.KeyBytes(), secrets.PreviousKeyBytes())
+            : null!);
+        builder.Services.AddHostedService<SecretRekeying>();
 
         builder.UseOrleans(siloBuilder =>
         {
