@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using EventsSubscriptions.Gateway.Portal;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 
 namespace EventsSubscriptions.Gateway.Auth;
@@ -15,12 +17,33 @@ public static class AuthExtensions
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
         {
             o.MapInboundClaims = false;
+            var provider = !string.IsNullOrEmpty(settings.Authority);
+            if (provider)
+            {
+                // Its issuer and keys are added to the ones below from its discovery document; a
+                // token naming a key not known yet makes it read again (no sooner than the refresh).
+                o.Authority = settings.Authority;
+                o.RequireHttpsMetadata = settings.RequireHttpsMetadata;
+                o.RefreshOnIssuerKeyNotFound = true;
+                // Keys the provider stopped publishing are refused once its keys are read again
+                // (the handler's "last known good" keys would otherwise stay valid an hour).
+                o.ConfigurationManager = new ConfigurationManager<OpenIdConnectConfiguration>(
+                    $"{settings.Authority!.TrimEnd('/')}/.well-known/openid-configuration", new OpenIdConnectConfigurationRetriever(),
+                    new HttpDocumentRetriever { RequireHttps = settings.RequireHttpsMetadata })
+                {
+                    RefreshInterval = TimeSpan.FromSeconds(settings.MetadataRefreshSeconds),
+                    UseLastKnownGoodConfiguration = false,
+                };
+            }
             o.TokenValidationParameters = new TokenValidationParameters
             {
                 ValidIssuer = settings.Issuer,
                 ValidAudience = settings.Audience,
-                IssuerSigningKey = TokenIssuer.SigningKey(settings),
-                ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                IssuerSigningKeys = [TokenIssuer.SigningKey(settings), .. settings.PreviousSigningKeys.Select(k => new SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(k)))],
+                ValidAlgorithms = provider
+                    ? [SecurityAlgorithms.HmacSha256, SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512,
+                        SecurityAlgorithms.RsaSsaPssSha256, SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.EcdsaSha512]
+                    : [SecurityAlgorithms.HmacSha256],
                 ClockSkew = TimeSpan.FromSeconds(30),
                 NameClaimType = "sub",
             };

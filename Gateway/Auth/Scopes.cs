@@ -15,5 +15,6 @@ public static class Scopes
 
     /// <summary>Whether the principal's <c>scope</c> claims hold <paramref name="scope"/>.</summary>
     public static bool Held(System.Security.Claims.ClaimsPrincipal user, string scope) =>
-        user.FindAll("scope").Any(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(scope, StringComparer.Ordinal));
+        // "scope" (space-separated, RFC 8693) or "scp" (as some identity providers name it, one claim per scope or space-separated).
+        user.FindAll(c => c.Type is "scope" or "scp").Any(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(scope, StringComparer.Ordinal));
 }

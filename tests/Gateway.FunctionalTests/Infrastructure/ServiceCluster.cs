@@ -30,6 +30,12 @@ public class ServiceCluster : IAsyncLifetime
 
     public string SecretKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
+    /// <summary>The signing key used before <see cref="SigningKey"/>: its tokens are still accepted.</summary>
+    public string PreviousSigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+
+    /// <summary>The operator's identity provider the gateway trusts besides its own key.</summary>
+    public TestIdentityProvider IdentityProvider { get; private set; } = null!;
+
     public Uri BaseAddress { get; private set; } = null!;
 
     public HttpClient Http { get; private set; } = null!;
@@ -58,6 +64,7 @@ public class ServiceCluster : IAsyncLifetime
 
         StartSilo();
         StartSilo();
+        IdentityProvider = await TestIdentityProvider.StartAsync();
         var port = TestEnvironment.FreePort();
         BaseAddress = new Uri($"http://127.0.0.1:{port}");
         gateway = ServiceProcess.Start("gateway", TestEnvironment.GatewayDll, new Dictionary<string, string>(CommonEnvironment())
@@ -66,6 +73,11 @@ public class ServiceCluster : IAsyncLifetime
             ["Auth__Issuer"] = Issuer,
             ["Auth__Audience"] = Audience,
             ["Auth__SigningKey"] = SigningKey,
+            ["Auth__PreviousSigningKeys__0"] = PreviousSigningKey,
+            // The operator's identity provider, on loopback (so its metadata is read over http).
+            ["Auth__Authority"] = IdentityProvider.Issuer,
+            ["Auth__RequireHttpsMetadata"] = "false",
+            ["Auth__MetadataRefreshSeconds"] = "1",
             // Console links name the gateway as browsers reach it (required outside Development).
             ["Gateway__PublicUrl"] = BaseAddress.ToString(),
             // Two callers with limits of their own, for the tests of rate limits and quotas.
@@ -224,6 +236,10 @@ public class ServiceCluster : IAsyncLifetime
             await gateway.DisposeAsync();
         }
         await Task.WhenAll(silos.Concat(retired).Select(s => s.DisposeAsync().AsTask()));
+        if (IdentityProvider is not null)
+        {
+            await IdentityProvider.DisposeAsync();
+        }
         NpgsqlConnection.ClearAllPools();
         await using var connection = new NpgsqlConnection(TestEnvironment.Postgres);
         await connection.OpenAsync();
