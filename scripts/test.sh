@@ -51,6 +51,8 @@ if [ "$services" -eq 1 ]; then
   export ES_TEST_PG_DATA="$WORK/postgres"
   export ES_TEST_PG_PORT="$PG_PORT"
   export ES_TEST_PG_CONTROL="$ROOT/scripts/lib/pg-control.sh"
+  # pg_dump and pg_restore: the backup and restore test runs the commands docs/operations.md gives.
+  export ES_TEST_PG_BIN="$ES_PG_BIN"
 else
   es_log "unit tier: no Redis, no PostgreSQL"
 fi

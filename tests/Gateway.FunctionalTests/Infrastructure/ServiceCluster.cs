@@ -28,7 +28,10 @@ public class ServiceCluster : IAsyncLifetime
 
     public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
 
-    public string SecretKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+    public virtual string SecretKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>The service id every row is keyed by: the cluster's id, unless the database came from another cluster.</summary>
+    public virtual string ServiceId => ClusterId;
 
     /// <summary>The signing key used before <see cref="SigningKey"/>: its tokens are still accepted.</summary>
     public string PreviousSigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
@@ -48,12 +51,7 @@ public class ServiceCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await using (var connection = new NpgsqlConnection(TestEnvironment.Postgres))
-        {
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"CREATE DATABASE {Database}", connection);
-            await command.ExecuteNonQueryAsync();
-        }
+        await PrepareDatabaseAsync();
 
         var migrate = ServiceProcess.Start("migrate", TestEnvironment.SiloDll, CommonEnvironment(), "migrate");
         var exit = await migrate.WaitForExitAsync(TimeSpan.FromSeconds(60));
@@ -91,6 +89,15 @@ public class ServiceCluster : IAsyncLifetime
         }.Concat(GatewaySettings).ToDictionary());
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         await WaitUntilReadyAsync(expectedSilos: 2, TimeSpan.FromSeconds(120));
+    }
+
+    /// <summary>Makes the cluster's database (empty: the migrations then make its tables).</summary>
+    protected virtual async Task PrepareDatabaseAsync()
+    {
+        await using var connection = new NpgsqlConnection(TestEnvironment.Postgres);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE {Database}", connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>Extra configuration of the gateway.</summary>
@@ -254,7 +261,7 @@ public class ServiceCluster : IAsyncLifetime
         ["ConnectionStrings__Postgres"] = PostgresConnectionString,
         ["ConnectionStrings__Redis"] = TestEnvironment.Redis,
         ["Cluster__ClusterId"] = ClusterId,
-        ["Cluster__ServiceId"] = ClusterId,
+        ["Cluster__ServiceId"] = ServiceId,
         ["Logging__Console__FormatterName"] = "json",
     };
 }
