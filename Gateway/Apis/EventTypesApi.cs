@@ -9,6 +9,10 @@ public static class EventTypesApi
 {
     public sealed record EventType(string Event, string Resource, string Trigger, string Description, JsonObject ExamplePayload);
 
+    public sealed record EventTypeCount(int Count);
+
+    public sealed record EventTypeList(EventTypeCount Meta, IReadOnlyList<EventType> Data);
+
     public static IEndpointRouteBuilder MapEventTypesApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/rest/v1/event-types", (ResourceCatalog catalog) =>
@@ -31,7 +35,7 @@ public static class EventTypesApi
                         },
                         ["data"] = r.Example.DeepClone(),
                     }))).ToList();
-                return TypedResults.Ok(new { meta = new { count = types.Count }, data = types });
+                return TypedResults.Ok(new EventTypeList(new EventTypeCount(types.Count), types));
             })
             .RequireAuthorization(Scopes.SubscriptionsRead)
             .WithTags("Events subscriptions")

@@ -19,7 +19,15 @@ const canWrite = () => !session || !session.readOnly;
 
 // Each render belongs to one navigation: an answer that arrives after the operator moved on is dropped.
 let generation = 0;
-const begin = () => { const mine = ++generation; return () => mine !== generation; };
+// The page being left is disabled at once: a click while the next page loads cannot act on the old one.
+const begin = () => {
+  const mine = ++generation;
+  view.querySelectorAll("button, input, select, textarea").forEach(el => el.disabled = true);
+  view.setAttribute("aria-busy", "true");
+  return () => mine !== generation;
+};
+// A message meant for the page an action leads to (the hash change clears the flash otherwise).
+let carried = "";
 
 function esc(value) {
   return String(value ?? "").replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
@@ -37,6 +45,7 @@ async function call(method, path, body, contentType) {
   if (body !== undefined) headers["Content-Type"] = contentType || "application/json";
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
+  view.removeAttribute("aria-busy");
   if (session && response.status === 401) {
     session = null;
     say("The console session has ended: open a new link from your application.", true);
@@ -44,7 +53,7 @@ async function call(method, path, body, contentType) {
   }
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch { json = { detail: text }; }
-  return { ok: response.ok, status: response.status, json };
+  return { ok: response.ok, status: response.status, json, headers: response.headers };
 }
 
 function problem(result) {
@@ -103,13 +112,31 @@ async function list(params) {
 }
 
 // ---- detail -------------------------------------------------------------------------------------
-async function detail(id) {
+const PAGE = 50;
+
+async function detail(id, params) {
   const stale = begin();
+  const eventId = params.get("eventId") || "";
+  const dOffset = Math.max(0, parseInt(params.get("deliveries") || "0", 10) || 0);
+  const lOffset = Math.max(0, parseInt(params.get("log") || "0", 10) || 0);
+  const logQuery = new URLSearchParams({ limit: String(PAGE), offset: String(lOffset) });
+  if (eventId) logQuery.set("eventId", eventId);
   const [item, deliveries, logs] = await Promise.all([
-    call("GET", `${API}/${id}`), call("GET", `${API}/${id}/deliveries?limit=50`), call("GET", `${API}/${id}/logs?limit=50`)]);
+    call("GET", `${API}/${id}`),
+    eventId ? call("GET", `${API}/${id}/deliveries/${encodeURIComponent(eventId)}`) : call("GET", `${API}/${id}/deliveries?limit=${PAGE}&offset=${dOffset}`),
+    call("GET", `${API}/${id}/logs?${logQuery}`)]);
   if (stale()) return;
   if (!item.ok) return say(problem(item), true);
-  const s = item.json.data, h = s.health, pending = deliveries.ok ? deliveries.json : { meta: {}, data: [] };
+  const s = item.json.data, h = s.health;
+  // One delivery found by its event id is shown as a page of one.
+  const pending = !deliveries.ok ? { meta: { count: 0 }, data: [] }
+    : eventId ? { meta: { count: 1 }, data: [deliveries.json.data.delivery] } : deliveries.json;
+  const logPage = logs.ok ? logs.json : { meta: { count: 0 }, data: [] };
+  const at = (key, offset) => { const next = new URLSearchParams(params); next.set(key, String(offset)); return `#/s/${id}?${next}`; };
+  const pager = (key, offset, count) => `<p class="pager" id="pager-${key}">
+      ${offset > 0 ? `<a href="${at(key, Math.max(0, offset - PAGE))}" class="newer">← newer</a>` : ""}
+      <span>${count ? `${offset + 1}–${Math.min(offset + PAGE, count)} of ${count}` : "none"}</span>
+      ${offset + PAGE < count ? `<a href="${at(key, offset + PAGE)}" class="older">older →</a>` : ""}</p>`;
   const config = { ...s };
   for (const k of ["id", "status", "statusReason", "health", "uri", "resourceType", "createdOn", "updatedOn", "lastTriggeredOn", "backfill"]) delete config[k];
   const b = s.backfill, backfilling = b && b.status === "RUNNING";
@@ -136,21 +163,31 @@ async function detail(id) {
         ${session && session.subscriptionId ? "" : `<a href="#/s/${s.id}/edit"><button type="button" class="secondary" id="edit-button">Edit</button></a>`}
         <button id="archive" class="danger">Archive</button>` : ""}
     </div>
+    <form class="filters" id="find">
+      <input name="eventId" placeholder="Find an event id" value="${esc(eventId)}" aria-label="Event id">
+      <button class="secondary">Find</button>${eventId ? ` <a href="#/s/${id}">show all</a>` : ""}
+    </form>
+    ${chart(logPage.data)}
     <h2>Deliveries</h2>
+    ${eventId && !deliveries.ok ? `<p id="not-found">${esc(problem(deliveries))}</p>` : ""}
     <div class="scroll"><table id="deliveries"><thead><tr><th>Event</th><th class="hide-narrow">Entity</th><th>State</th><th>Attempts</th><th class="hide-narrow">Next attempt</th><th></th></tr></thead>
     <tbody>${pending.data.map(d => `<tr>
       <td>${esc(d.event)}<br><small>${esc(d.eventId)}</small></td><td class="hide-narrow">${esc(d.entityKey)}</td><td>${badge(d.state)}</td>
       <td>${d.attempts}</td><td class="hide-narrow">${when(d.nextAttemptOn)}</td>
-      <td>${s.status !== "ARCHIVED" && canWrite() ? `<button class="retry secondary" data-event="${esc(d.eventId)}">Retry now</button>` : ""}</td></tr>`).join("")}</tbody></table></div>
+      <td>${s.status !== "ARCHIVED" && canWrite() && d.state !== "SUCCEEDED" ? `<button class="retry secondary" data-event="${esc(d.eventId)}">Retry now</button>` : ""}</td></tr>`).join("")}</tbody></table></div>
+    ${eventId ? "" : pager("deliveries", dOffset, pending.meta.count || 0)}
     <h2>Delivery log</h2>
-    <div class="scroll"><table id="log"><thead><tr><th>When</th><th>Attempt</th><th>Outcome</th><th>Status</th><th class="hide-narrow">Error</th></tr></thead>
-    <tbody>${(logs.ok ? logs.json.data : []).map(l => `<tr class="link" data-log="${l.id}">
-      <td>${when(l.createdOn)}</td><td>${l.attempt}</td><td>${badge(l.outcome)}</td><td>${l.statusCode ?? "—"}</td><td class="hide-narrow">${esc(l.error || "")}</td></tr>`).join("")}</tbody></table></div>
+    <div class="scroll"><table id="log"><thead><tr><th>When</th><th class="hide-narrow">Entity</th><th>Attempt</th><th>Outcome</th><th>Status</th><th class="hide-narrow">Error</th></tr></thead>
+    <tbody>${logPage.data.map(l => `<tr class="link" data-log="${l.id}" data-event="${esc(l.eventData.eventId)}">
+      <td>${when(l.createdOn)}</td><td class="hide-narrow">${esc(l.eventData.resource)}/${l.eventData.entityId}<br><small>${esc(l.eventData.event)}</small></td>
+      <td>${l.attempt}</td><td>${badge(l.outcome)}</td><td>${l.statusCode ?? "—"}</td><td class="hide-narrow">${esc(l.error || "")}</td></tr>`).join("")}</tbody></table></div>
+    ${pager("log", lOffset, logPage.meta.count || 0)}
     <h2>Configuration</h2><pre>${esc(JSON.stringify(config, null, 2))}</pre>`;
   const act = async (name, body, confirmText) => {
     if (confirmText && !confirm(confirmText)) return;
+    view.querySelectorAll(".actions button").forEach(b => b.disabled = true);
     const result = await call("POST", `${API}/${id}/actions/${name}`, body);
-    say(result.ok ? `${name}: done` : problem(result), !result.ok);
+    say(result.ok ? done(name, result) : problem(result), !result.ok || (name === "test" && result.json.data.outcome !== "SUCCEEDED"));
     route();
   };
   const on = (idName, handler) => { const b = document.getElementById(idName); if (b) b.onclick = handler; };
@@ -170,13 +207,53 @@ async function detail(id) {
     say(result.ok ? `retry queued (was ${result.json.data.previousState})` : problem(result), !result.ok);
     setTimeout(route, 1500);
   });
-  view.querySelectorAll("tr[data-log]").forEach(row => row.onclick = () => location.hash = `#/s/${id}/attempt/${row.dataset.log}`);
+  view.querySelectorAll("tr[data-log]").forEach(row => row.onclick = () =>
+    location.hash = `#/s/${id}/attempt/${row.dataset.log}?eventId=${encodeURIComponent(row.dataset.event)}`);
+  document.getElementById("find").onsubmit = e => {
+    e.preventDefault();
+    const wanted = new FormData(e.target).get("eventId").trim();
+    location.hash = wanted ? `#/s/${id}?eventId=${encodeURIComponent(wanted)}` : `#/s/${id}`;
+  };
+}
+
+// What an action did, in words: a test's outcome, how many deliveries a replay queued.
+function done(name, result) {
+  const data = result.json && result.json.data;
+  if (name === "test") {
+    return `Test call ${data.outcome}: ${data.statusCode ? `HTTP ${data.statusCode}` : "no answer"}` +
+      `${data.error ? ` (${data.error})` : ""} in ${data.durationMs ?? "?"} ms`;
+  }
+  if (name === "replay") return `Replay queued ${result.headers.get("X-Replayed-Deliveries") || 0} deliveries again`;
+  if (name === "backfill") return `Backfill started: ${data.backfill.total} entities to read`;
+  return `${name}: done (now ${data.status})`;
+}
+
+// The newest attempts of the page, oldest to newest: a bar each, its height the call's duration,
+// green when it succeeded, red when not; with the success rate and the median duration.
+function chart(entries) {
+  const attempts = entries.filter(l => l.outcome !== "CANCELLED").slice().reverse();
+  if (attempts.length === 0) return "";
+  const ok = attempts.filter(l => l.outcome === "SUCCEEDED").length;
+  const durations = attempts.map(l => l.durationMs ?? 0);
+  const sorted = durations.slice().sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  const top = Math.max(1, sorted[sorted.length - 1]);
+  const width = 6, gap = 2, height = 40;
+  const bars = attempts.map((l, i) => {
+    const h = Math.max(2, Math.round((l.durationMs ?? 0) / top * height));
+    return `<rect x="${i * (width + gap)}" y="${height - h}" width="${width}" height="${h}" class="${l.outcome === "SUCCEEDED" ? "bar-ok" : "bar-bad"}"><title>${esc(when(l.createdOn))}: ${esc(l.outcome)}, ${l.durationMs ?? "?"} ms</title></rect>`;
+  }).join("");
+  return `<div class="card" id="chart"><strong>${Math.round(ok / attempts.length * 100)} %</strong> of the last ${attempts.length} attempts succeeded;
+    median ${median} ms, slowest ${sorted[sorted.length - 1]} ms
+    <svg role="img" aria-label="attempt durations" width="${attempts.length * (width + gap)}" height="${height}" viewBox="0 0 ${attempts.length * (width + gap)} ${height}" style="max-width: 100%">${bars}</svg></div>`;
 }
 
 // ---- one attempt --------------------------------------------------------------------------------
-async function attempt(id, logId) {
+async function attempt(id, logId, params) {
   const stale = begin();
-  const logs = await call("GET", `${API}/${id}/logs?limit=1000`);
+  // The attempts of its event (found at any age), else the newest 1,000.
+  const eventId = params.get("eventId");
+  const logs = await call("GET", `${API}/${id}/logs?limit=1000${eventId ? `&eventId=${encodeURIComponent(eventId)}` : ""}`);
   if (!logs.ok) return say(problem(logs), true);
   const entry = logs.json.data.find(l => String(l.id) === logId);
   if (!entry) return say(`No log entry ${logId} in subscription ${id}'s log`, true);
@@ -262,11 +339,13 @@ async function regions(params) {
 const FIELDS = [
   ["customId", "Custom id", "text"], ["name", "Name", "text"], ["events", "Events (comma-separated, entity:<resource>:<trigger>)", "text"],
   ["contextFilters", "Context filters (JSON)", "json"], ["userDefinedFilters", "User-defined filters (JSON, optional)", "json"],
+  ["entityResponse", "Entity response (JSON, optional): {\"fields\": [...], \"include\": [...]}", "json"],
   ["url", "URL", "text"], ["secret", "Secret (16 to 256 characters; write-only)", "password"],
   ["secretHeaderName", "Secret header name (optional)", "text"],
   ["secretHeaderMode", "Secret header carries (optional): secret (the secret itself) or hmac-sha512 (an HMAC of the body)", "text"],
   ["failureEmail", "Failure e-mail (optional)", "text"],
   ["language", "Language (optional)", "text"],
+  ["delivery", "Delivery (JSON, optional): {\"maxInFlight\": 1-100, \"timeoutSeconds\": 1-60, \"maxPerSecond\": number or null}", "json"],
 ];
 
 async function edit(id) {
@@ -278,6 +357,10 @@ async function edit(id) {
     if (!result.ok) return say(problem(result), true);
     current = result.json.data;
   }
+  // The events a subscription can name, offered as the events field is typed.
+  const types = await call("GET", "/rest/v1/event-types");
+  if (stale()) return;
+  const eventNames = types.ok ? types.json.data.map(t => t.event) : [];
   const value = (name, kind) => {
     if (!current) return name === "contextFilters" ? '{"filters": [{"tag": "context.*"}]}' : "";
     const v = current[name];
@@ -298,7 +381,9 @@ async function edit(id) {
           <div class="error" id="error-${name}"></div>
         </div>`).join("")}
       <p><button>${id ? "Save" : "Create"}</button></p>
-    </form>`;
+    </form>
+    <datalist id="event-types">${eventNames.map(e => `<option value="${esc(e)}">`).join("")}</datalist>`;
+  document.getElementById("f-events").setAttribute("list", "event-types");
   document.getElementById("edit").onsubmit = async e => {
     e.preventDefault();
     view.querySelectorAll(".error").forEach(el => el.textContent = "");
@@ -306,14 +391,19 @@ async function edit(id) {
     const body = {};
     for (const [name, , kind] of FIELDS) {
       const raw = document.getElementById(`f-${name}`).value.trim();
-      if (!raw) continue;
+      if (!raw) {
+        // Editing: a field emptied resets it (null in the merge patch), the secret excepted (empty keeps it).
+        if (id && name !== "secret" && current[name] !== null && current[name] !== undefined) body[name] = null;
+        continue;
+      }
       if (name === "events") body.events = raw.split(",").map(s => s.trim()).filter(Boolean);
       else if (kind === "json") { try { body[name] = JSON.parse(raw); } catch { body[name] = raw; } }
       else body[name] = raw;
     }
     const result = id ? await call("PATCH", `${API}/${id}`, body, "application/merge-patch+json") : await call("POST", API, body);
     if (result.ok) {
-      say(id ? "saved" : `created subscription ${result.json.data.id}`);
+      carried = id ? `Saved subscription ${id}` : `Created subscription ${result.json.data.id}`;
+      if (result.json.warnings) carried += ` (${result.json.warnings.join("; ")})`;
       location.hash = `#/s/${result.json.data.id}`;
       return;
     }
@@ -347,7 +437,7 @@ async function route() {
   header();
   if (!signedIn()) { view.innerHTML = "<p>Paste a token (<code>scripts/token.sh</code>) and sign in, or open a console link: the console acts with its scopes.</p>"; return; }
   const own = `#/s/${session && session.subscriptionId}`;
-  if (session && session.subscriptionId && location.hash !== own && !location.hash.startsWith(`${own}/`)) {
+  if (session && session.subscriptionId && location.hash !== own && !location.hash.startsWith(`${own}/`) && !location.hash.startsWith(`${own}?`)) {
     location.replace(`#/s/${session.subscriptionId}`);
     return;
   }
@@ -360,8 +450,8 @@ async function route() {
     else if (parts[0] === "events") await events(new URLSearchParams(query || ""));
     else if (parts[0] === "regions") await regions(new URLSearchParams(query || ""));
     else if (parts[0] === "s" && parts[2] === "edit") await edit(parts[1]);
-    else if (parts[0] === "s" && parts[2] === "attempt") await attempt(parts[1], parts[3]);
-    else if (parts[0] === "s") await detail(parts[1]);
+    else if (parts[0] === "s" && parts[2] === "attempt") await attempt(parts[1], parts[3], new URLSearchParams(query || ""));
+    else if (parts[0] === "s") await detail(parts[1], new URLSearchParams(query || ""));
     else view.innerHTML = "<p>Nothing here.</p>";
   } catch (error) {
     say(`The console could not reach the API: ${error}`, true);
@@ -383,7 +473,7 @@ signout.onclick = async () => {
   say("Signed out");
   route();
 };
-window.addEventListener("hashchange", () => { say(""); route(); });
+window.addEventListener("hashchange", () => { say(carried); carried = ""; route(); });
 
 async function loadSession() {
   const current = await fetch("/console/session");

@@ -143,7 +143,8 @@ public sealed class ApiDocumentDescription : IOpenApiDocumentTransformer
                           "and de-duplicate on webhook-id (delivery is at least once).",
             Parameters =
             [
-                Header(WebhookHeaders.DefaultSecretHeader, "Named by the subscription's secretHeaderName: lowercase hex HMAC-SHA512 of the raw body, keyed with the secret's UTF-8 bytes."),
+                Header(WebhookHeaders.DefaultSecretHeader, "Named by the subscription's secretHeaderName: the secret itself (secretHeaderMode secret, the default, " +
+                    "as TrackTik sends it), or lowercase hex HMAC-SHA512 of the raw body keyed with the secret's UTF-8 bytes (hmac-sha512, subscriptions made before modes)."),
                 Header(WebhookHeaders.Id, "<subscription>-<eventId>: the same on every retry of a delivery."),
                 Header(WebhookHeaders.Timestamp, "Unix seconds of this attempt."),
                 Header(WebhookHeaders.Signature, "v1,<base64 HMAC-SHA256 of \"{webhook-id}.{webhook-timestamp}.\" followed by the raw body>, keyed with the base64-decoded rest of a whsec_ secret, else the secret's UTF-8 bytes; two space-separated signatures for 24 h after the secret changes."),

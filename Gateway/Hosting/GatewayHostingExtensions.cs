@@ -79,7 +79,8 @@ public static class GatewayHostingExtensions
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseUpper));
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
         });
-        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer<ApiDocumentDescription>());
+        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer<ApiDocumentDescription>().AddOperationTransformer<ApiOperationDescription>()
+            .AddSchemaTransformer<ApiSchemaExamples>());
         return builder;
     }
 

@@ -180,6 +180,44 @@ public sealed class GatewayTests(ServiceCluster service)
     }
 
     [Fact]
+    public async Task Every_operation_of_the_openapi_document_says_how_to_call_it_and_what_it_may_answer()
+    {
+        using var document = await service.Http.GetAsync("/openapi/v1.json");
+        var openApi = await Json(document);
+        var operations = openApi.GetProperty("paths").EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject().Select(o => (Path: p.Name, Method: o.Name, Operation: o.Value))).ToList();
+        Assert.NotEmpty(operations);
+        foreach (var (path, method, operation) in operations)
+        {
+            var name = $"{method} {path}";
+            var security = operation.GetProperty("security");
+            var isPublic = path is "/healthz" or "/readyz";
+            Assert.True(isPublic ? security.GetArrayLength() == 0 : security[0].TryGetProperty("bearer", out _), $"{name}: security {security}");
+            var responses = operation.GetProperty("responses");
+            Assert.All(isPublic ? new[] { "503" } : ["401", "403", "429", "503"], status => Assert.True(responses.TryGetProperty(status, out _), $"{name}: no {status}"));
+            if (path.Contains('{'))
+            {
+                Assert.True(responses.TryGetProperty("404", out _), $"{name}: no 404");
+            }
+            // Placeholders stay visible on the reference page: no raw "<" outside code spans.
+            foreach (var text in new[] { "summary", "description" }.Select(k => operation.TryGetProperty(k, out var t) ? t.GetString()! : ""))
+            {
+                Assert.DoesNotContain("<", System.Text.RegularExpressions.Regex.Replace(text, "`[^`]*`", ""));
+            }
+        }
+        string[] Parameters(string path, string method) => [.. openApi.GetProperty("paths").GetProperty(path).GetProperty(method)
+            .GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()!)];
+        Assert.Superset(new HashSet<string> { "limit", "offset", "sort", "includeInactive" }, Parameters("/rest/v1/events-subscriptions", "get").ToHashSet());
+        Assert.Superset(new HashSet<string> { "outcome", "since", "until", "eventId", "limit", "offset" },
+            Parameters("/rest/v1/events-subscriptions/{id}/logs", "get").ToHashSet());
+        Assert.Superset(new HashSet<string> { "limit", "offset", "sort", "include", "fields" }, Parameters("/rest/v1/{resource}", "get").ToHashSet());
+
+        var schemas = openApi.GetProperty("components").GetProperty("schemas");
+        Assert.DoesNotContain(schemas.EnumerateObject(), s => s.Name.Contains("AnonymousType"));
+        Assert.Equal(12, schemas.GetProperty("SubscriptionItem").GetProperty("examples")[0].GetProperty("id").GetInt32());
+    }
+
+    [Fact]
     public async Task The_openapi_document_and_the_reference_page_are_public()
     {
         using var document = await service.Http.GetAsync("/openapi/v1.json");
