@@ -109,6 +109,12 @@ public static class JsonBody
                     return Refuse(path, "is not valid text (invalid UTF-8, or a lone UTF-16 surrogate such as \\ud800)");
                 }
                 return StorableText.Problem(text) is { } problem ? Refuse(path, problem) : null;
+            case JsonValueKind.Number:
+                // 1e400 is valid JSON, but most parsers (JavaScript, Python's float, .NET's double) read
+                // it as Infinity or fail: refused rather than stored and sent as is.
+                return element.TryGetDouble(out var number) && double.IsFinite(number)
+                    ? null
+                    : Refuse(path, "is a number beyond the range of a double-precision number (about ±1.8e308), which receivers' parsers read as Infinity or refuse");
             default:
                 return null;
         }

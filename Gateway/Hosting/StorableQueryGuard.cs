@@ -7,7 +7,8 @@ namespace EventsSubscriptions.Gateway.Hosting;
 /// <summary>
 /// Refuses a query string or path holding text that cannot be stored or compared (a NUL
 /// character, a lone surrogate) with a 400 naming the parameter, before any handler sees it:
-/// such a value used to reach PostgreSQL and fail there.
+/// such a value used to reach PostgreSQL and fail there. A parameter given twice is refused too
+/// (<c>?status=ACTIVE&amp;status=ARCHIVED</c>): each handler used to read it its own way.
 /// </summary>
 public sealed class StorableQueryGuard(RequestDelegate next)
 {
@@ -23,6 +24,12 @@ public sealed class StorableQueryGuard(RequestDelegate next)
             if (StorableText.Problem(key) is { } keyProblem)
             {
                 errors.Add("query", $"a parameter name {keyProblem}");
+                continue;
+            }
+            if (values.Count > 1)
+            {
+                // One way everywhere: a parameter is given once; a list is one value (a,b).
+                errors.Add(key, $"is given {values.Count} times: give it once (a list is one value: a,b)");
                 continue;
             }
             foreach (var value in values)

@@ -80,7 +80,24 @@ public sealed class SubscriptionRequestReader(WebhookTargetPolicy targets, Relat
             errors.Add("customId", "must not hold control characters");
             customId = null;
         }
+        if (customId is not null && customId.Any(c => char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format || char.IsWhiteSpace(c) && c != ' '))
+        {
+            // Zero-width and direction characters make two ids look alike that are not.
+            errors.Add("customId", "must not hold invisible characters (zero-width, direction marks such as U+200B or U+202E, or whitespace other than spaces)");
+            customId = null;
+        }
+        else if (customId is not null && string.IsNullOrWhiteSpace(customId))
+        {
+            errors.Add("customId", "must hold something besides spaces");
+            customId = null;
+        }
         var name = RequiredString(seen, "name", 1, 255, errors);
+        if (name is not null && name.Any(IsDirectionControl))
+        {
+            // A right-to-left override shows a name backwards, or hides what follows it.
+            errors.Add("name", "must not hold direction controls (U+200E, U+200F, U+061C, U+202A to U+202E, U+2066 to U+2069)");
+            name = null;
+        }
         var (events, resource) = ReadEvents(seen, errors);
         var scope = ReadScope(seen, errors);
         var userFilters = seen.TryGetValue("userDefinedFilters", out var filters)
@@ -503,8 +520,35 @@ public sealed class SubscriptionRequestReader(WebhookTargetPolicy targets, Relat
         {
             errors.Add("url", problem);
         }
-        return problems.Count == 0 ? url : null;
+        return problems.Count == 0 ? AsciiHost(url) : null;
     }
+
+    /// <summary>
+    /// A URL whose host is not ASCII, with its host in its ASCII (punycode) form, as it is resolved
+    /// and as the API shows it from then on: a look-alike host (Cyrillic "а" for Latin "a") shows
+    /// what it is. Other URLs are kept as given.
+    /// </summary>
+    internal static string AsciiHost(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Host.All(char.IsAscii))
+        {
+            return url;
+        }
+        var ascii = new System.Text.StringBuilder(uri.Scheme).Append("://");
+        if (uri.UserInfo.Length > 0)
+        {
+            ascii.Append(uri.UserInfo).Append('@');
+        }
+        ascii.Append(uri.IdnHost);
+        if (!uri.IsDefaultPort)
+        {
+            ascii.Append(':').Append(uri.Port);
+        }
+        return ascii.Append(uri.PathAndQuery).Append(uri.Fragment).ToString();
+    }
+
+    /// <summary>The characters that change the direction text is shown in (bidirectional controls).</summary>
+    private static bool IsDirectionControl(char c) => c is '\u200E' or '\u200F' or '\u061C' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 
     private static string ReadHeaderName(Dictionary<string, JsonElement> seen, ValidationErrors errors)
     {

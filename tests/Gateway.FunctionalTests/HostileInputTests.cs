@@ -38,6 +38,9 @@ public sealed class HostileInputTests(ServiceCluster service)
         { "a content header as the secret header", """{"secretHeaderName": "Content-Language"}""", "secretHeaderName" },
         { "a webhook- header as the secret header", """{"secretHeaderName": "webhook-foo"}""", "secretHeaderName" },
         { "Set-Cookie as the secret header", """{"secretHeaderName": "Set-Cookie"}""", "secretHeaderName" },
+        { "zero-width spaces as the custom id", """{"customId": "\u200b\u200b"}""", "customId" },
+        { "a right-to-left override in the name", """{"name": "HR sync \u202egpj.exe"}""", "name" },
+        { "a number beyond a double in a filter", """{"userDefinedFilters": {"salary:gt": 1e400}}""", "userDefinedFilters.salary:gt" },
         { "a whsec_ secret that decodes to nothing", """{"secret": "whsec_          "}""", "secret" },
         { "a blank secret", """{"secret": "                "}""", "secret" },
         { "a line break in the url", """{"url": "https://hooks.example.com/ok\r\nX-Injected: y"}""", "url" },
@@ -339,5 +342,30 @@ public sealed class HostileInputTests(ServiceCluster service)
             }
         }
         return (response.StatusCode, parsed);
+    }
+
+    [Fact]
+    public async Task Odd_input_is_refused_or_normalized_as_documented()
+    {
+        var entities = new EventsClient(service);
+        var (number, numberProblem, _) = await entities.SendAsync(HttpMethod.Post, "/rest/v1/employees", JsonNode.Parse("""{"name": "Ann", "salary": 1e400}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, number);
+        Assert.True(numberProblem.GetProperty("errors").TryGetProperty("salary", out _), numberProblem.ToString());
+
+        // A look-alike host (a Cyrillic "а") is kept in its ASCII form, which shows what it is.
+        var api = new SubscriptionsClient(service);
+        var body = SubscriptionsClient.ValidBody();
+        body["url"] = "https://p\u0430ypal.example.com/hook";
+        var created = await api.CreatedAsync(body);
+        Assert.StartsWith("https://xn--", created.Url);
+        Assert.EndsWith(".example.com/hook", created.Url);
+
+        // A parameter given twice is refused, naming it, wherever it is given.
+        foreach (var path in new[] { $"{Path}?status=ACTIVE&status=ARCHIVED", "/rest/v1/employees?limit=1&limit=2" })
+        {
+            var (twice, problem, _) = await entities.SendAsync(HttpMethod.Get, path);
+            Assert.Equal(HttpStatusCode.BadRequest, twice);
+            Assert.Contains("given 2 times", problem.GetProperty("errors").EnumerateObject().Single().Value[0].GetString());
+        }
     }
 }
