@@ -40,6 +40,13 @@ command -v dotnet >/dev/null || es_die "the .NET SDK 10 is required (dotnet not 
 command -v promtool >/dev/null || es_apt_install prometheus
 # jq: the README's walkthrough, which a test runs, reads ids with it.
 command -v jq >/dev/null || es_apt_install jq
+# The runnable receivers of docs/receivers are tested against real deliveries: Flask (Debian's),
+# Express (npm, into docs/receivers/node_modules) and the ASP.NET Core one (built below).
+python3 -c "import flask" 2>/dev/null || es_apt_install python3-flask
+if [ ! -d "$ROOT/docs/receivers/node_modules/express" ]; then
+  command -v npm >/dev/null || es_apt_install npm
+  (cd "$ROOT/docs/receivers" && npm ci --no-audit --no-fund --loglevel=error) >/dev/null || es_die "npm ci in docs/receivers failed"
+fi
 if [ "$services" -eq 1 ]; then
   # chromium: the console's browser tests (Playwright drives Debian's browser; nothing is downloaded).
   command -v chromium >/dev/null || es_apt_install chromium
@@ -58,7 +65,8 @@ else
 fi
 
 es_log "building (Release)"
-if ! dotnet build "$ROOT/EventsSubscriptions.sln" -c Release --nologo -v quiet >"$WORK/build.log" 2>&1; then
+if ! dotnet build "$ROOT/EventsSubscriptions.sln" -c Release --nologo -v quiet >"$WORK/build.log" 2>&1 \
+  || ! dotnet build "$ROOT/docs/receivers/aspnet/Receiver.csproj" -c Release --nologo -v quiet >>"$WORK/build.log" 2>&1; then
   grep -E "error|Error" "$WORK/build.log" | sort -u | head -n 40 >&2
   echo "0 passed, 1 failed"
   exit 1
