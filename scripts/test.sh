@@ -43,10 +43,14 @@ command -v jq >/dev/null || es_apt_install jq
 # The runnable receivers of docs/receivers are tested against real deliveries: Flask (Debian's),
 # Express (npm, into docs/receivers/node_modules) and the ASP.NET Core one (built below).
 python3 -c "import flask" 2>/dev/null || es_apt_install python3-flask
-if [ ! -d "$ROOT/docs/receivers/node_modules/express" ]; then
-  command -v npm >/dev/null || es_apt_install npm
-  (cd "$ROOT/docs/receivers" && npm ci --no-audit --no-fund --loglevel=error) >/dev/null || es_die "npm ci in docs/receivers failed"
-fi
+# A client generated from the OpenAPI document runs the walkthrough: openapi-typescript, openapi-fetch,
+# TypeScript and tsx (npm, into tests/GeneratedClient/node_modules).
+for folder in docs/receivers tests/GeneratedClient; do
+  if [ ! -d "$ROOT/$folder/node_modules" ]; then
+    command -v npm >/dev/null || es_apt_install npm
+    (cd "$ROOT/$folder" && npm ci --no-audit --no-fund --loglevel=error) >/dev/null || es_die "npm ci in $folder failed"
+  fi
+done
 if [ "$services" -eq 1 ]; then
   # chromium: the console's browser tests (Playwright drives Debian's browser; nothing is downloaded).
   command -v chromium >/dev/null || es_apt_install chromium

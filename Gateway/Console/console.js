@@ -70,10 +70,20 @@ function age(value) {
 }
 
 // ---- list ---------------------------------------------------------------------------------------
+const LIST_PAGE = 100;
+
+function listPager(params, offset, count, id = "pager-list") {
+  const at = next => { const q = new URLSearchParams(params); q.set("offset", String(next)); return `#/?${q}`; };
+  return `<p class="pager" id="${id}">
+    ${offset > 0 ? `<a href="${at(Math.max(0, offset - LIST_PAGE))}" class="newer">← newer</a>` : ""}
+    <span>${count ? `${offset + 1}–${Math.min(offset + LIST_PAGE, count)} of ${count} subscription(s)` : "no subscription"}</span>
+    ${offset + LIST_PAGE < count ? `<a href="${at(offset + LIST_PAGE)}" class="older">older →</a>` : ""}</p>`;
+}
 async function list(params) {
   const stale = begin();
   const text = params.get("text") || "", status = params.get("status") || "", health = params.get("health") || "";
-  const query = new URLSearchParams({ limit: "200", sort: "-id" });
+  const offset = Math.max(0, parseInt(params.get("offset") || "0", 10) || 0);
+  const query = new URLSearchParams({ limit: String(LIST_PAGE), offset: String(offset), sort: "-id" });
   if (text) query.set("name:contains", text);
   if (status) query.set("status", status);
   if (health) query.set("health.state", health);
@@ -90,7 +100,7 @@ async function list(params) {
       <select name="health" aria-label="Health"><option value="">any health</option>${options(["FAILING", "HEALTHY", "UNKNOWN"], health)}</select>
       <button>Filter</button>
     </form>
-    <p>${result.json.meta.count} subscription(s)</p>
+    ${listPager(params, offset, result.json.meta.count)}
     <div class="scroll"><table id="subscriptions">
       <thead><tr><th>Id</th><th>Name</th><th class="hide-narrow">Resource</th><th>Status</th><th>Health</th><th class="hide-narrow">Failures</th><th class="hide-narrow">Pending</th></tr></thead>
       <tbody>${result.json.data.map(s => `
@@ -100,7 +110,8 @@ async function list(params) {
           <td>${badge(s.status)}</td><td>${badge(s.health.state)}</td>
           <td class="hide-narrow">${s.health.consecutiveFailures}</td><td class="hide-narrow">${s.health.pendingDeliveries}</td>
         </tr>`).join("")}</tbody>
-    </table></div>`;
+    </table></div>
+    ${result.json.meta.count > LIST_PAGE ? listPager(params, offset, result.json.meta.count, "pager-bottom") : ""}`;
   document.getElementById("filters").onsubmit = e => {
     e.preventDefault();
     const form = new FormData(e.target);
@@ -274,6 +285,7 @@ async function attempt(id, logId, params) {
       <dl><dt>Entity</dt><dd>${esc(entry.eventData.resource)}/${entry.eventData.entityId}</dd></dl>
     </div>
     ${canWrite() ? `<button id="retry-one">Retry this delivery now</button>` : ""}
+    <h2>Response headers</h2><pre id="response-headers">${esc(entry.responseHeaders || (entry.outcome === "SUCCEEDED" ? "(not kept for a success)" : "(none: no answer)"))}</pre>
     <h2>Response body (excerpt)</h2><pre id="excerpt">${esc(entry.responseExcerpt || "(empty)")}</pre>
     ${request ? `<h2>Request as sent</h2><pre id="request">${esc(`${request.method} ${request.url}\n` +
       Object.entries(request.headers).map(([k, v]) => `${k}: ${v}`).join("\n"))}</pre>

@@ -41,6 +41,7 @@ public sealed class ApiDocumentDescription : IOpenApiDocumentTransformer
             Describe(body);
         }
         DeclareIdempotencyKeys(document);
+        ApiSchemaDescription.DataNeverNull(document);
         document.Webhooks ??= new Dictionary<string, IOpenApiPathItem>();
         document.Webhooks["entityEvent"] = Webhook();
         return Task.CompletedTask;

@@ -80,7 +80,7 @@ public static class GatewayHostingExtensions
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
         });
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer<ApiDocumentDescription>().AddOperationTransformer<ApiOperationDescription>()
-            .AddSchemaTransformer<ApiSchemaExamples>());
+            .AddSchemaTransformer<ApiSchemaDescription>());
         return builder;
     }
 

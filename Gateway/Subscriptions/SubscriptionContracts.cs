@@ -155,7 +155,9 @@ public sealed record LogItem(
     string? Error,
     string? ResponseExcerpt,
     DateTime CreatedOn,
-    DateTime? NextAttemptOn)
+    DateTime? NextAttemptOn,
+    [property: Description("The headers of a failed attempt's answer, \"Name: value\" lines (2,048 characters at most); null for a success.")]
+    string? ResponseHeaders)
 {
     public static LogItem From(DeliveryLogEntry entry)
     {
@@ -163,6 +165,6 @@ public sealed record LogItem(
         return new LogItem(entry.Id, entry.SubscriptionId,
             new LogEventData(entry.EventName, entry.EventId, entity.Resource, entity.Id),
             entry.DeliveryId, entry.Attempt, entry.Outcome, entry.StatusCode, entry.DurationMs, entry.Error, entry.ResponseExcerpt,
-            entry.CreatedOn.UtcDateTime, entry.NextAttemptOn?.UtcDateTime);
+            entry.CreatedOn.UtcDateTime, entry.NextAttemptOn?.UtcDateTime, entry.ResponseHeaders);
     }
 }

@@ -16,4 +16,8 @@ public sealed record DeliveryLogEntry(
     [property: Id(10)] string? Error,
     [property: Id(11)] string? ResponseExcerpt,
     [property: Id(12)] DateTimeOffset CreatedOn,
-    [property: Id(13)] DateTimeOffset? NextAttemptOn);
+    [property: Id(13)] DateTimeOffset? NextAttemptOn)
+{
+    /// <summary>The headers of a failed attempt's answer ("Name: value" lines); null for a success or no answer.</summary>
+    [Id(14)] public string? ResponseHeaders { get; init; }
+}

@@ -50,6 +50,9 @@ public sealed record WebhookHeader(string Name, string Value, bool Secret);
 
 public sealed record AttemptOutcome(AttemptResult Result, int? StatusCode, TimeSpan Duration, string? Error, string? ResponseExcerpt, TimeSpan? RetryAfter)
 {
+    /// <summary>The headers a receiver answered a failed attempt with, "Name: value" lines, bounded and cleaned; null for a success.</summary>
+    public string? ResponseHeaders { get; init; }
+
     public const string TimeoutPrefix = "no answer within";
     public const string RefusedPrefix = "refused by the SSRF guard";
     public const string ConnectionPrefix = "connection failed";
@@ -111,7 +114,11 @@ public sealed class WebhookSender(GuardedConnector connector, [FromKeyedServices
             // What a receiver sends is logged and shown: cleaned of text that cannot be stored.
             return new AttemptOutcome(result, (int)status, watch.Elapsed,
                 result == AttemptResult.Succeeded ? null : StorableText.Clean(call.Redact($"the receiver answered {(int)status} {response.ReasonPhrase}".TrimEnd())!),
-                StorableText.CleanOrNull(call.Redact(excerpt)), retryAfter);
+                StorableText.CleanOrNull(call.Redact(excerpt)), retryAfter)
+            {
+                // Kept for failures only: why a receiver refused is often in a header (WWW-Authenticate, a proxy's).
+                ResponseHeaders = result == AttemptResult.Succeeded ? null : StorableText.CleanOrNull(call.Redact(HeadersText(response))),
+            };
         }
         catch (TimeoutRejectedException)
         {
@@ -178,6 +185,26 @@ public sealed class WebhookSender(GuardedConnector connector, [FromKeyedServices
             call.PreviousSecret is null ? [call.Secret] : [call.Secret, call.PreviousSecret]), false);
         yield return new WebhookHeader(WebhookHeaders.Language, call.Language, false);
         yield return new WebhookHeader(WebhookHeaders.UserAgent, UserAgent, false);
+    }
+
+    /// <summary>At most this many characters of an answer's headers are kept.</summary>
+    public const int MaxHeaderCharacters = 2048;
+
+    /// <summary>An answer's headers as "Name: value" lines, in the order received, cut at <see cref="MaxHeaderCharacters"/>.</summary>
+    private static string? HeadersText(HttpResponseMessage response)
+    {
+        var text = new StringBuilder();
+        foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
+        {
+            var line = $"{name}: {string.Join(", ", values)}\n";
+            if (text.Length + line.Length > MaxHeaderCharacters)
+            {
+                text.Append("[more headers not kept]");
+                break;
+            }
+            text.Append(line);
+        }
+        return text.Length == 0 ? null : text.ToString().TrimEnd('\n');
     }
 
     /// <summary>

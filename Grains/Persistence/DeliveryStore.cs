@@ -22,6 +22,7 @@ public sealed record AttemptRecord
     public int? DurationMs { get; init; }
     public string? Error { get; init; }
     public string? ResponseExcerpt { get; init; }
+    public string? ResponseHeaders { get; init; }
     public required DateTimeOffset CreatedOn { get; init; }
     public DateTimeOffset? NextAttemptOn { get; init; }
     public required DeliveryState State { get; init; }
@@ -53,9 +54,10 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
         await using var command = dataSource.CreateCommand($"""
             WITH r AS (
                 SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[],
-                                     $9::int[], $10::int[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::text[])
+                                     $9::int[], $10::int[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::text[],
+                                     $16::text[])
                     WITH ORDINALITY AS r(subscription_id, delivery_id, event_id, event_name, entity_key, attempt, outcome,
-                                         status_code, duration_ms, error, excerpt, created_on, next_attempt_on, state, n)
+                                         status_code, duration_ms, error, excerpt, created_on, next_attempt_on, state, headers, n)
             ), updated AS (
                 UPDATE delivery_outbox o
                 SET state = r.state, attempts = r.attempt, next_attempt_on = r.next_attempt_on
@@ -66,9 +68,9 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
                 {CountRows("r")}
             )
             INSERT INTO delivery_log (service_id, subscription_id, delivery_id, event_id, event_name, entity_key, attempt, outcome,
-                                      status_code, duration_ms, error, response_excerpt, created_on, next_attempt_on)
+                                      status_code, duration_ms, error, response_excerpt, created_on, next_attempt_on, response_headers)
             SELECT $1, subscription_id, delivery_id, event_id, event_name, entity_key, attempt, outcome,
-                   status_code, duration_ms, error, excerpt, created_on, next_attempt_on
+                   status_code, duration_ms, error, excerpt, created_on, next_attempt_on, headers
             FROM r ORDER BY n
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
@@ -88,6 +90,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
         Add(command, batch.Select(b => b.CreatedOn.UtcDateTime).ToArray(), NpgsqlDbType.TimestampTz);
         Add(command, batch.Select(b => b.NextAttemptOn?.UtcDateTime).ToArray(), NpgsqlDbType.TimestampTz);
         Add(command, batch.Select(b => DeliveryText.Of(b.State)).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => b.ResponseHeaders).ToArray(), NpgsqlDbType.Text);
         await command.ExecuteNonQueryAsync(cancellationToken);
         return batch.Select(_ => true).ToList();
     }
@@ -317,7 +320,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
         }
         await using var command = dataSource.CreateCommand($"""
             SELECT id, subscription_id, delivery_id, event_id, event_name, entity_key, attempt, outcome, status_code, duration_ms,
-                   error, response_excerpt, created_on, next_attempt_on
+                   error, response_excerpt, created_on, next_attempt_on, response_headers
             FROM delivery_log WHERE {Where}
             ORDER BY id DESC LIMIT {query.Limit} OFFSET {query.Offset}
             """);
@@ -331,7 +334,10 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
                 reader.IsDBNull(8) ? null : reader.GetInt32(8), reader.IsDBNull(9) ? null : reader.GetInt32(9),
                 reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetString(11),
                 new DateTimeOffset(reader.GetDateTime(12), TimeSpan.Zero),
-                reader.IsDBNull(13) ? null : new DateTimeOffset(reader.GetDateTime(13), TimeSpan.Zero)));
+                reader.IsDBNull(13) ? null : new DateTimeOffset(reader.GetDateTime(13), TimeSpan.Zero))
+            {
+                ResponseHeaders = reader.IsDBNull(14) ? null : reader.GetString(14),
+            });
         }
         return new DeliveryLogPage(count, [.. entries]);
     }

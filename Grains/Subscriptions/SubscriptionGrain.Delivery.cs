@@ -501,6 +501,7 @@ public sealed partial class SubscriptionGrain
     private static AttemptOutcome WithoutReceiverText(AttemptOutcome outcome) => outcome with
     {
         ResponseExcerpt = null,
+        ResponseHeaders = null,
         Error = outcome.Error is null ? null
             : outcome.StatusCode is { } status ? $"the receiver answered {status} (its answer could not be stored)"
             : $"{StorableText.Clean(KindOf(outcome.Error))} (the rest of the error could not be stored)",
@@ -526,7 +527,7 @@ public sealed partial class SubscriptionGrain
             SubscriptionId = Id, DeliveryId = deliveryId, EventId = delivery.EventId, EventName = delivery.EventName,
             EntityKey = delivery.EntityKey, Attempt = attempt, Outcome = logged, StatusCode = outcome.StatusCode,
             DurationMs = (int)outcome.Duration.TotalMilliseconds, Error = error, ResponseExcerpt = outcome.ResponseExcerpt,
-            CreatedOn = now, NextAttemptOn = next, State = state,
+            ResponseHeaders = outcome.ResponseHeaders, CreatedOn = now, NextAttemptOn = next, State = state,
         });
         delivery.UnrecordedOutcome = null;
         delivery.UnrecordedAttempts = 0;

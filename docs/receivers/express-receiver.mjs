@@ -4,7 +4,10 @@
 // and give the subscription the url http://<this host>:3000/webhooks.
 // It checks the secret header and the signature on the raw body (before parsing it), refuses what
 // fails with 401, answers a delivery it has had already (same webhook-id) with 200 without handling
-// it again, and prints one line per webhook handled.
+// it again, and prints one line per webhook handled. With SAVE_CALLS=<folder>, it also saves each
+// call as <webhook-id>.json, in the form verify.mjs reads: node verify.mjs SECRET < <folder>/<id>.json.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import express from "express";
 import { secretHeaderValid, standardValid } from "./webhook-verify.mjs";
 
@@ -22,6 +25,10 @@ const app = express();
 app.post("/webhooks", express.raw({ type: "application/json", limit: "2mb" }), (request, response) => {
   const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), String(value)]));
   const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  if (process.env.SAVE_CALLS) {
+    const name = (headers["webhook-id"] ?? "no-id").replace(/[^A-Za-z0-9-]/g, "");
+    writeFileSync(join(process.env.SAVE_CALLS, `${name}.json`), JSON.stringify({ headers, body: body.toString("base64") }));
+  }
   if (!secretHeaderValid(body, secret, headers[headerName]) || !standardValid(body, secret, headers)) {
     console.log(`refused ${headers["webhook-id"] ?? "(no webhook-id)"}`);
     return response.status(401).send("invalid secret header or signature");

@@ -1,6 +1,7 @@
 // Verifies an Events Subscriptions webhook, its secret header and its signature, with Node's crypto only.
 //   node verify.mjs SECRET [SECRET_HEADER_NAME] < call.json
-// call.json: {"headers": {"webhook-id": ..., ...}, "body": "<the raw body, base64>"}.
+// call.json: {"headers": {"webhook-id": ..., ...}, "body": "<the raw body, base64>"}, as
+// express-receiver.mjs and flask_receiver.py save each call with SAVE_CALLS=<folder>.
 // Prints one line per scheme; exits 0 when both are valid, 1 otherwise. In a real receiver
 // (express: app.post(path, express.raw({type: "application/json"}), ...)), check the raw body.
 import { secretHeaderValid, standardValid } from "./webhook-verify.mjs";

@@ -3,7 +3,8 @@
 
     python3 verify.py SECRET [SECRET_HEADER_NAME] < call.json
 
-call.json: {"headers": {"webhook-id": ..., ...}, "body": "<the raw body, base64>"}.
+call.json: {"headers": {"webhook-id": ..., ...}, "body": "<the raw body, base64>"}, as
+flask_receiver.py and express-receiver.mjs save each call with SAVE_CALLS=<folder>.
 Prints one line per scheme; exits 0 when both are valid, 1 otherwise.
 In a real receiver, run the same checks on the raw request body before parsing it as JSON.
 """

@@ -157,9 +157,16 @@ public sealed class ConsoleBrowserTests(DeliveryCluster service) : IAsyncLifetim
         await page.GotoAsync($"{service.BaseAddress}console/#/s/{id}");
 
         await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("ACTIVE");
-        var width = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");
-        Assert.True(width <= 400, $"the page is {width} px wide at a 390-px viewport");
+        await AssertFitsAsync(page, "detail");
         await ShotAsync(page, "8-phone-detail");
+        // Every page, not only the detail: the list, the editor, the recent events, an attempt.
+        foreach (var (hash, ready) in new[] { ("#/", "#subscriptions"), ($"#/s/{id}/edit", "#edit"), ("#/events", "h1"), ("#/regions", "h1") })
+        {
+            await page.GotoAsync($"{service.BaseAddress}console/{hash}");
+            await Assertions.Expect(page.Locator(ready)).ToBeVisibleAsync();
+            await AssertFitsAsync(page, hash);
+        }
+        await ShotAsync(page, "8-phone-regions");
     }
 
     [Fact]
@@ -330,6 +337,12 @@ public sealed class ConsoleBrowserTests(DeliveryCluster service) : IAsyncLifetim
         await Assertions.Expect(page.Locator("#suspend")).ToBeEnabledAsync();
         var firstState = (await api.SendAsync(HttpMethod.Get, $"/rest/v1/events-subscriptions/{first}")).Body.GetProperty("data").GetProperty("status").GetString();
         Assert.Equal("ACTIVE", firstState);
+    }
+
+    private static async Task AssertFitsAsync(IPage page, string what)
+    {
+        var width = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");
+        Assert.True(width <= 400, $"{what}: the page is {width} px wide at a 390-px viewport");
     }
 
     private async Task<IPage> SignedInPageAsync(ViewportSize? viewport = null)

@@ -593,12 +593,18 @@ public sealed class DeliveryTests(DeliveryCluster service) : IAsyncLifetime
     public async Task Retry_after_on_a_503_is_honoured()
     {
         // The schedule of this cluster retries after about 1 s; Retry-After asks for 4 s.
-        await SubscribeAsync(receiver.Url("busy", "503 200", retryAfter: "4"));
+        var subscription = await SubscribeAsync(receiver.Url("busy", "503 200", retryAfter: "4"));
 
         await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["name"] = "Cid" });
 
         var calls = await CallsAsync("busy", 2);
         Assert.InRange((calls[1].At - calls[0].At).TotalSeconds, 3.9, 30);
+        // The refusal's headers are kept with its attempt (and none with the success).
+        var (_, page, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/events-subscriptions/{subscription}/logs");
+        var entries = page.GetProperty("data").EnumerateArray().ToList();
+        Assert.Contains("Retry-After: 4", entries.Single(e => e.GetProperty("statusCode").GetInt32() == 503).GetProperty("responseHeaders").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null,
+            entries.Single(e => e.GetProperty("statusCode").GetInt32() == 200).GetProperty("responseHeaders").ValueKind);
     }
 
     [Fact]

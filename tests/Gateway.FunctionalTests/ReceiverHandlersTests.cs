@@ -40,6 +40,8 @@ public sealed class ReceiverHandlersTests(DeliveryCluster service)
         }
         start.Environment["WEBHOOK_SECRET"] = Secret;
         start.Environment["PORT"] = port.ToString();
+        var saved = Directory.CreateTempSubdirectory("es-calls-").FullName;
+        start.Environment["SAVE_CALLS"] = saved;
         var output = new StringBuilder();
         using var process = Process.Start(start)!;
         process.OutputDataReceived += (_, line) => { lock (output) { output.AppendLine(line.Data); } };
@@ -60,6 +62,21 @@ public sealed class ReceiverHandlersTests(DeliveryCluster service)
             await Eventually.HoldsAsync(() => Output().Contains($"verified {subscription}-{eventId} entity:{resource}:created"),
                 TimeSpan.FromSeconds(30), $"{framework} never handled the delivery:\n{Output()}");
             Assert.Contains("\"Ada\"", Output());
+            if (framework != "aspnet")
+            {
+                // The call it saved is what the command-line verifiers read.
+                var call = Path.Combine(saved, $"{subscription}-{eventId}.json");
+                var (verifier, script) = framework == "flask" ? ("python3", "verify.py") : ("node", "verify.mjs");
+                var verify = new ProcessStartInfo(verifier) { WorkingDirectory = Receivers, RedirectStandardInput = true, RedirectStandardOutput = true };
+                verify.ArgumentList.Add(script);
+                verify.ArgumentList.Add(Secret);
+                using var check = Process.Start(verify)!;
+                await check.StandardInput.WriteAsync(await File.ReadAllTextAsync(call));
+                check.StandardInput.Close();
+                var said = await check.StandardOutput.ReadToEndAsync();
+                await check.WaitForExitAsync();
+                Assert.True(check.ExitCode == 0, $"{script} on the saved call: {said}");
+            }
 
             // A call that does not carry the secret and a valid signature is refused.
             using var http = new HttpClient();
@@ -79,6 +96,7 @@ public sealed class ReceiverHandlersTests(DeliveryCluster service)
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
+            Directory.Delete(saved, recursive: true);
             await api.ArchiveSubscribedAsync();
         }
     }
