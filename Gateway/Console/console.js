@@ -175,7 +175,7 @@ async function detail(id, params) {
         <button id="archive" class="danger">Archive</button>` : ""}
     </div>
     <form class="filters" id="find">
-      <input name="eventId" placeholder="Find an event id" value="${esc(eventId)}" aria-label="Event id">
+      <input name="eventId" placeholder="Find an event or delivery id" value="${esc(eventId)}" aria-label="Event or delivery id">
       <button class="secondary">Find</button>${eventId ? ` <a href="#/s/${id}">show all</a>` : ""}
     </form>
     ${chart(logPage.data)}
@@ -222,7 +222,9 @@ async function detail(id, params) {
     location.hash = `#/s/${id}/attempt/${row.dataset.log}?eventId=${encodeURIComponent(row.dataset.event)}`);
   document.getElementById("find").onsubmit = e => {
     e.preventDefault();
-    const wanted = new FormData(e.target).get("eventId").trim();
+    // An event id, or a delivery id (the webhook-id: <subscription>-<eventId>).
+    const given = new FormData(e.target).get("eventId").trim();
+    const wanted = given.startsWith(`${id}-`) ? given.slice(`${id}-`.length) : given;
     location.hash = wanted ? `#/s/${id}?eventId=${encodeURIComponent(wanted)}` : `#/s/${id}`;
   };
 }
