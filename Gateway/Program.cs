@@ -3,6 +3,7 @@ using EventsSubscriptions.Gateway.Auth;
 using EventsSubscriptions.Gateway.Development;
 using EventsSubscriptions.Gateway.Hosting;
 using EventsSubscriptions.Gateway.Portal;
+using EventsSubscriptions.Grains.Interfaces.Hosting;
 using Orleans.Dashboard;
 using OpenTelemetry.Exporter;
 using Scalar.AspNetCore;
@@ -11,8 +12,13 @@ if (args.Length > 0 && args[0] == "token")
 {
     return DevelopmentToken.Print(args[1..]);
 }
+if (args.Length > 0 && args[0] == "health")
+{
+    return await HealthProbe.RunAsync(args.Length > 1 ? args[1] : "http://127.0.0.1:8080/readyz");
+}
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.Configuration.AddSecretFiles();
 builder.AddGatewayServices();
 
 var app = builder.Build();

@@ -5,12 +5,19 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
+if (args.Length > 0 && args[0] == "health")
+{
+    return await HealthProbe.RunAsync(args.Length > 1 ? args[1]
+        : $"http://127.0.0.1:{Environment.GetEnvironmentVariable("Silo__HealthPort") ?? "8081"}/readyz");
+}
+
 var migrateOnly = args.Length > 0 && args[0] == "migrate";
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
 {
     Args = migrateOnly ? args[1..] : args,
     ContentRootPath = AppContext.BaseDirectory,
 });
+builder.Configuration.AddSecretFiles();
 
 if (migrateOnly)
 {

@@ -43,4 +43,10 @@ public sealed class ClusterSettings : ISettingsSection
     /// </summary>
     [Range(1, 600)]
     public int ShutdownTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// Running in Kubernetes: the silo takes its name and advertised address from its pod (POD_NAME,
+    /// POD_IP, POD_NAMESPACE) and watches the cluster's pods (Microsoft.Orleans.Hosting.Kubernetes).
+    /// </summary>
+    public bool Kubernetes { get; set; }
 }

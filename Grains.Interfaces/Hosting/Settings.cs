@@ -21,6 +21,29 @@ public interface ISettingsSection
 /// </summary>
 public static class Settings
 {
+    /// <summary>The environment variable naming a folder of secrets mounted as files (Kubernetes).</summary>
+    public const string SecretsFolderVariable = "ES_SECRETS_DIR";
+
+    /// <summary>
+    /// Settings read from files, one per setting, in the folder <see cref="SecretsFolderVariable"/>
+    /// names (a Kubernetes Secret mounted as a volume): a file <c>Secrets__EncryptionKey</c> holds
+    /// that setting's value. Secrets then never sit in the environment, where <c>kubectl describe</c>
+    /// and crash dumps show them. They win over the environment. Nothing when the variable is unset.
+    /// </summary>
+    public static IConfigurationBuilder AddSecretFiles(this IConfigurationBuilder configuration)
+    {
+        var folder = Environment.GetEnvironmentVariable(SecretsFolderVariable);
+        if (string.IsNullOrWhiteSpace(folder))
+        {
+            return configuration;
+        }
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"{SecretsFolderVariable} names {folder}, which is not a folder.");
+        }
+        return configuration.AddKeyPerFile(folder, optional: false);
+    }
+
     public static OptionsBuilder<T> AddSettings<T>(this IServiceCollection services) where T : class, ISettingsSection
     {
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<T>, SettingsValidator<T>>());

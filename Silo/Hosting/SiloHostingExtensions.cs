@@ -89,6 +89,7 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<OperatorWebhooks>();
         builder.Services.AddSingleton<FailureNotifier>();
         builder.Services.AddHostedService<PendingAgeProbe>();
+        builder.Services.AddHostedService<SiloHealthEndpoint>();
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("events-subscriptions-silo", serviceInstanceId: $"{Environment.MachineName}:{silo.SiloPort}"))
             .WithMetrics(m =>
@@ -124,6 +125,11 @@ public static class SiloHostingExtensions
             });
             siloBuilder.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(cluster.ResponseTimeoutSeconds));
             ConfigureEndpoints(siloBuilder, silo);
+            if (cluster.Kubernetes)
+            {
+                // After the endpoints: a pod's address (POD_IP) is advertised unless Silo__AdvertisedAddress names one.
+                siloBuilder.UseKubernetesHosting();
+            }
 
             siloBuilder.UseRedisClustering(o => o.ConfigurationOptions = RedisOptions(redis));
 

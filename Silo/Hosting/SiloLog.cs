@@ -19,4 +19,7 @@ internal static partial class SiloLog
 
     [LoggerMessage(3005, LogLevel.Warning, "The database schema (version {Current}) is newer than this silo knows ({Needed})")]
     public static partial void SchemaAhead(this ILogger logger, int current, int needed);
+
+    [LoggerMessage(3006, LogLevel.Information, "Health endpoints on port {Port}: /healthz, /readyz")]
+    public static partial void HealthListening(this ILogger logger, int port);
 }

@@ -18,7 +18,11 @@ public sealed class SiloSettings : ISettingsSection
     [Range(0, 65535)]
     public int MetricsPort { get; set; } = 9464;
 
-    /// <summary>Where the metrics endpoint listens: <c>localhost</c>, or <c>*</c> for every interface (containers).</summary>
+    /// <summary>The port of the health endpoints (<c>/healthz</c>, <c>/readyz</c>) for an orchestrator's probes; 0: none.</summary>
+    [Range(0, 65535)]
+    public int HealthPort { get; set; }
+
+    /// <summary>Where the metrics and health endpoints listen: <c>localhost</c>, or <c>*</c> for every interface (containers).</summary>
     [Required(AllowEmptyStrings = false)]
     public string MetricsHost { get; set; } = "localhost";
 

@@ -180,6 +180,30 @@ public sealed class GatewayTests(ServiceCluster service)
     }
 
     [Fact]
+    public async Task Each_silo_answers_its_orchestrators_probes_and_its_health_command()
+    {
+        using var http = new HttpClient();
+        foreach (var port in service.HealthPorts.Take(service.Silos.Count))
+        {
+            var alive = await http.GetAsync($"http://127.0.0.1:{port}/healthz");
+            Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+            var ready = await http.GetAsync($"http://127.0.0.1:{port}/readyz");
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            Assert.Equal("ready", (await ready.Content.ReadAsStringAsync()).Trim());
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"http://127.0.0.1:{port}/other")).StatusCode);
+        }
+        // The container health check: `dotnet Silo.dll health <url>` exits 0 when ready, 1 otherwise.
+        foreach (var (url, expected) in new[] { ($"http://127.0.0.1:{service.HealthPorts[0]}/readyz", 0), ($"http://127.0.0.1:{TestEnvironment.FreePort()}/readyz", 1) })
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet", [TestEnvironment.SiloDll, "health", url]) { RedirectStandardOutput = true };
+            using var probe = System.Diagnostics.Process.Start(start)!;
+            await probe.StandardOutput.ReadToEndAsync();
+            await probe.WaitForExitAsync();
+            Assert.Equal(expected, probe.ExitCode);
+        }
+    }
+
+    [Fact]
     public async Task Every_operation_of_the_openapi_document_says_how_to_call_it_and_what_it_may_answer()
     {
         using var document = await service.Http.GetAsync("/openapi/v1.json");

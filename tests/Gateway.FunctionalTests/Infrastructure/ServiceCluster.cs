@@ -106,6 +106,9 @@ public class ServiceCluster : IAsyncLifetime
     /// <summary>Extra configuration of every silo this cluster starts.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string>> SiloSettings => [];
 
+    /// <summary>The health port (/healthz, /readyz) of each silo started, in start order.</summary>
+    public List<int> HealthPorts { get; } = [];
+
     /// <summary>The Prometheus port of each silo started, in start order.</summary>
     public List<int> MetricsPorts { get; } = [];
 
@@ -113,12 +116,15 @@ public class ServiceCluster : IAsyncLifetime
     {
         var metricsPort = TestEnvironment.FreePort();
         MetricsPorts.Add(metricsPort);
+        var healthPort = TestEnvironment.FreePort();
+        HealthPorts.Add(healthPort);
         var silo = ServiceProcess.Start($"silo{silos.Count + retired.Count + 1}", TestEnvironment.SiloDll, new Dictionary<string, string>(CommonEnvironment())
         {
             ["Silo__SiloPort"] = TestEnvironment.FreePort().ToString(),
             ["Silo__GatewayPort"] = TestEnvironment.FreePort().ToString(),
             ["Silo__AdvertisedAddress"] = "127.0.0.1",
             ["Silo__MetricsPort"] = metricsPort.ToString(),
+            ["Silo__HealthPort"] = healthPort.ToString(),
             ["Secrets__EncryptionKey"] = SecretKey,
         }.Concat(SiloSettings).ToDictionary());
         silos.Add(silo);
