@@ -37,17 +37,7 @@ public sealed class EntityRows(NpgsqlDataSource dataSource, IOptions<ClusterOpti
         command.Parameters.Add(new NpgsqlParameter { Value = resource });
         command.Parameters.Add(new NpgsqlParameter { Value = after });
         command.Parameters.Add(new NpgsqlParameter { Value = count });
-        var rows = new List<EntityRow>(count);
-        DateTimeOffset? readOn = null;
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                rows.Add(new EntityRow(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2)));
-                readOn ??= new DateTimeOffset(reader.GetDateTime(3), TimeSpan.Zero);
-            }
-        }
-        return (rows, readOn ?? await NowAsync(cancellationToken));
+        return await RowsAsync(command, cancellationToken);
     }
 
     /// <summary>The entities among <paramref name="ids"/> that still exist, in id order, and the database's clock as <see cref="ReadAsync"/> gives it.</summary>
@@ -62,7 +52,13 @@ public sealed class EntityRows(NpgsqlDataSource dataSource, IOptions<ClusterOpti
         command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = resource });
         command.Parameters.Add(new NpgsqlParameter { Value = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
-        var rows = new List<EntityRow>(ids.Length);
+        return await RowsAsync(command, cancellationToken);
+    }
+
+    /// <summary>The rows of a read (id, sequence, snapshot, then the clock), and the clock of the first (now, when there is none).</summary>
+    private async Task<(IReadOnlyList<EntityRow> Rows, DateTimeOffset ReadOn)> RowsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var rows = new List<EntityRow>();
         DateTimeOffset? readOn = null;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {

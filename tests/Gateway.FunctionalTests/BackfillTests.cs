@@ -12,23 +12,9 @@ namespace EventsSubscriptions.Gateway.FunctionalTests;
 /// </summary>
 [Trait("Category", "Functional")]
 [Collection(DeliveryClusterCollection.Name)]
-public sealed class BackfillTests(DeliveryCluster service) : IAsyncLifetime
+public sealed class BackfillTests(DeliveryCluster service) : ReceivingTest(service)
 {
-    private readonly EventsClient api = new(service);
     private readonly string resource = $"backfill-{Guid.NewGuid():N}"[..20];
-    private readonly List<long> created = [];
-    private WebhookReceiver receiver = null!;
-
-    public async Task InitializeAsync() => receiver = await WebhookReceiver.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        foreach (var id in created)
-        {
-            await api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/archive");
-        }
-        await receiver.DisposeAsync();
-    }
 
     [Fact]
     public async Task Ten_thousand_entities_arrive_with_live_changes_racing_and_none_inverted()
@@ -37,21 +23,20 @@ public sealed class BackfillTests(DeliveryCluster service) : IAsyncLifetime
         var ids = new ConcurrentDictionary<int, long>();
         await Parallel.ForEachAsync(Enumerable.Range(0, Entities), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
         {
-            var (status, body, _) = await api.SendAsync(HttpMethod.Post, $"/rest/v1/{resource}",
+            var (status, body, _) = await Api.SendAsync(HttpMethod.Post, $"/rest/v1/{resource}",
                 new JsonObject { ["n"] = i, ["version"] = 0, ["keep"] = i % 10 != 0 });
             Assert.Equal(HttpStatusCode.Created, status);
             ids[i] = body.GetProperty("data").GetProperty("id").GetInt64();
         });
 
         var subscription = EventsClient.Subscription($"entity:{resource}:updated", """{"filters": [{"tag": "context.*"}]}""", """{"keep": true}""");
-        subscription["url"] = receiver.Url("backfill");
-        var id = await api.SubscribeAsync(subscription);
-        created.Add(id);
+        subscription["url"] = Receiver.Url("backfill");
+        var id = await Api.SubscribeAsync(subscription);
 
-        var (started, item, _) = await api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/backfill");
+        var (started, item, _) = await Api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/backfill");
         Assert.Equal(HttpStatusCode.Accepted, started);
         Assert.Equal("RUNNING", item.GetProperty("data").GetProperty("backfill").GetProperty("status").GetString());
-        var (again, _, _) = await api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/backfill");
+        var (again, _, _) = await Api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/backfill");
         Assert.Equal(HttpStatusCode.Conflict, again);
 
         // Live changes race the backfill: 400 entities spread over the id range, changed 3 times each.
@@ -61,7 +46,7 @@ public sealed class BackfillTests(DeliveryCluster service) : IAsyncLifetime
         {
             await Parallel.ForEachAsync(changed, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (entity, _) =>
             {
-                await api.OkAsync(HttpMethod.Patch, $"/rest/v1/{resource}/{entity}", new JsonObject { ["version"] = version });
+                await Api.OkAsync(HttpMethod.Patch, $"/rest/v1/{resource}/{entity}", new JsonObject { ["version"] = version });
                 final[entity] = version;
             });
             await Task.Delay(300);
@@ -70,7 +55,7 @@ public sealed class BackfillTests(DeliveryCluster service) : IAsyncLifetime
         JsonObject backfill = null!;
         await Eventually.HoldsAsync(async () =>
         {
-            var (_, current, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/events-subscriptions/{id}");
+            var (_, current, _) = await Api.SendAsync(HttpMethod.Get, $"/rest/v1/events-subscriptions/{id}");
             backfill = JsonNode.Parse(current.GetProperty("data").GetProperty("backfill").GetRawText())!.AsObject();
             return backfill["status"]!.GetValue<string>() == "COMPLETED";
         }, TimeSpan.FromMinutes(3), "the backfill never completed");
@@ -104,30 +89,29 @@ public sealed class BackfillTests(DeliveryCluster service) : IAsyncLifetime
     {
         for (var i = 0; i < 3; i++)
         {
-            await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["n"] = i });
+            await Api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["n"] = i });
         }
         var subscription = EventsClient.Subscription($"entity:{resource}:created", """{"filters": [{"tag": "context.*"}]}""");
-        subscription["url"] = receiver.Url("cancel");
+        subscription["url"] = Receiver.Url("cancel");
         subscription["delivery"] = new JsonObject { ["maxPerSecond"] = 1 };
-        var id = await api.SubscribeAsync(subscription);
-        created.Add(id);
+        var id = await Api.SubscribeAsync(subscription);
 
-        var (none, _, _) = await api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/cancel-backfill");
+        var (none, _, _) = await Api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/cancel-backfill");
         Assert.Equal(HttpStatusCode.Conflict, none);
-        Assert.Equal(HttpStatusCode.Accepted, (await api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/backfill")).Status);
-        var (cancelled, item, _) = await api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/cancel-backfill");
+        Assert.Equal(HttpStatusCode.Accepted, (await Api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/backfill")).Status);
+        var (cancelled, item, _) = await Api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/cancel-backfill");
         Assert.Equal(HttpStatusCode.OK, cancelled);
         var backfill = item.GetProperty("data").GetProperty("backfill");
         Assert.Equal("CANCELLED", backfill.GetProperty("status").GetString());
         Assert.Equal(System.Text.Json.JsonValueKind.String, backfill.GetProperty("finishedOn").ValueKind);
 
-        await api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/archive");
-        var (archived, problem, _) = await api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/backfill");
+        await Api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/archive");
+        var (archived, problem, _) = await Api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/backfill");
         Assert.Equal(HttpStatusCode.Conflict, archived);
         Assert.Contains("backfill", problem.GetProperty("detail").GetString());
     }
 
     private List<(long Entity, int Version, string Event)> Received() =>
-        [.. receiver.Calls("backfill").Select(c => JsonNode.Parse(c.Body)!).Select(b =>
+        [.. Receiver.Calls("backfill").Select(c => JsonNode.Parse(c.Body)!).Select(b =>
             (b["data"]!["id"]!.GetValue<long>(), b["data"]!["version"]!.GetValue<int>(), b["meta"]!["event"]!.GetValue<string>()))];
 }

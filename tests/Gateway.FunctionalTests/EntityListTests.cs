@@ -12,23 +12,9 @@ namespace EventsSubscriptions.Gateway.FunctionalTests;
 /// </summary>
 [Trait("Category", "Functional")]
 [Collection(DeliveryClusterCollection.Name)]
-public sealed class EntityListTests(DeliveryCluster service) : IAsyncLifetime
+public sealed class EntityListTests(DeliveryCluster service) : ReceivingTest(service)
 {
-    private readonly EventsClient api = new(service);
     private readonly string resource = $"listed-{Guid.NewGuid():N}"[..20];
-    private readonly List<long> created = [];
-    private WebhookReceiver receiver = null!;
-
-    public async Task InitializeAsync() => receiver = await WebhookReceiver.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        foreach (var id in created)
-        {
-            await api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/archive");
-        }
-        await receiver.DisposeAsync();
-    }
 
     [Theory]
     [InlineData(null, "")]
@@ -38,9 +24,8 @@ public sealed class EntityListTests(DeliveryCluster service) : IAsyncLifetime
         var path = $"list{shape.Length}";
         var body = EventsClient.Subscription($"entity:{resource}:created", """{"filters": [{"tag": "context.*"}]}""",
             """{"status": "active", "salary:gt": 1000}""", entityResponse);
-        body["url"] = receiver.Url(path);
-        var subscription = await api.SubscribeAsync(body);
-        created.Add(subscription);
+        body["url"] = Receiver.Url(path);
+        var subscription = await Api.SubscribeAsync(body);
 
         JsonObject[] entities =
         [
@@ -52,13 +37,13 @@ public sealed class EntityListTests(DeliveryCluster service) : IAsyncLifetime
         ];
         foreach (var entity in entities)
         {
-            await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", entity);
+            await Api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", entity);
         }
-        await Eventually.HoldsAsync(() => receiver.Calls(path).Count >= 2, TimeSpan.FromSeconds(60), "the two matching webhooks never arrived");
-        var webhooks = receiver.Calls(path).Select(c => JsonNode.Parse(c.Body)!["data"]!).ToList();
+        await Eventually.HoldsAsync(() => Receiver.Calls(path).Count >= 2, TimeSpan.FromSeconds(60), "the two matching webhooks never arrived");
+        var webhooks = Receiver.Calls(path).Select(c => JsonNode.Parse(c.Body)!["data"]!).ToList();
         Assert.Equal(2, webhooks.Count);
 
-        var (status, list, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/{resource}?status=active&salary:gt=1000{shape}");
+        var (status, list, _) = await Api.SendAsync(HttpMethod.Get, $"/rest/v1/{resource}?status=active&salary:gt=1000{shape}");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(2, list.GetProperty("meta").GetProperty("count").GetInt64());
         var data = list.GetProperty("data").EnumerateArray().Select(e => JsonNode.Parse(e.GetRawText())!).ToList();
@@ -72,21 +57,21 @@ public sealed class EntityListTests(DeliveryCluster service) : IAsyncLifetime
     {
         for (var i = 1; i <= 5; i++)
         {
-            await api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["n"] = i, ["odd"] = i % 2 == 1 });
+            await Api.OkAsync(HttpMethod.Post, $"/rest/v1/{resource}", new JsonObject { ["n"] = i, ["odd"] = i % 2 == 1 });
         }
 
-        var (_, all, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/{resource}?sort=-id&limit=2&offset=1");
+        var (_, all, _) = await Api.SendAsync(HttpMethod.Get, $"/rest/v1/{resource}?sort=-id&limit=2&offset=1");
         Assert.Equal((5, 2), (all.GetProperty("meta").GetProperty("count").GetInt32(), all.GetProperty("meta").GetProperty("itemCount").GetInt32()));
         Assert.Equal([4, 3], all.GetProperty("data").EnumerateArray().Select(e => e.GetProperty("n").GetInt32()));
 
-        var (_, odd, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/{resource}?odd=true&limit=1&offset=1&n:in=1,3,4");
+        var (_, odd, _) = await Api.SendAsync(HttpMethod.Get, $"/rest/v1/{resource}?odd=true&limit=1&offset=1&n:in=1,3,4");
         Assert.Equal(2, odd.GetProperty("meta").GetProperty("count").GetInt32());
         Assert.Equal([3], odd.GetProperty("data").EnumerateArray().Select(e => e.GetProperty("n").GetInt32()));
 
-        var (_, none, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/{resource}?missing:isNull&n:gte=5");
+        var (_, none, _) = await Api.SendAsync(HttpMethod.Get, $"/rest/v1/{resource}?missing:isNull&n:gte=5");
         Assert.Equal([5], none.GetProperty("data").EnumerateArray().Select(e => e.GetProperty("n").GetInt32()));
 
-        var (bad, problem, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/{resource}?n:gt=lots&sort=n&limit=0&n:approx=1");
+        var (bad, problem, _) = await Api.SendAsync(HttpMethod.Get, $"/rest/v1/{resource}?n:gt=lots&sort=n&limit=0&n:approx=1");
         Assert.Equal(HttpStatusCode.BadRequest, bad);
         var errors = problem.GetProperty("errors");
         Assert.All(["n:gt", "sort", "limit", "n:approx"], field => Assert.True(errors.TryGetProperty(field, out _), $"{field}: {errors}"));

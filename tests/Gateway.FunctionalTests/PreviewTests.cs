@@ -13,41 +13,27 @@ namespace EventsSubscriptions.Gateway.FunctionalTests;
 /// </summary>
 [Trait("Category", "Functional")]
 [Collection(DeliveryClusterCollection.Name)]
-public sealed class PreviewTests(DeliveryCluster service) : IAsyncLifetime
+public sealed class PreviewTests(DeliveryCluster service) : ReceivingTest(service)
 {
-    private readonly EventsClient api = new(service);
     private readonly string resource = $"preview-{Guid.NewGuid():N}"[..20];
-    private readonly List<long> created = [];
-    private WebhookReceiver receiver = null!;
-
-    public async Task InitializeAsync() => receiver = await WebhookReceiver.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        foreach (var id in created)
-        {
-            await api.SendAsync(HttpMethod.Post, $"/rest/v1/events-subscriptions/{id}/actions/archive");
-        }
-        await receiver.DisposeAsync();
-    }
 
     [Fact]
     public async Task A_preview_shows_the_body_and_headers_the_delivery_of_the_same_draft_carried()
     {
         var draft = EventsClient.Subscription($"entity:{resource}:created entity:{resource}:updated", """{"filters": [{"tag": "context.*"}]}""",
             """{"status": "active"}""", """{"fields": ["id", "name", "salary"]}""");
-        draft["url"] = receiver.Url("preview");
+        draft["url"] = Receiver.Url("preview");
         draft["headers"] = new JsonObject { ["X-Api-Key"] = "api-key-0123456789" };
-        created.Add(await api.SubscribeAsync((JsonObject)draft.DeepClone()));
+        var subscription = await Api.SubscribeAsync((JsonObject)draft.DeepClone());
 
         var ann = await CreateAsync(new JsonObject { ["name"] = "Ann", ["status"] = "active", ["salary"] = 100 });
         var bob = await CreateAsync(new JsonObject { ["name"] = "Bob", ["status"] = "inactive", ["salary"] = 200 });
-        await api.OkAsync(HttpMethod.Patch, $"/rest/v1/{resource}/{ann}", new JsonObject { ["salary"] = 150 });
-        await Eventually.HoldsAsync(() => receiver.Calls("preview").Count >= 2, TimeSpan.FromSeconds(60), "the two webhooks never arrived");
-        var updated = receiver.Calls("preview").Single(c => Encoding.UTF8.GetString(c.Body).Contains($"\"entity:{resource}:updated\""));
+        await Api.OkAsync(HttpMethod.Patch, $"/rest/v1/{resource}/{ann}", new JsonObject { ["salary"] = 150 });
+        await Eventually.HoldsAsync(() => Receiver.Calls("preview").Count >= 2, TimeSpan.FromSeconds(60), "the two webhooks never arrived");
+        var updated = Receiver.Calls("preview").Single(c => Encoding.UTF8.GetString(c.Body).Contains($"\"entity:{resource}:updated\""));
 
         var before = await SubscriptionCountAsync();
-        var (status, answer, _) = await api.SendAsync(HttpMethod.Post, "/rest/v1/events-subscriptions/actions/preview", draft);
+        var (status, answer, _) = await Api.SendAsync(HttpMethod.Post, "/rest/v1/events-subscriptions/actions/preview", draft);
         Assert.Equal(HttpStatusCode.OK, status);
         var data = answer.GetProperty("data");
 
@@ -57,7 +43,7 @@ public sealed class PreviewTests(DeliveryCluster service) : IAsyncLifetime
         Assert.Equal($"entity:{resource}:updated", preview.GetProperty("event").GetString());
         Assert.Equal(ann, preview.GetProperty("entityId").GetInt64());
         // Byte for byte the body delivered, but for the id the draft does not have yet.
-        var delivered = Encoding.UTF8.GetString(updated.Body).Replace($"\"subscription\":{created[0]},", "\"subscription\":0,");
+        var delivered = Encoding.UTF8.GetString(updated.Body).Replace($"\"subscription\":{subscription},", "\"subscription\":0,");
         Assert.Equal(delivered, preview.GetProperty("body").GetString());
 
         var headers = preview.GetProperty("headers").EnumerateArray()
@@ -80,7 +66,7 @@ public sealed class PreviewTests(DeliveryCluster service) : IAsyncLifetime
         // Nothing was made, nothing sent.
         Assert.Equal(before, await SubscriptionCountAsync());
         await Task.Delay(500);
-        Assert.Equal(2, receiver.Calls("preview").Count);
+        Assert.Equal(2, Receiver.Calls("preview").Count);
     }
 
     [Fact]
@@ -89,7 +75,7 @@ public sealed class PreviewTests(DeliveryCluster service) : IAsyncLifetime
         var draft = EventsClient.Subscription($"entity:{resource}:created", """{"filters": [{"tag": "context.*"}]}""");
         draft["url"] = "ftp://nowhere";
         draft.Remove("secret");
-        var (status, problem, _) = await api.SendAsync(HttpMethod.Post, "/rest/v1/events-subscriptions/actions/preview?limit=0", draft);
+        var (status, problem, _) = await Api.SendAsync(HttpMethod.Post, "/rest/v1/events-subscriptions/actions/preview?limit=0", draft);
         Assert.Equal(HttpStatusCode.BadRequest, status);
         var errors = problem.GetProperty("errors");
         Assert.All(["url", "secret", "limit"], field => Assert.True(errors.TryGetProperty(field, out _), $"{field}: {errors}"));
@@ -97,14 +83,14 @@ public sealed class PreviewTests(DeliveryCluster service) : IAsyncLifetime
 
     private async Task<long> CreateAsync(JsonObject entity)
     {
-        var (status, body, _) = await api.SendAsync(HttpMethod.Post, $"/rest/v1/{resource}", entity);
+        var (status, body, _) = await Api.SendAsync(HttpMethod.Post, $"/rest/v1/{resource}", entity);
         Assert.Equal(HttpStatusCode.Created, status);
         return body.GetProperty("data").GetProperty("id").GetInt64();
     }
 
     private async Task<long> SubscriptionCountAsync()
     {
-        var (_, list, _) = await api.SendAsync(HttpMethod.Get, "/rest/v1/events-subscriptions?includeInactive=true&limit=1");
+        var (_, list, _) = await Api.SendAsync(HttpMethod.Get, "/rest/v1/events-subscriptions?includeInactive=true&limit=1");
         return list.GetProperty("meta").GetProperty("count").GetInt64();
     }
 

@@ -106,8 +106,10 @@ public class ServiceCluster : IAsyncLifetime
     /// <summary>Extra configuration of every silo this cluster starts.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string>> SiloSettings => [];
 
-    /// <summary>The health port (/healthz, /readyz) of each silo started, in start order.</summary>
-    public List<int> HealthPorts { get; } = [];
+    private readonly Dictionary<ServiceProcess, int> healthPorts = [];
+
+    /// <summary>The port of a silo's health endpoints (/healthz, /readyz).</summary>
+    public int HealthPort(ServiceProcess silo) => healthPorts[silo];
 
     /// <summary>The Prometheus port of each silo started, in start order.</summary>
     public List<int> MetricsPorts { get; } = [];
@@ -117,7 +119,6 @@ public class ServiceCluster : IAsyncLifetime
         var metricsPort = TestEnvironment.FreePort();
         MetricsPorts.Add(metricsPort);
         var healthPort = TestEnvironment.FreePort();
-        HealthPorts.Add(healthPort);
         var silo = ServiceProcess.Start($"silo{silos.Count + retired.Count + 1}", TestEnvironment.SiloDll, new Dictionary<string, string>(CommonEnvironment())
         {
             ["Silo__SiloPort"] = TestEnvironment.FreePort().ToString(),
@@ -128,6 +129,7 @@ public class ServiceCluster : IAsyncLifetime
             ["Secrets__EncryptionKey"] = SecretKey,
         }.Concat(SiloSettings).ToDictionary());
         silos.Add(silo);
+        healthPorts[silo] = healthPort;
         return silo;
     }
 
