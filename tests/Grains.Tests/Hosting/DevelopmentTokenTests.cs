@@ -3,6 +3,7 @@ using EventsSubscriptions.Gateway.Auth;
 namespace EventsSubscriptions.Grains.Tests.Hosting;
 
 /// <summary><c>scripts/token.sh</c>: a wrong option says what it takes, not "unknown scope".</summary>
+[Trait("Category", "Unit")]
 [Collection(ConsoleOutput.Name)]
 public sealed class DevelopmentTokenTests
 {

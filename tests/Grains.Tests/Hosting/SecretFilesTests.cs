@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 namespace EventsSubscriptions.Grains.Tests.Hosting;
 
 /// <summary>Settings from a Kubernetes Secret mounted as files (ES_SECRETS_DIR): one file per setting.</summary>
+[Trait("Category", "Unit")]
 [Collection(ConsoleOutput.Name)]
 public sealed class SecretFilesTests
 {
