@@ -7,12 +7,18 @@ namespace EventsSubscriptions.Grains.Routing;
 /// An event's entity as matching reads it: parsed on first need (events whose candidates have no
 /// filter are never parsed), each field path resolved once whatever the number of routes asking.
 /// </summary>
-public sealed class EntityFields(string snapshot)
+public sealed class EntityFields
 {
+    private readonly string? snapshot;
     private JsonObject? entity;
     private Dictionary<string, JsonNode?>? fields;
 
-    public JsonObject Entity => entity ??= JsonNode.Parse(snapshot)!.AsObject();
+    public EntityFields(string snapshot) => this.snapshot = snapshot;
+
+    /// <summary>An entity parsed already (a preview's, a backfill's).</summary>
+    public EntityFields(JsonObject entity) => this.entity = entity;
+
+    public JsonObject Entity => entity ??= JsonNode.Parse(snapshot!)!.AsObject();
 
     public JsonNode? Field(string path)
     {

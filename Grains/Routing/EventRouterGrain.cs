@@ -80,15 +80,10 @@ public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters 
         // Looked up by region and by filter, not every route of the trigger.
         foreach (var route in routes.Candidates(item.RegionPath, entity))
         {
-            if (!ScopeMatcher.Matches(route.Scope, item.RegionPath))
+            if (RouteSelection.Selects(route, item.RegionPath, entity))
             {
-                continue;
+                matches.Add(route.SubscriptionId);
             }
-            if (route.Filters.Length > 0 && !FilterEvaluator.Matches(route.Filters, entity.Entity))
-            {
-                continue;
-            }
-            matches.Add(route.SubscriptionId);
         }
         return matches;
     }

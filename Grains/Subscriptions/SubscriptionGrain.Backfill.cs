@@ -209,7 +209,7 @@ public sealed partial class SubscriptionGrain
             }
             var entity = JsonNode.Parse(row.Snapshot)!.AsObject();
             var path = await ServiceProvider.GetRequiredService<Regions.RegionPaths>().OfEntityAsync(Tenant, spec.Resource, row.Id, entity);
-            if (SubscriptionPreviewGrain.Selects(route, path, entity))
+            if (Routing.RouteSelection.Selects(route, path, new Routing.EntityFields(entity)))
             {
                 events.Add(new EntityEvent(Guid.CreateVersion7().ToString(), spec.Resource, BackfillTrigger, row.Id, path, row.Snapshot, now, null, row.Sequence));
             }

@@ -4,7 +4,6 @@ using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Entities;
 using EventsSubscriptions.Grains.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Entities;
-using EventsSubscriptions.Grains.Interfaces.Filters;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Tenants;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
@@ -57,7 +56,7 @@ public sealed class SubscriptionPreviewGrain(
         {
             var entity = JsonNode.Parse(last.Snapshot)!.AsObject();
             var path = await regions.OfEntityAsync(tenant, spec.Resource, last.Id, entity);
-            if (!route.Triggers.Contains(last.Trigger, StringComparer.Ordinal) || !Selects(route, path, entity))
+            if (!route.Triggers.Contains(last.Trigger, StringComparer.Ordinal) || !RouteSelection.Selects(route, path, new EntityFields(entity)))
             {
                 continue;
             }
@@ -89,7 +88,7 @@ public sealed class SubscriptionPreviewGrain(
             foreach (var row in rows)
             {
                 var entity = JsonNode.Parse(row.Snapshot)!.AsObject();
-                if (Selects(route, await regions.OfEntityAsync(tenant, spec.Resource, row.Id, entity), entity))
+                if (RouteSelection.Selects(route, await regions.OfEntityAsync(tenant, spec.Resource, row.Id, entity), new EntityFields(entity)))
                 {
                     matching++;
                     if (sample.Count < SampleSize)
@@ -107,9 +106,4 @@ public sealed class SubscriptionPreviewGrain(
         }
         return new SubscriptionPreview(since, recent.Count, [.. previews], matching, [.. sample], read, complete);
     }
-
-    /// <summary>Whether the draft's scope and filters select an entity (the router's test, trigger aside).</summary>
-    internal static bool Selects(SubscriptionRoute route, long[] path, JsonObject entity) =>
-        ScopeMatcher.Matches(route.Scope, path)
-        && (route.Filters.Length == 0 || FilterEvaluator.Matches(route.Filters, entity));
 }
