@@ -8,7 +8,9 @@ using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using Npgsql;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using StackExchange.Redis;
@@ -20,7 +22,7 @@ public static class GatewayHostingExtensions
     /// <summary>Registers everything the gateway serves with: Orleans client, auth, problem details, OpenAPI.</summary>
     public static WebApplicationBuilder AddGatewayServices(this WebApplicationBuilder builder)
     {
-        var (connections, cluster, auth, gateway) = builder.AddGatewaySettings();
+        var (connections, cluster, auth, gateway, telemetry) = builder.AddGatewaySettings();
         var postgres = connections.Postgres;
         var redis = connections.Redis;
 
@@ -47,6 +49,11 @@ public static class GatewayHostingExtensions
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(cluster.ResponseTimeoutSeconds));
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
             client.AddDashboard();
+            if (telemetry.Enabled)
+            {
+                // The API call's trace goes on into the grains (and from there to the webhook).
+                client.AddActivityPropagation();
+            }
         });
 
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(postgres) { KeepAlive = 5 }.ConnectionString).Build());
@@ -67,11 +74,25 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton(gateway);
         builder.Services.AddCallerRateLimiting(gateway);
 
-        builder.Services.AddOpenTelemetry()
+        var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("events-subscriptions-gateway", serviceInstanceId: $"{Environment.MachineName}:{Environment.ProcessId}"))
             .WithMetrics(m => m
             .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.Orleans")
             .AddPrometheusExporter());
+        if (telemetry.Enabled)
+        {
+            // An API call (continuing the caller's traceparent) and the grain calls it makes;
+            // probes and scrapes are not traced.
+            otel.WithTracing(t => t
+                .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path))
+                .AddSource(Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName)
+                .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(telemetry.SampleRatio)))
+                .AddOtlpExporter(o =>
+                {
+                    o.Endpoint = telemetry.TracesEndpoint();
+                    o.Protocol = telemetry.OtlpProtocol == OtlpTransport.Grpc ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+                }));
+        }
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
             context.ProblemDetails.Detail ??= DefaultDetail(context.ProblemDetails.Status, context.HttpContext));
         builder.Services.ConfigureHttpJsonOptions(o =>
@@ -90,17 +111,21 @@ public static class GatewayHostingExtensions
     /// naming it. Returned: the sections needed before the host is built (the Orleans client,
     /// authentication, Kestrel's and the rate limiter's limits), already validated the same way.
     /// </summary>
-    public static (ConnectionStringSettings Connections, ClusterSettings Cluster, AuthSettings Auth, GatewaySettings Gateway) AddGatewaySettings(
+    public static (ConnectionStringSettings Connections, ClusterSettings Cluster, AuthSettings Auth, GatewaySettings Gateway, TelemetrySettings Telemetry) AddGatewaySettings(
         this IHostApplicationBuilder builder)
     {
         var connections = builder.AddSettingsNow<ConnectionStringSettings>(ConnectionStringSettings.RequireRedis);
         var cluster = builder.AddSettingsNow<ClusterSettings>();
         var auth = builder.AddSettingsNow<AuthSettings>();
         var gateway = builder.AddSettingsNow<GatewaySettings>();
+        var telemetry = builder.AddSettingsNow<TelemetrySettings>();
         builder.Services.AddSettings<WebhookSettings>();
         builder.Services.AddSettings<EntitySettings>();
-        return (connections, cluster, auth, gateway);
+        return (connections, cluster, auth, gateway, telemetry);
     }
+
+    private static bool IsProbe(PathString path) =>
+        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics");
 
     /// <summary>A 403's reason: the scopes the operation needs, and those the token holds.</summary>
     private static string MissingScopes(HttpContext context)

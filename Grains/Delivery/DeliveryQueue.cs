@@ -11,6 +11,9 @@ public sealed class PendingDelivery
     /// <summary>The delivery's position in the outbox (<c>seq</c>) when it was read from there; 0 when it was queued in memory.</summary>
     public long OutboxSeq { get; init; }
     public required string Body { get; init; }
+
+    /// <summary>The W3C trace context of the change that made this delivery (tracing on), continued by each attempt.</summary>
+    public string? TraceParent { get; init; }
     public int Attempts { get; set; }
     public DateTimeOffset? NextAttemptOn { get; set; }
 

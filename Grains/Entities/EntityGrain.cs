@@ -291,7 +291,7 @@ public sealed class EntityGrain(
 
         var json = entity.ToJsonString();
         var entityEvent = new EntityEvent(Guid.CreateVersion7().ToString(), resource, trigger, id, path, json,
-            clock.GetUtcNow(), actionBody, sequence + 1);
+            clock.GetUtcNow(), actionBody, sequence + 1, ServiceTracing.CurrentParent());
         var next = delete ? null : json;
         var stream = StreamOf();
         bool written;

@@ -110,7 +110,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
             WITH page AS (
                 SELECT p.*, row_number() OVER (ORDER BY seq) AS n,
                        sum(length(body)::bigint + {FixedCharacters}) OVER (ORDER BY seq) - length(body) - {FixedCharacters} AS chars_before
-                FROM (SELECT seq, event_id, event_name, entity_key, entity_seq, body, attempts, next_attempt_on
+                FROM (SELECT seq, event_id, event_name, entity_key, entity_seq, body, attempts, next_attempt_on, trace_parent
                       FROM delivery_outbox
                       WHERE service_id = $1 AND subscription_id = $2 AND state = {DeliverySql.Pending} AND seq > $3
                       ORDER BY seq LIMIT $4 + 1) p
@@ -119,14 +119,14 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
             ), more AS (
                 SELECT (SELECT count(*) FROM page) > (SELECT count(*) FROM taken) AS more, (SELECT max(seq) FROM taken) AS last
             )
-            SELECT t.seq, t.event_id, t.event_name, t.entity_key, t.entity_seq, t.body, t.attempts, t.next_attempt_on, m.more, m.last
+            SELECT t.seq, t.event_id, t.event_name, t.entity_key, t.entity_seq, t.body, t.attempts, t.next_attempt_on, m.more, m.last, t.trace_parent
             FROM taken t CROSS JOIN more m
             UNION ALL
-            SELECT o.seq, o.event_id, o.event_name, o.entity_key, o.entity_seq, o.body, o.attempts, o.next_attempt_on, m.more, m.last
+            SELECT o.seq, o.event_id, o.event_name, o.entity_key, o.entity_seq, o.body, o.attempts, o.next_attempt_on, m.more, m.last, o.trace_parent
             FROM (SELECT entity_key, max(entity_seq) AS top FROM taken GROUP BY entity_key) h
             CROSS JOIN more m
             CROSS JOIN LATERAL (
-                SELECT seq, event_id, event_name, entity_key, entity_seq, body, attempts, next_attempt_on
+                SELECT seq, event_id, event_name, entity_key, entity_seq, body, attempts, next_attempt_on, trace_parent
                 FROM delivery_outbox o
                 WHERE o.service_id = $1 AND o.subscription_id = $2 AND o.state = {DeliverySql.Pending}
                   AND o.entity_key = h.entity_key AND o.entity_seq < h.top AND o.seq > m.last
@@ -153,6 +153,7 @@ public sealed class DeliveryStore(NpgsqlDataSource dataSource, IOptions<ClusterO
                 Body = reader.GetString(5),
                 Attempts = reader.GetInt32(6),
                 NextAttemptOn = reader.IsDBNull(7) ? null : new DateTimeOffset(reader.GetDateTime(7), TimeSpan.Zero),
+                TraceParent = reader.IsDBNull(10) ? null : reader.GetString(10),
             });
             more = reader.GetBoolean(8);
             last = reader.GetInt64(9);

@@ -6,8 +6,9 @@ using Orleans.Configuration;
 
 namespace EventsSubscriptions.Grains.Persistence;
 
-/// <summary>A delivery to queue: one (subscription, event) with the body built for it.</summary>
-public sealed record OutboxRow(long SubscriptionId, string EventId, string EntityKey, long EntitySequence, string EventName, string Body, DateTimeOffset CreatedOn);
+/// <summary>A delivery to queue: one (subscription, event) with the body built for it, and the event's trace context when tracing is on.</summary>
+public sealed record OutboxRow(long SubscriptionId, string EventId, string EntityKey, long EntitySequence, string EventName, string Body,
+    DateTimeOffset CreatedOn, string? TraceParent = null);
 
 /// <summary>
 /// Writes <c>delivery_outbox</c> for the subscription grains of this silo, batched. A row's task
@@ -27,10 +28,10 @@ public sealed class OutboxWriter(NpgsqlDataSource dataSource, IOptions<ClusterOp
     private async Task<HashSet<(long, string)>> InsertAsync(IReadOnlyList<OutboxRow> batch, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            INSERT INTO delivery_outbox (service_id, subscription_id, event_id, entity_key, entity_seq, event_name, body, created_on)
-            SELECT $1, r.subscription_id, r.event_id, r.entity_key, r.entity_seq, r.event_name, r.body, r.created_on
-            FROM unnest($2::bigint[], $3::text[], $4::text[], $8::bigint[], $5::text[], $6::text[], $7::timestamptz[])
-                 WITH ORDINALITY AS r(subscription_id, event_id, entity_key, entity_seq, event_name, body, created_on, n)
+            INSERT INTO delivery_outbox (service_id, subscription_id, event_id, entity_key, entity_seq, event_name, body, created_on, trace_parent)
+            SELECT $1, r.subscription_id, r.event_id, r.entity_key, r.entity_seq, r.event_name, r.body, r.created_on, r.trace_parent
+            FROM unnest($2::bigint[], $3::text[], $4::text[], $8::bigint[], $5::text[], $6::text[], $7::timestamptz[], $9::text[])
+                 WITH ORDINALITY AS r(subscription_id, event_id, entity_key, entity_seq, event_name, body, created_on, trace_parent, n)
             ORDER BY r.n
             ON CONFLICT (service_id, subscription_id, event_id) DO NOTHING
             RETURNING subscription_id, event_id
@@ -43,6 +44,7 @@ public sealed class OutboxWriter(NpgsqlDataSource dataSource, IOptions<ClusterOp
         command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Body).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.CreatedOn.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.EntitySequence).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.TraceParent).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         var inserted = new HashSet<(long, string)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Filters;
 using EventsSubscriptions.Grains.Interfaces.Routing;
@@ -54,7 +55,10 @@ public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters 
         {
             var item = entry.Item;
             metrics.EventRouted(item.EventId);
-            foreach (var subscription in Match(item))
+            using var span = ServiceTracing.StartFrom(item.TraceParent, "route " + item.Name, ActivityKind.Consumer);
+            var subscriptions = Match(item);
+            span?.SetTag("events_subscriptions.matched", subscriptions.Count);
+            foreach (var subscription in subscriptions)
             {
                 if (!matched.TryGetValue(subscription, out var events))
                 {

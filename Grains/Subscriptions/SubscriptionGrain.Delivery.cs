@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
+using EventsSubscriptions.Grains.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using EventsSubscriptions.Grains.Interfaces.Text;
@@ -443,9 +445,15 @@ public sealed partial class SubscriptionGrain
         {
             if (outcome is null)
             {
+                // The webhook call continues the trace of the change (its HTTP span sends traceparent).
+                using var span = ServiceTracing.StartFrom(delivery.TraceParent, "deliver " + delivery.EventName, ActivityKind.Producer);
                 try
                 {
+                    span?.SetTag("events_subscriptions.subscription", Id).SetTag("events_subscriptions.delivery", deliveryId)
+                        .SetTag("events_subscriptions.attempt", attempt);
                     outcome = await sender.SendAsync(CallOf(spec, delivery.Body, deliveryId), CancellationToken.None);
+                    span?.SetTag("events_subscriptions.result", outcome.Result.ToString())
+                        .SetStatus(outcome.Result == AttemptResult.Succeeded ? ActivityStatusCode.Ok : ActivityStatusCode.Error);
                 }
                 finally
                 {

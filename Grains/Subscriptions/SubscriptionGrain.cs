@@ -364,7 +364,7 @@ public sealed partial class SubscriptionGrain(
         foreach (var entityEvent in entityEvents)
         {
             rows.Add(new OutboxRow(Id, entityEvent.EventId, $"{entityEvent.Resource}/{entityEvent.EntityId}", entityEvent.Sequence,
-                entityEvent.Name, await BuildBodyAsync(spec, entityEvent), now));
+                entityEvent.Name, await BuildBodyAsync(spec, entityEvent), now, entityEvent.TraceParent));
         }
         // Queued in this order, so the outbox keeps it; one write carries them all.
         var queued = await Task.WhenAll(rows.Select(deliveries.AppendAsync));
@@ -384,6 +384,7 @@ public sealed partial class SubscriptionGrain(
                 EntityKey = rows[i].EntityKey,
                 EntitySequence = rows[i].EntitySequence,
                 Body = rows[i].Body,
+                TraceParent = rows[i].TraceParent,
             });
             added++;
         }

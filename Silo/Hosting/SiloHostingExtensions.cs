@@ -15,7 +15,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Hosting;
@@ -36,7 +38,7 @@ public static class SiloHostingExtensions
     /// </summary>
     public static IHostApplicationBuilder AddEventsSubscriptionsSilo(this IHostApplicationBuilder builder)
     {
-        var (connections, cluster, silo, streams) = builder.AddSiloSettings();
+        var (connections, cluster, silo, streams, telemetry) = builder.AddSiloSettings();
         var postgres = WithConnectionDefaults(connections.Postgres);
         var redis = connections.Redis;
 
@@ -90,7 +92,7 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<FailureNotifier>();
         builder.Services.AddHostedService<PendingAgeProbe>();
         builder.Services.AddHostedService<SiloHealthEndpoint>();
-        builder.Services.AddOpenTelemetry()
+        var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("events-subscriptions-silo", serviceInstanceId: $"{Environment.MachineName}:{silo.SiloPort}"))
             .WithMetrics(m =>
         {
@@ -105,6 +107,20 @@ public static class SiloHostingExtensions
                 });
             }
         });
+        if (telemetry.Enabled)
+        {
+            // An event's spans: the grain calls that carry it (Orleans' application source), its
+            // routing and delivery (ServiceTracing), the webhook's HTTP call.
+            otel.WithTracing(t => t
+                .AddSource(ServiceTracing.SourceName, Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName)
+                .AddHttpClientInstrumentation()
+                .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(telemetry.SampleRatio)))
+                .AddOtlpExporter(o =>
+                {
+                    o.Endpoint = telemetry.TracesEndpoint();
+                    o.Protocol = telemetry.OtlpProtocol == OtlpTransport.Grpc ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+                }));
+        }
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxWriter>());
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<SecretSettings>>().Value is var secrets
             ? new SecretProtector(secrets.KeyBytes(), secrets.PreviousKeyBytes())
@@ -125,6 +141,11 @@ public static class SiloHostingExtensions
             });
             siloBuilder.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(cluster.ResponseTimeoutSeconds));
             ConfigureEndpoints(siloBuilder, silo);
+            if (telemetry.Enabled)
+            {
+                // Grain calls carry the caller's trace context (and make spans of their own).
+                siloBuilder.AddActivityPropagation();
+            }
             if (cluster.Kubernetes)
             {
                 // After the endpoints: a pod's address (POD_IP) is advertised unless Silo__AdvertisedAddress names one.
@@ -196,13 +217,14 @@ public static class SiloHostingExtensions
     /// it. Returned: the sections needed before the host is built (Orleans' clustering, endpoints,
     /// stream providers), already validated the same way.
     /// </summary>
-    public static (ConnectionStringSettings Connections, ClusterSettings Cluster, SiloSettings Silo, StreamSettings Streams) AddSiloSettings(
+    public static (ConnectionStringSettings Connections, ClusterSettings Cluster, SiloSettings Silo, StreamSettings Streams, TelemetrySettings Telemetry) AddSiloSettings(
         this IHostApplicationBuilder builder)
     {
         var connections = builder.AddSettingsNow<ConnectionStringSettings>(ConnectionStringSettings.RequireRedis);
         var cluster = builder.AddSettingsNow<ClusterSettings>();
         var silo = builder.AddSettingsNow<SiloSettings>();
         var streams = builder.AddSettingsNow<StreamSettings>();
+        var telemetry = builder.AddSettingsNow<TelemetrySettings>();
         builder.Services.AddSettings<SecretSettings>();
         builder.Services.AddSettings<WebhookSettings>();
         builder.Services.AddSettings<SmtpSettings>();
@@ -210,7 +232,7 @@ public static class SiloHostingExtensions
         builder.Services.AddSettings<DeliverySettings>();
         builder.Services.AddSettings<EventSettings>();
         builder.Services.AddSettings<EntitySettings>();
-        return (connections, cluster, silo, streams);
+        return (connections, cluster, silo, streams, telemetry);
     }
 
     /// <summary>

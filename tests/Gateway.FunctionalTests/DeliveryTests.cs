@@ -5,16 +5,27 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
+using EventsSubscriptions.TestSupport;
 using Npgsql;
 
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
-/// <summary>A cluster that may call loopback over http, and retries after about a second, three times.</summary>
+/// <summary>
+/// A cluster that may call loopback over http, and retries after about a second, three times; it
+/// traces, to a collector of its own (so every delivery test runs with tracing on, and the other
+/// clusters without).
+/// </summary>
 public sealed class DeliveryCluster : ServiceCluster, IDisposable
 {
     public SmtpCatcher Smtp { get; } = new();
 
-    public void Dispose() => Smtp.Dispose();
+    public TraceCollector Traces { get; } = new();
+
+    public void Dispose()
+    {
+        Smtp.Dispose();
+        Traces.Dispose();
+    }
 
     private static readonly KeyValuePair<string, string>[] Targets =
     [
@@ -22,11 +33,20 @@ public sealed class DeliveryCluster : ServiceCluster, IDisposable
         new("Webhooks__AllowedNetworks__0", "127.0.0.0/8"),
     ];
 
-    protected override IEnumerable<KeyValuePair<string, string>> GatewaySettings => [.. Targets, new("Gateway__DevInbox", "true"), new("Gateway__Console", "true")];
+    /// <summary>Spans go to the collector a fifth of a second after they end (OpenTelemetry's default waits 5 s).</summary>
+    private KeyValuePair<string, string>[] Tracing =>
+    [
+        new("Telemetry__OtlpEndpoint", Traces.Endpoint),
+        new("OTEL_BSP_SCHEDULE_DELAY", "200"),
+    ];
+
+    protected override IEnumerable<KeyValuePair<string, string>> GatewaySettings =>
+        [.. Targets, .. Tracing, new("Gateway__DevInbox", "true"), new("Gateway__Console", "true")];
 
     protected override IEnumerable<KeyValuePair<string, string>> SiloSettings =>
     [
         .. Targets,
+        .. Tracing,
         new("Delivery__RetryDelaySeconds__0", "1"),
         new("Delivery__RetryDelaySeconds__1", "1"),
         new("Delivery__RetryDelaySeconds__2", "1"),

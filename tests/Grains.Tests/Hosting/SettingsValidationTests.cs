@@ -65,6 +65,8 @@ public sealed class SettingsValidationTests
     [InlineData("Delivery:LogRetentionDays", "0", "Delivery:LogRetentionDays", "Delivery__LogRetentionDays")]
     [InlineData("Events:Partitions", "0", "Events:Partitions", "Events__Partitions")]
     [InlineData("Entities:Relations:supervisor", "Employees!", "Entities:Relations:supervisor", "Entities__Relations__supervisor")]
+    [InlineData("Telemetry:OtlpEndpoint", "collector:4318", "Telemetry:OtlpEndpoint", "Telemetry__OtlpEndpoint")]
+    [InlineData("Telemetry:SampleRatio", "1.5", "Telemetry:SampleRatio", "Telemetry__SampleRatio")]
     public async Task A_silo_with_an_invalid_setting_does_not_start_and_names_it(string key, string value, string named, string alsoNamed)
     {
         var failure = await SiloFailureAsync(new()
@@ -88,6 +90,7 @@ public sealed class SettingsValidationTests
     [InlineData("Webhooks:AllowedNetworks:0", "intranet", "Webhooks:AllowedNetworks:0", "'intranet' is not a CIDR network")]
     [InlineData("Entities:Resources:Work_Orders:Actions:0", "close", "Entities:Resources:Work_Orders", "not a resource name")]
     [InlineData("Entities:Resources:tasks:Actions:1", "Close It", "Entities:Resources:tasks:Actions:1", "Entities__Resources__tasks__Actions__1")]
+    [InlineData("Telemetry:OtlpEndpoint", "ftp://collector", "Telemetry:OtlpEndpoint", "Telemetry__OtlpEndpoint")]
     public async Task A_gateway_with_an_invalid_setting_does_not_start_and_names_it(string key, string value, string named, string alsoNamed)
     {
         var failure = await GatewayFailureAsync(new() { [key] = value, ["Entities:Resources:tasks:Actions:0"] = "open" });
@@ -121,7 +124,7 @@ public sealed class SettingsValidationTests
     public async Task Without_settings_of_its_own_a_silo_starts_with_the_documented_defaults()
     {
         var builder = Builder("Production", SiloRequired, []);
-        var (connections, cluster, silo, streams) = builder.AddSiloSettings();
+        var (connections, cluster, silo, streams, telemetry) = builder.AddSiloSettings();
         using var host = builder.Build();
         await host.StartAsync();
 
@@ -132,6 +135,8 @@ public sealed class SettingsValidationTests
             (streams.Queues, streams.MaxAttempts, streams.VisibilityTimeoutSeconds, streams.ExpirySeconds, streams.DeadLetterRetentionSeconds,
              streams.PullBatchSize, streams.PullIntervalMilliseconds, streams.FallbackPollMilliseconds));
         Assert.Equal("127.0.0.1:9", connections.Redis);
+        // No tracing unless a collector is named.
+        Assert.Equal((false, OtlpTransport.HttpProtobuf, 1.0), (telemetry.Enabled, telemetry.OtlpProtocol, telemetry.SampleRatio));
         var smtp = Value<SmtpSettings>(host);
         Assert.Equal(((string?)null, 587, "StartTls", "events-subscriptions@localhost"), (smtp.Host, smtp.Port, smtp.Security, smtp.From));
         var delivery = Value<DeliverySettings>(host);
@@ -154,7 +159,7 @@ public sealed class SettingsValidationTests
             ["Webhooks:AllowHttp"] = "true",
             ["Webhooks:AllowedNetworks:0"] = "10.20.0.0/16",
         });
-        var (_, _, _, gateway) = builder.AddGatewaySettings();
+        var (_, _, _, gateway, _) = builder.AddGatewaySettings();
         using var host = builder.Build();
         await host.StartAsync();
 
