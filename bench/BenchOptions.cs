@@ -87,6 +87,12 @@ internal sealed class BenchOptions
     /// <summary>A label printed with the results.</summary>
     public string Label { get; private set; } = "";
 
+    /// <summary>The subscriptions' delivery.maxInFlight (the service's default when not given).</summary>
+    public int? MaxInFlight { get; private set; }
+
+    /// <summary>The address the local receiver listens on (the machine's address on scripts/hosts.sh's network, for silos on other hosts).</summary>
+    public string ReceiverAddress { get; private set; } = "127.0.0.1";
+
     /// <summary>The silos' Prometheus endpoints: the run's latency quantiles are also read from them (the local stack's two).</summary>
     public string[] Metrics { get; private set; } = ["http://localhost:9101/metrics", "http://localhost:9102/metrics"];
 
@@ -132,6 +138,8 @@ internal sealed class BenchOptions
                 case "create": options.Create = (int)Number(); break;
                 case "history": options.History = [.. value.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
                 case "label": options.Label = value; break;
+                case "receiver-address": options.ReceiverAddress = value; break;
+                case "max-in-flight": options.MaxInFlight = (int)Number(); break;
                 case "resource": options.Resource = value; break;
                 case "metrics": options.Metrics = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries)]; break;
                 default: throw new ArgumentException($"unknown option '{name}'");

@@ -8,9 +8,11 @@ namespace EventsSubscriptions.Bench;
 internal sealed class GatewayApi : IDisposable
 {
     private readonly HttpClient http;
+    private readonly int? maxInFlight;
 
     public GatewayApi(BenchOptions options)
     {
+        maxInFlight = options.MaxInFlight;
         http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(options.Concurrency, 32) })
         {
             BaseAddress = new Uri(options.Gateway),
@@ -27,6 +29,7 @@ internal sealed class GatewayApi : IDisposable
     public async Task<long> SubscribeAsync(string resource, string customId, string url, bool neverMatches = false)
     {
         var filters = neverMatches ? """, "userDefinedFilters": {"counter:lt": "0"}""" : "";
+        filters += maxInFlight is { } most ? $$""", "delivery": {"maxInFlight": {{most}}}""" : "";
         var body = $$"""
             {"customId": "{{customId}}", "name": "bench", "events": ["entity:{{resource}}:updated", "entity:{{resource}}:created"],
              "contextFilters": {"filters": [{"tag": "context.*"}]}, "url": "{{url}}", "secret": "bench-secret-0123456789"{{filters}}}

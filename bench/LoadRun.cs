@@ -10,7 +10,7 @@ internal sealed record LoadReport(
     string Label, int Sent, int Accepted, double AcceptSeconds, double AcceptedPerSecond, LongConcurrentHistogram ApiLatency,
     long Expected, long Delivered, double DeliverSeconds, double DeliveredPerSecond, LongConcurrentHistogram Latency,
     long Lost, long Duplicates, long Extra, long ReceiverFailures, double LongestAcceptGap, double LongestDeliveryGap,
-    List<double> FanOutCompletionMs);
+    List<double> FanOutCompletionMs, long Inversions = 0, int MostAtOnce = 0);
 
 /// <summary>
 /// One load phase: entity changes through the gateway (by count, or for a duration, optionally
@@ -29,6 +29,8 @@ internal static class LoadRun
         // Padding that makes each entity (and each webhook body) about --entity-kb KiB larger.
         var padding = options.EntityKb > 0 ? $", \"pad\": \"{new string('p', (int)(options.EntityKb * 1024))}\"" : "";
         var accepted = new ConcurrentBag<Guid>();
+        // Each accepted change's API call: sent and answered (Stopwatch timestamps), by counter.
+        var calls = new ConcurrentDictionary<long, (long Sent, long Answered)>();
         var acceptedSeconds = new ConcurrentDictionary<long, int>();
         var apiLatency = Receiver.NewHistogram();
         var sent = 0;
@@ -59,6 +61,7 @@ internal static class LoadRun
                 if (eventId is { } id)
                 {
                     accepted.Add(id);
+                    calls[n] = (started, Stopwatch.GetTimestamp());
                     acceptedSeconds.AddOrUpdate(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 1, (_, c) => c + 1);
                 }
                 if (options.Duration > 0 && clock.Elapsed - lastReport > TimeSpan.FromSeconds(10))
@@ -121,7 +124,37 @@ internal static class LoadRun
         return new LoadReport(label, sent, acceptedIds.Count, acceptSeconds, acceptedIds.Count / acceptSeconds, apiLatency,
             expected, delivered, deliverSeconds, delivered / deliverSeconds, receiver.Latency,
             lost, duplicates, extra, receiver.Failed, LongestGap(acceptedSeconds), LongestGap(receiver.PerSecond),
-            [.. completion.Values]);
+            [.. completion.Values], OrderBroken(receiver, calls), receiver.MostAtOnce);
+    }
+
+    /// <summary>
+    /// Per-entity order broken: a change that arrived at a hook after another change of the same
+    /// entity although its API call was answered before that other one's was sent (accepted
+    /// strictly before it). Changes whose calls overlapped have no order to keep.
+    /// </summary>
+    private static long OrderBroken(Receiver receiver, IReadOnlyDictionary<long, (long Sent, long Answered)> calls)
+    {
+        long broken = 0;
+        foreach (var (_, order) in receiver.ArrivalOrder)
+        {
+            var arrived = order.ToArray();
+            for (var later = 1; later < arrived.Length; later++)
+            {
+                if (!calls.TryGetValue(arrived[later], out var late))
+                {
+                    continue;
+                }
+                for (var earlier = 0; earlier < later; earlier++)
+                {
+                    if (calls.TryGetValue(arrived[earlier], out var early) && late.Answered < early.Sent)
+                    {
+                        broken++;
+                        break;
+                    }
+                }
+            }
+        }
+        return broken;
     }
 
     /// <summary>The longest run of seconds without a count, between the first and the last second counted.</summary>
@@ -151,7 +184,8 @@ internal static class LoadRun
             var sorted = r.FanOutCompletionMs.Order().ToList();
             Console.WriteLine($"  last subscription reached after ms  p50 {sorted[sorted.Count / 2]:0}  max {sorted[^1]:0}  (per event)");
         }
-        Console.WriteLine($"  lost {r.Lost}  duplicates {r.Duplicates}  extra {r.Extra}  receiver 500s {r.ReceiverFailures}");
+        Console.WriteLine($"  lost {r.Lost}  duplicates {r.Duplicates}  extra {r.Extra}  receiver 500s {r.ReceiverFailures}  per-entity inversions {r.Inversions} (changes accepted one after the other, delivered the other way)");
+        Console.WriteLine($"  most calls at once to one subscription {r.MostAtOnce}");
         Console.WriteLine($"  longest stall   accepting {r.LongestAcceptGap:0} s  delivering {r.LongestDeliveryGap:0} s");
         if (limitPerSecond is { } limit)
         {

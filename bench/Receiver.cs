@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
@@ -34,6 +35,15 @@ internal sealed class Receiver : IAsyncDisposable
     private long inversions;
     private long lastArrival;
     private readonly ConcurrentDictionary<(int Hook, long Entity), long> lastCounter = new();
+    private readonly ConcurrentDictionary<int, StrongBox<int>> inFlight = new();
+    private int mostAtOnce;
+
+    /// <summary>
+    /// The most calls to one hook that were being answered at the same moment. With subscriptions of
+    /// maxInFlight 1 (bench option --max-in-flight 1), more than 1 means two senders of one
+    /// subscription at once: two activations of its grain.
+    /// </summary>
+    public int MostAtOnce => Volatile.Read(ref mostAtOnce);
 
     private Receiver(WebApplication app) => this.app = app;
 
@@ -49,10 +59,18 @@ internal sealed class Receiver : IAsyncDisposable
 
     /// <summary>
     /// First arrivals of an entity's change at a hook after a later change of the same entity had
-    /// arrived there (per-entity order broken): compared by the change's <c>counter</c>, which the
-    /// bench increases with every change it sends.
+    /// arrived there, compared by the change's <c>counter</c>, which the bench increases with every
+    /// change it sends. Two changes of one entity whose API calls overlapped (a call slowed by a
+    /// fault, then retried by the gateway, while the next change was sent) may be accepted in either
+    /// order: <see cref="LoadRun"/> counts only the inversions of changes accepted one after the other
+    /// (<see cref="ArrivalOrder"/>).
     /// </summary>
     public long Inversions => Interlocked.Read(ref inversions);
+
+    /// <summary>The counters of each (hook, entity)'s first arrivals, in arrival order.</summary>
+    public IEnumerable<KeyValuePair<(int Hook, long Entity), ConcurrentQueue<long>>> ArrivalOrder => arrivalOrder;
+
+    private readonly ConcurrentDictionary<(int Hook, long Entity), ConcurrentQueue<long>> arrivalOrder = new();
 
     public long Failed => Interlocked.Read(ref failed);
 
@@ -67,10 +85,10 @@ internal sealed class Receiver : IAsyncDisposable
 
     public static LongConcurrentHistogram NewHistogram() => new(1, 3_600_000_000L, 3);
 
-    public static async Task<Receiver> StartAsync()
+    public static async Task<Receiver> StartAsync(string address = "127.0.0.1")
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://{address}:0");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxConcurrentConnections = null);
         builder.Logging.ClearProviders();
         var receiver = new Receiver(builder.Build());
@@ -96,7 +114,9 @@ internal sealed class Receiver : IAsyncDisposable
         Interlocked.Exchange(ref refused, 0);
         Interlocked.Exchange(ref inversions, 0);
         lastCounter.Clear();
+        arrivalOrder.Clear();
         Interlocked.Exchange(ref lastArrival, 0);
+        Interlocked.Exchange(ref mostAtOnce, 0);
     }
 
     public Arrival? Get(Guid eventId, int hook) => arrivals.TryGetValue((eventId, hook), out var arrival) ? arrival : null;
@@ -120,6 +140,24 @@ internal sealed class Receiver : IAsyncDisposable
     public IReadOnlyDictionary<long, int> PerSecond => perSecond;
 
     private async Task<IResult> HookAsync(int hook, HttpContext context)
+    {
+        var calls = inFlight.GetOrAdd(hook, _ => new StrongBox<int>());
+        var now = Interlocked.Increment(ref calls.Value);
+        int most;
+        while (now > (most = Volatile.Read(ref mostAtOnce)) && Interlocked.CompareExchange(ref mostAtOnce, now, most) != most)
+        {
+        }
+        try
+        {
+            return await AnswerAsync(hook, context);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref calls.Value);
+        }
+    }
+
+    private async Task<IResult> AnswerAsync(int hook, HttpContext context)
     {
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer);
@@ -169,6 +207,7 @@ internal sealed class Receiver : IAsyncDisposable
         {
             return;
         }
+        arrivalOrder.GetOrAdd((hook, entity), _ => new ConcurrentQueue<long>()).Enqueue(counter);
         var before = lastCounter.GetOrAdd((hook, entity), long.MinValue);
         if (counter < before)
         {

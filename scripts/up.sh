@@ -36,13 +36,7 @@ fi
 es_redis_start "$ES_DATA/redis" "$ES_REDIS_PORT"
 es_pg_start "$ES_DATA/postgres" "$ES_PG_PORT" "$ES_PG_DATABASE"
 
-# Run from a published copy, so that building or testing the tree never pulls files from under
-# the running processes.
-es_log "building (Release)"
-dotnet publish "$ROOT/Silo/Silo.csproj" -c Release -o "$ES_DATA/app/silo" --nologo -v quiet >"$ES_DATA/logs/build.log" 2>&1 \
-  || { tail -n 30 "$ES_DATA/logs/build.log" >&2; es_die "build failed (see $ES_DATA/logs/build.log)"; }
-dotnet publish "$ROOT/Gateway/Gateway.csproj" -c Release -o "$ES_DATA/app/gateway" --nologo -v quiet >>"$ES_DATA/logs/build.log" 2>&1 \
-  || { tail -n 30 "$ES_DATA/logs/build.log" >&2; es_die "build failed (see $ES_DATA/logs/build.log)"; }
+es_publish
 
 es_log "applying database migrations"
 dotnet "$ES_DATA/app/silo/Silo.dll" migrate >"$ES_DATA/logs/migrate.log" 2>&1 \

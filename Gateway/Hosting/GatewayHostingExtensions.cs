@@ -44,10 +44,12 @@ public static class GatewayHostingExtensions
                 o.ConfigurationOptions.AbortOnConnectFail = false;
             });
             client.UseConnectionRetryFilter<ClusterConnectionRetry>();
-            // A call to a silo that died fails after this, not Orleans' 30 s; the gateway list is
-            // refreshed often, so that added silos take work and removed ones stop getting it.
-            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(cluster.ResponseTimeoutSeconds));
-            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+            // A call to a silo that was lost fails after this, not Orleans' 30 s, and is tried again
+            // (IdempotentRetry); the gateway list is read twice a second (one Redis read), so that
+            // a silo declared dead stops getting calls before they are tried again, and an added
+            // one takes work.
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(gateway.GrainCallTimeoutSeconds));
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromMilliseconds(500));
             client.AddDashboard();
             if (telemetry.Enabled)
             {
@@ -56,7 +58,9 @@ public static class GatewayHostingExtensions
             }
         });
 
-        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(postgres) { KeepAlive = 5 }.ConnectionString).Build());
+        var gatewayPostgres = new NpgsqlConnectionStringBuilder(postgres) { KeepAlive = 5 };
+        KeepAliveThreads.Reserve(gatewayPostgres.MaxPoolSize);
+        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(gatewayPostgres.ConnectionString).Build());
         builder.Services.AddSingleton(_ => new RedisConnection(redis));
         builder.Services.AddSingleton(s => new Portal.PortalLinkStore(s.GetRequiredService<NpgsqlDataSource>(), cluster.ServiceId));
         builder.Services.AddSingleton(s => new Entities.EntityListStore(s.GetRequiredService<NpgsqlDataSource>(), cluster.ServiceId));

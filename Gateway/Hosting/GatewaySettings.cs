@@ -40,6 +40,16 @@ public sealed class GatewaySettings : ISettingsSection, IValidatableObject
     /// </summary>
     public string? PublicUrl { get; set; }
 
+    /// <summary>
+    /// How long the gateway waits for a grain call before it gives up on the silo and, when the
+    /// request can be repeated safely, tries again (twice): with the cluster's failure detection
+    /// (<c>Cluster__MaxProbeTimeoutSeconds</c> × <c>Cluster__MissedProbesLimit</c>) it bounds how long
+    /// an API call waits on a silo that was cut off. Calls that read much or call out (lists, logs,
+    /// previews, test calls, replays, region moves) have 30 to 45 s of their own.
+    /// </summary>
+    [Range(1, 300)]
+    public int GrainCallTimeoutSeconds { get; set; } = 3;
+
     /// <summary>Serve the development inbox at <c>/dev/inbox/{name}</c> (no authentication: Development only).</summary>
     public bool DevInbox { get; set; }
 

@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Entities;
 using Orleans.Runtime;
 
 namespace EventsSubscriptions.Gateway.Hosting;
@@ -8,11 +9,17 @@ namespace EventsSubscriptions.Gateway.Hosting;
 /// response yet: GET, PUT and PATCH (a JSON merge patch applied twice gives the same result) after
 /// any loss of the silo; any method, POST and DELETE included, when Orleans rejected the call
 /// before it ran. A POST that may have run is not repeated (it could create twice), nor a DELETE
-/// (its repeat would answer 404 for what it did delete).
+/// (its repeat would answer 404 for what it did delete). An entity change tried again while its
+/// first attempt is still under way is applied once (<see cref="RepeatedCall"/>).
 /// </summary>
 public sealed class IdempotentRetry(RequestDelegate next, ILogger<IdempotentRetry> logger)
 {
-    private static readonly TimeSpan[] Delays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1)];
+    /// <summary>
+    /// Half a second: a call that timed out has waited <c>Gateway__GrainCallTimeoutSeconds</c> already,
+    /// by then the cluster has declared a lost silo dead (2 s by default), and within half a second
+    /// the gateway has read that from the membership and stopped sending through that silo.
+    /// </summary>
+    private static readonly TimeSpan[] Delays = [TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500)];
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -20,6 +27,20 @@ public sealed class IdempotentRetry(RequestDelegate next, ILogger<IdempotentRetr
         var idempotent = HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method);
         // The body is kept (up to the 1-MiB request limit) so that a retry can read it again.
         context.Request.EnableBuffering();
+        // Every attempt names the request: an entity grain answers a repeat of a change it applied.
+        RequestContext.Set(RepeatedCall.ContextKey, Guid.NewGuid().ToString("N"));
+        try
+        {
+            await TryAsync(context, method, idempotent);
+        }
+        finally
+        {
+            RequestContext.Remove(RepeatedCall.ContextKey);
+        }
+    }
+
+    private async Task TryAsync(HttpContext context, string method, bool idempotent)
+    {
         for (var attempt = 0; ; attempt++)
         {
             try

@@ -6,7 +6,7 @@ namespace EventsSubscriptions.Grains.Interfaces.Hosting;
 /// Identity of the Orleans cluster, shared by every silo and the gateway (section <c>Cluster</c>).
 /// Silos and clients with different ids never see each other.
 /// </summary>
-public sealed class ClusterSettings : ISettingsSection
+public sealed class ClusterSettings : ISettingsSection, IValidatableObject
 {
     public static string Section => "Cluster";
 
@@ -18,21 +18,30 @@ public sealed class ClusterSettings : ISettingsSection
     public string ServiceId { get; set; } = "events-subscriptions";
 
     /// <summary>
-    /// How long a silo waits for another's answer to a liveness probe. With
-    /// <see cref="MissedProbesLimit"/> it bounds how soon a dead silo is declared dead (about
-    /// their product): shorter finds a killed silo sooner, and risks declaring a silo that only
-    /// paused (a long GC, a saturated machine) dead.
+    /// How long a silo first waits for another's answer to a liveness probe (Orleans then adapts it
+    /// to the answers it sees, between half of it and <see cref="MaxProbeTimeoutSeconds"/>).
     /// </summary>
     [Range(1, 60)]
-    public int ProbeTimeoutSeconds { get; set; } = 2;
+    public int ProbeTimeoutSeconds { get; set; } = 1;
+
+    /// <summary>
+    /// The longest a probe may wait. A silo that answers nothing, and sends nothing, for
+    /// <see cref="MaxProbeTimeoutSeconds"/> × <see cref="MissedProbesLimit"/> is voted dead: that
+    /// bounds how soon a silo cut off from the network is declared dead (a killed one is found
+    /// sooner: its connections close). Shorter finds it sooner, and risks declaring dead a silo that
+    /// only paused (a long GC, a saturated machine), which then restarts.
+    /// </summary>
+    [Range(1, 240)]
+    public int MaxProbeTimeoutSeconds { get; set; } = 1;
 
     /// <summary>Probes a silo may miss in a row before the others vote it dead.</summary>
     [Range(1, 10)]
     public int MissedProbesLimit { get; set; } = 2;
 
     /// <summary>
-    /// How long a grain call may take before its caller gets a timeout (Orleans' default is 30 s):
-    /// also how long a call made to a silo that was killed can wait before it fails.
+    /// How long a grain call between silos may take before its caller gets a timeout (Orleans'
+    /// default is 30 s): also how long a call made to a silo that was lost can wait before it fails.
+    /// The gateway's calls have their own, shorter bound (<c>Gateway__GrainCallTimeoutSeconds</c>).
     /// </summary>
     [Range(1, 300)]
     public int ResponseTimeoutSeconds { get; set; } = 10;
@@ -49,4 +58,12 @@ public sealed class ClusterSettings : ISettingsSection
     /// POD_IP, POD_NAMESPACE) and watches the cluster's pods (Microsoft.Orleans.Hosting.Kubernetes).
     /// </summary>
     public bool Kubernetes { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MaxProbeTimeoutSeconds < ProbeTimeoutSeconds)
+        {
+            yield return new ValidationResult($"must be at least ProbeTimeoutSeconds ({ProbeTimeoutSeconds}).", [nameof(MaxProbeTimeoutSeconds)]);
+        }
+    }
 }

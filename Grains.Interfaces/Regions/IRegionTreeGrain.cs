@@ -12,10 +12,12 @@ public interface IRegionTreeGrain : IGrainWithStringKey
 {
     /// <summary>Creates <paramref name="region"/> or moves it under <paramref name="parent"/>; an error text when refused (unknown parent, cycle, too deep).</summary>
     [Alias("Place")]
+    [ResponseTimeout("00:00:30")] // a move or a view of a whole subtree
     Task<string?> PlaceAsync(long region, long? parent);
 
     /// <summary>Removes a region without children; an error text when refused.</summary>
     [Alias("Remove")]
+    [ResponseTimeout("00:00:30")] // a move or a view of a whole subtree
     Task<string?> RemoveAsync(long region);
 
     /// <summary>A region, its parent, its first children by id and its path to the root; null when it does not exist.</summary>
@@ -27,6 +29,7 @@ public interface IRegionTreeGrain : IGrainWithStringKey
     /// of them and <paramref name="maxDepth"/> levels below it; empty when it does not exist.
     /// </summary>
     [Alias("Subtree"), Orleans.Concurrency.ReadOnly]
+    [ResponseTimeout("00:00:30")] // a move or a view of a whole subtree
     Task<RegionTreeEntry[]> SubtreeAsync(long region, int maxRegions, int maxDepth);
 }
 

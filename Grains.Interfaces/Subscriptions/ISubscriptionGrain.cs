@@ -83,6 +83,7 @@ public interface ISubscriptionGrain : IGrainWithIntegerKey
     /// <see cref="SubscriptionOutcome.StatusConflict"/> when archived.
     /// </summary>
     [Alias("TestCall"), AlwaysInterleave]
+    [ResponseTimeout("00:00:45")] // one webhook call, up to the subscription's 30-s timeout
     Task<TestCallResult> TestAsync();
 
     /// <summary>
@@ -92,6 +93,7 @@ public interface ISubscriptionGrain : IGrainWithIntegerKey
     /// or <see cref="SubscriptionOutcome.StatusConflict"/> when archived.
     /// </summary>
     [Alias("ReplayWindow")]
+    [ResponseTimeout("00:00:30")] // reads and queues a range of history
     Task<ReplayResult> ReplayAsync(DateTimeOffset since, DateTimeOffset? until, bool onlyFailed);
 
     /// <summary>

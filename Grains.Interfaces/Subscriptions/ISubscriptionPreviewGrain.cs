@@ -12,6 +12,7 @@ public interface ISubscriptionPreviewGrain : IGrainWithIntegerKey
     /// entities that match it now. <paramref name="events"/>: how many recent events to look at.
     /// </summary>
     [Alias("Preview")]
+    [ResponseTimeout("00:00:30")] // reads up to 100,000 entities
     Task<SubscriptionPreview> PreviewAsync(SubscriptionSpec spec, SecretText secret, HeaderValues? headers, int events);
 }
 

@@ -6,6 +6,7 @@ public interface ISubscriptionQueryGrain : IGrainWithIntegerKey
 {
     /// <summary>A page of one tenant's subscriptions.</summary>
     [Alias("List")]
+    [ResponseTimeout("00:00:30")] // a query of PostgreSQL that may read much
     Task<SubscriptionPage> ListAsync(string tenant, SubscriptionListQuery query);
 
     /// <summary>How many subscriptions that are not archived <paramref name="caller"/> created in a tenant (its quota there).</summary>
@@ -18,6 +19,7 @@ public interface ISubscriptionQueryGrain : IGrainWithIntegerKey
 
     /// <summary>A subscription's deliveries, newest first, optionally of one state; without bodies.</summary>
     [Alias("Deliveries")]
+    [ResponseTimeout("00:00:30")] // a query of PostgreSQL that may read much
     Task<DeliveryPage> DeliveriesAsync(long subscriptionId, string? state, int limit, int offset);
 
     /// <summary>One delivery with its body as sent, or null.</summary>
@@ -26,8 +28,10 @@ public interface ISubscriptionQueryGrain : IGrainWithIntegerKey
 
     /// <summary>The newest events of a tenant's resource that its subscriptions queued (within a day), each with the subscriptions and the state of their delivery.</summary>
     [Alias("RecentEvents")]
+    [ResponseTimeout("00:00:30")] // a query of PostgreSQL that may read much
     Task<RecentEvent[]> RecentEventsAsync(string tenant, string resource, int limit);
 
     [Alias("Logs")]
+    [ResponseTimeout("00:00:30")] // a query of PostgreSQL that may read much
     Task<DeliveryLogPage> LogsAsync(long subscriptionId, DeliveryLogQuery query);
 }

@@ -79,7 +79,7 @@ public sealed record AttemptOutcome(AttemptResult Result, int? StatusCode, TimeS
 /// Makes one signed webhook call through the SSRF-guarded client, bounded by the subscription's
 /// timeout (a Polly timeout), and says how it went. It never throws for the receiver's sake.
 /// </summary>
-public sealed class WebhookSender(GuardedConnector connector, [FromKeyedServices(ServiceClock.Key)] TimeProvider clock)
+public sealed class WebhookSender(GuardedConnector connector, ISiloFence fence, [FromKeyedServices(ServiceClock.Key)] TimeProvider clock)
 {
     public const int MaxExcerptBytes = 4096;
 
@@ -90,6 +90,12 @@ public sealed class WebhookSender(GuardedConnector connector, [FromKeyedServices
 
     private readonly HttpClient client = new(connector.CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan };
     private readonly ConcurrentDictionary<int, ResiliencePipeline> timeouts = new();
+
+    /// <summary>
+    /// Whether deliveries may call receivers now: not while this silo may have been declared dead
+    /// (<see cref="SiloFence"/>), when other activations of its subscriptions send instead.
+    /// </summary>
+    public bool MayDeliver => fence.IsOpen;
 
     public async Task<AttemptOutcome> SendAsync(WebhookCall call, CancellationToken cancellationToken)
     {

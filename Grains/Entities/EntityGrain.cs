@@ -171,7 +171,32 @@ public sealed class EntityGrain(
         return new Interfaces.Operations.EntityStateView(snapshot, sequence);
     }
 
-    public async Task<EntityResult> CreateAsync(string json)
+    /// <summary>The last change this activation applied, by the request that asked for it (<see cref="RepeatedCall"/>).</summary>
+    private (string Request, EntityResult Result)? lastApplied;
+
+    /// <summary>
+    /// Applies a change once per request: a repeat of the request whose change was applied last (the
+    /// gateway trying again after a timeout, while the first attempt was still waiting here) gets
+    /// that change's result, and no second event.
+    /// </summary>
+    private async Task<EntityResult> OnceAsync(Func<Task<EntityResult>> change)
+    {
+        var request = RequestContext.Get(RepeatedCall.ContextKey) as string;
+        if (request is not null && lastApplied is { } last && last.Request == request)
+        {
+            return last.Result;
+        }
+        var result = await change();
+        if (request is not null && result.EventId is not null)
+        {
+            lastApplied = (request, result);
+        }
+        return result;
+    }
+
+    public Task<EntityResult> CreateAsync(string json) => OnceAsync(() => CreateOnceAsync(json));
+
+    private async Task<EntityResult> CreateOnceAsync(string json)
     {
         var firstCall = !loaded;
         // Called with a fresh id (POST): no read first (see LoadAsync).
@@ -193,7 +218,9 @@ public sealed class EntityGrain(
         }
     }
 
-    public async Task<EntityResult> PutAsync(string json)
+    public Task<EntityResult> PutAsync(string json) => OnceAsync(() => PutOnceAsync(json));
+
+    private async Task<EntityResult> PutOnceAsync(string json)
     {
         await LoadAsync();
         var next = Normalize(JsonNode.Parse(json)!.AsObject());
@@ -204,7 +231,9 @@ public sealed class EntityGrain(
         return await UpdateAsync(next);
     }
 
-    public async Task<EntityResult> PatchAsync(string mergePatch)
+    public Task<EntityResult> PatchAsync(string mergePatch) => OnceAsync(() => PatchOnceAsync(mergePatch));
+
+    private async Task<EntityResult> PatchOnceAsync(string mergePatch)
     {
         await LoadAsync();
         if (Current() is not { } current)
@@ -215,7 +244,9 @@ public sealed class EntityGrain(
         return await UpdateAsync(Normalize(merged));
     }
 
-    public async Task<EntityResult> DeleteAsync()
+    public Task<EntityResult> DeleteAsync() => OnceAsync(() => DeleteOnceAsync());
+
+    private async Task<EntityResult> DeleteOnceAsync()
     {
         await LoadAsync();
         if (Current() is not { } current)
@@ -229,7 +260,9 @@ public sealed class EntityGrain(
         return await ChangeAsync(current, "deleted", null);
     }
 
-    public async Task<EntityResult> ActAsync(string action, string? body)
+    public Task<EntityResult> ActAsync(string action, string? body) => OnceAsync(() => ActOnceAsync(action, body));
+
+    private async Task<EntityResult> ActOnceAsync(string action, string? body)
     {
         await LoadAsync();
         if (Current() is not { } current)

@@ -12,7 +12,8 @@ namespace EventsSubscriptions.Grains.Streaming;
 /// balancing, the cache, implicit subscriptions) over the service's own PostgreSQL queue.
 /// </summary>
 public sealed class EventQueueAdapterFactory(
-    string name, EventQueue events, EventQueueSignal signal, SimpleQueueCacheOptions cacheOptions, TimeProvider clock, ILoggerFactory loggerFactory)
+    string name, EventQueue events, EventQueueSignal signal, SimpleQueueCacheOptions cacheOptions, TimeProvider clock, ILoggerFactory loggerFactory,
+    Hosting.ISiloFence fence)
     : IQueueAdapterFactory
 {
     private readonly SimpleQueueAdapterCache cache = new(cacheOptions, name, loggerFactory);
@@ -29,11 +30,12 @@ public sealed class EventQueueAdapterFactory(
             throw new InvalidOperationException($"The event queue serves stream provider '{events.ProviderName}', not '{name}'.");
         }
         return new EventQueueAdapterFactory(name, events, services.GetRequiredService<EventQueueSignal>(),
-            services.GetOptionsByName<SimpleQueueCacheOptions>(name), TimeProvider.System, services.GetRequiredService<ILoggerFactory>());
+            services.GetOptionsByName<SimpleQueueCacheOptions>(name), TimeProvider.System, services.GetRequiredService<ILoggerFactory>(),
+            services.GetRequiredService<Hosting.ISiloFence>());
     }
 
     public Task<IQueueAdapter> CreateAdapter() =>
-        Task.FromResult<IQueueAdapter>(new EventQueueAdapter(name, events, signal, clock, loggerFactory, receivers));
+        Task.FromResult<IQueueAdapter>(new EventQueueAdapter(name, events, signal, clock, loggerFactory, receivers, fence));
 
     public IQueueAdapterCache GetQueueAdapterCache() => cache;
 
@@ -45,7 +47,7 @@ public sealed class EventQueueAdapterFactory(
 
 public sealed class EventQueueAdapter(
     string name, EventQueue events, EventQueueSignal signal, TimeProvider clock, ILoggerFactory loggerFactory,
-    System.Collections.Concurrent.ConcurrentDictionary<int, EventQueueReceiver> receivers) : IQueueAdapter
+    System.Collections.Concurrent.ConcurrentDictionary<int, EventQueueReceiver> receivers, Hosting.ISiloFence fence) : IQueueAdapter
 {
     public string Name => name;
 
@@ -55,7 +57,7 @@ public sealed class EventQueueAdapter(
 
     public IQueueAdapterReceiver CreateReceiver(QueueId queueId)
     {
-        var receiver = new EventQueueReceiver(EventQueue.Number(queueId), events, signal, clock, loggerFactory.CreateLogger<EventQueueReceiver>());
+        var receiver = new EventQueueReceiver(EventQueue.Number(queueId), events, signal, clock, fence, loggerFactory.CreateLogger<EventQueueReceiver>());
         receivers[receiver.Queue] = receiver;
         return receiver;
     }

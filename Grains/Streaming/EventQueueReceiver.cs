@@ -12,7 +12,8 @@ namespace EventsSubscriptions.Grains.Streaming;
 /// statement per purge of the agent's cache. The messages it holds (claimed, not yet delivered)
 /// stay invisible to other pulls while it lives: their visibility is extended as it runs out.
 /// </summary>
-public sealed partial class EventQueueReceiver(int queue, EventQueue events, EventQueueSignal signal, TimeProvider clock, ILogger<EventQueueReceiver> logger)
+public sealed partial class EventQueueReceiver(
+    int queue, EventQueue events, EventQueueSignal signal, TimeProvider clock, Hosting.ISiloFence fence, ILogger<EventQueueReceiver> logger)
     : IQueueAdapterReceiver
 {
     private static readonly TimeSpan PollWithoutListener = TimeSpan.FromMilliseconds(100);
@@ -52,11 +53,36 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
 
     public int Queue => queue;
 
-    public Task Initialize(TimeSpan timeout) => Task.CompletedTask;
+    /// <summary>
+    /// This silo takes the queue: claims still held on it belong to its previous owner, which
+    /// handed them back if it stopped gracefully, and otherwise was lost holding them (killed, or
+    /// cut off and declared dead). They are made visible at once (the next claim counts as an attempt), so that the
+    /// queue is read from its oldest message: left to their visibility timeout, the messages after
+    /// them would be routed first, and an entity's later change delivered before its earlier one.
+    /// A previous owner that is still running finds its receipts changed: its confirmations delete
+    /// nothing, and what it routed is routed again here (subscriptions ignore an event they have).
+    /// </summary>
+    public async Task Initialize(TimeSpan timeout)
+    {
+        try
+        {
+            using var deadline = new CancellationTokenSource(timeout);
+            if (await events.Store.TakeOverAsync(queue, deadline.Token) is var released and > 0)
+            {
+                LogTookOver(queue, released);
+            }
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or OperationCanceledException or TimeoutException)
+        {
+            // The claims run out on their own (the visibility timeout).
+            LogTakeOverFailed(e, queue);
+        }
+    }
 
     public async Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount)
     {
-        if (shutdown)
+        // A silo that may have been declared dead claims nothing: the queue may be another's now.
+        if (shutdown || !fence.IsOpen)
         {
             return [];
         }
@@ -364,4 +390,10 @@ public sealed partial class EventQueueReceiver(int queue, EventQueue events, Eve
 
     [LoggerMessage(8, LogLevel.Warning, "Event queue {Queue}: forgetting old dead letters failed")]
     private partial void LogSweepFailed(Exception exception, int queue);
+
+    [LoggerMessage(9, LogLevel.Information, "Event queue {Queue}: taken over with {Count} message(s) its previous owner held; read again from the oldest")]
+    private partial void LogTookOver(int queue, int count);
+
+    [LoggerMessage(10, LogLevel.Warning, "Event queue {Queue}: taking over the previous owner's claims failed; they are read again after the visibility timeout")]
+    private partial void LogTakeOverFailed(Exception exception, int queue);
 }

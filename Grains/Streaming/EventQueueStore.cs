@@ -181,6 +181,22 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Makes every message still claimed on a queue visible at once (a new owner takes the queue
+    /// over). The claim stays counted: the next one spends an attempt, as an expired claim does, so
+    /// that a message that kills the silos reading it still ends in the dead letters.
+    /// </summary>
+    public async Task<int> TakeOverAsync(int queue, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE event_queue SET visible_on = clock_timestamp(), receipt = receipt + 1
+            WHERE service_id = $1 AND queue = $2 AND claimed AND visible_on > clock_timestamp()
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = queue });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>Parameters $1–$4 of a statement about claimed messages: the service, the queue, the ids and their receipts.</summary>
     private void AddClaims(NpgsqlCommand command, int queue, IEnumerable<(long Id, int Receipt)> messages)
     {

@@ -420,6 +420,11 @@ public sealed partial class SubscriptionGrain
             StopPump();
             return;
         }
+        if (!sender.MayDeliver)
+        {
+            // This silo may be cut off and declared dead: the next tick looks again.
+            return;
+        }
         var now = clock.GetUtcNow();
         var room = Math.Min(Queue.Room(spec.Delivery.MaxInFlight, spec.Delivery.MaxInFlight * (1 + RecordingPerSlot)),
             rate.Allowance(spec.Delivery.MaxPerSecond, now));

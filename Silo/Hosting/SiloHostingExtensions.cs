@@ -40,6 +40,8 @@ public static class SiloHostingExtensions
     {
         var (connections, cluster, silo, streams, telemetry) = builder.AddSiloSettings();
         var postgres = WithConnectionDefaults(connections.Postgres);
+        // Two pools (the Orleans providers' and the service's own).
+        KeepAliveThreads.Reserve(2 * new NpgsqlConnectionStringBuilder(postgres).MaxPoolSize);
         var redis = connections.Redis;
 
         // Registered before Orleans so that a silo never joins the cluster on an old schema.
@@ -73,6 +75,10 @@ public static class SiloHostingExtensions
         // One silo at a time runs the once-per-cluster jobs (retention, backlog gauges).
         builder.Services.AddSingleton<ClusterLease>();
         builder.Services.AddHostedService<DeliveryLogRetention>();
+        // Whether this silo may act (call receivers, read the event queue): closed while it may be cut off.
+        builder.Services.AddSingleton<SiloFence>();
+        builder.Services.AddSingleton<ISiloFence>(sp => sp.GetRequiredService<SiloFence>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SiloFence>());
         builder.Services.AddSingleton<GuardedConnector>();
         builder.Services.AddSingleton<WebhookSender>();
         builder.Services.AddSingleton<DeliveryMetrics>();
@@ -91,7 +97,7 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<OperatorWebhooks>();
         builder.Services.AddSingleton<FailureNotifier>();
         builder.Services.AddHostedService<PendingAgeProbe>();
-        builder.Services.AddHostedService<SiloHealthEndpoint>();
+        builder.Services.AddHostedService<SiloHttpEndpoints>();
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("events-subscriptions-silo", serviceInstanceId: $"{Environment.MachineName}:{silo.SiloPort}"))
             .WithMetrics(m =>
@@ -100,11 +106,8 @@ public static class SiloHostingExtensions
             m.AddMeter(DeliveryMetrics.MeterName, "Microsoft.Orleans", "System.Runtime");
             if (silo.MetricsPort > 0)
             {
-                m.AddPrometheusHttpListener(o =>
-                {
-                    o.Host = silo.MetricsHost;
-                    o.Port = silo.MetricsPort;
-                });
+                // Served by SiloHttpEndpoints on Silo__MetricsHost:Silo__MetricsPort.
+                m.AddPrometheusExporter();
             }
         });
         if (telemetry.Enabled)
@@ -137,6 +140,7 @@ public static class SiloHostingExtensions
             siloBuilder.Configure<ClusterMembershipOptions>(o =>
             {
                 o.ProbeTimeout = TimeSpan.FromSeconds(cluster.ProbeTimeoutSeconds);
+                o.MaxProbeTimeout = TimeSpan.FromSeconds(cluster.MaxProbeTimeoutSeconds);
                 o.NumMissedProbesLimit = cluster.MissedProbesLimit;
             });
             siloBuilder.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(cluster.ResponseTimeoutSeconds));

@@ -1,6 +1,19 @@
 # The processes of the local stack, shared by up.sh, down.sh, bench.sh and chaos.sh.
 # Sourced after services.sh and dev-env.sh; the service runs from the copy published in $ES_DATA/app.
 
+# es_publish   builds the silo and the gateway into $ES_DATA/app (Release): the stack runs from
+# that copy, so that building or testing the tree never pulls files from under running processes.
+es_publish() {
+  mkdir -p "$ES_DATA/logs"
+  es_log "building (Release)"
+  local project
+  : >"$ES_DATA/logs/build.log"
+  for project in Silo Gateway; do
+    dotnet publish "$ROOT/$project/$project.csproj" -c Release -o "$ES_DATA/app/${project,,}" --nologo -v quiet >>"$ES_DATA/logs/build.log" 2>&1 \
+      || { tail -n 30 "$ES_DATA/logs/build.log" >&2; es_die "build failed (see $ES_DATA/logs/build.log)"; }
+  done
+}
+
 # es_start_process NAME DLL [VAR=value...]   runs in the background, pid in $ES_DATA/run/NAME.pid
 es_start_process() {
   local name=$1 dll=$2; shift 2

@@ -192,6 +192,13 @@ public sealed class GatewayTests(ServiceCluster service)
                 TimeSpan.FromSeconds(30), $"the silo on health port {port} never became ready");
             Assert.Equal("ready", (await http.GetStringAsync($"http://127.0.0.1:{port}/readyz")).Trim());
             Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"http://127.0.0.1:{port}/other")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"http://127.0.0.1:{port}/metrics")).StatusCode);
+        }
+        // Metrics on their own port, listening on every interface (Silo__MetricsHost=*).
+        foreach (var port in service.Silos.Select(service.MetricsPort))
+        {
+            Assert.Contains("dotnet_process_memory_working_set", await http.GetStringAsync($"http://127.0.0.1:{port}/metrics"));
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"http://127.0.0.1:{port}/readyz")).StatusCode);
         }
         // The container health check: `dotnet Silo.dll health <url>` exits 0 when ready, 1 otherwise.
         foreach (var (url, expected) in new[] { ($"http://127.0.0.1:{service.HealthPort(service.Silos[0])}/readyz", 0), ($"http://127.0.0.1:{TestEnvironment.FreePort()}/readyz", 1) })

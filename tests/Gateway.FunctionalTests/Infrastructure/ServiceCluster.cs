@@ -107,6 +107,10 @@ public class ServiceCluster : IAsyncLifetime
     protected virtual IEnumerable<KeyValuePair<string, string>> SiloSettings => [];
 
     private readonly Dictionary<ServiceProcess, int> healthPorts = [];
+    private readonly Dictionary<ServiceProcess, int> metricsPorts = [];
+
+    /// <summary>The port of a silo's Prometheus endpoint (/metrics).</summary>
+    public int MetricsPort(ServiceProcess silo) => metricsPorts[silo];
 
     /// <summary>The port of a silo's health endpoints (/healthz, /readyz).</summary>
     public int HealthPort(ServiceProcess silo) => healthPorts[silo];
@@ -126,10 +130,13 @@ public class ServiceCluster : IAsyncLifetime
             ["Silo__AdvertisedAddress"] = "127.0.0.1",
             ["Silo__MetricsPort"] = metricsPort.ToString(),
             ["Silo__HealthPort"] = healthPort.ToString(),
+            // Every interface, as in a container (loopback is among them).
+            ["Silo__MetricsHost"] = "*",
             ["Secrets__EncryptionKey"] = SecretKey,
         }.Concat(SiloSettings).ToDictionary());
         silos.Add(silo);
         healthPorts[silo] = healthPort;
+        metricsPorts[silo] = metricsPort;
         return silo;
     }
 

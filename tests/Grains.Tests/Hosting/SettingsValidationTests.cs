@@ -47,6 +47,7 @@ public sealed class SettingsValidationTests
     [InlineData("ConnectionStrings:Redis", " ", "ConnectionStrings:Redis", "ConnectionStrings__Redis")]
     [InlineData("Cluster:ClusterId", "two words", "Cluster:ClusterId", "Cluster__ClusterId")]
     [InlineData("Cluster:ProbeTimeoutSeconds", "0", "Cluster:ProbeTimeoutSeconds", "Cluster__ProbeTimeoutSeconds")]
+    [InlineData("Cluster:ProbeTimeoutSeconds", "5", "Cluster:MaxProbeTimeoutSeconds", "at least ProbeTimeoutSeconds")]
     [InlineData("Silo:SiloPort", "70000", "Silo:SiloPort", "Silo__SiloPort")]
     [InlineData("Silo:MetricsHost", "", "Silo:MetricsHost", "Silo__MetricsHost")]
     [InlineData("Streams:Queues", "0", "Streams:Queues", "Streams__Queues")]
@@ -85,6 +86,7 @@ public sealed class SettingsValidationTests
     [InlineData("Auth:SigningKey", "too-short", "Auth:SigningKey", "Auth__SigningKey")]
     [InlineData("Auth:SigningKey", AuthSettings.DevelopmentSigningKey, "Auth:SigningKey", "development key")]
     [InlineData("Gateway:Burst", "0", "Gateway:Burst", "Gateway__Burst")]
+    [InlineData("Gateway:GrainCallTimeoutSeconds", "0", "Gateway:GrainCallTimeoutSeconds", "Gateway__GrainCallTimeoutSeconds")]
     [InlineData("Gateway:MaxRequestBodyBytes", "10", "Gateway:MaxRequestBodyBytes", "Gateway__MaxRequestBodyBytes")]
     [InlineData("Gateway:Callers:slow:RequestsPerSecond", "0", "Gateway:Callers:slow:RequestsPerSecond", "Gateway__Callers__slow__RequestsPerSecond")]
     [InlineData("Webhooks:AllowedNetworks:0", "intranet", "Webhooks:AllowedNetworks:0", "'intranet' is not a CIDR network")]
@@ -128,8 +130,9 @@ public sealed class SettingsValidationTests
         using var host = builder.Build();
         await host.StartAsync();
 
-        Assert.Equal(("events-subscriptions", "events-subscriptions", 2, 2, 10, 30),
-            (cluster.ClusterId, cluster.ServiceId, cluster.ProbeTimeoutSeconds, cluster.MissedProbesLimit, cluster.ResponseTimeoutSeconds, cluster.ShutdownTimeoutSeconds));
+        Assert.Equal(("events-subscriptions", "events-subscriptions", 1, 1, 2, 10, 30),
+            (cluster.ClusterId, cluster.ServiceId, cluster.ProbeTimeoutSeconds, cluster.MaxProbeTimeoutSeconds, cluster.MissedProbesLimit,
+             cluster.ResponseTimeoutSeconds, cluster.ShutdownTimeoutSeconds));
         Assert.Equal((11111, 30000, 9464, "localhost", (string?)null), (silo.SiloPort, silo.GatewayPort, silo.MetricsPort, silo.MetricsHost, silo.AdvertisedAddress));
         Assert.Equal((8, 20, 60, 604800, 1209600, 256, 10, 1000),
             (streams.Queues, streams.MaxAttempts, streams.VisibilityTimeoutSeconds, streams.ExpirySeconds, streams.DeadLetterRetentionSeconds,

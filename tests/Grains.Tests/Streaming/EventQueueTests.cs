@@ -549,7 +549,13 @@ public sealed class EventQueueTests
         new(database.ConnectionString, Options.Create(new ClusterOptions { ServiceId = service }), options, NullLogger<EventQueueSignal>.Instance);
 
     private static EventQueueReceiver Receiver(int queue, EventQueue events, EventQueueSignal signal) =>
-        new(queue, events, signal, TimeProvider.System, NullLogger<EventQueueReceiver>.Instance);
+        new(queue, events, signal, TimeProvider.System, new OpenFence(), NullLogger<EventQueueReceiver>.Instance);
+
+    /// <summary>A silo in contact with its cluster (these receivers run without one).</summary>
+    private sealed class OpenFence : EventsSubscriptions.Grains.Hosting.ISiloFence
+    {
+        public bool IsOpen => true;
+    }
 
     private static EventQueueStore Store(NpgsqlDataSource dataSource, string service) => new(dataSource,
         Options.Create(new ClusterOptions { ServiceId = service }),
