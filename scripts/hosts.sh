@@ -7,6 +7,8 @@
 #                                     standby managed by Patroni, etcd on host etcd), asynchronous
 #                                     replication unless --sync; the service follows the primary
 #   scripts/hosts.sh primary          the PostgreSQL host that is primary now (pg, pg1 or pg2)
+#   scripts/hosts.sh kill H           kill -9 every process of host H (a crash; its link stays up)
+#   scripts/hosts.sh restart H        start pg1's or pg2's Patroni again after a kill (it rejoins as a standby)
 #   scripts/hosts.sh cut H            takes host H (h1..hN, pg, pg1, pg2, etcd, redis) off the network; its processes go on
 #   scripts/hosts.sh heal H           puts it back
 #   scripts/hosts.sh address          the machine's address on the hosts' network (receivers listen there)
@@ -29,7 +31,7 @@ PG_ADDRESS=$NET.2
 REDIS_ADDRESS=$NET.3
 STATE=$ES_DATA/hosts
 
-usage() { sed -n '2,17p' "$0"; }
+usage() { sed -n '2,19p' "$0"; }
 
 # host_address H: h1 → .11, h2 → .12 …, pg → .2, redis → .3
 host_address() {
@@ -186,9 +188,7 @@ postgresql:
       password: dev-only
 YAML
     chown "$user" "$STATE/patroni-$node.yml"
-    es_log "Patroni and PostgreSQL on host $node ($address:5432)"
-    in_host "$node" runuser -u "$user" -- patroni "$STATE/patroni-$node.yml" >>"$ES_DATA/logs/patroni-$node.log" 2>&1 &
-    echo $! >"$ES_DATA/run/patroni-$node.pid"
+    start_patroni_node "$node"
     # The first takes the leader key and makes the cluster; the second copies it as a standby.
     [ "$node" = pg1 ] && wait_primary 90
   done
@@ -201,6 +201,13 @@ YAML
     sleep 1
   done
   es_die "the standby did not start (see $ES_DATA/logs/patroni-pg2.log)"
+}
+
+start_patroni_node() {
+  local node=$1
+  es_log "Patroni and PostgreSQL on host $node ($(host_address "$node"):5432)"
+  in_host "$node" runuser -u "$(es_pg_user)" -- patroni "$STATE/patroni-$node.yml" >>"$ES_DATA/logs/patroni-$node.log" 2>&1 &
+  echo $! >"$ES_DATA/run/patroni-$node.pid"
 }
 
 # wait_primary SECONDS: until one of the PostgreSQL hosts is primary
@@ -290,6 +297,17 @@ cmd_heal() {
   es_log "$host ($(host_address "$host")) back on the network"
 }
 
+cmd_kill() {
+  local host=${1:?kill needs a host}; known_host "$host"
+  ip netns pids "es-$host" | xargs -r kill -KILL
+  es_log "$host ($(host_address "$host")): every process killed"
+}
+
+cmd_restart() {
+  local host=${1:?restart needs a host}; known_host "$host"
+  case "$host" in pg1|pg2) standby && start_patroni_node "$host" ;; *) es_die "restart takes pg1 or pg2 (silos are restarted by the supervisor)" ;; esac
+}
+
 cmd_status() {
   local ns host link procs
   printf '%-6s %-12s %-5s %s\n' host address link processes
@@ -351,6 +369,8 @@ case "${1:-}" in
   heal) cmd_heal "${2:-}" ;;
   address) echo "$MACHINE" ;;
   primary) cmd_primary ;;
+  kill) cmd_kill "${2:-}" ;;
+  restart) cmd_restart "${2:-}" ;;
   status) cmd_status ;;
   down) cmd_down ;;
   supervise) supervise ;;

@@ -8,7 +8,8 @@
 #   scripts/partitions.sh [all | cut-silo cut-db cut-redis failover ...] [--rate 100] [--subscriptions 5] [--cut 20] [--sync]
 # cut-silo: h2 (silo 2) off the network for --cut s, then back; cut-db: PostgreSQL's host; cut-redis:
 # Redis's host; failover: the PostgreSQL primary's host, with a standby managed by Patroni that takes
-# over (hosts.sh up --standby; --sync: synchronous replication). The hosts are brought up (3 silo
+# over (hosts.sh up --standby; --sync: synchronous replication); kill-primary: every process of the
+# primary's host killed (PostgreSQL and Patroni), started again after --cut s. The hosts are brought up (3 silo
 # hosts) if they are not, and taken down at the end unless --keep. Results in
 # $ES_DATA_DIR/logs/partition-<fault>.log (default .data-hosts).
 set -euo pipefail
@@ -32,8 +33,8 @@ while [ $# -gt 0 ]; do
     --keep) keep=1; shift ;;
     --sync) sync=(--sync); shift ;;
     all) faults+=(cut-silo cut-db cut-redis); shift ;;
-    cut-silo|cut-db|cut-redis|failover) faults+=("$1"); shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    cut-silo|cut-db|cut-redis|failover|kill-primary) faults+=("$1"); shift ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) es_die "unknown argument: $1" ;;
   esac
 done
@@ -41,7 +42,7 @@ done
 
 brought_up=0
 standby=()
-[[ " ${faults[*]} " == *" failover "* ]] && standby=(--standby "${sync[@]}")
+[[ " ${faults[*]} " == *" failover "* || " ${faults[*]} " == *" kill-primary "* ]] && standby=(--standby "${sync[@]}")
 if [ ! -e "$ES_DATA/hosts/ready" ]; then
   "$ROOT/scripts/hosts.sh" up --hosts 3 "${standby[@]}" >/dev/null
   brought_up=1
@@ -67,7 +68,7 @@ TOKEN=$("$ROOT/scripts/token.sh")
 host_of() {
   case "$1" in
     cut-silo) echo h2 ;;
-    cut-db|failover) "$ROOT/scripts/hosts.sh" primary ;;
+    cut-db|failover|kill-primary) "$ROOT/scripts/hosts.sh" primary ;;
     cut-redis) echo redis ;;
   esac
 }
@@ -84,9 +85,15 @@ for fault in "${faults[@]}"; do
     --metrics "${metrics%,}" --postgres "$postgres" >"$log" 2>&1 &
   bench=$!
   sleep 20
-  "$ROOT/scripts/hosts.sh" cut "$host"
-  sleep "$cut"
-  "$ROOT/scripts/hosts.sh" heal "$host"
+  if [ "$fault" = kill-primary ]; then
+    "$ROOT/scripts/hosts.sh" kill "$host"
+    sleep "$cut"
+    "$ROOT/scripts/hosts.sh" restart "$host"
+  else
+    "$ROOT/scripts/hosts.sh" cut "$host"
+    sleep "$cut"
+    "$ROOT/scripts/hosts.sh" heal "$host"
+  fi
   healed=$(date +%s)
   wait "$bench" || status=1
   # The cluster whole again: every silo active (the supervisor restarts one that stopped itself).
@@ -95,7 +102,7 @@ for fault in "${faults[@]}"; do
     if es_wait_ready "$silos" 1; then whole=$(( $(date +%s) - healed )); break; fi
   done
   grep -v '^  …' "$log"
-  [ "$fault" = failover ] && echo "  PostgreSQL primary before: $host, after: $("$ROOT/scripts/hosts.sh" primary || echo none) (replication: $([ ${#sync[@]} -gt 0 ] && echo synchronous || echo asynchronous))"
+  [[ "$fault" == failover || "$fault" == kill-primary ]] && echo "  PostgreSQL primary before: $host, after: $("$ROOT/scripts/hosts.sh" primary || echo none) (replication: $([ ${#sync[@]} -gt 0 ] && echo synchronous || echo asynchronous))"
   echo "  cluster whole again (all $silos silos active) $whole s after the heal"
   echo "  silos restarted by the supervisor: $(( $(grep -c 'starting it again' "$ES_DATA/logs/supervisor.log" 2>/dev/null || true) - ${restarts_before:-0} ))"
   echo

@@ -36,12 +36,10 @@ public sealed partial class SiloFence(
     private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(1);
 
-    private long lastContactTicks;
-    private volatile bool member;
-    private volatile bool isolated;
+    private readonly FenceState state = new(Window);
 
     /// <summary>True while this silo is a confirmed member and in contact; checked at the moment of acting.</summary>
-    public bool IsOpen => member && !isolated && clock.GetUtcNow().UtcTicks - Interlocked.Read(ref lastContactTicks) <= Window.Ticks;
+    public bool IsOpen => state.IsOpen(clock.GetUtcNow());
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -65,37 +63,23 @@ public sealed partial class SiloFence(
 
     private async Task CheckAsync(IMembershipTable table, SiloAddress self, CancellationToken cancellationToken)
     {
-        var status = await ReadStatusAsync(table, self);
-        if (status is { } known)
+        var change = await ReadStatusAsync(table, self) is { } status
+            ? state.Membership(status, clock.GetUtcNow())
+            // The membership is out of reach: PostgreSQL answering shows the silo is not cut off.
+            : state.NoMembership(state.AsksDatabase && await DatabaseAnswersAsync(cancellationToken), clock.GetUtcNow());
+        switch (change)
         {
-            var active = known == SiloStatus.Active;
-            if (member && !active)
-            {
-                LogNotActive(known);
-            }
-            if (active && isolated)
-            {
+            case FenceChange.NotActive:
+                LogNotActive();
+                break;
+            case FenceChange.BackInContact:
                 LogBackInContact();
-            }
-            member = active;
-            isolated &= !active;
-            Touch();
-            return;
-        }
-        // The membership is out of reach: PostgreSQL answering shows the silo is not cut off.
-        if (!isolated && await DatabaseAnswersAsync(cancellationToken))
-        {
-            Touch();
-            return;
-        }
-        if (!isolated && clock.GetUtcNow().UtcTicks - Interlocked.Read(ref lastContactTicks) > Window.Ticks)
-        {
-            isolated = true;
-            LogIsolated(Window.TotalSeconds);
+                break;
+            case FenceChange.Isolated:
+                LogIsolated(Window.TotalSeconds);
+                break;
         }
     }
-
-    private void Touch() => Interlocked.Exchange(ref lastContactTicks, clock.GetUtcNow().UtcTicks);
 
     private async Task<SiloStatus?> ReadStatusAsync(IMembershipTable table, SiloAddress self)
     {
@@ -131,9 +115,68 @@ public sealed partial class SiloFence(
     [LoggerMessage(2030, LogLevel.Warning, "This silo reached neither the membership nor PostgreSQL for {Seconds} s: it stops calling receivers and reading the event queue until the membership says it is active")]
     private partial void LogIsolated(double seconds);
 
-    [LoggerMessage(2031, LogLevel.Warning, "The membership says this silo is {Status}: it stops calling receivers and reading the event queue")]
-    private partial void LogNotActive(SiloStatus status);
+    [LoggerMessage(2031, LogLevel.Warning, "The membership says this silo is not active: it stops calling receivers and reading the event queue")]
+    private partial void LogNotActive();
 
     [LoggerMessage(2032, LogLevel.Information, "The membership says this silo is active again: it calls receivers and reads the event queue")]
     private partial void LogBackInContact();
+}
+
+/// <summary>What a look at the membership or the database changed about the fence.</summary>
+public enum FenceChange
+{
+    None,
+    NotActive,
+    BackInContact,
+    Isolated,
+}
+
+/// <summary>
+/// The fence's rule (<see cref="SiloFence"/>), apart from the reads that feed it: open while the
+/// membership last said this silo is active and it was in contact (the membership or PostgreSQL
+/// answered) within the window; closed for isolation until the membership says active again.
+/// </summary>
+public sealed class FenceState(TimeSpan window)
+{
+    private long lastContactTicks;
+    private volatile bool member;
+    private volatile bool isolated;
+
+    public bool IsOpen(DateTimeOffset now) => member && !isolated && now.UtcTicks - Interlocked.Read(ref lastContactTicks) <= window.Ticks;
+
+    /// <summary>Whether a failed membership read should ask PostgreSQL: not once isolated (only the membership reopens).</summary>
+    public bool AsksDatabase => !isolated;
+
+    /// <summary>The membership answered: this silo's status in it.</summary>
+    public FenceChange Membership(SiloStatus status, DateTimeOffset now)
+    {
+        var active = status == SiloStatus.Active;
+        var change = member && !active ? FenceChange.NotActive
+            : active && isolated ? FenceChange.BackInContact
+            : FenceChange.None;
+        member = active;
+        isolated &= !active;
+        Interlocked.Exchange(ref lastContactTicks, now.UtcTicks);
+        return change;
+    }
+
+    /// <summary>The membership did not answer; <paramref name="databaseAnswered"/> whether PostgreSQL did.</summary>
+    public FenceChange NoMembership(bool databaseAnswered, DateTimeOffset now)
+    {
+        if (isolated)
+        {
+            return FenceChange.None;
+        }
+        if (databaseAnswered)
+        {
+            Interlocked.Exchange(ref lastContactTicks, now.UtcTicks);
+            return FenceChange.None;
+        }
+        if (now.UtcTicks - Interlocked.Read(ref lastContactTicks) > window.Ticks)
+        {
+            isolated = true;
+            return FenceChange.Isolated;
+        }
+        return FenceChange.None;
+    }
 }

@@ -227,6 +227,36 @@ public sealed class EventQueueTests
     }
 
     [Fact]
+    public async Task A_queue_taken_over_is_read_again_from_its_oldest_message_and_the_lost_claim_still_counts()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        const string service = "takeover";
+        await database.ScalarAsync<long>($"""
+            SELECT count(*) FROM event_queue_commit('{service}', ARRAY[NULL, NULL, NULL]::text[], ARRAY[0, 0, 0]::bigint[], ARRAY[0, 0, 0]::bigint[],
+                ARRAY[NULL, NULL, NULL]::text[], ARRAY[3, 3, 3], ARRAY['\x01', '\x02', '\x03']::bytea[])
+            """);
+        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        var store = Store(dataSource, service);
+
+        // The silo that owned queue 3 claimed the first two, then was lost holding them (for 60 s).
+        var lost = await store.ClaimAsync(3, 2, TimeSpan.FromSeconds(60));
+        Assert.Equal(2, lost.Count);
+        // Left alone, the next owner would read the third first.
+        Assert.Equal(2, await store.TakeOverAsync(3));
+
+        var read = await store.ClaimAsync(3, 10, TimeSpan.FromSeconds(60));
+        Assert.Equal([.. lost.Select(m => m.Id), read[^1].Id], read.Select(m => m.Id).ToArray());
+        // The lost claim was an attempt (a message that kills its readers still ends buried); the
+        // lost silo's confirmation, should it still come, deletes nothing.
+        Assert.Equal([1, 1, 0], read.Select(m => m.Attempts).ToArray());
+        Assert.Equal(0, await database.ScalarAsync<int>(
+            $"SELECT event_queue_confirm('{service}', 3, ARRAY[{lost[0].Id}::bigint], ARRAY[{lost[0].Receipt}])"));
+        // Another owner after this one takes the three claims made since; another queue has none.
+        Assert.Equal(3, await store.TakeOverAsync(3));
+        Assert.Equal(0, await store.TakeOverAsync(4));
+    }
+
+    [Fact]
     public async Task Every_write_of_the_event_path_waits_for_the_disk()
     {
         // A claim or an outbox row committed without waiting for the WAL flush can be forgotten by
