@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Several hosts on this one machine: Linux network namespaces on a bridge of their own (root only).
-#   scripts/hosts.sh up [--hosts N] [--standby [--sync]]
+#   scripts/hosts.sh up [--hosts N] [--standby [--async]]
 #                                     silo hosts h1..hN (default 3; silo i on hi), PostgreSQL on host pg,
 #                                     Redis on host redis; the gateway on the machine at 127.0.0.1:8080.
 #                                     --standby: PostgreSQL on pg1 and pg2 instead (a primary and a streaming
-#                                     standby managed by Patroni, etcd on host etcd), asynchronous
-#                                     replication unless --sync; the service follows the primary
+#                                     standby managed by Patroni, etcd on host etcd), synchronous
+#                                     replication unless --async; the service follows the primary
 #   scripts/hosts.sh primary          the PostgreSQL host that is primary now (pg, pg1 or pg2)
 #   scripts/hosts.sh kill H           kill -9 every process of host H (a crash; its link stays up)
 #   scripts/hosts.sh restart H        start pg1's or pg2's Patroni again after a kill (it rejoins as a standby)
@@ -121,8 +121,9 @@ start_postgres() {
     || in_host pg runuser -u "$user" -- "$ES_PG_BIN/psql" -h "$PG_ADDRESS" -U postgres -qc "CREATE DATABASE \"$ES_PG_DATABASE\"" postgres
 }
 
-# start_patroni SYNC: PostgreSQL on pg1 and pg2 under Patroni (etcd on host etcd); SYNC 1 for
-# synchronous replication (Patroni's synchronous_mode: a commit returns once the standby has it)
+# start_patroni SYNC: PostgreSQL on pg1 and pg2 under Patroni (etcd on host etcd); SYNC 1 (the
+# default) for synchronous replication (Patroni's synchronous_mode: a commit returns once the
+# standby has it; asynchronous lost confirmed writes in a failover, bench/RESULTS.md)
 start_patroni() {
   local sync=$1 user node address
   command -v patroni >/dev/null || es_apt_install patroni
@@ -227,11 +228,12 @@ cmd_primary() {
 }
 
 cmd_up() {
-  local hosts=3 with_standby=0 sync=0
+  local hosts=3 with_standby=0 sync=1
   while [ $# -gt 0 ]; do
     case "$1" in
       --hosts) hosts=${2:-}; shift 2 || es_die "--hosts needs a number" ;;
       --standby) with_standby=1; shift ;;
+      --async) sync=0; shift ;;
       --sync) sync=1; shift ;;
       *) es_die "unknown option: $1" ;;
     esac

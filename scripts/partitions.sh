@@ -5,10 +5,10 @@
 # delivery and reports lost, duplicates, per-entity inversions, the most calls at once to one
 # subscription (above 1: two activations of its grain sending), API latency (max: the longest a
 # call waited) and the calls refused (sent - accepted).
-#   scripts/partitions.sh [all | cut-silo cut-db cut-redis failover ...] [--rate 100] [--subscriptions 5] [--cut 20] [--sync]
+#   scripts/partitions.sh [all | cut-silo cut-db cut-redis failover ...] [--rate 100] [--subscriptions 5] [--cut 20] [--async]
 # cut-silo: h2 (silo 2) off the network for --cut s, then back; cut-db: PostgreSQL's host; cut-redis:
 # Redis's host; failover: the PostgreSQL primary's host, with a standby managed by Patroni that takes
-# over (hosts.sh up --standby; --sync: synchronous replication); kill-primary: every process of the
+# over (hosts.sh up --standby: synchronous replication; --async: asynchronous); kill-primary: every process of the
 # primary's host killed (PostgreSQL and Patroni), started again after --cut s. The hosts are brought up (3 silo
 # hosts) if they are not, and taken down at the end unless --keep. Results in
 # $ES_DATA_DIR/logs/partition-<fault>.log (default .data-hosts).
@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
     --subscriptions) subscriptions=$2; shift 2 ;;
     --cut) cut=$2; shift 2 ;;
     --keep) keep=1; shift ;;
-    --sync) sync=(--sync); shift ;;
+    --async) sync=(--async); shift ;;
     all) faults+=(cut-silo cut-db cut-redis); shift ;;
     cut-silo|cut-db|cut-redis|failover|kill-primary) faults+=("$1"); shift ;;
     -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
@@ -102,7 +102,7 @@ for fault in "${faults[@]}"; do
     if es_wait_ready "$silos" 1; then whole=$(( $(date +%s) - healed )); break; fi
   done
   grep -v '^  …' "$log"
-  [[ "$fault" == failover || "$fault" == kill-primary ]] && echo "  PostgreSQL primary before: $host, after: $("$ROOT/scripts/hosts.sh" primary || echo none) (replication: $([ ${#sync[@]} -gt 0 ] && echo synchronous || echo asynchronous))"
+  [[ "$fault" == failover || "$fault" == kill-primary ]] && echo "  PostgreSQL primary before: $host, after: $("$ROOT/scripts/hosts.sh" primary || echo none) (replication: $([ ${#sync[@]} -gt 0 ] && echo asynchronous || echo synchronous))"
   echo "  cluster whole again (all $silos silos active) $whole s after the heal"
   echo "  silos restarted by the supervisor: $(( $(grep -c 'starting it again' "$ES_DATA/logs/supervisor.log" 2>/dev/null || true) - ${restarts_before:-0} ))"
   echo
