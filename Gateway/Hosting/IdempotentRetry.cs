@@ -27,7 +27,13 @@ public sealed class IdempotentRetry(RequestDelegate next, ILogger<IdempotentRetr
         var idempotent = HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method);
         // The body is kept (up to the 1-MiB request limit) so that a retry can read it again.
         context.Request.EnableBuffering();
-        // Every attempt names the request: an entity grain answers a repeat of a change it applied.
+        if (!HttpMethods.IsPut(method) && !HttpMethods.IsPatch(method))
+        {
+            await TryAsync(context, method, idempotent);
+            return;
+        }
+        // The only changes repeated after a timeout: every attempt names the request, and an entity
+        // grain answers a repeat of the change it applied.
         RequestContext.Set(RepeatedCall.ContextKey, Guid.NewGuid().ToString("N"));
         try
         {

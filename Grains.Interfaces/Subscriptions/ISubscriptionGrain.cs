@@ -42,6 +42,7 @@ public interface ISubscriptionGrain : IGrainWithIntegerKey
     Task<SubscriptionResult> EnableAsync();
 
     [Alias("Archive")]
+    [ResponseTimeout("00:00:30")] // cancels every pending delivery, however many wait
     Task<SubscriptionResult> ArchiveAsync(string? reason);
 
     /// <summary>

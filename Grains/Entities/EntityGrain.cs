@@ -175,9 +175,9 @@ public sealed class EntityGrain(
     private (string Request, EntityResult Result)? lastApplied;
 
     /// <summary>
-    /// Applies a change once per request: a repeat of the request whose change was applied last (the
-    /// gateway trying again after a timeout, while the first attempt was still waiting here) gets
-    /// that change's result, and no second event.
+    /// Applies a PUT or PATCH once per request: a repeat of the request whose change was applied last
+    /// (the gateway trying again after a timeout, while the first attempt was still waiting here)
+    /// gets that change's result, and no second event. The gateway repeats no other change.
     /// </summary>
     private async Task<EntityResult> OnceAsync(Func<Task<EntityResult>> change)
     {
@@ -194,9 +194,7 @@ public sealed class EntityGrain(
         return result;
     }
 
-    public Task<EntityResult> CreateAsync(string json) => OnceAsync(() => CreateOnceAsync(json));
-
-    private async Task<EntityResult> CreateOnceAsync(string json)
+    public async Task<EntityResult> CreateAsync(string json)
     {
         var firstCall = !loaded;
         // Called with a fresh id (POST): no read first (see LoadAsync).
@@ -244,9 +242,7 @@ public sealed class EntityGrain(
         return await UpdateAsync(Normalize(merged));
     }
 
-    public Task<EntityResult> DeleteAsync() => OnceAsync(() => DeleteOnceAsync());
-
-    private async Task<EntityResult> DeleteOnceAsync()
+    public async Task<EntityResult> DeleteAsync()
     {
         await LoadAsync();
         if (Current() is not { } current)
@@ -260,9 +256,7 @@ public sealed class EntityGrain(
         return await ChangeAsync(current, "deleted", null);
     }
 
-    public Task<EntityResult> ActAsync(string action, string? body) => OnceAsync(() => ActOnceAsync(action, body));
-
-    private async Task<EntityResult> ActOnceAsync(string action, string? body)
+    public async Task<EntityResult> ActAsync(string action, string? body)
     {
         await LoadAsync();
         if (Current() is not { } current)

@@ -34,7 +34,12 @@ public sealed partial class SiloFence(
     public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(1500);
 
     private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(500);
-    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Each read's bound: with Redis out of reach a look takes two of them (the membership, then
+    /// PostgreSQL), so contact is still renewed every second, within <see cref="Window"/>.
+    /// </summary>
+    private static readonly TimeSpan ReadTimeout = TimeSpan.FromMilliseconds(500);
 
     private readonly FenceState state = new(Window);
 
