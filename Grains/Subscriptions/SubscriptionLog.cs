@@ -17,11 +17,11 @@ internal static partial class SubscriptionLog
     [LoggerMessage(1004, LogLevel.Warning, "Subscription {Id}: stored health {Stored} did not match its delivery log; repaired to {Repaired}")]
     public static partial void HealthRepaired(this ILogger logger, long id, object stored, object repaired);
 
-    [LoggerMessage(1005, LogLevel.Information, "Subscription {Id}: queued event {EventId}, which had been set apart")]
-    public static partial void TookBack(this ILogger logger, long id, string eventId);
+    [LoggerMessage(1005, LogLevel.Information, "Subscription {Id}: queued event {EventId} from the routing dead letters")]
+    public static partial void DeadLetterRequeued(this ILogger logger, long id, string eventId);
 
-    [LoggerMessage(1006, LogLevel.Warning, "Subscription {Id}: event {EventId} stays set apart")]
-    public static partial void StaysSetApart(this ILogger logger, Exception error, long id, string eventId);
+    [LoggerMessage(1006, LogLevel.Warning, "Subscription {Id}: event {EventId} stays in the routing dead letters")]
+    public static partial void DeadLetterKept(this ILogger logger, Exception error, long id, string eventId);
 
     [LoggerMessage(1007, LogLevel.Warning, "Subscription {Id}: health not saved on deactivation")]
     public static partial void HealthNotSaved(this ILogger logger, Exception error, long id);

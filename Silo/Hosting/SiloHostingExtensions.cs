@@ -83,6 +83,7 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<WebhookSender>();
         builder.Services.AddSingleton<DeliveryMetrics>();
         builder.Services.AddSingleton<DeliveryWindows>();
+        builder.Services.AddSingleton<DeliveryServices>();
         builder.Services.AddSingleton<EventsSubscriptions.Grains.Routing.RouteTableCache>();
         builder.Services.AddSingleton<EventsSubscriptions.Grains.Regions.RegionTreeStore>();
         builder.Services.AddSingleton<EventsSubscriptions.Grains.Regions.RegionPaths>();
