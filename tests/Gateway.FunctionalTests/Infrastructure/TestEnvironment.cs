@@ -18,7 +18,7 @@ public static class TestEnvironment
     public static string PostgresFor(string database) =>
         new NpgsqlConnectionStringBuilder(Postgres) { Database = database }.ConnectionString;
 
-    public static string RepositoryRoot { get; } = FindRoot();
+    public static string RepositoryRoot => EventsSubscriptions.TestSupport.Repository.Root;
 
     public static string SiloDll => Built("Silo");
 
@@ -48,18 +48,6 @@ public static class TestEnvironment
     {
         var path = Path.Combine(RepositoryRoot, project, "bin", Configuration, "net10.0", $"{project}.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"{project} is not built: {path}");
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "EventsSubscriptions.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new DirectoryNotFoundException("EventsSubscriptions.sln not found above the test assembly.");
     }
 
     private static string Required(string name) =>

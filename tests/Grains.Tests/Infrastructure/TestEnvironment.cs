@@ -9,6 +9,9 @@ public static class TestEnvironment
 
     public static string Redis => Required("ES_TEST_REDIS");
 
+    /// <summary>The folder of pg_dump, of the tests' PostgreSQL's version.</summary>
+    public static string PostgresBin => Required("ES_TEST_PG_BIN");
+
     public static string PostgresFor(string database) =>
         new NpgsqlConnectionStringBuilder(Postgres) { Database = database }.ConnectionString;
 
