@@ -1,4 +1,5 @@
 using EventsSubscriptions.Grains.Interfaces.Entities;
+using EventsSubscriptions.Grains.Interfaces.Requests;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Entities;
+using EventsSubscriptions.Grains.Interfaces.Requests;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Tenants;
 using EventsSubscriptions.Grains.Persistence;

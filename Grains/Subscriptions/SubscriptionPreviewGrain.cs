@@ -4,6 +4,7 @@ using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Entities;
 using EventsSubscriptions.Grains.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Entities;
+using EventsSubscriptions.Grains.Interfaces.Requests;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Tenants;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;

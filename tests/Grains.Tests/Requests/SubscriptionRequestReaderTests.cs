@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Grains.Interfaces.Entities;
+using EventsSubscriptions.Grains.Interfaces.Requests;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 

@@ -1,6 +1,7 @@
 using EventsSubscriptions.Grains.Interfaces.Json;
+using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 
-namespace EventsSubscriptions.Grains.Interfaces.Subscriptions;
+namespace EventsSubscriptions.Grains.Interfaces.Requests;
 
 /// <summary>
 /// What <see cref="SubscriptionRequestReader"/> made of a body: the spec (and the secret and extra
