@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EventsSubscriptions.Grains.Compatibility;
 using EventsSubscriptions.Grains.Hosting;
 using EventsSubscriptions.Grains.Regions;
 using EventsSubscriptions.Grains.Streaming;
@@ -10,7 +11,6 @@ using EventsSubscriptions.Grains.Interfaces.Tenants;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Providers;
 using Orleans.Runtime;
 using Orleans.Storage;
 using Json = EventsSubscriptions.Grains.Interfaces.Json;
@@ -33,9 +33,6 @@ public sealed class EntityGrain(
 {
     public const string Regions = "regions";
 
-    /// <summary>The grain state name the entities used before the event queue (migration 0012).</summary>
-    private const string LegacyStateName = "entity";
-
     // The key's resource is qualified by the tenant (Tenants.Qualify): rows and streams are named by
     // it; events and the region tree see the resource and the tenant apart.
     private string scoped = "";
@@ -48,8 +45,8 @@ public sealed class EntityGrain(
     /// <summary>The id of the event that made the entity what it is (null if unknown: written by an earlier version).</summary>
     private string? lastEventId;
 
-    /// <summary>The state was read from the earlier version's grain storage, whose row is removed once the entity's own row is written.</summary>
-    private GrainState<EntityState>? legacyRecord;
+    /// <summary>State an earlier version stored in Orleans' grain storage (Compatibility).</summary>
+    private LegacyEntityStorage? legacy;
 
     /// <summary>Whether the stored state was read (or is known to be none).</summary>
     private bool loaded;
@@ -76,87 +73,11 @@ public sealed class EntityGrain(
         {
             (sequence, snapshot, lastEventId) = stored;
         }
-        else
+        else if (await Legacy.AdoptAsync(scoped, id, resource, StreamOf()) is { } adopted)
         {
-            await AdoptLegacyStateAsync();
+            (sequence, snapshot, lastEventId) = adopted;
         }
         loaded = true;
-    }
-
-    /// <summary>
-    /// An entity last changed before the event queue existed kept its state in Orleans' grain
-    /// storage, with the events not yet known to be on the old stream. Those are queued now (the
-    /// last one with the entity's row, in one commit; consumers ignore an event they already had),
-    /// and the old state is removed. An entity with no pending event moves at its next change.
-    /// Looked for only while the service still has such state (asked once per silo), so a new
-    /// entity costs no read of the old storage.
-    /// </summary>
-    private async Task AdoptLegacyStateAsync()
-    {
-        if (ServiceProvider.GetKeyedService<IGrainStorage>(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME) is not { } storage
-            || !await events.Store.HasLegacyEntityStateAsync(LegacyGrainType))
-        {
-            return;
-        }
-        var legacy = new GrainState<EntityState>(new EntityState());
-        await storage.ReadStateAsync(LegacyStateName, this.GetGrainId(), legacy);
-        if (!legacy.RecordExists || legacy.State is null)
-        {
-            return;
-        }
-        sequence = legacy.State.Sequence;
-        snapshot = legacy.State.Snapshot;
-        var pending = legacy.State.Unpublished;
-        if (pending.Count > 0)
-        {
-            logger.LegacyEventsQueued(resource, id, pending.Count);
-            var stream = StreamOf();
-            foreach (var earlier in pending.Take(pending.Count - 1))
-            {
-                await events.AppendAsync(stream, [earlier], null);
-            }
-            var last = pending[^1];
-            var adopted = await events.Store.AppendAsync(new EventQueueItem(scoped, id, sequence, snapshot,
-                events.QueueOf(stream), events.Pack(stream, [last], null), last.EventId, last.Trigger, last.OccurredOn));
-            if (adopted)
-            {
-                lastEventId = last.EventId;
-            }
-            else if (await events.Store.ReadEntityAsync(scoped, id) is { } stored)
-            {
-                // Another activation adopted it first.
-                (sequence, snapshot, lastEventId) = stored;
-            }
-        }
-        else
-        {
-            // Read from here until the entity's first change writes its own row.
-            legacyRecord = legacy;
-            return;
-        }
-        await storage.ClearStateAsync(LegacyStateName, this.GetGrainId(), legacy);
-    }
-
-    /// <summary>The grain type Orleans' storage names the entities' rows with.</summary>
-    private const string LegacyGrainType = "entity";
-
-    private async Task ForgetLegacyStateAsync()
-    {
-        if (legacyRecord is not { } legacy)
-        {
-            return;
-        }
-        try
-        {
-            await ServiceProvider.GetRequiredKeyedService<IGrainStorage>(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME)
-                .ClearStateAsync(LegacyStateName, this.GetGrainId(), legacy);
-            legacyRecord = null;
-        }
-        catch (Exception e)
-        {
-            // The entity's own row is written and read first; the old one only lingers.
-            logger.LegacyStateNotRemoved(e, resource, id);
-        }
     }
 
     public async Task<string?> GetAsync()
@@ -171,28 +92,8 @@ public sealed class EntityGrain(
         return new Interfaces.Operations.EntityStateView(snapshot, sequence);
     }
 
-    /// <summary>The last change this activation applied, by the request that asked for it (<see cref="RepeatedCall"/>).</summary>
-    private (string Request, EntityResult Result)? lastApplied;
-
-    /// <summary>
-    /// Applies a PUT or PATCH once per request: a repeat of the request whose change was applied last
-    /// (the gateway trying again after a timeout, while the first attempt was still waiting here)
-    /// gets that change's result, and no second event. The gateway repeats no other change.
-    /// </summary>
-    private async Task<EntityResult> OnceAsync(Func<Task<EntityResult>> change)
-    {
-        var request = RequestContext.Get(RepeatedCall.ContextKey) as string;
-        if (request is not null && lastApplied is { } last && last.Request == request)
-        {
-            return last.Result;
-        }
-        var result = await change();
-        if (request is not null && result.EventId is not null)
-        {
-            lastApplied = (request, result);
-        }
-        return result;
-    }
+    /// <summary>A PUT or PATCH repeated by the gateway is applied once (<see cref="RepeatedChanges"/>).</summary>
+    private readonly RepeatedChanges repeated = new();
 
     public async Task<EntityResult> CreateAsync(string json)
     {
@@ -216,7 +117,7 @@ public sealed class EntityGrain(
         }
     }
 
-    public Task<EntityResult> PutAsync(string json) => OnceAsync(() => PutOnceAsync(json));
+    public Task<EntityResult> PutAsync(string json) => repeated.ApplyOnceAsync(() => PutOnceAsync(json));
 
     private async Task<EntityResult> PutOnceAsync(string json)
     {
@@ -229,7 +130,7 @@ public sealed class EntityGrain(
         return await UpdateAsync(next);
     }
 
-    public Task<EntityResult> PatchAsync(string mergePatch) => OnceAsync(() => PatchOnceAsync(mergePatch));
+    public Task<EntityResult> PatchAsync(string mergePatch) => repeated.ApplyOnceAsync(() => PatchOnceAsync(mergePatch));
 
     private async Task<EntityResult> PatchOnceAsync(string mergePatch)
     {
@@ -339,7 +240,7 @@ public sealed class EntityGrain(
             // lost): nothing was written; the caller retries against the state that won.
             throw new InconsistentStateException($"{scoped}/{id} was changed elsewhere (stored sequence is not {sequence})");
         }
-        await ForgetLegacyStateAsync();
+        await Legacy.ForgetAsync(resource, id);
         var created = snapshot is null;
         sequence = entityEvent.Sequence;
         snapshot = next;
@@ -364,6 +265,8 @@ public sealed class EntityGrain(
             logger.RegionTreeNotRestored(e, id);
         }
     }
+
+    private LegacyEntityStorage Legacy => legacy ??= new(this, events, logger);
 
     private StreamId StreamOf() =>
         StreamId.Create(EntityStream.Namespace, EntityStream.Key(scoped, id, settings.Value.Partitions));

@@ -1,5 +1,4 @@
-using EventsSubscriptions.Grains.Persistence;
-using EventsSubscriptions.Grains.Hosting;
+using EventsSubscriptions.Grains.Compatibility;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -21,14 +20,10 @@ public readonly record struct RegionRow(string Tenant, long Id, long? Parent, bo
 public sealed class RegionTreeStore(
     NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, IGrainStorageSerializer serializer, ILogger<RegionTreeStore> logger)
 {
-    private readonly object importGate = new();
-    private Task? imported;
-    /// <summary>The grain state name under which the previous version kept each region.</summary>
-    public const string LegacyStateName = "region-node";
+    /// <summary>The regions an earlier version kept in grain states, imported before the first read (Compatibility).</summary>
+    private readonly LegacyRegionImport legacy = new(dataSource, cluster, serializer, logger);
 
     private string ServiceId => cluster.Value.ServiceId;
-
-    private string LockKey => $"events-subscriptions/{ServiceId}/region-tree";
 
     /// <summary>
     /// The rows written after <paramref name="afterVersion"/>, in version order (all of them from 0):
@@ -36,7 +31,7 @@ public sealed class RegionTreeStore(
     /// </summary>
     public async Task<List<RegionRow>> ChangesAsync(long afterVersion, string? tenant = null, CancellationToken cancellationToken = default)
     {
-        await EnsureImportedAsync();
+        await legacy.EnsureImportedAsync();
         await using var command = dataSource.CreateCommand("""
             SELECT tenant, id, parent_id, removed, version FROM region_tree
             WHERE service_id = $1 AND version > $2 AND ($3::text IS NULL OR tenant = $3)
@@ -58,7 +53,7 @@ public sealed class RegionTreeStore(
     /// <summary>Whether the region exists (made and not removed).</summary>
     public async Task<bool> ExistsAsync(string tenant, long id, CancellationToken cancellationToken = default)
     {
-        await EnsureImportedAsync();
+        await legacy.EnsureImportedAsync();
         await using var command = dataSource.CreateCommand(
             "SELECT EXISTS (SELECT 1 FROM region_tree WHERE service_id = $1 AND tenant = $2 AND id = $3 AND NOT removed)");
         command.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
@@ -104,157 +99,16 @@ public sealed class RegionTreeStore(
         return version;
     }
 
-    /// <summary>
-    /// The import of the previous version's regions (<see cref="ImportLegacyAsync"/>), made once by
-    /// this silo before its first read of the tree (tried again at the next read if it failed).
-    /// </summary>
-    public Task EnsureImportedAsync()
-    {
-        lock (importGate)
-        {
-            if (imported is null || imported.IsFaulted || imported.IsCanceled)
-            {
-                imported = ImportOnceAsync();
-            }
-            return imported;
-        }
+    /// <summary>Imports the earlier version's regions now, if not done before; the number imported (<see cref="LegacyRegionImport"/>).</summary>
+    public Task<int> ImportLegacyAsync(CancellationToken cancellationToken = default) => legacy.ImportAsync(cancellationToken);
 
-        async Task ImportOnceAsync()
-        {
-            if (await ImportLegacyAsync() is > 0 and var count)
-            {
-                logger.RegionsImported(count);
-            }
-        }
-    }
+    private Task LockAsync(NpgsqlConnection connection) => LockAsync(connection, ServiceId);
 
-    /// <summary>
-    /// Copies the regions the previous version kept in grain states into the table, once per
-    /// service, and removes those states; the number of regions copied (0 when done before). A
-    /// state that cannot be read is left out (and logged); a parent that is not among the regions,
-    /// or that would close a cycle (the previous version could leave one after concurrent moves),
-    /// is dropped: that region becomes a root, and the log says so.
-    /// </summary>
-    public async Task<int> ImportLegacyAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await LockAsync(connection);
-        await using (var done = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM region_tree_import WHERE service_id = $1)", connection))
-        {
-            done.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
-            if ((bool)(await done.ExecuteScalarAsync(cancellationToken))!)
-            {
-                return 0;
-            }
-        }
-        var regions = new List<(long Id, long? Parent)>();
-        await using (var read = new NpgsqlCommand("""
-            SELECT grainidn1, payloadbinary FROM orleans_grain_state
-            WHERE serviceid = $1 AND graintypestring = $2 AND grainidn0 = 0 AND grainidextensionstring IS NULL
-              AND payloadbinary IS NOT NULL
-            """, connection))
-        {
-            read.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
-            read.Parameters.Add(new NpgsqlParameter { Value = LegacyStateName });
-            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var id = reader.GetInt64(0);
-                LegacyRegionNodeState? state;
-                try
-                {
-                    state = serializer.Deserialize<LegacyRegionNodeState>(new BinaryData(reader.GetFieldValue<byte[]>(1)));
-                }
-                catch (Exception e)
-                {
-                    logger.RegionNotImported(e, id);
-                    continue;
-                }
-                if (state is { Exists: true })
-                {
-                    regions.Add((id, state.Parent));
-                }
-            }
-        }
-        regions = WithoutCycles(regions);
-        await using (var insert = new NpgsqlCommand("""
-            INSERT INTO region_tree (service_id, tenant, id, parent_id, removed, version)
-            SELECT $1, 'default', r.id, r.parent_id, false, nextval('region_tree_change')
-            FROM unnest($2::bigint[], $3::bigint[]) AS r(id, parent_id)
-            ON CONFLICT (service_id, tenant, id) DO NOTHING
-            """, connection))
-        {
-            insert.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
-            insert.Parameters.Add(new NpgsqlParameter { Value = regions.Select(r => r.Id).ToArray() });
-            insert.Parameters.Add(new NpgsqlParameter { Value = regions.Select(r => r.Parent).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await using (var forget = new NpgsqlCommand(
-            "DELETE FROM orleans_grain_state WHERE serviceid = $1 AND graintypestring = $2", connection))
-        {
-            forget.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
-            forget.Parameters.Add(new NpgsqlParameter { Value = LegacyStateName });
-            await forget.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await using (var mark = new NpgsqlCommand("INSERT INTO region_tree_import (service_id, regions) VALUES ($1, $2)", connection))
-        {
-            mark.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
-            mark.Parameters.Add(new NpgsqlParameter { Value = regions.Count });
-            await mark.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await transaction.CommitAsync(cancellationToken);
-        return regions.Count;
-    }
-
-    /// <summary>The regions with every parent that is missing or closes a cycle dropped.</summary>
-    private List<(long Id, long? Parent)> WithoutCycles(List<(long Id, long? Parent)> regions)
-    {
-        var parents = regions.ToDictionary(r => r.Id, r => r.Parent);
-        foreach (var (id, parent) in regions)
-        {
-            if (parent is { } p && !parents.ContainsKey(p))
-            {
-                logger.RegionParentDropped(id, p, "it does not exist");
-                parents[id] = null;
-            }
-        }
-        // Walk up from each region; a walk that meets a region of its own path closes a cycle there.
-        var settled = new HashSet<long>();
-        foreach (var start in parents.Keys.Order().ToList())
-        {
-            var path = new HashSet<long>();
-            for (long? at = start; at is { } id && !settled.Contains(id); at = parents[id])
-            {
-                if (!path.Add(id))
-                {
-                    break;
-                }
-                if (parents[id] is { } up && path.Contains(up))
-                {
-                    logger.RegionParentDropped(id, up, "it closes a cycle");
-                    parents[id] = null;
-                }
-            }
-            settled.UnionWith(path);
-        }
-        return [.. parents.Select(p => (p.Key, p.Value))];
-    }
-
-    private async Task LockAsync(NpgsqlConnection connection)
+    /// <summary>Holds the tree's advisory lock until the transaction ends: every writer of <c>region_tree</c> takes it.</summary>
+    internal static async Task LockAsync(NpgsqlConnection connection, string serviceId)
     {
         await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = LockKey });
+        command.Parameters.Add(new NpgsqlParameter { Value = $"events-subscriptions/{serviceId}/region-tree" });
         await command.ExecuteNonQueryAsync();
     }
-}
-
-/// <summary>A region as the previous version stored it (grain state 'region-node'); read once, by the import.</summary>
-[GenerateSerializer, Alias("es.RegionNodeState")]
-public sealed class LegacyRegionNodeState
-{
-    [Id(0)] public bool Exists { get; set; }
-    [Id(1)] public long? Parent { get; set; }
-    [Id(2)] public HashSet<long> Children { get; set; } = [];
-    [Id(3)] public long[] Path { get; set; } = [];
 }

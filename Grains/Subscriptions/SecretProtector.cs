@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using EventsSubscriptions.Grains.Compatibility;
 
 namespace EventsSubscriptions.Grains.Subscriptions;
 
@@ -20,14 +21,13 @@ public enum SecretPurpose : byte
 /// copied onto another subscription, or into the headers' place, does not decrypt.
 /// <para>
 /// Layout (format 2): version (1) · key id (4: the start of the key's SHA-256) · nonce (12) · tag (16)
-/// · ciphertext. Format 1 (before key rotation) has no key id and authenticates the id alone; it is
-/// still read, trying each key. Keys: the current one encrypts; previous ones (rotation) only decrypt.
+/// · ciphertext. Format 1, from before key rotation, is still read (<see cref="LegacySecretFormat"/>).
+/// Keys: the current one encrypts; previous ones (rotation) only decrypt.
 /// </para>
 /// </summary>
 public sealed class SecretProtector
 {
     private const byte FormatVersion = 2;
-    private const byte LegacyFormatVersion = 1;
     private const int KeyIdSize = 4;
     private const int NonceSize = 12;
     private const int TagSize = 16;
@@ -63,9 +63,9 @@ public sealed class SecretProtector
 
     public string Unprotect(byte[] protectedSecret, long subscriptionId, SecretPurpose purpose = SecretPurpose.Secret)
     {
-        if (protectedSecret.Length >= 1 + NonceSize + TagSize && protectedSecret[0] == LegacyFormatVersion)
+        if (LegacySecretFormat.Holds(protectedSecret))
         {
-            return UnprotectLegacy(protectedSecret, subscriptionId);
+            return LegacySecretFormat.Unprotect(protectedSecret, subscriptionId, keys.Select(k => k.Key));
         }
         if (protectedSecret.Length < 1 + KeyIdSize + NonceSize + TagSize || protectedSecret[0] != FormatVersion)
         {
@@ -90,27 +90,6 @@ public sealed class SecretProtector
         protectedSecret.Length < 1 + KeyIdSize || protectedSecret[0] != FormatVersion
         || BinaryPrimitives.ReadUInt32BigEndian(protectedSecret.AsSpan(1, KeyIdSize)) != keyId;
 
-    private string UnprotectLegacy(byte[] protectedSecret, long subscriptionId)
-    {
-        var cipher = protectedSecret.AsSpan(1 + NonceSize + TagSize);
-        var plain = new byte[cipher.Length];
-        foreach (var (candidate, _) in keys)
-        {
-            try
-            {
-                using var aes = new AesGcm(candidate, TagSize);
-                aes.Decrypt(protectedSecret.AsSpan(1, NonceSize), cipher, protectedSecret.AsSpan(1 + NonceSize, TagSize), plain,
-                    LegacyAssociatedData(subscriptionId));
-                return Encoding.UTF8.GetString(plain);
-            }
-            catch (AuthenticationTagMismatchException)
-            {
-                // Another key, or not this subscription's: the next key is tried.
-            }
-        }
-        throw new CryptographicException("The secret decrypts with none of Secrets__EncryptionKey and Secrets__PreviousKeys.");
-    }
-
     private static byte[] Checked(byte[] key) => key.Length == 32
         ? key
         : throw new ArgumentException("A secret encryption key must be 32 bytes (256 bits).", nameof(key));
@@ -122,13 +101,6 @@ public sealed class SecretProtector
         var data = new byte[9];
         BinaryPrimitives.WriteInt64BigEndian(data, subscriptionId);
         data[8] = (byte)purpose;
-        return data;
-    }
-
-    private static byte[] LegacyAssociatedData(long subscriptionId)
-    {
-        var data = new byte[8];
-        BinaryPrimitives.WriteInt64BigEndian(data, subscriptionId);
         return data;
     }
 }

@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Compatibility;
 using EventsSubscriptions.Grains.Interfaces.Regions;
 using EventsSubscriptions.Grains.Regions;
 using EventsSubscriptions.Grains.Tests.Infrastructure;
