@@ -60,6 +60,30 @@ public static class JsonBody
         }
     }
 
+    /// <summary>
+    /// Runs an operation whose body is its request: the body is read (what cannot be read answered
+    /// as by <see cref="ReadAsync"/>), <paramref name="read"/> makes the request of it (its errors
+    /// answered as a validation problem), and only a request without errors reaches <paramref name="handle"/>.
+    /// Every operation checks its body in this one order.
+    /// </summary>
+    public static async Task<Results<TAnswer, ValidationProblem, ProblemHttpResult>> HandleAsync<TRequest, TAnswer>(
+        HttpRequest request, bool optional, Func<JsonElement?, (TRequest? Request, ValidationErrors Errors)> read,
+        Func<TRequest, Task<Results<TAnswer, ValidationProblem, ProblemHttpResult>>> handle, CancellationToken cancellationToken)
+        where TAnswer : IResult
+    {
+        var (body, problem) = await ReadAsync(request, optional, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var (value, errors) = read(body);
+        if (errors.Any)
+        {
+            return Problems.Validation(errors);
+        }
+        return await handle(value!);
+    }
+
     /// <summary>The first string or key of the document that is not storable text, as a validation problem naming its path.</summary>
     private static ProblemHttpResult? Unstorable(JsonElement element, string path)
     {

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EventsSubscriptions.Gateway.Apis;
 
+// Previewing a draft subscription: what it would send, without creating it.
 public static partial class SubscriptionsApi
 {
     /// <summary>How many recent events a preview looks at unless told (<c>limit</c>), and at most.</summary>
@@ -25,38 +26,39 @@ public static partial class SubscriptionsApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
-    private static async Task<Results<Ok<DataResponse<PreviewItem>>, ValidationProblem, ProblemHttpResult>> PreviewAsync(
+    private static Task<Results<Ok<DataResponse<PreviewItem>>, ValidationProblem, ProblemHttpResult>> PreviewAsync(
         HttpRequest request, IClusterClient grains, SubscriptionRequestReader reader, CancellationToken cancellationToken)
     {
-        var queryErrors = new ValidationErrors();
+        var errors = new ValidationErrors();
         var events = PreviewDefaultEvents;
         foreach (var name in request.Query.Keys.Where(k => k != "limit"))
         {
-            queryErrors.Add(name, "is not a parameter of this endpoint (limit)");
+            errors.Add(name, "is not a parameter of this endpoint (limit)");
         }
         if (request.Query.TryGetValue("limit", out var limit)
             && (limit.Count != 1 || !int.TryParse(limit[0], NumberStyles.None, CultureInfo.InvariantCulture, out events)
                 || events is < 1 or > PreviewMaxEvents))
         {
-            queryErrors.Add("limit", $"must be one whole number from 1 to {PreviewMaxEvents}");
+            errors.Add("limit", $"must be one whole number from 1 to {PreviewMaxEvents}");
         }
-        var (body, problem) = await JsonBody.ReadAsync(request, optional: false, cancellationToken);
-        if (problem is not null)
+        // The body's errors are answered with the query's, in one validation problem.
+        return JsonBody.HandleAsync(request, optional: false, body =>
         {
-            return problem;
-        }
-        var read = reader.Read(body!.Value, secretRequired: true);
-        foreach (var (field, messages) in read.Errors.Raw)
-        {
-            foreach (var message in messages)
+            var read = reader.Read(body!.Value, secretRequired: true);
+            foreach (var (field, messages) in read.Errors.Raw)
             {
-                queryErrors.Add(field, message);
+                foreach (var message in messages)
+                {
+                    errors.Add(field, message);
+                }
             }
-        }
-        if (queryErrors.Any)
-        {
-            return Problems.Validation(queryErrors);
-        }
+            return (read, errors);
+        }, read => PreviewDraftAsync(grains, read, events), cancellationToken);
+    }
+
+    private static async Task<Results<Ok<DataResponse<PreviewItem>>, ValidationProblem, ProblemHttpResult>> PreviewDraftAsync(
+        IClusterClient grains, SubscriptionReading read, int events)
+    {
         var preview = await grains.GetGrain<ISubscriptionPreviewGrain>(0).PreviewAsync(read.Spec!, read.Secret!, read.Headers, events);
         return TypedResults.Ok(new DataResponse<PreviewItem>(PreviewItem.From(preview)));
     }

@@ -130,46 +130,15 @@ public static partial class SubscriptionsApi
             };
         });
 
-    /// <summary>
-    /// A path id that is not a subscription id (<c>abc</c>, <c>0</c>, <c>-1</c>, <c>+1</c>) fails the
-    /// routes' constraint and lands here, out of the document: after the same checks of the query as
-    /// a real id, it is answered as an unknown id (docs/api.md), never by another API's route. An
-    /// action name that is not one of <see cref="Actions"/> lands here too, with any id.
-    /// </summary>
-    private static void MapMalformedIds(RouteGroupBuilder group)
-    {
-        var malformed = group.MapGroup("{id}").ExcludeFromDescription();
-        malformed.MapGet("", (string id, HttpRequest request) => Unknown(id, ItemQueryReader.Read(request.Query).Errors))
-            .RequireAuthorization(Scopes.SubscriptionsRead);
-        malformed.MapGet("logs", (string id, HttpRequest request) => Unknown(id, LogQueryReader.Read(request.Query).Errors))
-            .RequireAuthorization(Scopes.SubscriptionsRead);
-        // With the bodies their real routes accept: a body of another type is the same 415 from routing with any id.
-        malformed.MapPut("", (string id) => SubscriptionProblems.UnknownId(id))
-            .RequireAuthorization(Scopes.SubscriptionsWrite).Accepts<SubscriptionRequest>("application/json");
-        malformed.MapPatch("", (string id) => SubscriptionProblems.UnknownId(id))
-            .RequireAuthorization(Scopes.SubscriptionsWrite).Accepts<JsonObject>("application/merge-patch+json", "application/json");
-        malformed.MapPost("actions/{action}", (string id, string action) => SubscriptionId.TryParse(id, out _)
-                ? Problems.NotFound($"There is no action '{action}'; the actions are {string.Join(", ", Actions)}.")
-                : SubscriptionProblems.UnknownId(id))
-            .RequireAuthorization(Scopes.SubscriptionsWrite);
+    private static Task<Results<Created<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        HttpRequest request, IClusterClient grains, SubscriptionRequestReader reader, GatewaySettings settings, CancellationToken cancellationToken) =>
+        JsonBody.HandleAsync(request, optional: false, SubscriptionBody(reader),
+            read => CreateWithinQuotaAsync(request, grains, settings, read), cancellationToken);
 
-        static Results<ValidationProblem, ProblemHttpResult> Unknown(string id, ValidationErrors queryErrors) =>
-            queryErrors.Any ? Problems.Validation(queryErrors) : SubscriptionProblems.UnknownId(id);
-    }
-
-    private static async Task<Results<Created<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        HttpRequest request, IClusterClient grains, SubscriptionRequestReader reader, GatewaySettings settings, CancellationToken cancellationToken)
+    /// <summary>Creates the subscription read from the body, unless its caller or its tenant holds as many as it may.</summary>
+    private static async Task<Results<Created<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> CreateWithinQuotaAsync(
+        HttpRequest request, IClusterClient grains, GatewaySettings settings, SubscriptionReading read)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, optional: false, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
-        }
-        var read = reader.Read(body!.Value, secretRequired: true);
-        if (read.Errors.Any)
-        {
-            return Problems.Validation(read.Errors);
-        }
         // The quota is read before the create: concurrent creates of one caller can pass it by their number.
         var caller = CallerRateLimiting.Caller(request.HttpContext);
         var tenant = TenantResolution.Of(request.HttpContext);
@@ -256,140 +225,29 @@ public static partial class SubscriptionsApi
         return TypedResults.Ok(new ListResponse<LogItem>(new ListMeta(page.Count, items.Count, query.Limit, query.Offset), items));
     }
 
-    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> ReplaceAsync(
-        SubscriptionId id, HttpRequest request, IClusterClient grains, SubscriptionRequestReader reader, CancellationToken cancellationToken)
-    {
-        var (body, problem) = await JsonBody.ReadAsync(request, optional: false, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
-        }
-        var read = reader.Read(body!.Value, secretRequired: true);
-        if (read.Errors.Any)
-        {
-            return Problems.Validation(read.Errors);
-        }
-        return await AnswerChangeAsync(grains, request, id, await Subscription(grains, id).UpdateAsync(read.Spec!, read.Secret, read.Headers, expectedVersion: null));
-    }
+    private static Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> ReplaceAsync(
+        SubscriptionId id, HttpRequest request, IClusterClient grains, SubscriptionRequestReader reader, CancellationToken cancellationToken) =>
+        JsonBody.HandleAsync(request, optional: false, SubscriptionBody(reader),
+            async read => await AnswerChangeAsync(grains, request, id,
+                await Subscription(grains, id).UpdateAsync(read.Spec!, read.Secret, read.Headers, expectedVersion: null)),
+            cancellationToken);
 
     /// <summary>The grain merges the patch onto the subscription and checks the result, one change at a time.</summary>
-    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> PatchAsync(
-        SubscriptionId id, HttpRequest request, IClusterClient grains, CancellationToken cancellationToken)
-    {
-        var (body, problem) = await JsonBody.ReadAsync(request, optional: false, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
-        }
-        if (body!.Value.ValueKind != JsonValueKind.Object)
-        {
-            return Problems.BadRequest("A merge patch must be a JSON object.");
-        }
-        return await AnswerChangeAsync(grains, request, id, await Subscription(grains, id).PatchAsync(body.Value.GetRawText()));
-    }
+    private static Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> PatchAsync(
+        SubscriptionId id, HttpRequest request, IClusterClient grains, CancellationToken cancellationToken) =>
+        JsonBody.HandleAsync(request, optional: false, body => (body!.Value, new ValidationErrors()), async patch =>
+            patch.ValueKind != JsonValueKind.Object
+                ? Problems.BadRequest("A merge patch must be a JSON object.")
+                : await AnswerChangeAsync(grains, request, id, await Subscription(grains, id).PatchAsync(patch.GetRawText())),
+            cancellationToken);
 
-    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> SuspendAsync(
-        SubscriptionId id, HttpRequest request, IClusterClient grains, CancellationToken cancellationToken)
-    {
-        var (body, problem) = await JsonBody.ReadAsync(request, optional: false, cancellationToken);
-        if (problem is not null)
+    /// <summary>Reads a subscription's body as create and replace take it: the whole subscription, its secret required.</summary>
+    private static Func<JsonElement?, (SubscriptionReading? Request, ValidationErrors Errors)> SubscriptionBody(SubscriptionRequestReader reader) =>
+        body =>
         {
-            return problem;
-        }
-        var (suspend, errors) = ActionRequestReader.ReadSuspend(body!.Value);
-        if (suspend is null)
-        {
-            return Problems.Validation(errors);
-        }
-        return Answer(id, await Subscription(grains, id).SuspendAsync(suspend.Reason));
-    }
-
-    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> EnableAsync(
-        SubscriptionId id, HttpRequest request, IClusterClient grains, CancellationToken cancellationToken)
-    {
-        var (body, problem) = await JsonBody.ReadAsync(request, optional: true, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
-        }
-        if (ActionRequestReader.ReadEnable(body) is { Any: true } errors)
-        {
-            return Problems.Validation(errors);
-        }
-        return Answer(id, await Subscription(grains, id).EnableAsync());
-    }
-
-    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> ArchiveAsync(
-        SubscriptionId id, HttpRequest request, IClusterClient grains, CancellationToken cancellationToken)
-    {
-        var (body, problem) = await JsonBody.ReadAsync(request, optional: true, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
-        }
-        var (archive, errors) = ActionRequestReader.ReadArchive(body);
-        if (archive is null)
-        {
-            return Problems.Validation(errors);
-        }
-        return Answer(id, await Subscription(grains, id).ArchiveAsync(archive.Reason));
-    }
-
-    /// <summary>Takes no body (whatever is sent is not read).</summary>
-    private static async Task<Results<Ok<DataResponse<LogItem>>, ProblemHttpResult>> TestAsync(SubscriptionId id, IClusterClient grains)
-    {
-        var test = await Subscription(grains, id).TestAsync();
-        if (test.Outcome != SubscriptionOutcome.Ok)
-        {
-            return SubscriptionProblems.For(id.ToString(), test.Outcome, test.Detail);
-        }
-        return TypedResults.Ok(new DataResponse<LogItem>(LogItem.From(test.Entry!)));
-    }
-
-    private static async Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> ReplayAsync(
-        SubscriptionId id, HttpRequest request, IClusterClient grains, CancellationToken cancellationToken)
-    {
-        var (body, problem) = await JsonBody.ReadAsync(request, optional: false, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
-        }
-        var (replay, errors) = ActionRequestReader.ReadReplay(body!.Value);
-        if (replay is null)
-        {
-            return Problems.Validation(errors);
-        }
-        var replayed = await Subscription(grains, id).ReplayAsync(replay.Since, replay.Until, replay.OnlyFailed ?? false);
-        if (replayed.Outcome != SubscriptionOutcome.Ok)
-        {
-            return SubscriptionProblems.For(id.ToString(), replayed.Outcome, replayed.Detail);
-        }
-        request.HttpContext.Response.Headers["X-Replayed-Deliveries"] = replayed.Requeued.ToString(CultureInfo.InvariantCulture);
-        return TypedResults.Ok(new DataResponse<SubscriptionItem>(SubscriptionItem.From(replayed.View!)));
-    }
-
-    public sealed record DeliveryRetryItem(string EventId, string State, string PreviousState, string? Detail);
-
-    private static async Task<Results<Accepted<DataResponse<DeliveryRetryItem>>, ProblemHttpResult>> RetryDeliveryAsync(
-        long id, string eventId, IClusterClient grains, HttpContext context)
-    {
-        var text = SubscriptionProblems.RequestedId(context);
-        if (id <= 0)
-        {
-            return SubscriptionProblems.UnknownId(text);
-        }
-        var retry = await grains.GetGrain<ISubscriptionGrain>(id).RetryDeliveryAsync(eventId);
-        if (retry is { Outcome: SubscriptionOutcome.NotFound, Detail: not null })
-        {
-            return SubscriptionProblems.NoDelivery(text, eventId);
-        }
-        if (retry.Outcome != SubscriptionOutcome.Ok)
-        {
-            return SubscriptionProblems.For(text, retry.Outcome, retry.Detail);
-        }
-        return TypedResults.Accepted($"{SubscriptionItem.BasePath}/{id}/logs?eventId={Uri.EscapeDataString(eventId)}",
-            new DataResponse<DeliveryRetryItem>(new DeliveryRetryItem(eventId, DeliveryText.Of(DeliveryState.Pending), retry.PreviousState!, retry.Detail)));
-    }
+            var read = reader.Read(body!.Value, secretRequired: true);
+            return (read, read.Errors);
+        };
 
     /// <summary>A change's answer: the subscription as it is now, or the grain's refusal.</summary>
     private static Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult> Answer(SubscriptionId id, SubscriptionResult result)
