@@ -17,13 +17,11 @@ public sealed partial class EventQueueReceiver(
     : IQueueAdapterReceiver
 {
     private static readonly TimeSpan PollWithoutListener = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan DeadLetterSweep = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan PollSlack = TimeSpan.FromMilliseconds(2);
 
     private readonly EventQueueOptions options = events.Options;
     private bool more = true;
     private DateTimeOffset nextPoll;
-    private DateTimeOffset nextSweep;
     private DateTimeOffset nextExtension;
 
     /// <summary>Until when reads go without waiting for a burst of entity changes to end (after one waited its longest).</summary>
@@ -38,18 +36,11 @@ public sealed partial class EventQueueReceiver(
     /// </summary>
     private static long lastToken;
 
-    /// <summary>Messages claimed and handed to the agent, not yet confirmed or handed back: id → (receipt, token).</summary>
-    private readonly Dictionary<long, (int Receipt, long Token)> held = [];
+    /// <summary>The messages handed to the agent, not yet confirmed or handed back to the queue.</summary>
+    private readonly HeldClaims held = new();
 
-    /// <summary>
-    /// Delivered messages whose confirmation failed (the database was unreachable), oldest first:
-    /// confirmed with the next confirmation or before the next read, so that a database restart
-    /// does not leave them to be read and routed again once their visibility runs out.
-    /// </summary>
-    private readonly List<(long Id, int Receipt)> unconfirmed = [];
-
-    /// <summary>Failed confirmations kept at most; older ones are left to their visibility timeout.</summary>
-    private const int MaxUnconfirmed = 100_000;
+    /// <summary>Delivered messages whose confirmation failed, confirmed again with the next one.</summary>
+    private readonly UnconfirmedDeliveries unconfirmed = new();
 
     public int Queue => queue;
 
@@ -89,7 +80,7 @@ public sealed partial class EventQueueReceiver(
         var now = clock.GetUtcNow();
         await ExtendHeldAsync(now);
         await SweepDeadLettersAsync(now);
-        if (Unconfirmed() > 0)
+        if (unconfirmed.Count > 0)
         {
             await ConfirmAsync([]);
         }
@@ -171,10 +162,7 @@ public sealed partial class EventQueueReceiver(
                 continue;
             }
             batches.Add(batch);
-            lock (held)
-            {
-                held[message.Id] = (message.Receipt, batch.Token!.SequenceNumber);
-            }
+            held.Hold(message.Id, message.Receipt, batch.Token!.SequenceNumber);
         }
         if (spent is not null)
         {
@@ -202,16 +190,7 @@ public sealed partial class EventQueueReceiver(
         // No longer held whatever happens next: confirmed now, or later (a failed confirmation is
         // tried again), or read again if its visibility runs out first and ignored by the
         // consumers that have it.
-        lock (held)
-        {
-            foreach (var (id, receipt) in delivered)
-            {
-                if (held.TryGetValue(id, out var claim) && claim.Receipt == receipt)
-                {
-                    held.Remove(id);
-                }
-            }
-        }
+        held.Release(delivered);
         await ConfirmAsync(delivered);
     }
 
@@ -222,12 +201,7 @@ public sealed partial class EventQueueReceiver(
     /// </summary>
     private async Task ConfirmAsync(List<(long Id, int Receipt)> delivered)
     {
-        List<(long Id, int Receipt)> batch;
-        lock (unconfirmed)
-        {
-            batch = unconfirmed.Count == 0 ? delivered : [.. unconfirmed, .. delivered];
-            unconfirmed.Clear();
-        }
+        var batch = unconfirmed.TakeWith(delivered);
         if (batch.Count == 0)
         {
             return;
@@ -240,14 +214,7 @@ public sealed partial class EventQueueReceiver(
         }
         catch (Exception e)
         {
-            lock (unconfirmed)
-            {
-                unconfirmed.InsertRange(0, batch);
-                if (unconfirmed.Count > MaxUnconfirmed)
-                {
-                    unconfirmed.RemoveRange(0, unconfirmed.Count - MaxUnconfirmed);
-                }
-            }
+            unconfirmed.PutBack(batch);
             LogConfirmFailed(e, queue, batch.Count);
         }
         finally
@@ -256,30 +223,11 @@ public sealed partial class EventQueueReceiver(
         }
     }
 
-    private int Unconfirmed()
-    {
-        lock (unconfirmed)
-        {
-            return unconfirmed.Count;
-        }
-    }
-
     /// <summary>
     /// A delivery failed at <paramref name="fromToken"/>: the messages this receiver handed to the
     /// agent from that one on, to be handed back to the queue. They are no longer held.
     /// </summary>
-    public List<(long Id, int Receipt)> TakeFrom(long fromToken)
-    {
-        lock (held)
-        {
-            var taken = held.Where(m => m.Value.Token >= fromToken).Select(m => (m.Key, m.Value.Receipt)).ToList();
-            foreach (var (id, _) in taken)
-            {
-                held.Remove(id);
-            }
-            return taken;
-        }
-    }
+    public List<(long Id, int Receipt)> TakeFrom(long fromToken) => held.TakeFrom(fromToken);
 
     /// <summary>
     /// Waits for the read or confirmation under way, then hands the messages it still holds back
@@ -294,15 +242,11 @@ public sealed partial class EventQueueReceiver(
         {
             await task.WaitAsync(timeout).ContinueWith(_ => { }, TaskScheduler.Default);
         }
-        if (Unconfirmed() > 0)
+        if (unconfirmed.Count > 0)
         {
             await ConfirmAsync([]).WaitAsync(timeout).ContinueWith(_ => { }, TaskScheduler.Default);
         }
-        var left = Held();
-        lock (held)
-        {
-            held.Clear();
-        }
+        var left = held.TakeAll();
         if (left.Count == 0)
         {
             return;
@@ -317,83 +261,4 @@ public sealed partial class EventQueueReceiver(
             LogReleaseFailed(e, queue, left.Count);
         }
     }
-
-    private List<(long, int)> Held()
-    {
-        lock (held)
-        {
-            return [.. held.Select(m => (m.Key, m.Value.Receipt))];
-        }
-    }
-
-    /// <summary>Every third of the visibility timeout, the messages still held stay invisible for another one.</summary>
-    private async Task ExtendHeldAsync(DateTimeOffset now)
-    {
-        if (now < nextExtension)
-        {
-            return;
-        }
-        nextExtension = now + options.VisibilityTimeout / 3;
-        var holding = Held();
-        if (holding.Count == 0)
-        {
-            return;
-        }
-        try
-        {
-            await events.Store.ExtendAsync(queue, holding, options.VisibilityTimeout);
-        }
-        catch (Exception e)
-        {
-            // Tried again at the next read; at worst a message is read again and delivered twice.
-            LogExtendFailed(e, queue, holding.Count);
-        }
-    }
-
-    private async Task SweepDeadLettersAsync(DateTimeOffset now)
-    {
-        if (now < nextSweep)
-        {
-            return;
-        }
-        nextSweep = now + DeadLetterSweep;
-        try
-        {
-            await events.Store.ForgetDeadLettersAsync(queue, options.DeadLetterRetention);
-        }
-        catch (Exception e)
-        {
-            LogSweepFailed(e, queue);
-        }
-    }
-
-    [LoggerMessage(1, LogLevel.Warning, "Event queue {Queue}: reading messages failed")]
-    private partial void LogClaimFailed(Exception exception, int queue);
-
-    [LoggerMessage(2, LogLevel.Error, "Event queue {Queue}: message {MessageId} cannot be read here (attempt {Attempt} of {MaxAttempts}); it is left to be read again")]
-    private partial void LogUnreadable(Exception exception, int queue, long messageId, int attempt, int maxAttempts);
-
-    [LoggerMessage(3, LogLevel.Error, "Event queue {Queue}: {Count} message(s) whose attempts were spent moved to event_queue_dead_letter: {Ids}")]
-    private partial void LogBuried(int queue, int count, string ids);
-
-    [LoggerMessage(4, LogLevel.Warning, "Event queue {Queue}: confirming {Count} delivered message(s) failed; tried again with the next confirmation or read (they are read again if their visibility runs out first)")]
-    private partial void LogConfirmFailed(Exception exception, int queue, int count);
-
-    [LoggerMessage(5, LogLevel.Warning, "Event queue {Queue}: handing back {Count} message(s) at shutdown failed; they are read again after the visibility timeout")]
-    private partial void LogReleaseFailed(Exception exception, int queue, int count);
-
-    [LoggerMessage(6, LogLevel.Warning, "Event queue {Queue}: moving {Count} spent message(s) to the dead letters failed; tried again when they are read again")]
-    private partial void LogBuryFailed(Exception exception, int queue, int count);
-
-    [LoggerMessage(7, LogLevel.Warning, "Event queue {Queue}: extending the visibility of {Count} held message(s) failed")]
-    private partial void LogExtendFailed(Exception exception, int queue, int count);
-
-    [LoggerMessage(8, LogLevel.Warning, "Event queue {Queue}: forgetting old dead letters failed")]
-    private partial void LogSweepFailed(Exception exception, int queue);
-
-    [LoggerMessage(9, LogLevel.Information, "Event queue {Queue}: taken over with {Count} message(s) its previous owner held; read again from the oldest")]
-    private partial void LogTookOver(int queue, int count);
-
-    [LoggerMessage(10, LogLevel.Warning, "Event queue {Queue}: taking over the previous owner's claims failed; they are read again after the visibility timeout")]
-    private partial void LogTakeOverFailed(Exception exception, int queue);
 }
