@@ -1,9 +1,8 @@
 using EventsSubscriptions.Grains.Interfaces.Json;
 using EventsSubscriptions.Grains.Interfaces.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using EventsSubscriptions.Gateway.Auth;
+using EventsSubscriptions.Gateway.Entities;
 using EventsSubscriptions.Gateway.Hosting;
 using EventsSubscriptions.Gateway.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Entities;
@@ -192,7 +191,7 @@ public static partial class EntitiesApi
         return Answer(request, await Entity(grains, resource, key).ActAsync(action, body?.GetRawText()), resource, key);
     }
 
-    /// <summary>Reads and checks an entity body: an object, its id (if any) the path's, relation fields ids or null.</summary>
+    /// <summary>Reads an entity body: what is not JSON answered as by <see cref="JsonBody"/>, what is not an entity as a validation problem.</summary>
     private static async Task<(JsonObject? Body, IResult? Problem)> ReadEntityAsync(
         HttpRequest request, string resource, long? pathId, RelationMap relations, CancellationToken cancellationToken, bool patch = false)
     {
@@ -201,48 +200,7 @@ public static partial class EntitiesApi
         {
             return (null, problem);
         }
-        var errors = new ValidationErrors();
-        if (body!.Value.ValueKind != JsonValueKind.Object)
-        {
-            errors.Add("$", "the body must be a JSON object");
-            return (null, Problems.Validation(errors));
-        }
-        var entity = JsonNode.Parse(body.Value.GetRawText())!.AsObject();
-        if (entity.TryGetPropertyValue("id", out var idNode) && idNode is not null)
-        {
-            if (pathId is null)
-            {
-                errors.Add("id", "is assigned by the service on POST; use PUT to choose it");
-            }
-            else if (idNode is not JsonValue v || !v.TryGetValue<long>(out var given) || given != pathId)
-            {
-                errors.Add("id", $"must be {pathId}, the id in the path, or left out");
-            }
-        }
-        foreach (var (name, value) in entity)
-        {
-            if (relations.TryGetResource(name, out var related) && value is not null
-                && (value is not JsonValue scalar || !scalar.TryGetValue<long>(out var relatedId) || relatedId <= 0))
-            {
-                errors.Add(name, $"must be the id of a {related} entity (a positive integer) or null");
-            }
-        }
-        if (resource == "regions")
-        {
-            var hasName = entity.TryGetPropertyValue("name", out var name) && name is not null;
-            if (hasName && (name is not JsonValue n || !n.TryGetValue<string>(out var text) || string.IsNullOrWhiteSpace(text) || text.Length > 255))
-            {
-                errors.Add("name", "must be a string of 1 to 255 characters");
-            }
-            else if (!hasName && !patch)
-            {
-                errors.Add("name", "is required");
-            }
-            if (patch && entity.ContainsKey("name") && entity["name"] is null)
-            {
-                errors.Add("name", "cannot be removed");
-            }
-        }
+        var (entity, errors) = EntityBodyReader.Read(body!.Value, resource, pathId, relations, patch);
         return errors.Any ? (null, Problems.Validation(errors)) : (entity, null);
     }
 
@@ -332,7 +290,4 @@ public static partial class EntitiesApi
         Patterns.Name().IsMatch(resource) && Catalog(request).NearMiss(resource) is { } meant
             ? Problems.NotFound($"'{resource}' is not a resource: did you mean '{meant}'? (GET /rest/v1/event-types lists the known resources)")
             : Problems.NotFound($"'{resource}' is not a resource: resources are lowercase plural names (employees, sites, regions…).");
-
-
-
 }
