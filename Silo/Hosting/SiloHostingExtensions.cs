@@ -22,7 +22,6 @@ using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Hosting;
 using Orleans.Storage;
-using Orleans.Streams;
 using EventsSubscriptions.Grains.Streaming;
 using StackExchange.Redis;
 
@@ -30,7 +29,8 @@ namespace EventsSubscriptions.Silo.Hosting;
 
 public static class SiloHostingExtensions
 {
-    private const string AdoNetInvariant = "Npgsql";
+    /// <summary>The ADO.NET provider name under which Orleans' PostgreSQL providers find Npgsql.</summary>
+    internal const string AdoNetInvariant = "Npgsql";
 
     /// <summary>
     /// Everything a silo of this service runs with, from configuration: Redis membership,
@@ -39,7 +39,7 @@ public static class SiloHostingExtensions
     public static IHostApplicationBuilder AddEventsSubscriptionsSilo(this IHostApplicationBuilder builder)
     {
         var (connections, cluster, silo, streams, telemetry) = builder.AddSiloSettings();
-        var postgres = WithConnectionDefaults(connections.Postgres);
+        var postgres = PostgresConnectionStrings.WithDefaults(connections.Postgres);
         // Two pools (the Orleans providers' and the service's own).
         KeepAliveThreads.Reserve(2 * new NpgsqlConnectionStringBuilder(postgres).MaxPoolSize);
         var redis = connections.Redis;
@@ -55,7 +55,7 @@ public static class SiloHostingExtensions
             TimeSpan.FromSeconds(cluster.ShutdownTimeoutSeconds + 10)));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddKeyedSingleton(ServiceClock.Key, TimeProvider.System);
-        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(ServiceConnectionString(postgres)).Build());
+        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(PostgresConnectionStrings.ForService(postgres)).Build());
         builder.Services.AddSingleton<SubscriptionReadModel>();
         builder.Services.AddSingleton<HealthProjection>();
         builder.Services.AddSingleton<RoutingDeadLetters>();
@@ -178,35 +178,7 @@ public static class SiloHostingExtensions
                 o.ConnectionString = postgres;
             });
 
-            siloBuilder.AddPersistentStreams(StorageNames.EventStream, EventQueueAdapterFactory.Create, c =>
-            {
-                c.ConfigurePullingAgent(ob => ob.Configure(o =>
-                {
-                    o.BatchContainerBatchSize = streams.PullBatchSize;
-                    o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(streams.PullIntervalMilliseconds);
-                }));
-                c.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
-            });
-            if (LegacyStreamMessages(postgres) is > 0 and var legacy)
-            {
-                // Delivered by the provider that wrote them; a later start finds none and skips this.
-                siloBuilder.AddAdoNetStreams(StorageNames.LegacyEventStream, (SiloAdoNetStreamConfigurator c) =>
-                {
-                    c.ConfigureAdoNet(ob => ob.Configure(o =>
-                    {
-                        o.Invariant = AdoNetInvariant;
-                        o.ConnectionString = postgres;
-                        o.MaxAttempts = streams.MaxAttempts;
-                        o.VisibilityTimeout = TimeSpan.FromSeconds(streams.VisibilityTimeoutSeconds);
-                        o.ExpiryTimeout = TimeSpan.FromSeconds(streams.ExpirySeconds);
-                        o.DeadLetterEvictionTimeout = TimeSpan.FromSeconds(streams.DeadLetterRetentionSeconds);
-                    }));
-                    c.ConfigurePartitioning(streams.Queues);
-                    c.ConfigurePullingAgent(ob => ob.Configure(o => o.BatchContainerBatchSize = streams.PullBatchSize));
-                    c.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
-                });
-                Console.WriteLine($"{legacy} event(s) left by an earlier version in orleans_stream_message: delivering them with the earlier stream provider.");
-            }
+            siloBuilder.AddEventStreams(streams, postgres);
 
             siloBuilder.AddDashboard();
             siloBuilder.AddIncomingGrainCallFilter<DeactivateOnFailureFilter>();
@@ -240,31 +212,6 @@ public static class SiloHostingExtensions
         return (connections, cluster, silo, streams, telemetry);
     }
 
-    /// <summary>
-    /// How many messages an earlier version left in Orleans' ADO.NET stream table (0 when the table
-    /// does not exist yet, or the database cannot be reached now: the next start looks again).
-    /// </summary>
-    private static long LegacyStreamMessages(string postgres)
-    {
-        try
-        {
-            using var connection = new NpgsqlConnection(postgres);
-            connection.Open();
-            using var command = new NpgsqlCommand("SELECT count(*) FROM orleans_stream_message WHERE providerid = $1", connection);
-            command.Parameters.Add(new NpgsqlParameter { Value = StorageNames.LegacyEventStream });
-            return (long)command.ExecuteScalar()!;
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
-        {
-            return 0;
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
-        {
-            Console.Error.WriteLine($"Could not look for events left by an earlier version ({e.Message}); the next start looks again.");
-            return 0;
-        }
-    }
-
     public static ConfigurationOptions RedisOptions(string connectionString)
     {
         var options = ConfigurationOptions.Parse(connectionString);
@@ -288,50 +235,4 @@ public static class SiloHostingExtensions
             siloBuilder.ConfigureEndpoints(silo.AdvertisedAddress, silo.SiloPort, silo.GatewayPort, listenOnAnyHostAddress: true);
         }
     }
-
-    /// <summary>
-    /// Idle pooled connections are probed every few seconds, so that those a database restart broke
-    /// are dropped instead of failing the next call that borrows them. A silo has two pools (the
-    /// Orleans providers' and the service's own); unless the connection string sets its own, each
-    /// is capped at <see cref="DefaultMaxPoolSize"/> connections: Npgsql's default of 100 lets two
-    /// silos under load exhaust PostgreSQL's connections ("too many clients"), and more backends
-    /// than cores only add contention.
-    /// </summary>
-    public const int DefaultMaxPoolSize = 24;
-
-    /// <summary>
-    /// The service's own data source: its statements keep no session state, so a connection goes
-    /// back to the pool without a reset (no <c>DISCARD ALL</c> per use), and the statements it runs
-    /// often are prepared once per connection instead of parsed and planned on every call.
-    /// </summary>
-    public static string ServiceConnectionString(string connectionString)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!connectionString.Contains("reset on close", StringComparison.OrdinalIgnoreCase))
-        {
-            builder.NoResetOnClose = true;
-        }
-        if (!connectionString.Contains("auto prepare", StringComparison.OrdinalIgnoreCase))
-        {
-            builder.MaxAutoPrepare = 64;
-            builder.AutoPrepareMinUsages = 2;
-        }
-        return builder.ConnectionString;
-    }
-
-    public static string WithConnectionDefaults(string connectionString)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (builder.KeepAlive == 0)
-        {
-            builder.KeepAlive = 5;
-        }
-        if (!connectionString.Contains("pool size", StringComparison.OrdinalIgnoreCase)
-            && !connectionString.Contains("poolsize", StringComparison.OrdinalIgnoreCase))
-        {
-            builder.MaxPoolSize = DefaultMaxPoolSize;
-        }
-        return builder.ConnectionString;
-    }
-
 }
