@@ -232,7 +232,10 @@ public static partial class SubscriptionsApi
                 await Subscription(grains, id).UpdateAsync(read.Spec!, read.Secret, read.Headers, expectedVersion: null)),
             cancellationToken);
 
-    /// <summary>The grain merges the patch onto the subscription and checks the result, one change at a time.</summary>
+    /// <summary>
+    /// The grain merges the patch onto the subscription and checks the result, one change at a time;
+    /// the body has no reader of its own: only one that is not an object is refused here (a plain 400).
+    /// </summary>
     private static Task<Results<Ok<DataResponse<SubscriptionItem>>, ValidationProblem, ProblemHttpResult>> PatchAsync(
         SubscriptionId id, HttpRequest request, IClusterClient grains, CancellationToken cancellationToken) =>
         JsonBody.HandleAsync(request, optional: false, body => (body!.Value, new ValidationErrors()), async patch =>
