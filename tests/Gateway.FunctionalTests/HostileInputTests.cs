@@ -17,7 +17,7 @@ namespace EventsSubscriptions.Gateway.FunctionalTests;
 public sealed class HostileInputTests(ServiceCluster service)
 {
     private const string Path = SubscriptionsClient.Path;
-    private readonly string token = service.Token("subscriptions:read", "subscriptions:write", "entities:read", "entities:write");
+    private readonly RawApi raw = new(service, service.Token("subscriptions:read", "subscriptions:write", "entities:read", "entities:write"));
 
     // A valid subscription body in which {0} is replaced by the raw JSON of one hostile part.
     public static TheoryData<string, string, string> HostileBodies => new()
@@ -67,13 +67,13 @@ public sealed class HostileInputTests(ServiceCluster service)
         }
         var json = body.ToJsonString()[..^1] + "," + part.Trim()[1..];
 
-        var (status, problem) = await SendRawAsync(HttpMethod.Post, Path, Encoding.UTF8.GetBytes(json));
+        var (status, problem) = await raw.SendAsync(HttpMethod.Post, Path, Encoding.UTF8.GetBytes(json));
 
         Assert.True(status == HttpStatusCode.BadRequest, $"{what}: {(int)status} {problem}");
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{what}: {problem}");
         // Nothing was created: the custom id is still free.
         var mark = service.OutputMark();
-        var (again, created) = await SendRawAsync(HttpMethod.Post, Path, Encoding.UTF8.GetBytes(SubscriptionsClient.ValidBody(customId).ToJsonString()));
+        var (again, created) = await raw.SendAsync(HttpMethod.Post, Path, Encoding.UTF8.GetBytes(SubscriptionsClient.ValidBody(customId).ToJsonString()));
         Assert.True(again == HttpStatusCode.Created, $"{what}: the valid create answered {(int)again} {created}\n--- the services' output meanwhile ---\n{Tail(service.OutputSince(mark))}");
     }
 
@@ -92,14 +92,14 @@ public sealed class HostileInputTests(ServiceCluster service)
     {
         foreach (var path in new[] { Path, "/rest/v1/hostile-things", "/rest/v1/hostile-things/7" })
         {
-            var (status, problem) = await SendRawAsync(path.EndsWith("/7") ? HttpMethod.Put : HttpMethod.Post, path, bytes);
+            var (status, problem) = await raw.SendAsync(path.EndsWith("/7") ? HttpMethod.Put : HttpMethod.Post, path, bytes);
             Assert.True(status == HttpStatusCode.BadRequest, $"{what} on {path}: {(int)status} {problem}");
             if (field is not null)
             {
                 Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{what}: {problem}");
             }
         }
-        var (missing, _) = await SendRawAsync(HttpMethod.Get, "/rest/v1/hostile-things/7", null);
+        var (missing, _) = await raw.SendAsync(HttpMethod.Get, "/rest/v1/hostile-things/7", null);
         Assert.Equal(HttpStatusCode.NotFound, missing);
     }
 
@@ -111,7 +111,7 @@ public sealed class HostileInputTests(ServiceCluster service)
     [InlineData("?health.state:contains=FAIL", null)]
     public async Task A_hostile_query_value_is_a_400_or_harmless_never_a_500(string query, string? field)
     {
-        var (status, body) = await SendRawAsync(HttpMethod.Get, $"{Path}{query}", null);
+        var (status, body) = await raw.SendAsync(HttpMethod.Get, $"{Path}{query}", null);
 
         if (field is null)
         {
@@ -127,32 +127,32 @@ public sealed class HostileInputTests(ServiceCluster service)
     [Fact]
     public async Task A_nul_in_an_action_or_a_log_query_is_refused_and_the_subscription_stays_usable()
     {
-        var id = await CreateAsync();
+        var id = await raw.CreateAsync();
 
-        var (suspend, problem) = await SendRawAsync(HttpMethod.Post, $"{Path}/{id}/actions/suspend", "{\"reason\": \"x\\u0000\"}"u8.ToArray());
+        var (suspend, problem) = await raw.SendAsync(HttpMethod.Post, $"{Path}/{id}/actions/suspend", "{\"reason\": \"x\\u0000\"}"u8.ToArray());
         Assert.Equal(HttpStatusCode.BadRequest, suspend);
         Assert.True(problem.GetProperty("errors").TryGetProperty("reason", out _), problem.ToString());
-        var (logs, logProblem) = await SendRawAsync(HttpMethod.Get, $"{Path}/{id}/logs?eventId=%00", null);
+        var (logs, logProblem) = await raw.SendAsync(HttpMethod.Get, $"{Path}/{id}/logs?eventId=%00", null);
         Assert.Equal(HttpStatusCode.BadRequest, logs);
         Assert.True(logProblem.GetProperty("errors").TryGetProperty("eventId", out _), logProblem.ToString());
 
-        var (get, item) = await SendRawAsync(HttpMethod.Get, $"{Path}/{id}", null);
+        var (get, item) = await raw.SendAsync(HttpMethod.Get, $"{Path}/{id}", null);
         Assert.Equal(HttpStatusCode.OK, get);
         Assert.Equal("ACTIVE", item.GetProperty("data").GetProperty("status").GetString());
-        var (patched, _) = await SendRawAsync(HttpMethod.Patch, $"{Path}/{id}", "{\"name\": \"renamed\"}"u8.ToArray());
+        var (patched, _) = await raw.SendAsync(HttpMethod.Patch, $"{Path}/{id}", "{\"name\": \"renamed\"}"u8.ToArray());
         Assert.Equal(HttpStatusCode.OK, patched);
-        var (archived, _) = await SendRawAsync(HttpMethod.Post, $"{Path}/{id}/actions/archive", null);
+        var (archived, _) = await raw.SendAsync(HttpMethod.Post, $"{Path}/{id}/actions/archive", null);
         Assert.Equal(HttpStatusCode.OK, archived);
     }
 
     [Fact]
     public async Task A_resource_or_action_name_with_a_trailing_newline_is_not_found_and_stores_nothing()
     {
-        var (created, body) = await SendRawAsync(HttpMethod.Post, "/rest/v1/things%0A", "{\"name\": \"x\"}"u8.ToArray());
+        var (created, body) = await raw.SendAsync(HttpMethod.Post, "/rest/v1/things%0A", "{\"name\": \"x\"}"u8.ToArray());
         Assert.True(created == HttpStatusCode.NotFound, $"{(int)created} {body}");
-        var (put, _) = await SendRawAsync(HttpMethod.Put, "/rest/v1/newline-things/1", "{\"name\": \"x\"}"u8.ToArray());
+        var (put, _) = await raw.SendAsync(HttpMethod.Put, "/rest/v1/newline-things/1", "{\"name\": \"x\"}"u8.ToArray());
         Assert.True(put is HttpStatusCode.OK or HttpStatusCode.Created, $"{(int)put}");
-        var (acted, actBody) = await SendRawAsync(HttpMethod.Post, "/rest/v1/newline-things/1/actions/clock-in%0A", null);
+        var (acted, actBody) = await raw.SendAsync(HttpMethod.Post, "/rest/v1/newline-things/1/actions/clock-in%0A", null);
         Assert.True(acted is HttpStatusCode.BadRequest or HttpStatusCode.NotFound, $"{(int)acted} {actBody}");
     }
 
@@ -168,7 +168,7 @@ public sealed class HostileInputTests(ServiceCluster service)
             Content = new ByteArrayContent(Encoding.UTF8.GetBytes(SubscriptionsClient.ValidBody().ToJsonString())),
         };
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", raw.Token);
         using var response = await service.Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
 
@@ -182,166 +182,15 @@ public sealed class HostileInputTests(ServiceCluster service)
     [Fact]
     public async Task An_entity_get_including_too_many_relations_deep_is_a_400()
     {
-        var (put, _) = await SendRawAsync(HttpMethod.Put, "/rest/v1/employees/900001", "{\"firstName\": \"loop\", \"employee\": 900001}"u8.ToArray());
+        var (put, _) = await raw.SendAsync(HttpMethod.Put, "/rest/v1/employees/900001", "{\"firstName\": \"loop\", \"employee\": 900001}"u8.ToArray());
         Assert.True(put is HttpStatusCode.OK or HttpStatusCode.Created);
 
         var deep = string.Join('.', Enumerable.Repeat("employee", 80));
-        var (status, problem) = await SendRawAsync(HttpMethod.Get, $"/rest/v1/employees/900001?include={deep}", null);
+        var (status, problem) = await raw.SendAsync(HttpMethod.Get, $"/rest/v1/employees/900001?include={deep}", null);
 
         Assert.True(status == HttpStatusCode.BadRequest, $"{(int)status} {problem}");
-        var (shallow, body) = await SendRawAsync(HttpMethod.Get, "/rest/v1/employees/900001?include=employee.employee", null);
+        var (shallow, body) = await raw.SendAsync(HttpMethod.Get, "/rest/v1/employees/900001?include=employee.employee", null);
         Assert.True(shallow == HttpStatusCode.OK, $"{(int)shallow} {body}");
-    }
-
-    [Theory]
-    [InlineData("entity:employee:created", "entity:employees:created")]
-    [InlineData("entity:employees:create", "entity:employees:created")]
-    [InlineData("entity:shifts:clockin", "entity:shifts:clock-in")]
-    public async Task An_event_name_a_letter_or_two_from_a_known_one_is_a_400_suggesting_it(string typo, string meant)
-    {
-        var body = SubscriptionsClient.ValidBody();
-        body["events"] = new JsonArray(typo);
-
-        var (status, problem) = await SendRawAsync(HttpMethod.Post, Path, Encoding.UTF8.GetBytes(body.ToJsonString()));
-
-        Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Contains($"did you mean {meant}", problem.GetProperty("errors").GetProperty("events[0]")[0].GetString());
-    }
-
-    [Fact]
-    public async Task A_resource_a_letter_or_two_from_a_known_one_is_a_404_suggesting_it_and_the_event_types_are_listed()
-    {
-        var (status, problem) = await SendRawAsync(HttpMethod.Post, "/rest/v1/employee", "{\"name\": \"x\"}"u8.ToArray());
-        Assert.Equal(HttpStatusCode.NotFound, status);
-        Assert.Contains("did you mean 'employees'", problem.GetProperty("detail").GetString());
-
-        var (listed, types) = await SendRawAsync(HttpMethod.Get, "/rest/v1/event-types", null);
-        Assert.Equal(HttpStatusCode.OK, listed);
-        var created = types.GetProperty("data").EnumerateArray().Single(t => t.GetProperty("event").GetString() == "entity:employees:created");
-        Assert.Equal("entity:employees:created", created.GetProperty("examplePayload").GetProperty("meta").GetProperty("event").GetString());
-        Assert.Contains(types.GetProperty("data").EnumerateArray(), t => t.GetProperty("event").GetString() == "entity:shifts:clock-in");
-    }
-
-    [Fact]
-    public async Task Delete_on_a_subscription_is_a_405_that_points_at_archive()
-    {
-        var id = await CreateAsync();
-
-        var (status, problem) = await SendRawAsync(HttpMethod.Delete, $"{Path}/{id}", null);
-
-        Assert.Equal(HttpStatusCode.MethodNotAllowed, status);
-        Assert.Contains("actions/archive", problem.GetProperty("detail").GetString());
-        var (get, _) = await SendRawAsync(HttpMethod.Get, $"{Path}/{id}", null);
-        Assert.Equal(HttpStatusCode.OK, get);
-    }
-
-    [Fact]
-    public async Task Two_regions_moved_under_each_other_at_once_do_not_deadlock_and_make_no_cycle()
-    {
-        var a = Random.Shared.NextInt64(1_000_000, 2_000_000_000);
-        var b = a + 1;
-        foreach (var region in new[] { a, b })
-        {
-            var (put, body) = await SendRawAsync(HttpMethod.Put, $"/rest/v1/regions/{region}", Encoding.UTF8.GetBytes($"{{\"name\": \"r{region}\"}}"));
-            Assert.True(put is HttpStatusCode.OK or HttpStatusCode.Created, $"{(int)put} {body}");
-        }
-
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        var moves = await Task.WhenAll(
-            SendRawAsync(HttpMethod.Patch, $"/rest/v1/regions/{a}", Encoding.UTF8.GetBytes($"{{\"parentRegion\": {b}}}")),
-            SendRawAsync(HttpMethod.Patch, $"/rest/v1/regions/{b}", Encoding.UTF8.GetBytes($"{{\"parentRegion\": {a}}}")));
-
-        Assert.All(moves, m => Assert.True(m.Status is HttpStatusCode.OK or HttpStatusCode.BadRequest, $"{(int)m.Status} {m.Body}"));
-        Assert.Single(moves, m => m.Status == HttpStatusCode.OK);
-        Assert.Contains("cycle", Assert.Single(moves, m => m.Status == HttpStatusCode.BadRequest).Body.GetRawText());
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"the moves took {watch.Elapsed}");
-    }
-
-    [Fact]
-    public async Task A_caller_past_its_rate_gets_429_with_retry_after_and_others_are_not_slowed()
-    {
-        var limited = service.TokenFor("rate-test", "subscriptions:read");
-        var statuses = new List<(HttpStatusCode Status, string? RetryAfter, string Body)>();
-        for (var i = 0; i < 6; i++)
-        {
-            using var request = service.Request(HttpMethod.Get, $"{Path}?limit=1", limited);
-            using var response = await service.Http.SendAsync(request);
-            statuses.Add((response.StatusCode, response.Headers.RetryAfter?.ToString(), await response.Content.ReadAsStringAsync()));
-        }
-
-        // A burst of 3, then 1 per second: six calls at once cannot all pass.
-        Assert.Equal(HttpStatusCode.OK, statuses[0].Status);
-        var refused = statuses.Where(s => s.Status == HttpStatusCode.TooManyRequests).ToList();
-        Assert.True(refused.Count >= 2, string.Join(", ", statuses.Select(s => (int)s.Status)));
-        Assert.All(refused, r => Assert.True(int.Parse(r.RetryAfter!) >= 1));
-        Assert.Contains("rate-test", refused[0].Body);
-        var (other, _) = await SendRawAsync(HttpMethod.Get, $"{Path}?limit=1", null);
-        Assert.Equal(HttpStatusCode.OK, other);
-        using var probe = await service.Http.GetAsync("/healthz");
-        Assert.Equal(HttpStatusCode.OK, probe.StatusCode);
-    }
-
-    [Fact]
-    public async Task A_caller_at_its_subscription_quota_gets_409_until_it_archives_one()
-    {
-        var quota = service.TokenFor("quota-test", "subscriptions:read", "subscriptions:write", "entities:read");
-        async Task<(HttpStatusCode Status, JsonElement Body)> CreateAs()
-        {
-            using var request = service.Request(HttpMethod.Post, Path, quota);
-            request.Content = new StringContent(SubscriptionsClient.ValidBody().ToJsonString(), Encoding.UTF8, "application/json");
-            using var response = await service.Http.SendAsync(request);
-            return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
-        }
-        var held = new List<long>();
-        for (var (status, body) = await CreateAs(); status == HttpStatusCode.Created; (status, body) = await CreateAs())
-        {
-            held.Add(body.GetProperty("data").GetProperty("id").GetInt64());
-            Assert.True(held.Count <= 2, "the quota of 2 was passed");
-        }
-        Assert.Equal(2, held.Count);
-        var (refused, problem) = await CreateAs();
-        Assert.Equal(HttpStatusCode.Conflict, refused);
-        Assert.Contains("quota-test", problem.GetProperty("detail").GetString());
-
-        using (var archive = service.Request(HttpMethod.Post, $"{Path}/{held[0]}/actions/archive", quota))
-        using (var archived = await service.Http.SendAsync(archive))
-        {
-            Assert.Equal(HttpStatusCode.OK, archived.StatusCode);
-        }
-        Assert.Equal(HttpStatusCode.Created, (await CreateAs()).Status);
-    }
-
-    private async Task<long> CreateAsync()
-    {
-        var (status, body) = await SendRawAsync(HttpMethod.Post, Path, Encoding.UTF8.GetBytes(SubscriptionsClient.ValidBody().ToJsonString()));
-        Assert.True(status == HttpStatusCode.Created, $"{(int)status} {body}");
-        return body.GetProperty("data").GetProperty("id").GetInt64();
-    }
-
-    private async Task<(HttpStatusCode Status, JsonElement Body)> SendRawAsync(HttpMethod method, string path, byte[]? body)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (body is not null)
-        {
-            request.Content = new ByteArrayContent(body);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        }
-        using var response = await service.Http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        JsonElement parsed = default;
-        if (text.Length > 0)
-        {
-            try
-            {
-                parsed = JsonDocument.Parse(text).RootElement.Clone();
-            }
-            catch (JsonException)
-            {
-                parsed = JsonDocument.Parse(JsonSerializer.Serialize(text)).RootElement.Clone();
-            }
-        }
-        return (response.StatusCode, parsed);
     }
 
     [Fact]

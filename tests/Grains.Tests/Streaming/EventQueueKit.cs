@@ -1,0 +1,43 @@
+using EventsSubscriptions.Grains.Entities;
+using EventsSubscriptions.Grains.Interfaces.Entities;
+using EventsSubscriptions.Grains.Tests.Infrastructure;
+using EventsSubscriptions.Grains.Tests.Probes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using EventsSubscriptions.Grains.Delivery;
+using EventsSubscriptions.Grains.Persistence;
+using EventsSubscriptions.Grains.Streaming;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Configuration;
+using Orleans.Runtime;
+using Orleans.Providers;
+using Orleans.Storage;
+using Orleans.Streams;
+
+namespace EventsSubscriptions.Grains.Tests.Streaming;
+
+/// <summary>What the event queue's tests build by hand: stores, signals and receivers outside a silo's pulling agents.</summary>
+internal static class EventQueueKit
+{
+    public static EventQueueSignal Signal(TestDatabase database, string service, EventQueueOptions options) =>
+        new(database.ConnectionString, Options.Create(new ClusterOptions { ServiceId = service }), options, NullLogger<EventQueueSignal>.Instance);
+
+    public static EventQueueReceiver Receiver(int queue, EventQueue events, EventQueueSignal signal) =>
+        new(queue, events, signal, TimeProvider.System, new OpenFence(), NullLogger<EventQueueReceiver>.Instance);
+
+    /// <summary>A silo in contact with its cluster (these receivers run without one).</summary>
+    public sealed class OpenFence : EventsSubscriptions.Grains.Hosting.ISiloFence
+    {
+        public bool IsOpen => true;
+    }
+
+    public static EventQueueStore Store(NpgsqlDataSource dataSource, string service) => new(dataSource,
+        Options.Create(new ClusterOptions { ServiceId = service }),
+        new DeliveryMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+        NullLogger<EventQueueStore>.Instance);
+
+    public static List<ProbeMessage> Received(string key) =>
+        ProbeConsumerGrain.Received.TryGetValue(key, out var queue) ? [.. queue] : [];
+}
