@@ -1,8 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
-using EventsSubscriptions.TestSupport;
 
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 

@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
-using EventsSubscriptions.TestSupport;
-using Npgsql;
 
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 using Microsoft.Playwright;
 
 namespace EventsSubscriptions.Gateway.FunctionalTests;

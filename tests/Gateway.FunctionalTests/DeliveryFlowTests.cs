@@ -1,13 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
-using EventsSubscriptions.TestSupport;
-using Npgsql;
-
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
 /// <summary>How deliveries flow: per-entity order, max in flight, max per second, and what suspension holds back.</summary>

@@ -1,13 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
-using EventsSubscriptions.TestSupport;
-using Npgsql;
-
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
 /// <summary>The attempt log: served newest first, and records the database refused written later, never by calling again.</summary>

@@ -1,8 +1,5 @@
 using System.Diagnostics;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using YamlDotNet.Core;
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 

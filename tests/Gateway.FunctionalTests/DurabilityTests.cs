@@ -1,7 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 

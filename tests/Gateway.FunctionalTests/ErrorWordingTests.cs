@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
-
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
 /// <summary>Answers that say what happened: one wording per kind of 404, a warning for a scope's unknown region.</summary>

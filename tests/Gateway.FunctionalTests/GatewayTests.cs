@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
-
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
 [Trait("Category", "Functional")]

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 

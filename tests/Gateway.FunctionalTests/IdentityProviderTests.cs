@@ -1,7 +1,3 @@
-using System.Net;
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
-using EventsSubscriptions.TestSupport;
-
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
-
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
 /// <summary>The OpenAPI document and its reference page: public, complete, and saying what the API requires.</summary>

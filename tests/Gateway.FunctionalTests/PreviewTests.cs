@@ -1,10 +1,3 @@
-using System.Net;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
-using EventsSubscriptions.TestSupport;
-
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
 /// <summary>

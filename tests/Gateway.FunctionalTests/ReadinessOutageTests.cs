@@ -1,6 +1,3 @@
-using System.Net;
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
-
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
 [Trait("Category", "Functional")]

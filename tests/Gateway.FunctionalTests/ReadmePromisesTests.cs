@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
-
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
 /// <summary>Promises of the README and docs/api.md that no other test proved end to end.</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 

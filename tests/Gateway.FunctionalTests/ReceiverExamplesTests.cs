@@ -1,9 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 using EventsSubscriptions.Receivers;
 
 namespace EventsSubscriptions.Gateway.FunctionalTests;

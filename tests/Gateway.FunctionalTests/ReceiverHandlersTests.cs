@@ -1,9 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
-using EventsSubscriptions.TestSupport;
 
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 

@@ -1,9 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
-using Npgsql;
-
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
 [Trait("Category", "Functional")]

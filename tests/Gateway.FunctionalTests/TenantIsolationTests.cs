@@ -1,8 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
-
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
 /// <summary>

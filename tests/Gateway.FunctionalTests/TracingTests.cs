@@ -1,10 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Security.Cryptography;
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
-using EventsSubscriptions.TestSupport;
-
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 
 // The answers of the API (docs/api.md) as the tests read them. Read with ApiJson.Options: every

@@ -1,10 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Npgsql;
-
 namespace EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 
 public sealed record QueuedDelivery(string EventId, string EntityKey, string EventName, JsonObject Body, long EntitySequence);

@@ -1,10 +1,6 @@
-using System.Net.Http.Headers;
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using Npgsql;
 
 namespace EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 

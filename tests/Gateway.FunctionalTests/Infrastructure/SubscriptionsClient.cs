@@ -1,8 +1,3 @@
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 
 /// <summary>Calls /rest/v1/events-subscriptions through the real gateway, with a token of every scope by default.</summary>

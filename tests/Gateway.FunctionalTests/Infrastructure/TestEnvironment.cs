@@ -1,5 +1,3 @@
-using Npgsql;
-
 namespace EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 
 /// <summary>The real Redis and PostgreSQL that scripts/test.sh starts, and the built services.</summary>

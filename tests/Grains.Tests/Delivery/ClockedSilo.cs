@@ -1,12 +1,5 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
 using EventsSubscriptions.Grains.Hosting;
-using EventsSubscriptions.Grains.Interfaces.Entities;
-using EventsSubscriptions.Grains.Interfaces.Ids;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-using EventsSubscriptions.Grains.Tests.Infrastructure;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace EventsSubscriptions.Grains.Tests.Delivery;

@@ -1,11 +1,4 @@
-using System.Text.Json.Nodes;
 using EventsSubscriptions.Grains.Hosting;
-using EventsSubscriptions.Grains.Interfaces.Entities;
-using EventsSubscriptions.Grains.Interfaces.Ids;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-using EventsSubscriptions.Grains.Tests.Infrastructure;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EventsSubscriptions.Grains.Tests.Delivery;
 

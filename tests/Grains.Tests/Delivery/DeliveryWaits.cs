@@ -1,5 +1,3 @@
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-
 namespace EventsSubscriptions.Grains.Tests.Delivery;
 
 /// <summary>The waits the clock tests share: the delivery log, e-mails, a subscription's state, calls received.</summary>

@@ -1,5 +1,3 @@
-using EventsSubscriptions.Grains.Delivery;
-
 namespace EventsSubscriptions.Grains.Tests.Delivery;
 
 [Trait("Category", "Unit")]

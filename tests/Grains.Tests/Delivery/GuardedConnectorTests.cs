@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
-using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 
 namespace EventsSubscriptions.Grains.Tests.Delivery;

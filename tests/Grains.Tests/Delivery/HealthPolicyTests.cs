@@ -1,6 +1,3 @@
-using EventsSubscriptions.Grains.Delivery;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-
 namespace EventsSubscriptions.Grains.Tests.Delivery;
 
 [Trait("Category", "Unit")]

@@ -1,6 +1,4 @@
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using System.Net;
-using EventsSubscriptions.Grains.Delivery;
 
 namespace EventsSubscriptions.Grains.Tests.Delivery;
 

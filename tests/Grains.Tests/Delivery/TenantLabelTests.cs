@@ -1,7 +1,4 @@
 using System.Diagnostics.Metrics;
-using EventsSubscriptions.Grains.Delivery;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace EventsSubscriptions.Grains.Tests.Delivery;
 

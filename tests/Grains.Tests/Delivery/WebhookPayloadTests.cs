@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Grains.Delivery;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-
 namespace EventsSubscriptions.Grains.Tests.Delivery;
 
 [Trait("Category", "Unit")]

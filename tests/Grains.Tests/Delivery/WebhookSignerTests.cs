@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
-using EventsSubscriptions.Grains.Delivery;
 
 namespace EventsSubscriptions.Grains.Tests.Delivery;
 

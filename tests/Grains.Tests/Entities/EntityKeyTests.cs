@@ -1,5 +1,3 @@
-using EventsSubscriptions.Grains.Interfaces.Entities;
-
 namespace EventsSubscriptions.Grains.Tests.Entities;
 
 [Trait("Category", "Unit")]

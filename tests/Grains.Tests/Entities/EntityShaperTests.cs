@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Grains.Interfaces.Entities;
-
 namespace EventsSubscriptions.Grains.Tests.Entities;
 
 [Trait("Category", "Unit")]

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using EventsSubscriptions.Grains.Interfaces.Filters;
 
 namespace EventsSubscriptions.Grains.Tests.Filters;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using EventsSubscriptions.Grains.Interfaces.Filters;
 
 namespace EventsSubscriptions.Grains.Tests.Filters;

@@ -1,6 +1,3 @@
-using EventsSubscriptions.Grains.Tests.Infrastructure;
-using EventsSubscriptions.Grains.Tests.Probes;
-using Orleans.Runtime;
 using StackExchange.Redis;
 
 namespace EventsSubscriptions.Grains.Tests.Hosting;

@@ -1,7 +1,4 @@
-using EventsSubscriptions.Grains.Tests.Infrastructure;
 using EventsSubscriptions.Silo.Schema;
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 
 namespace EventsSubscriptions.Grains.Tests.Hosting;
 

@@ -1,5 +1,4 @@
 using EventsSubscriptions.Grains.Hosting;
-using Orleans.Runtime;
 
 namespace EventsSubscriptions.Grains.Tests.Hosting;
 

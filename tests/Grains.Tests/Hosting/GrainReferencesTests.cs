@@ -1,8 +1,5 @@
 using EventsSubscriptions.Grains.Hosting;
-using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Regions;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-using EventsSubscriptions.Grains.Tests.Infrastructure;
 
 namespace EventsSubscriptions.Grains.Tests.Hosting;
 

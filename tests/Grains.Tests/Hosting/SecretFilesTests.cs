@@ -1,5 +1,4 @@
 using EventsSubscriptions.Grains.Interfaces.Hosting;
-using Microsoft.Extensions.Configuration;
 
 namespace EventsSubscriptions.Grains.Tests.Hosting;
 

@@ -1,19 +1,13 @@
 using EventsSubscriptions.Gateway.Auth;
 using EventsSubscriptions.Gateway.Hosting;
-using EventsSubscriptions.Grains.Delivery;
-using EventsSubscriptions.Grains.Entities;
-using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using EventsSubscriptions.Grains.Notifications;
 using EventsSubscriptions.Grains.Subscriptions;
 using EventsSubscriptions.Silo.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace EventsSubscriptions.Grains.Tests.Hosting;
 

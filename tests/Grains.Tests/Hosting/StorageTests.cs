@@ -1,6 +1,3 @@
-using EventsSubscriptions.Grains.Tests.Infrastructure;
-using EventsSubscriptions.Grains.Tests.Probes;
-
 namespace EventsSubscriptions.Grains.Tests.Hosting;
 
 [Trait("Category", "Integration")]

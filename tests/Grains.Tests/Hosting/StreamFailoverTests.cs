@@ -1,6 +1,3 @@
-using EventsSubscriptions.Grains.Tests.Infrastructure;
-using EventsSubscriptions.Grains.Tests.Probes;
-using Microsoft.Extensions.Configuration;
 using Xunit.Abstractions;
 
 namespace EventsSubscriptions.Grains.Tests.Hosting;

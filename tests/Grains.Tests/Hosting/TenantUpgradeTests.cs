@@ -1,6 +1,4 @@
-using EventsSubscriptions.Grains.Tests.Infrastructure;
 using EventsSubscriptions.Silo.Schema;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EventsSubscriptions.Grains.Tests.Hosting;
 

@@ -1,7 +1,3 @@
-using EventsSubscriptions.Grains.Interfaces.Ids;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-using Microsoft.Extensions.Configuration;
-
 namespace EventsSubscriptions.Grains.Tests.Infrastructure;
 
 /// <summary>

@@ -1,9 +1,6 @@
 using EventsSubscriptions.Silo.Hosting;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Orleans.Configuration;
 using StackExchange.Redis;
 
 namespace EventsSubscriptions.Grains.Tests.Infrastructure;

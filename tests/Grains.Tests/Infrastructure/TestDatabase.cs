@@ -1,6 +1,4 @@
 using EventsSubscriptions.Silo.Schema;
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 
 namespace EventsSubscriptions.Grains.Tests.Infrastructure;
 

@@ -1,5 +1,3 @@
-using Npgsql;
-
 namespace EventsSubscriptions.Grains.Tests.Infrastructure;
 
 /// <summary>The real Redis and PostgreSQL that scripts/test.sh starts for the tests.</summary>

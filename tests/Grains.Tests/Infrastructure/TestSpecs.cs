@@ -1,5 +1,3 @@
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-
 namespace EventsSubscriptions.Grains.Tests.Infrastructure;
 
 /// <summary>A valid subscription of every region for the grain tests: a resource, its triggers, a URL; a custom id of its own.</summary>

@@ -1,10 +1,8 @@
 using System.Net.Sockets;
-using System.Text;
 using EventsSubscriptions.Gateway.Development;
 using EventsSubscriptions.Grains.Notifications;
 using MailKit.Net.Smtp;
 using MailKit.Security;
-using Microsoft.Extensions.Logging.Abstractions;
 using MimeKit;
 
 namespace EventsSubscriptions.Grains.Tests.Notifications;

@@ -1,10 +1,5 @@
-using System.Text.Json;
-using EventsSubscriptions.Grains.Interfaces.Entities;
-using EventsSubscriptions.Grains.Interfaces.Ids;
 using EventsSubscriptions.Grains.Interfaces.Regions;
 using EventsSubscriptions.Grains.Interfaces.Routing;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-using EventsSubscriptions.Grains.Tests.Infrastructure;
 
 namespace EventsSubscriptions.Grains.Tests.Operations;
 

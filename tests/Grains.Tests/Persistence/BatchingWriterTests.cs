@@ -1,7 +1,3 @@
-using EventsSubscriptions.Grains.Persistence;
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
-
 namespace EventsSubscriptions.Grains.Tests.Persistence;
 
 /// <summary>One item the database refuses never fails the items batched with it.</summary>

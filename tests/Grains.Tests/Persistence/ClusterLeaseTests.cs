@@ -1,11 +1,4 @@
 using System.Diagnostics.Metrics;
-using EventsSubscriptions.Grains.Persistence;
-using EventsSubscriptions.Grains.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Npgsql;
-using Orleans.Configuration;
 
 namespace EventsSubscriptions.Grains.Tests.Persistence;
 

@@ -1,9 +1,4 @@
-using System.Text;
-using EventsSubscriptions.Grains.Entities;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-using EventsSubscriptions.Grains.Persistence;
 using EventsSubscriptions.Grains.Subscriptions;
-using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 
 namespace EventsSubscriptions.Grains.Tests.Persistence;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Orleans.Runtime;
 using Orleans.Streams;
 using Orleans.Streams.Core;
 

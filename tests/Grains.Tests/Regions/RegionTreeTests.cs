@@ -1,5 +1,4 @@
 using EventsSubscriptions.Grains.Interfaces.Regions;
-using EventsSubscriptions.Grains.Tests.Infrastructure;
 
 namespace EventsSubscriptions.Grains.Tests.Regions;
 

@@ -1,9 +1,6 @@
 using EventsSubscriptions.Grains.Compatibility;
 using EventsSubscriptions.Grains.Interfaces.Regions;
 using EventsSubscriptions.Grains.Regions;
-using EventsSubscriptions.Grains.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using Orleans.Storage;
 
 namespace EventsSubscriptions.Grains.Tests.Regions;

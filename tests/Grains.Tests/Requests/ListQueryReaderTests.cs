@@ -1,5 +1,4 @@
 using EventsSubscriptions.Gateway.Subscriptions;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 

@@ -1,19 +1,4 @@
-using EventsSubscriptions.Grains.Entities;
-using EventsSubscriptions.Grains.Interfaces.Entities;
-using EventsSubscriptions.Grains.Tests.Infrastructure;
-using EventsSubscriptions.Grains.Tests.Probes;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using EventsSubscriptions.Grains.Delivery;
-using EventsSubscriptions.Grains.Persistence;
 using EventsSubscriptions.Grains.Streaming;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Npgsql;
-using Orleans.Configuration;
-using Orleans.Runtime;
-using Orleans.Providers;
-using Orleans.Storage;
 using Orleans.Streams;
 
 namespace EventsSubscriptions.Grains.Tests.Streaming;

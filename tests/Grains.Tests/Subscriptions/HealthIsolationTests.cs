@@ -1,12 +1,3 @@
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Grains.Interfaces.Entities;
-using EventsSubscriptions.Grains.Interfaces.Ids;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-using EventsSubscriptions.Grains.Tests.Infrastructure;
-using Microsoft.Extensions.Configuration;
-using Npgsql;
-using Orleans.Runtime;
-
 namespace EventsSubscriptions.Grains.Tests.Subscriptions;
 
 /// <summary>

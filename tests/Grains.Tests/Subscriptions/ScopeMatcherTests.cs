@@ -1,4 +1,3 @@
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Routing;
 
 namespace EventsSubscriptions.Grains.Tests.Subscriptions;

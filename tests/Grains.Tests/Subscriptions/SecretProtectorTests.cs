@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using EventsSubscriptions.Grains.Subscriptions;
 
 namespace EventsSubscriptions.Grains.Tests.Subscriptions;

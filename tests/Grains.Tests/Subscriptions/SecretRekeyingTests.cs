@@ -1,8 +1,3 @@
-using EventsSubscriptions.Grains.Interfaces.Ids;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-using EventsSubscriptions.Grains.Tests.Infrastructure;
-using EventsSubscriptions.TestSupport;
-
 namespace EventsSubscriptions.Grains.Tests.Subscriptions;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using EventsSubscriptions.Grains.Interfaces.Ids;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-using EventsSubscriptions.Grains.Tests.Infrastructure;
-
 namespace EventsSubscriptions.Grains.Tests.Subscriptions;
 
 [Trait("Category", "Integration")]

@@ -1,8 +1,4 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Requests;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 
 namespace EventsSubscriptions.Grains.Tests.Subscriptions;

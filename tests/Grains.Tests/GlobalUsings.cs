@@ -1,0 +1,19 @@
+// The namespaces most of this project's files use; Xunit and EventsSubscriptions.TestSupport come from tests/Directory.Build.props.
+global using System.Text;
+global using System.Text.Json;
+global using System.Text.Json.Nodes;
+global using Npgsql;
+global using Microsoft.Extensions.Configuration;
+global using Microsoft.Extensions.DependencyInjection;
+global using Microsoft.Extensions.Logging.Abstractions;
+global using Microsoft.Extensions.Options;
+global using Orleans.Configuration;
+global using Orleans.Runtime;
+global using EventsSubscriptions.Grains.Delivery;
+global using EventsSubscriptions.Grains.Entities;
+global using EventsSubscriptions.Grains.Persistence;
+global using EventsSubscriptions.Grains.Interfaces.Entities;
+global using EventsSubscriptions.Grains.Interfaces.Ids;
+global using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+global using EventsSubscriptions.Grains.Tests.Infrastructure;
+global using EventsSubscriptions.Grains.Tests.Probes;
