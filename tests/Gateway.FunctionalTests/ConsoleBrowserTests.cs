@@ -103,7 +103,7 @@ public sealed class ConsoleBrowserTests(DeliveryCluster service) : ConsoleBrowse
         await ShotAsync(page, "9-regions");
 
         await page.ClickAsync("#nav-events");
-        await page.FillAsync("input[name=Resource]", Resource);
+        await page.FillAsync("input[name=resource]", Resource);
         await page.ClickAsync("#events-form button");
         var row = page.Locator("#recent-events tbody tr").First;
         await Assertions.Expect(row).ToContainTextAsync(eventId!);
