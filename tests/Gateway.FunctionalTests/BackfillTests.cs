@@ -45,6 +45,7 @@ public sealed class BackfillTests(DeliveryCluster service) : ReceivingTest(servi
                 await Api.OkAsync(HttpMethod.Patch, $"/rest/v1/{resource}/{entity}", new JsonObject { ["version"] = version });
                 final[entity] = version;
             });
+            // Spread over the backfill's run, so that live changes race it.
             await Task.Delay(300);
         }
 
@@ -65,7 +66,14 @@ public sealed class BackfillTests(DeliveryCluster service) : ReceivingTest(servi
             var last = Received().GroupBy(r => r.Entity).ToDictionary(g => g.Key, g => g.Last().Version);
             return kept.All(e => last.TryGetValue(e, out var v) && v == final.GetValueOrDefault(e));
         }, TimeSpan.FromMinutes(3), "some entities never reached their current state");
-        await Task.Delay(1000);
+        // The witness that nothing more is on its way: every snapshot the backfill queued has come,
+        // and the subscription has no delivery pending.
+        await Eventually.HoldsAsync(async () =>
+        {
+            var (_, current, _) = await Api.SendAsync(HttpMethod.Get, $"/rest/v1/events-subscriptions/{id}");
+            return current.GetProperty("data").GetProperty("health").GetProperty("pendingDeliveries").GetInt32() == 0
+                && Received().Count(r => r.Event == $"entity:{resource}:backfill") >= backfill["queued"]!.GetValue<long>();
+        }, TimeSpan.FromMinutes(1), "the backfill's deliveries never all went");
         var received = Received();
         Assert.All(received, r => Assert.Contains(r.Entity, kept));
         foreach (var calls in received.GroupBy(r => r.Entity))

@@ -55,6 +55,7 @@ public sealed class ConsoleCustomerBrowserTests(DeliveryCluster service) : Conso
             await ShotAsync(reused, "14-link-reused");
 
             var expired = await LinkAsync(customer, new JsonObject { ["expiresInSeconds"] = 1 });
+            // Time passing is the thing tested: opening the link sooner would use it up.
             await Task.Delay(TimeSpan.FromSeconds(2));
             var late = await (await Browser.NewContextAsync()).NewPageAsync();
             await late.GotoAsync(expired);

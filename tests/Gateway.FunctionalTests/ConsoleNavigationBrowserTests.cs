@@ -81,6 +81,7 @@ public sealed class ConsoleNavigationBrowserTests(DeliveryCluster service) : Con
         // A slow network: the second subscription's page takes two seconds to come.
         await page.RouteAsync($"**/rest/v1/events-subscriptions/{second}", async route =>
         {
+            // The delay is the slow network under test, not a wait for something to happen.
             await Task.Delay(2000);
             await route.ContinueAsync();
         });

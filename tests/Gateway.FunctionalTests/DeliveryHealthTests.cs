@@ -25,8 +25,13 @@ public sealed class DeliveryHealthTests(DeliveryCluster service) : DeliveryTest(
         var cancelled = Assert.Single(await LogsAsync(failed, 1));
         Assert.Equal(("CANCELLED", 500), (cancelled.Outcome, cancelled.StatusCode));
         Assert.StartsWith("the subscription was archived; this attempt: the receiver answered 500", cancelled.Error);
-        // Nothing more comes: no second outcome, no second call.
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // Nothing more comes: no second outcome, no second call. The witness is each delivery's end:
+        // nothing is left pending (no retry is due), and an archived subscription takes no new event.
+        foreach (var id in new[] { answered, failed })
+        {
+            var item = await WaitForAsync(id, i => i.Health.PendingDeliveries == 0);
+            Assert.Equal("ARCHIVED", item.Status);
+        }
         Assert.Single(await ReadLogAsync(answered));
         Assert.Single(await ReadLogAsync(failed));
         Assert.Single(Receiver.Calls("archived-mid-call"));

@@ -62,20 +62,15 @@ public sealed class DeliveryOperationsTests(DeliveryCluster service) : DeliveryT
 
         // The gauges of the stream's queue say it drained, with nothing dead-lettered: reported by
         // one silo, the cluster lease's holder (its session ended with the restart: taken again).
-        using var http = new HttpClient();
         await Eventually.HoldsAsync(async () =>
         {
-            var scrapes = await Task.WhenAll(Service.MetricsPorts.Select(p => http.GetStringAsync($"http://localhost:{p}/metrics")));
+            var scrapes = await SiloMetrics.PagesAsync(Service.MetricsPorts);
             var reporting = scrapes.Where(scrape => Gauge(scrape, "es_stream_backlog") is not null).ToList();
             return reporting.Count == 1 && reporting.All(scrape => Gauge(scrape, "es_stream_backlog") == 0
                 && Gauge(scrape, "es_stream_dead_letters") == 0 && Gauge(scrape, "es_stream_oldest_age_seconds") == 0);
         }, TimeSpan.FromSeconds(60), "the stream's gauges never showed a drained queue, reported by one silo");
 
-        static double? Gauge(string scrape, string name) => scrape.Split('\n')
-            .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal))
-            .Select(l => (double?)double.Parse((l.Contains('}') ? l[(l.LastIndexOf('}') + 1)..] : l[name.Length..]).Trim().Split(' ')[0],
-                System.Globalization.CultureInfo.InvariantCulture))
-            .FirstOrDefault();
+        static double? Gauge(string scrape, string name) => SiloMetrics.Values(scrape, name) is [var value, ..] ? value : null;
     }
 
     [Fact]
@@ -108,28 +103,16 @@ public sealed class DeliveryOperationsTests(DeliveryCluster service) : DeliveryT
     [Fact]
     public async Task Exactly_one_silo_runs_the_cluster_jobs_and_reports_the_backlog_gauges()
     {
-        using var http = new HttpClient();
         var pages = new List<string>();
         await Eventually.HoldsAsync(async () =>
         {
-            pages = [];
-            foreach (var port in Service.MetricsPorts)
-            {
-                try
-                {
-                    pages.Add(await http.GetStringAsync($"http://localhost:{port}/metrics"));
-                }
-                catch (HttpRequestException)
-                {
-                    // A silo another test stopped.
-                }
-            }
-            return pages.Count >= 2 && pages.Count(p => Values(p, "es_cluster_jobs").Sum() == 1) == 1
-                && pages.Count(p => Values(p, "es_delivery_backlog").Any()) == 1;
+            pages = await SiloMetrics.AnsweringPagesAsync(Service.MetricsPorts);
+            return pages.Count >= 2 && pages.Count(p => SiloMetrics.Values(p, "es_cluster_jobs").Sum() == 1) == 1
+                && pages.Count(p => SiloMetrics.Values(p, "es_delivery_backlog").Any()) == 1;
         }, TimeSpan.FromSeconds(45), "not exactly one silo held the cluster lease and reported the backlog");
-        var holder = pages.Single(p => Values(p, "es_cluster_jobs").Sum() == 1);
-        Assert.Single(Values(holder, "es_delivery_backlog"));
-        Assert.Single(Values(holder, "es_stream_backlog"));
-        Assert.All(pages.Where(p => p != holder), p => Assert.Empty(Values(p, "es_delivery_oldest_pending_age_seconds")));
+        var holder = pages.Single(p => SiloMetrics.Values(p, "es_cluster_jobs").Sum() == 1);
+        Assert.Single(SiloMetrics.Values(holder, "es_delivery_backlog"));
+        Assert.Single(SiloMetrics.Values(holder, "es_stream_backlog"));
+        Assert.All(pages.Where(p => p != holder), p => Assert.Empty(SiloMetrics.Values(p, "es_delivery_oldest_pending_age_seconds")));
     }
 }

@@ -9,6 +9,7 @@ public sealed class DeliveryRecordTests(DeliveryCluster service) : DeliveryTest(
     public async Task An_attempt_whose_record_failed_is_recorded_later_without_calling_the_receiver_again()
     {
         var subscription = await SubscribeAsync(Receiver.Url("unrecorded"));
+        var mark = Service.OutputMark();
         // The attempt log refuses this subscription's rows for a while: its records fail, as they do
         // while PostgreSQL restarts, after the receiver has answered. A transient error (class 40),
         // not one about what the row holds (those are the next tests').
@@ -16,9 +17,10 @@ public sealed class DeliveryRecordTests(DeliveryCluster service) : DeliveryTest(
         {
             await Api.OkAsync(HttpMethod.Post, $"/rest/v1/{Resource}", new JsonObject { ["name"] = "Una" });
             await CallsAsync("unrecorded", 1);
-            // The record is tried again 5 s after it failed (and fails again): the receiver, which
-            // answered the first call, is not called a second time.
-            await Task.Delay(TimeSpan.FromSeconds(8));
+            // The record is tried again 5 s after it failed, and fails again: the silo says so once it
+            // has. The receiver, which answered the first call, was not called for that second try.
+            await WaitForOutputAsync(mark, $@"Subscription {subscription}: delivery \S+ not recorded \(2 in a row\)",
+                "the silo never told of a second failed record");
             Assert.Single(Receiver.Calls("unrecorded"));
             Assert.Empty(await ReadLogAsync(subscription));
         }
@@ -55,14 +57,17 @@ public sealed class DeliveryRecordTests(DeliveryCluster service) : DeliveryTest(
     public async Task A_record_refused_even_without_the_receivers_text_waits_pending_and_is_written_once_the_database_takes_it()
     {
         var subscription = await SubscribeAsync(Receiver.Url("unloggable", "200"));
+        var mark = Service.OutputMark();
         // The attempt log refuses every row of this subscription, with or without the receiver's
         // text: a refusal by the schema, not by the row. No log row is dropped for it.
         await using (await RefuseLogRowsAsync(subscription, "check_violation"))
         {
             await Api.OkAsync(HttpMethod.Put, $"/rest/v1/{Resource}/1", new JsonObject { ["name"] = "Una" });
             await CallsAsync("unloggable", 1);
-            // Refused at once, then 5 s later without the text; the next try is 10 s after that.
-            await Task.Delay(TimeSpan.FromSeconds(8));
+            // Refused at once, then 5 s later without the text; the next try is 10 s after that. The
+            // silo tells of the second refusal once it has decided: the delivery stays pending.
+            await WaitForOutputAsync(mark, $"Subscription {subscription}: the database refused the record of delivery \\S+ again without",
+                "the silo never told of the record refused without the receiver's text");
             Assert.Equal(1, (await ItemAsync(subscription)).Health.PendingDeliveries);
             Assert.Empty(await ReadLogAsync(subscription));
             Assert.Single(Receiver.Calls("unloggable"));
@@ -80,11 +85,14 @@ public sealed class DeliveryRecordTests(DeliveryCluster service) : DeliveryTest(
     {
         // Nothing listens there: the call fails to connect, an error in the service's words with the system's after a colon.
         var subscription = await SubscribeAsync($"http://127.0.0.1:{Ports.Free()}/closed");
+        var mark = Service.OutputMark();
         await using (await RefuseLogRowsAsync(subscription, "check_violation"))
         {
             await Api.OkAsync(HttpMethod.Post, $"/rest/v1/{Resource}", new JsonObject { ["name"] = "Ida" });
-            // Refused at once, then 5 s later without the system's text; the next try is 10 s after that.
-            await Task.Delay(TimeSpan.FromSeconds(8));
+            // Refused at once, then 5 s later without the system's text (the silo tells of that
+            // second refusal); the next try is 10 s after that.
+            await WaitForOutputAsync(mark, $"Subscription {subscription}: the database refused the record of delivery \\S+ again without",
+                "the silo never told of the record refused a second time");
             Assert.Empty(await ReadLogAsync(subscription));
         }
 

@@ -29,39 +29,41 @@ public abstract class DeliveryTest(DeliveryCluster service) : IAsyncLifetime
         await Receiver.DisposeAsync();
     }
 
-    protected async Task<T> ScalarAsync<T>(string sql)
-    {
-        await using var connection = new NpgsqlConnection(Service.PostgresConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
+    protected Task<T> ScalarAsync<T>(string sql) => Service.ScalarAsync<T>(sql);
 
-    protected async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(Service.PostgresConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    protected Task ExecuteAsync(string sql) => Service.ExecuteAsync(sql);
 
-    /// <summary>The values of one metric on a Prometheus page (one per series).</summary>
-    protected static List<double> Values(string page, string metric) =>
-    [
-        .. page.Split('\n')
-            .Where(l => l.StartsWith(metric + " ", StringComparison.Ordinal) || l.StartsWith(metric + "{", StringComparison.Ordinal))
-            .Select(l => double.Parse((l.Contains('}') ? l[(l.LastIndexOf('}') + 1)..] : l[metric.Length..]).Trim().Split(' ')[0],
-                System.Globalization.CultureInfo.InvariantCulture)),
-    ];
+    /// <summary>es_delivery_attempts_total{outcome="SUCCEEDED"} summed over the silos (their counters are cumulative: compare with a reading taken before).</summary>
+    protected Task<double> SucceededAttemptsAsync() =>
+        SiloMetrics.SumAsync(Service.MetricsPorts, "es_delivery_attempts_total", "outcome=\"SUCCEEDED\"");
 
-    /// <summary>es_delivery_attempts_total{outcome="SUCCEEDED"} summed over the silos (their counters are cumulative).</summary>
-    protected async Task<double> SucceededAttemptsAsync()
+    /// <summary>
+    /// Waits until a silo or the gateway has written a line matching <paramref name="pattern"/> since
+    /// <paramref name="mark"/>: the services' own account of a decision they took.
+    /// </summary>
+    protected async Task WaitForOutputAsync(Dictionary<ServiceProcess, int> mark, string pattern, string message) =>
+        await Eventually.HoldsAsync(() => System.Text.RegularExpressions.Regex.IsMatch(Service.OutputSince(mark), pattern), TimeSpan.FromSeconds(60), message);
+
+    /// <summary>
+    /// Asserts a call carries the Standard Webhooks headers of its own attempt: a <c>webhook-timestamp</c>
+    /// of integer Unix seconds close to when the call came (within a few seconds, a loaded machine's
+    /// slack), and a <c>webhook-signature</c> that signs <c>{webhook-id}.{webhook-timestamp}.{body}</c>
+    /// with <paramref name="secrets"/> in order (the subscription's secret when none are named).
+    /// </summary>
+    protected static void AssertSignedAtItsAttempt(ReceivedCall call, params string[] secrets)
     {
-        using var http = new HttpClient();
-        var scrapes = await Task.WhenAll(Service.MetricsPorts.Select(p => http.GetStringAsync($"http://localhost:{p}/metrics")));
-        return scrapes.SelectMany(s => s.Split('\n'))
-            .Where(l => l.StartsWith("es_delivery_attempts_total{", StringComparison.Ordinal) && l.Contains("outcome=\"SUCCEEDED\"", StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(call.Headers.TryGetValue("webhook-timestamp", out var stamp), "no webhook-timestamp header");
+        Assert.True(long.TryParse(stamp, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds),
+            $"webhook-timestamp '{stamp}' is not an integer of Unix seconds");
+        var at = call.At.ToUnixTimeSeconds();
+        Assert.InRange(seconds, at - 10, at + 1);
+        var signed = Encoding.UTF8.GetBytes($"{call.Headers["webhook-id"]}.{stamp}.").Concat(call.Body).ToArray();
+        var expected = (secrets.Length == 0 ? [Secret] : secrets).Select(secret =>
+        {
+            using var hmac = new HMACSHA256(Encoding.UTF8.GetBytes(secret));
+            return $"v1,{Convert.ToBase64String(hmac.ComputeHash(signed))}";
+        });
+        Assert.Equal(expected, call.Headers["webhook-signature"].Split(' '));
     }
 
     protected async Task<long> SubscribeAsync(string url, string? extra = null)

@@ -56,10 +56,16 @@ public sealed class PreviewTests(DeliveryCluster service) : ReceivingTest(servic
         Assert.True(matching.GetProperty("complete").GetBoolean());
         Assert.NotEqual(ann, bob);
 
-        // Nothing was made, nothing sent.
+        // Nothing was made, nothing sent. The witness: a later change of Ann, delivered to the same
+        // receiver by the real subscription; once it has come, every call there is that subscription's
+        // (the preview's would carry a webhook-id of subscription 0).
         Assert.Equal(before, await SubscriptionCountAsync());
-        await Task.Delay(500);
-        Assert.Equal(2, Receiver.Calls("preview").Count);
+        var later = await Api.OkAsync(HttpMethod.Patch, $"/rest/v1/{resource}/{ann}", new JsonObject { ["salary"] = 175 });
+        await Eventually.HoldsAsync(() => Receiver.Calls("preview").Any(c => c.Headers["webhook-id"] == $"{subscription}-{later}"),
+            TimeSpan.FromSeconds(60), "the later change never arrived");
+        var calls = Receiver.Calls("preview");
+        Assert.Equal(3, calls.Count);
+        Assert.All(calls, c => Assert.StartsWith($"{subscription}-", c.Headers["webhook-id"]));
     }
 
     [Fact]

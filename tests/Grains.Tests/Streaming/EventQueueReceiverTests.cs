@@ -179,6 +179,7 @@ public sealed class EventQueueReceiverTests
         // The read turned off for the wait reads at once; the one that yields waits for the burst.
         var waiting = receiver.GetQueueMessagesAsync(10);
         Assert.Single(await eager.GetQueueMessagesAsync(10));
+        // The wait itself is what is tested: no later event can witness a read that has not happened.
         await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.False(waiting.IsCompleted, "the read claimed its queue during a burst of entity changes");
 
@@ -188,13 +189,15 @@ public sealed class EventQueueReceiverTests
         Assert.Equal([1003], Sequences(await waiting.WaitAsync(Patience)));
 
         // A burst that does not end: a read waits its longest, then claims; the reads after it
-        // route freely for as long, so that routing goes on half the time at least.
-        var bounded = EventQueueKit.Receiver(6, new EventQueue(service, new EventQueueOptions { Queues = 8, FallbackPoll = TimeSpan.FromMilliseconds(50), RoutingYieldAt = 4, RoutingYieldMax = TimeSpan.FromSeconds(2) }, store, serializer), signal);
+        // route freely for as long, so that routing goes on half the time at least. The longest wait
+        // is 5 s, so that a read that does not wait stays well under it on a loaded machine.
+        var longest = TimeSpan.FromSeconds(5);
+        var bounded = EventQueueKit.Receiver(6, new EventQueue(service, new EventQueueOptions { Queues = 8, FallbackPoll = TimeSpan.FromMilliseconds(50), RoutingYieldAt = 4, RoutingYieldMax = longest }, store, serializer), signal);
         (held, slow) = await BurstAsync();
         await InsertAsync(6, 1006);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         Assert.Equal([1006], Sequences(await bounded.GetQueueMessagesAsync(10).WaitAsync(Patience)));
-        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(2) - TimeSpan.FromMilliseconds(20), $"the read claimed after {watch.Elapsed} of an endless burst, before its longest wait");
+        Assert.True(watch.Elapsed >= longest - TimeSpan.FromMilliseconds(20), $"the read claimed after {watch.Elapsed} of an endless burst, before its longest wait");
         await InsertAsync(6, 1007);
         watch.Restart();
         IList<IBatchContainer> next = [];
@@ -203,7 +206,7 @@ public sealed class EventQueueReceiverTests
             next = await bounded.GetQueueMessagesAsync(10);
         }
         Assert.Equal([1007], Sequences(next));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"the read after a longest wait waited again ({watch.Elapsed})");
+        Assert.True(watch.Elapsed < longest, $"the read after a longest wait waited again ({watch.Elapsed})");
         await held.CommitAsync();
         Assert.True(await slow);
         await bounded.Shutdown(TimeSpan.FromSeconds(5));

@@ -26,6 +26,7 @@ public sealed class EventQueueTests
         await Eventually.HoldsAsync(() => EventQueueKit.Received(key).Count >= 1, Patience, "the first event did not arrive");
         for (var i = 2; i <= 3; i++)
         {
+            // An idle pause is the point: the queue's pull must fall idle before the event comes.
             await Task.Delay(1500);
             await producer.PublishAsync(new ProbeMessage(key, i, $"after an idle pause {i}", false));
             await Eventually.HoldsAsync(() => EventQueueKit.Received(key).Count >= i, Patience,
@@ -70,7 +71,11 @@ public sealed class EventQueueTests
             await producer.PublishAsync(new ProbeMessage(key, i, $"later {i}", false));
         }
         await Eventually.HoldsAsync(() => EventQueueKit.Received(key).Count >= 11, Patience, "the later events did not arrive");
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        // The witness that the reader went past the gap: the later messages are confirmed (deleted);
+        // the uncommitted one is not seen by this other connection.
+        await Eventually.HoldsAsync(async () => await database.ScalarAsync<long>(
+                $"SELECT count(*) FROM event_queue WHERE service_id = '{cluster.ServiceId}'") == 0, Patience,
+            "the later messages were not confirmed before the late one was committed");
 
         await transaction.CommitAsync();
         await using (var notify = new NpgsqlCommand($"SELECT pg_notify('es_event_queue', '{cluster.ServiceId}:{queue}')", connection))
