@@ -215,6 +215,14 @@ public sealed class EventRoutingTests(ServiceCluster service) : IAsyncLifetime
         var witness = await api.SubscribeAsync(EventsClient.Subscription($"entity:{res}:created entity:{res}:updated",
             """{"filters": [{"tag": "context.*"}]}"""));
         await api.OkAsync(HttpMethod.Put, $"/rest/v1/{res}/1", new JsonObject { ["name"] = "kept", ["region"] = r + 1 });
+        // What the database holds of this test's entities and regions: each row's key, sequence and last change.
+        Task<string> StoredAsync() => service.ScalarAsync<string>("""
+            SELECT string_agg(resource || '/' || id || ' ' || sequence || ' ' || modified_on, '; ' ORDER BY resource, id) FROM entity_state
+            WHERE service_id = $1 AND (resource = $2 OR (resource = 'regions' AND id BETWEEN $3 AND $4))
+            """, service.ServiceId, res, r, r + 99);
+        var stored = await StoredAsync();
+        Assert.Contains($"{res}/1 ", stored);
+        Assert.Contains($"regions/{r + 2} ", stored);
 
         var attempts = new (HttpMethod Method, string Path, JsonNode? Body, string Field)[]
         {
@@ -243,6 +251,8 @@ public sealed class EventRoutingTests(ServiceCluster service) : IAsyncLifetime
             var (status, _, _) = await api.SendAsync(HttpMethod.Get, path);
             Assert.Equal(HttpStatusCode.BadRequest, status);
         }
+        // Nothing stored: the same rows, unchanged, in the database.
+        Assert.Equal(stored, await StoredAsync());
         Assert.Equal(HttpStatusCode.NotFound, (await api.SendAsync(HttpMethod.Get, $"/rest/v1/{res}/2")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await api.SendAsync(HttpMethod.Get, $"/rest/v1/regions/{r + 3}")).Status);
         var (_, kept, _) = await api.SendAsync(HttpMethod.Get, $"/rest/v1/{res}/1");

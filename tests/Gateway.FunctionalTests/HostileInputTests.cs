@@ -36,7 +36,7 @@ public sealed class HostileInputTests(ServiceCluster service)
         { "a number beyond a double in a filter", """{"userDefinedFilters": {"salary:gt": 1e400}}""", "userDefinedFilters.salary:gt" },
         { "a whsec_ secret that decodes to nothing", """{"secret": "whsec_          "}""", "secret" },
         { "a blank secret", """{"secret": "                "}""", "secret" },
-        { "a line break in the url", """{"url": "https://hooks.example.com/ok\r\nX-Injected: y"}""", "url" },
+        { "a line break in the url", """{"url": "https://hooks.events.test/ok\r\nX-Injected: y"}""", "url" },
         { "an include following too many relations", """{"entityResponse": {"include": ["region.parentRegion.parentRegion.parentRegion.parentRegion.parentRegion"]}}""", "entityResponse.include" },
         { "too many values in an in-list", Json("{\"userDefinedFilters\": {\"status:in\": [", 500, i => $"\"s{i}\"", "]}}"), "userDefinedFilters.status:in" },
     };
@@ -145,8 +145,17 @@ public sealed class HostileInputTests(ServiceCluster service)
         Assert.True(created == HttpStatusCode.NotFound, $"{(int)created} {body}");
         var (put, _) = await raw.SendAsync(HttpMethod.Put, "/rest/v1/newline-things/1", "{\"name\": \"x\"}"u8.ToArray());
         Assert.True(put is HttpStatusCode.OK or HttpStatusCode.Created, $"{(int)put}");
+        // What the database holds of the entity the action names: its sequence, last event and last change.
+        Task<string> StoredEntityAsync() => service.ScalarAsync<string>(
+            "SELECT sequence || ' ' || coalesce(event_id, '-') || ' ' || coalesce(event_trigger, '-') || ' ' || modified_on FROM entity_state WHERE service_id = $1 AND resource = 'newline-things' AND id = 1",
+            service.ServiceId);
+        var before = await StoredEntityAsync();
         var (acted, actBody) = await raw.SendAsync(HttpMethod.Post, "/rest/v1/newline-things/1/actions/clock-in%0A", null);
         Assert.True(acted is HttpStatusCode.BadRequest or HttpStatusCode.NotFound, $"{(int)acted} {actBody}");
+
+        // Stored: no entity of a resource whose name holds a line break, and nothing of the refused action.
+        Assert.Equal(0L, await service.ScalarAsync<long>("SELECT count(*) FROM entity_state WHERE service_id = $1 AND resource LIKE E'%\\n%'", service.ServiceId));
+        Assert.Equal(before, await StoredEntityAsync());
     }
 
     [Theory]
@@ -197,10 +206,10 @@ public sealed class HostileInputTests(ServiceCluster service)
         // A look-alike host (a Cyrillic "а") is kept in its ASCII form, which shows what it is.
         var api = new SubscriptionsClient(service);
         var body = SubscriptionsClient.ValidBody();
-        body["url"] = "https://p\u0430ypal.example.com/hook";
+        body["url"] = "https://p\u0430ypal.events.test/hook";
         var created = await api.CreatedAsync(body);
         Assert.StartsWith("https://xn--", created.Url);
-        Assert.EndsWith(".example.com/hook", created.Url);
+        Assert.EndsWith(".events.test/hook", created.Url);
 
         // A parameter given twice is refused, naming it, wherever it is given.
         foreach (var path in new[] { $"{Path}?status=ACTIVE&status=ARCHIVED", "/rest/v1/employees?limit=1&limit=2" })

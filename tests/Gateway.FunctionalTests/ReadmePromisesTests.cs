@@ -55,7 +55,7 @@ public sealed class ReadmePromisesTests(ServiceCluster service)
             new() { ["language"] = "fr" },
             new() { ["secretHeaderName"] = "X-Concurrent" },
             new() { ["delivery"] = new JsonObject { ["maxInFlight"] = 3 } },
-            new() { ["url"] = "https://hooks.example.com/concurrent" },
+            new() { ["url"] = "https://hooks.events.test/concurrent" },
         };
 
         var responses = await Task.WhenAll(patches.Select(p => api.SendAsync(HttpMethod.Patch, $"{SubscriptionsClient.Path}/{id}", p)));
@@ -68,7 +68,7 @@ public sealed class ReadmePromisesTests(ServiceCluster service)
         Assert.Equal("fr", item.Language);
         Assert.Equal("X-Concurrent", item.SecretHeaderName);
         Assert.Equal(3, item.Delivery.MaxInFlight);
-        Assert.Equal("https://hooks.example.com/concurrent", item.Url);
+        Assert.Equal("https://hooks.events.test/concurrent", item.Url);
     }
 
     [Fact]

@@ -126,7 +126,7 @@ public sealed class SubscriptionLifecycleTests(ServiceCluster service)
         Assert.Equal("en-US", item.Language);
         Assert.Equal(2, item.Delivery.MaxInFlight);
         Assert.Equal(15, item.Delivery.TimeoutSeconds);
-        Assert.Equal("https://hooks.example.com/hr", item.Url);
+        Assert.Equal("https://hooks.events.test/hr", item.Url);
 
         var (unknownField, unknownBody) = await api.ReadAsync(HttpMethod.Patch, path, JsonNode.Parse("""{"colour": "blue"}"""));
         Assert.Equal(HttpStatusCode.BadRequest, unknownField.StatusCode);

@@ -61,8 +61,8 @@ public sealed class SubscriptionValidationTests(ServiceCluster service)
         { "contextFilters", """{"filters": []}""", "contextFilters.filters" },
         { "contextFilters", """{"filters": [{"tag": "context.*"}], "exclusions": ["context.*"]}""", "contextFilters.exclusions[0]" },
         { "contextFilters", """{"filters": [{"tag": "context.*"}], "colour": 1}""", "contextFilters.colour" },
-        { "url", "\"http://hooks.example.com/x\"", "url" },
-        { "url", "\"https://user:password@hooks.example.com/x\"", "url" },
+        { "url", "\"http://hooks.events.test/x\"", "url" },
+        { "url", "\"https://user:password@hooks.events.test/x\"", "url" },
         { "url", "\"http://169.254.169.254/latest/meta-data\"", "url" },
         { "url", "\"https://169.254.169.254/latest/meta-data\"", "url" },
         { "url", "\"https://10.0.0.1/\"", "url" },
@@ -71,7 +71,7 @@ public sealed class SubscriptionValidationTests(ServiceCluster service)
         { "url", "\"http://[::1]/\"", "url" },
         { "url", "\"https://localhost/hook\"", "url" },
         { "url", "\"https://127.0.0.1:8443/hook\"", "url" },
-        { "url", "\"ftp://hooks.example.com/x\"", "url" },
+        { "url", "\"ftp://hooks.events.test/x\"", "url" },
         { "url", "\"/relative/path\"", "url" },
         { "secret", "\"fifteen-chars!!\"", "secret" },
         { "secret", null, "secret" },
@@ -135,7 +135,7 @@ public sealed class SubscriptionValidationTests(ServiceCluster service)
     public static TheoryData<string, string, string, string> Valid => new()
     {
         // field, value, then a path into the created item and what it must read
-        { "url", "\"https://hooks.example.com:8443/a/b?c=d\"", "url", "https://hooks.example.com:8443/a/b?c=d" },
+        { "url", "\"https://hooks.events.test:8443/a/b?c=d\"", "url", "https://hooks.events.test:8443/a/b?c=d" },
         { "language", "\"FR\"", "language", "fr" },
         { "language", "\"zh-hans\"", "language", "zh-Hans" },
         { "secret", "\"sixteen-chars!!!\"", "status", "ACTIVE" },

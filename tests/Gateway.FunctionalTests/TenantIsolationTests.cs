@@ -77,7 +77,7 @@ public sealed class TenantIsolationTests(ServiceCluster service) : IAsyncLifetim
             (HttpMethod.Get, $"/deliveries/{changedA}", null),
             (HttpMethod.Post, $"/deliveries/{changedA}/actions/retry", null),
             (HttpMethod.Put, "", body),
-            (HttpMethod.Patch, "", new JsonObject { ["url"] = "https://attacker.example.net/hook" }),
+            (HttpMethod.Patch, "", new JsonObject { ["url"] = "https://attacker.events.test/hook" }),
             (HttpMethod.Post, "/actions/suspend", new JsonObject { ["reason"] = "taken over" }),
             (HttpMethod.Post, "/actions/enable", new JsonObject()),
             (HttpMethod.Post, "/actions/test", new JsonObject()),

@@ -17,7 +17,7 @@ public sealed class SubscriptionsClient(ServiceCluster service)
         {
             ["filters"] = new JsonArray(new JsonObject { ["tag"] = "context.region.3", ["includeChildren"] = true }),
         },
-        ["url"] = "https://hooks.example.com/hr",
+        ["url"] = "https://hooks.events.test/hr",
         ["secret"] = "0123456789abcdef-secret",
     };
 

@@ -29,12 +29,12 @@ public sealed class SiloCluster(TestDatabase database) : IAsyncDisposable
     public IClusterClient Client => clientHost?.Services.GetRequiredService<IClusterClient>()
         ?? throw new InvalidOperationException("The client is not started.");
 
-    public static async Task<SiloCluster> StartAsync(TestDatabase database, int silos)
+    public static async Task<SiloCluster> StartAsync(TestDatabase database, int silos, Action<IConfigurationBuilder>? configure = null)
     {
         var cluster = new SiloCluster(database);
         for (var i = 0; i < silos; i++)
         {
-            await cluster.StartSiloAsync();
+            await cluster.StartSiloAsync(configure);
         }
         await cluster.StartClientAsync();
         await cluster.WaitForActiveSilosAsync(silos);

@@ -21,14 +21,14 @@ public sealed class GrainStateViewTests(SharedClusterFixture fixture)
         var id = await Client.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
         var grain = Client.GetGrain<ISubscriptionGrain>(id);
         Assert.Equal(SubscriptionOutcome.Ok,
-            (await grain.CreateAsync(TestSpecs.Subscription(resource, "https://hooks.example.com/view"), new SecretText(Secret), null)).Outcome);
+            (await grain.CreateAsync(TestSpecs.Subscription(resource, "http://127.0.0.1:9/view"), new SecretText(Secret), null)).Outcome);
 
         var state = await grain.GetState();
         var json = JsonSerializer.Serialize(state);
 
         Assert.Equal(id, state.Subscription!.Id);
         Assert.Equal((SubscriptionStatus.Active, HealthState.Unknown, 0), (state.Subscription.Status, state.Subscription.Health.State, state.QueuedInMemory));
-        Assert.Contains("hooks.example.com", json);
+        Assert.Contains("127.0.0.1:9/view", json);
         Assert.DoesNotContain(Secret, json);
         Assert.DoesNotContain("EncryptedSecret", json);
         var index = await Client.GetGrain<ISubscriptionIndexGrain>(resource).GetState();

@@ -153,5 +153,5 @@ public sealed class SubscriptionIndexTests(SharedClusterFixture fixture)
     }
 
     private static SubscriptionSpec Spec(string resource, params string[] triggers) =>
-        TestSpecs.Subscription(resource, "https://hooks.example.com/x", triggers);
+        TestSpecs.Subscription(resource, "http://127.0.0.1:9/x", triggers);
 }

@@ -4,6 +4,7 @@ namespace EventsSubscriptions.Grains.Tests.Subscriptions;
 /// The subscription grain answers why a call did nothing (no such subscription, archived, invalid)
 /// in the result itself, and merges a PATCH under its own one-call-at-a-time rule.
 /// </summary>
+[Trait("Category", "Integration")]
 [Collection(SharedClusterCollection.Name)]
 public sealed class SubscriptionOutcomeTests(SharedClusterFixture fixture)
 {
@@ -14,7 +15,7 @@ public sealed class SubscriptionOutcomeTests(SharedClusterFixture fixture)
     {
         var (grain, created) = await CreateAsync();
 
-        var refused = await grain.PatchAsync("""{"colour": "blue", "url": "ftp://hooks.example.com", "delivery": {"maxInFlight": 0}}""");
+        var refused = await grain.PatchAsync("""{"colour": "blue", "url": "ftp://127.0.0.1:9", "delivery": {"maxInFlight": 0}}""");
         Assert.Equal(SubscriptionOutcome.Invalid, refused.Outcome);
         Assert.Equal(["colour", "delivery.maxInFlight", "url"], refused.Errors!.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(created.Version, (await grain.GetAsync())!.Version);
@@ -37,11 +38,11 @@ public sealed class SubscriptionOutcomeTests(SharedClusterFixture fixture)
             grain.PatchAsync("""{"language": "de"}"""),
             grain.PatchAsync("""{"failureEmail": "ops@example.com"}"""),
             grain.PatchAsync("""{"delivery": {"maxInFlight": 3}}"""),
-            grain.PatchAsync("""{"url": "https://hooks.example.com/concurrent"}"""));
+            grain.PatchAsync("""{"url": "http://127.0.0.1:9/concurrent"}"""));
 
         Assert.All(results, r => Assert.Equal(SubscriptionOutcome.Ok, r.Outcome));
         var spec = (await grain.GetAsync())!.Spec;
-        Assert.Equal(("concurrent", "de", "ops@example.com", 3, "https://hooks.example.com/concurrent"),
+        Assert.Equal(("concurrent", "de", "ops@example.com", 3, "http://127.0.0.1:9/concurrent"),
             (spec.Name, spec.Language, spec.FailureEmail, spec.Delivery.MaxInFlight, spec.Url));
     }
 
@@ -92,7 +93,7 @@ public sealed class SubscriptionOutcomeTests(SharedClusterFixture fixture)
         var id = await Grains.GetGrain<IIdSequenceGrain>(IdSequences.Subscriptions).NextAsync();
         var grain = Grains.GetGrain<ISubscriptionGrain>(id);
         var created = await grain.CreateAsync(
-            TestSpecs.Subscription($"outcomes{Guid.NewGuid():N}"[..20], "https://hooks.example.com/outcomes"), new SecretText("0123456789abcdef"), null);
+            TestSpecs.Subscription($"outcomes{Guid.NewGuid():N}"[..20], "http://127.0.0.1:9/outcomes"), new SecretText("0123456789abcdef"), null);
         Assert.Equal(SubscriptionOutcome.Ok, created.Outcome);
         return (grain, created.View!);
     }
