@@ -107,20 +107,9 @@ public abstract class DeliveryTest(DeliveryCluster service) : IAsyncLifetime
         return rows;
     }
 
-    protected async Task<List<LogRow>> ReadLogAsync(long subscription)
-    {
-        await using var connection = new NpgsqlConnection(Service.PostgresConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            "SELECT attempt, outcome, status_code, error, delivery_id FROM delivery_log WHERE subscription_id = $1 ORDER BY id", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = subscription });
-        var rows = new List<LogRow>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(new LogRow(reader.GetInt32(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
-        }
-        return rows;
-    }
+    protected Task<List<LogRow>> ReadLogAsync(long subscription) => Service.RowsAsync(
+        "SELECT attempt, outcome, status_code, error, delivery_id FROM delivery_log WHERE subscription_id = $1 ORDER BY id",
+        reader => new LogRow(reader.GetInt32(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2),
+            reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)),
+        subscription);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using YamlDotNet.Core;
 
 namespace EventsSubscriptions.Gateway.FunctionalTests;

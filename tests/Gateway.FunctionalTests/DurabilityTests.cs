@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace EventsSubscriptions.Gateway.FunctionalTests;
 
 /// <summary>A cluster of its own whose stream messages claimed by a dead silo come back after 10 s, and that may call loopback.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EventsSubscriptions.Receivers;
 
 namespace EventsSubscriptions.Gateway.FunctionalTests;

@@ -24,4 +24,23 @@ public static class ClusterDatabase
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
     }
+
+    /// <summary>Rows read from this cluster's database, each made by <paramref name="read"/>, in the order the query gives.</summary>
+    public static async Task<List<T>> RowsAsync<T>(this ServiceCluster cluster, string sql, Func<NpgsqlDataReader, T> read, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(cluster.PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+        var rows = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(read(reader));
+        }
+        return rows;
+    }
 }

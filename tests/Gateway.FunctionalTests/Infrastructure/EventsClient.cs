@@ -73,21 +73,10 @@ public sealed class EventsClient(ServiceCluster service, string? bearer = null)
         return body;
     }
 
-    public async Task<List<QueuedDelivery>> QueuedAsync(long subscriptionId)
-    {
-        await using var connection = new NpgsqlConnection(service.PostgresConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            "SELECT event_id, entity_key, event_name, body, entity_seq FROM delivery_outbox WHERE subscription_id = $1 ORDER BY seq", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = subscriptionId });
-        var rows = new List<QueuedDelivery>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(new QueuedDelivery(reader.GetString(0), reader.GetString(1), reader.GetString(2), JsonNode.Parse(reader.GetString(3))!.AsObject(), reader.GetInt64(4)));
-        }
-        return rows;
-    }
+    public Task<List<QueuedDelivery>> QueuedAsync(long subscriptionId) => service.RowsAsync(
+        "SELECT event_id, entity_key, event_name, body, entity_seq FROM delivery_outbox WHERE subscription_id = $1 ORDER BY seq",
+        reader => new QueuedDelivery(reader.GetString(0), reader.GetString(1), reader.GetString(2), JsonNode.Parse(reader.GetString(3))!.AsObject(), reader.GetInt64(4)),
+        subscriptionId);
 
     /// <summary>
     /// Waits until the subscription has queued at least <paramref name="count"/> deliveries and

@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-
 namespace EventsSubscriptions.Gateway.FunctionalTests.Infrastructure;
 
 /// <summary>A silo or gateway run as a real process, its output kept for assertions and failure reports.</summary>

@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using EventsSubscriptions.Grains.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace EventsSubscriptions.Grains.Tests.Delivery;
 

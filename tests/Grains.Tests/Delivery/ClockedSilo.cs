@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using EventsSubscriptions.Grains.Hosting;
-using Microsoft.Extensions.Logging;
-
 namespace EventsSubscriptions.Grains.Tests.Delivery;
 
 /// <summary>The service's clock, moved forward by the test; Orleans and the receiver keep real time.</summary>

@@ -1,5 +1,3 @@
-using EventsSubscriptions.Grains.Hosting;
-
 namespace EventsSubscriptions.Grains.Tests.Delivery;
 
 /// <summary>

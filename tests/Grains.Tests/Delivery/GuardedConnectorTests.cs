@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using EventsSubscriptions.Grains.Interfaces.Webhooks;
 
 namespace EventsSubscriptions.Grains.Tests.Delivery;
 

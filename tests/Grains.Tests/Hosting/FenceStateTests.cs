@@ -1,5 +1,3 @@
-using EventsSubscriptions.Grains.Hosting;
-
 namespace EventsSubscriptions.Grains.Tests.Hosting;
 
 /// <summary>The fence's rule: when a silo that may have been cut off stops acting, and when it acts again.</summary>

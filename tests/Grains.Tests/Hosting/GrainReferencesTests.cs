@@ -1,6 +1,3 @@
-using EventsSubscriptions.Grains.Hosting;
-using EventsSubscriptions.Grains.Interfaces.Regions;
-
 namespace EventsSubscriptions.Grains.Tests.Hosting;
 
 /// <summary>References made from the types resolved once are the references Orleans makes, and they call the grain.</summary>

@@ -1,13 +1,10 @@
 using EventsSubscriptions.Gateway.Auth;
 using EventsSubscriptions.Gateway.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Hosting;
-using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using EventsSubscriptions.Grains.Notifications;
 using EventsSubscriptions.Grains.Subscriptions;
 using EventsSubscriptions.Silo.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace EventsSubscriptions.Grains.Tests.Hosting;
 

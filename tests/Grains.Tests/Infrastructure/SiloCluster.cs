@@ -1,6 +1,4 @@
 using EventsSubscriptions.Silo.Hosting;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace EventsSubscriptions.Grains.Tests.Infrastructure;

@@ -1,4 +1,3 @@
-using EventsSubscriptions.Grains.Interfaces.Regions;
 using EventsSubscriptions.Grains.Interfaces.Routing;
 
 namespace EventsSubscriptions.Grains.Tests.Operations;

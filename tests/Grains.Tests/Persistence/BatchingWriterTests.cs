@@ -43,6 +43,7 @@ public sealed class BatchingWriterTests
         var writes = Enumerable.Range(1, 50).Select(i => (Item: i, Task: writer.WriteOneAsync(i))).ToList();
         await Task.WhenAll(writes.Select(w => w.Task.ContinueWith(_ => { })));
         await writer.StopAsync(CancellationToken.None);
+        // Time is the thing tested: a burst counts as over once its gap has passed.
         await Task.Delay(BatchingWriter<int, int>.BurstGap * 3);
         Assert.False(writer.Coalescing(0.5), "items of the split batches were still counted as waiting for a round trip");
 
@@ -93,6 +94,7 @@ public sealed class BatchingWriterTests
         // its end gives up after the longest it was allowed.
         writer.Held = new TaskCompletionSource();
         var stuck = writer.WriteOneAsync(2000);
+        // Time is the thing tested: past the gap, a slow round trip still keeps the burst on.
         await Task.Delay(BatchingWriter<int, int>.BurstGap * 3);
         Assert.True(writer.Coalescing(4), "a burst whose round trip is slow was taken for its end");
         var waited = await writer.WaitWhileCoalescingAsync(4, TimeSpan.FromMilliseconds(300), CancellationToken.None);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Orleans.Streams;
 using Orleans.Streams.Core;
 

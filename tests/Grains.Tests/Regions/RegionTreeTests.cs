@@ -1,5 +1,3 @@
-using EventsSubscriptions.Grains.Interfaces.Regions;
-
 namespace EventsSubscriptions.Grains.Tests.Regions;
 
 /// <summary>

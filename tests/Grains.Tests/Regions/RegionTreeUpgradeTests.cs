@@ -1,5 +1,4 @@
 using EventsSubscriptions.Grains.Compatibility;
-using EventsSubscriptions.Grains.Interfaces.Regions;
 using EventsSubscriptions.Grains.Regions;
 using Orleans.Storage;
 

@@ -1,5 +1,4 @@
 using EventsSubscriptions.Grains.Interfaces.Requests;
-using EventsSubscriptions.Grains.Interfaces.Webhooks;
 
 namespace EventsSubscriptions.Grains.Tests.Requests;
 

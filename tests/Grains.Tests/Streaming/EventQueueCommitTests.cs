@@ -5,15 +5,30 @@ namespace EventsSubscriptions.Grains.Tests.Streaming;
 
 /// <summary>An entity's change and its event are one commit on the queue's tables; each test on a cluster and database of its own.</summary>
 [Trait("Category", "Integration")]
-public sealed class EventQueueCommitTests
+public sealed class EventQueueCommitTests : IAsyncLifetime
 {
+    private TestDatabase database = null!;
+    private SiloCluster cluster = null!;
+    private IHost silo = null!;
+
+    /// <summary>One silo and a client on a database of their own, for each test.</summary>
+    public async Task InitializeAsync()
+    {
+        database = await TestDatabase.CreateAsync();
+        cluster = new SiloCluster(database);
+        silo = await cluster.StartSiloAsync();
+        await cluster.StartClientAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await cluster.DisposeAsync();
+        await database.DisposeAsync();
+    }
+
     [Fact]
     public async Task A_change_is_stored_with_its_event_in_one_commit_and_a_stale_writer_changes_nothing()
     {
-        await using var database = await TestDatabase.CreateAsync();
-        await using var cluster = new SiloCluster(database);
-        await cluster.StartSiloAsync();
-        await cluster.StartClientAsync();
         var entity = cluster.Client.GetGrain<IEntityGrain>("employees/41");
         Assert.Equal(EntityOutcome.Ok, (await entity.PutAsync("""{"id": 41, "name": "Ann"}""")).Outcome);
         Assert.Equal(EntityOutcome.Ok, (await entity.PutAsync("""{"id": 41, "name": "Bob"}""")).Outcome);
@@ -40,10 +55,6 @@ public sealed class EventQueueCommitTests
     [Fact]
     public async Task A_put_that_changes_nothing_fires_nothing_and_names_the_event_that_made_the_entity_so_even_after_reactivation()
     {
-        await using var database = await TestDatabase.CreateAsync();
-        await using var cluster = new SiloCluster(database);
-        await cluster.StartSiloAsync();
-        await cluster.StartClientAsync();
         var entity = cluster.Client.GetGrain<IEntityGrain>("employees/950");
         var changed = await entity.PutAsync("""{"id": 950, "name": "Ann"}""");
         Assert.NotNull(changed.EventId);
@@ -78,10 +89,6 @@ public sealed class EventQueueCommitTests
     [Fact]
     public async Task A_create_reads_nothing_first_yet_never_writes_over_an_entity_that_is_stored()
     {
-        await using var database = await TestDatabase.CreateAsync();
-        await using var cluster = new SiloCluster(database);
-        await cluster.StartSiloAsync();
-        await cluster.StartClientAsync();
         // Stored without its grain ever being active here.
         await database.ScalarAsync<long>($$"""
             SELECT count(*) FROM event_queue_commit('{{cluster.ServiceId}}', ARRAY['employees'], ARRAY[900::bigint], ARRAY[1::bigint],
@@ -107,10 +114,6 @@ public sealed class EventQueueCommitTests
     [Fact]
     public async Task An_entity_saved_by_an_earlier_version_keeps_its_state_and_its_unpublished_event_is_queued()
     {
-        await using var database = await TestDatabase.CreateAsync();
-        await using var cluster = new SiloCluster(database);
-        var silo = await cluster.StartSiloAsync();
-        await cluster.StartClientAsync();
         var entity = cluster.Client.GetGrain<IEntityGrain>("employees/77");
         var storage = silo.Services.GetRequiredKeyedService<IGrainStorage>(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME);
         // Another entity of the earlier version, with nothing left to publish.

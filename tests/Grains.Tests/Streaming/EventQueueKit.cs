@@ -1,5 +1,3 @@
-using EventsSubscriptions.Grains.Streaming;
-
 namespace EventsSubscriptions.Grains.Tests.Streaming;
 
 /// <summary>What the event queue's tests build by hand: stores, signals and receivers outside a silo's pulling agents.</summary>

@@ -1,4 +1,3 @@
-using EventsSubscriptions.Grains.Streaming;
 using Orleans.Streams;
 
 namespace EventsSubscriptions.Grains.Tests.Streaming;

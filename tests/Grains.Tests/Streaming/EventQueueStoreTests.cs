@@ -1,5 +1,3 @@
-using EventsSubscriptions.Grains.Streaming;
-
 namespace EventsSubscriptions.Grains.Tests.Streaming;
 
 /// <summary>The queue's SQL: claims, attempts, dead letters, take-overs and commits that wait for the disk; each test on a database of its own.</summary>

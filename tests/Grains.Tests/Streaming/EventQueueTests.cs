@@ -1,5 +1,3 @@
-using EventsSubscriptions.Grains.Streaming;
-
 namespace EventsSubscriptions.Grains.Tests.Streaming;
 
 /// <summary>The entity-event stream's own queue on PostgreSQL as a silo reads it: woken by notifications, nothing skipped; each test on a cluster and database of its own.</summary>

@@ -1,5 +1,4 @@
 using System.Net;
-using EventsSubscriptions.Grains.Interfaces.Webhooks;
 
 namespace EventsSubscriptions.Grains.Tests.Webhooks;
 
