@@ -1,4 +1,5 @@
 using EventsSubscriptions.Grains.Interfaces.Json;
+using EventsSubscriptions.Grains.Interfaces.Text;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Gateway.Auth;
@@ -15,7 +16,7 @@ namespace EventsSubscriptions.Gateway.Apis;
 /// </summary>
 public static class DeliveriesApi
 {
-    private static readonly IReadOnlyList<string> States = DeliveryText.States;
+    private static readonly IReadOnlyList<string> States = WireText.All<DeliveryState>();
 
     public sealed record DeliveryItem(
         string EventId, string Event, string EntityKey, long EntitySequence, string State, int Attempts,
@@ -113,6 +114,6 @@ public static class DeliveriesApi
     }
 
     private static DeliveryItem Item(DeliveryRecord record) => new(
-        record.EventId, record.EventName, record.EntityKey, record.EntitySequence, record.State, record.Attempts,
+        record.EventId, record.EventName, record.EntityKey, record.EntitySequence, WireText.Of(record.State), record.Attempts,
         record.NextAttemptOn?.UtcDateTime, record.CreatedOn.UtcDateTime);
 }

@@ -177,7 +177,7 @@ public static partial class EntitiesApi
         {
             return invalid;
         }
-        if (!Patterns.Name().IsMatch(action) || action is "created" or "updated" or "deleted")
+        if (!Patterns.Name().IsMatch(action) || EntityTriggers.Changes.Contains(action))
         {
             var errors = new ValidationErrors();
             errors.Add("action", $"'{action}' is not an action name (lowercase letters, digits and '-'; not created, updated or deleted)");

@@ -21,9 +21,9 @@ public static class EventTypesApi
                     $"entity:{r.Name}:{t}", r.Name, t,
                     t switch
                     {
-                        "created" => $"A new entity of {r.Name}: {r.Description.ToLowerInvariant()}",
-                        "updated" => $"An entity of {r.Name} changed",
-                        "deleted" => $"An entity of {r.Name} was deleted (the payload holds its last state)",
+                        EntityTriggers.Created => $"A new entity of {r.Name}: {r.Description.ToLowerInvariant()}",
+                        EntityTriggers.Updated => $"An entity of {r.Name} changed",
+                        EntityTriggers.Deleted => $"An entity of {r.Name} was deleted (the payload holds its last state)",
                         _ => $"The action {t} on an entity of {r.Name}",
                     },
                     new JsonObject

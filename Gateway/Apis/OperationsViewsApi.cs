@@ -94,7 +94,7 @@ public static class OperationsViewsApi
         }
         var events = await grains.GetGrain<ISubscriptionQueryGrain>(0).RecentEventsAsync(Tenants.OfRequest ?? Tenants.Default, resource!, limit ?? 50);
         var items = events.Select(e => new RecentEventItem(e.EventId, e.EventName, e.EntityKey, e.QueuedOn.UtcDateTime,
-            [.. e.Deliveries.Select(d => new RecentDeliveryItem(d.SubscriptionId, d.State, d.Attempts))])).ToList();
+            [.. e.Deliveries.Select(d => new RecentDeliveryItem(d.SubscriptionId, WireText.Of(d.State), d.Attempts))])).ToList();
         return TypedResults.Ok(new ListResponse<RecentEventItem>(new ListMeta(items.Count, items.Count, limit ?? 50, 0), items));
     }
 }

@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Text;
 using System.Globalization;
 using EventsSubscriptions.Gateway.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
@@ -72,6 +73,6 @@ public static partial class SubscriptionsApi
             return SubscriptionProblems.For(text, retry.Outcome, retry.Detail);
         }
         return TypedResults.Accepted($"{SubscriptionItem.BasePath}/{id}/logs?eventId={Uri.EscapeDataString(eventId)}",
-            new DataResponse<DeliveryRetryItem>(new DeliveryRetryItem(eventId, DeliveryText.Of(DeliveryState.Pending), retry.PreviousState!, retry.Detail)));
+            new DataResponse<DeliveryRetryItem>(new DeliveryRetryItem(eventId, WireText.Of(DeliveryState.Pending), WireText.Of(retry.PreviousState!.Value), retry.Detail)));
     }
 }

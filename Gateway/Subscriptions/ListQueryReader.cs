@@ -1,6 +1,7 @@
 using EventsSubscriptions.Grains.Interfaces.Filters;
 using EventsSubscriptions.Grains.Interfaces.Json;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Interfaces.Text;
 using Microsoft.Extensions.Primitives;
 
 namespace EventsSubscriptions.Gateway.Subscriptions;
@@ -22,22 +23,22 @@ public static class ListQueryReader
         ["health.state"] = ListField.HealthState,
     };
 
-    private static readonly Dictionary<string, ListOperator> OperatorNames = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly Dictionary<string, FilterOperator> OperatorNames = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["not"] = ListOperator.NotEqual,
-        ["in"] = ListOperator.In,
-        ["contains"] = ListOperator.Contains,
-        ["startswith"] = ListOperator.StartsWith,
-        ["endswith"] = ListOperator.EndsWith,
-        ["gt"] = ListOperator.GreaterThan,
-        ["gte"] = ListOperator.GreaterOrEqual,
-        ["lt"] = ListOperator.LessThan,
-        ["lte"] = ListOperator.LessOrEqual,
+        ["not"] = FilterOperator.NotEqual,
+        ["in"] = FilterOperator.In,
+        ["contains"] = FilterOperator.Contains,
+        ["startswith"] = FilterOperator.StartsWith,
+        ["endswith"] = FilterOperator.EndsWith,
+        ["gt"] = FilterOperator.GreaterThan,
+        ["gte"] = FilterOperator.GreaterOrEqual,
+        ["lt"] = FilterOperator.LessThan,
+        ["lte"] = FilterOperator.LessOrEqual,
     };
 
-    private static readonly string[] Statuses = [.. Enum.GetValues<SubscriptionStatus>().Select(s => s.ToString().ToUpperInvariant())];
+    private static readonly string[] Statuses = [.. WireText.All<SubscriptionStatus>()];
 
-    private static readonly string[] HealthStates = [.. Enum.GetValues<HealthState>().Select(s => s.ToString().ToUpperInvariant())];
+    private static readonly string[] HealthStates = [.. WireText.All<HealthState>()];
 
     public static (SubscriptionListQuery? Query, ValidationErrors Errors) Read(IQueryCollection query)
     {
@@ -113,13 +114,13 @@ public static class ListQueryReader
             errors.Add(key, $"is not a parameter of this listing; filter on {string.Join(", ", FieldNames.Keys)}");
             return;
         }
-        var op = ListOperator.Equal;
+        var op = FilterOperator.Equal;
         if (colon >= 0 && !OperatorNames.TryGetValue(key[(colon + 1)..], out op))
         {
             errors.Add(key, $"unknown operator '{key[(colon + 1)..]}'");
             return;
         }
-        if (op is ListOperator.Contains or ListOperator.StartsWith or ListOperator.EndsWith
+        if (op is FilterOperator.Contains or FilterOperator.StartsWith or FilterOperator.EndsWith
             && field is ListField.CreatedOn or ListField.UpdatedOn)
         {
             errors.Add(key, $"'{name}' is a date: compare it with =, :not, :in, :gt, :gte, :lt or :lte");
@@ -127,7 +128,7 @@ public static class ListQueryReader
         }
         foreach (var raw in values)
         {
-            var items = op == ListOperator.In
+            var items = op == FilterOperator.In
                 ? (raw ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                 : [raw ?? ""];
             if (items.Length == 0 || items.Any(i => i.Length == 0))
@@ -135,7 +136,7 @@ public static class ListQueryReader
                 errors.Add(key, "needs a value");
                 continue;
             }
-            var textual = op is ListOperator.Contains or ListOperator.StartsWith or ListOperator.EndsWith;
+            var textual = op is FilterOperator.Contains or FilterOperator.StartsWith or FilterOperator.EndsWith;
             var valid = textual || items.All(i => Valid(field, i));
             if (!valid)
             {

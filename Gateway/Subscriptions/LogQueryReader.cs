@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Text;
 using System.Globalization;
 using EventsSubscriptions.Grains.Interfaces.Filters;
 using EventsSubscriptions.Grains.Interfaces.Json;
@@ -42,7 +43,7 @@ public static class LogQueryReader
         var since = Date("since");
         var until = Date("until");
         string? outcome = query["outcome"].ToString() is { Length: > 0 } o ? o.ToUpperInvariant() : null;
-        if (outcome is not null && !DeliveryText.Outcomes.Contains(outcome))
+        if (outcome is not null && WireText.Parse<LogOutcome>(outcome) is null)
         {
             errors.Add("outcome", "must be SUCCEEDED, FAILED, RETRY_SCHEDULED, EXHAUSTED or CANCELLED");
         }

@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Text;
 using System.ComponentModel;
 using System.Text.Json;
 using EventsSubscriptions.Grains.Interfaces.Entities;
@@ -72,24 +73,23 @@ public sealed record SubscriptionItem(
             spec.EntityResponse is { } shape ? new EntityResponseItem(shape.Fields, shape.Include) : null,
             spec.Url,
             spec.SecretHeaderName,
-            SecretHeaderModes.Name(spec.HeaderMode),
+            WireText.Of(spec.HeaderMode),
             spec.HeaderNames,
             spec.FailureEmail,
             spec.Language,
             new DeliveryItem(spec.Delivery.MaxInFlight, spec.Delivery.TimeoutSeconds, spec.Delivery.MaxPerSecond),
-            Upper(view.Status),
+            WireText.Of(view.Status),
             view.StatusReason,
             view.LastTriggeredOn?.UtcDateTime,
             view.CreatedOn.UtcDateTime,
             view.UpdatedOn.UtcDateTime,
             $"{BasePath}/{view.Id}",
             "events-subscriptions",
-            new HealthItem(Upper(view.Health.State), view.Health.ConsecutiveFailures, view.Health.LastSuccessOn?.UtcDateTime,
+            new HealthItem(WireText.Of(view.Health.State), view.Health.ConsecutiveFailures, view.Health.LastSuccessOn?.UtcDateTime,
                 view.Health.LastFailureOn?.UtcDateTime, view.Health.LastError, view.Health.PendingDeliveries),
             view.Backfill is { } backfill ? BackfillItem.From(backfill) : null);
     }
 
-    private static string Upper<T>(T value) where T : Enum => value.ToString().ToUpperInvariant();
 }
 
 /// <summary>A subscription's last backfill: its state and how far it got.</summary>
@@ -105,7 +105,7 @@ public sealed record BackfillItem(
     long SkippedChanging)
 {
     public static BackfillItem From(BackfillProgress progress) => new(
-        progress.Status.ToString().ToUpperInvariant(), progress.StartedOn.UtcDateTime, progress.FinishedOn?.UtcDateTime, progress.Total,
+        WireText.Of(progress.Status), progress.StartedOn.UtcDateTime, progress.FinishedOn?.UtcDateTime, progress.Total,
         progress.EntitiesRead, progress.Queued, progress.Deferred.Length + progress.DeferredNext.Length, progress.SkippedChanging);
 }
 
@@ -164,7 +164,7 @@ public sealed record LogItem(
         var entity = EntityKey.Parse(entry.EntityKey);
         return new LogItem(entry.Id, entry.SubscriptionId,
             new LogEventData(entry.EventName, entry.EventId, entity.Resource, entity.Id),
-            entry.DeliveryId, entry.Attempt, entry.Outcome, entry.StatusCode, entry.DurationMs, entry.Error, entry.ResponseExcerpt,
+            entry.DeliveryId, entry.Attempt, WireText.Of(entry.Outcome), entry.StatusCode, entry.DurationMs, entry.Error, entry.ResponseExcerpt,
             entry.CreatedOn.UtcDateTime, entry.NextAttemptOn?.UtcDateTime, entry.ResponseHeaders);
     }
 }

@@ -12,8 +12,6 @@ namespace EventsSubscriptions.Grains.Interfaces.Entities;
 /// </summary>
 public sealed class ResourceCatalog
 {
-    public static readonly string[] ChangeTriggers = ["created", "updated", "deleted"];
-
     private static readonly (string Name, string[] Actions, string Description, string Example)[] Defaults =
     [
         ("employees", ["terminate", "rehire"], "People employed by the company", """{"id": 7, "firstName": "Ada", "lastName": "Lovelace", "region": 3, "position": 2}"""),
@@ -32,11 +30,11 @@ public sealed class ResourceCatalog
     {
         foreach (var (name, actions, description, example) in Defaults)
         {
-            resources[name] = new ResourceType(name, [.. ChangeTriggers, .. actions], description, JsonNode.Parse(example)!.AsObject());
+            resources[name] = new ResourceType(name, [.. EntityTriggers.Changes, .. actions], description, JsonNode.Parse(example)!.AsObject());
         }
         foreach (var (name, actions) in configuredActions ?? new Dictionary<string, string[]>())
         {
-            var known = resources.TryGetValue(name, out var existing) ? existing.Triggers : ChangeTriggers;
+            var known = resources.TryGetValue(name, out var existing) ? existing.Triggers : EntityTriggers.Changes;
             resources[name] = new ResourceType(name, [.. known.Union(actions, StringComparer.Ordinal)],
                 existing?.Description ?? "Declared by configuration", existing?.Example ?? new JsonObject { ["id"] = 1 });
         }

@@ -1,5 +1,6 @@
 namespace EventsSubscriptions.Grains.Interfaces.Filters;
 
+/// <summary>How a filter compares a field with its values: user-defined filters use them all, the subscription list the first ten.</summary>
 public enum FilterOperator
 {
     Equal,

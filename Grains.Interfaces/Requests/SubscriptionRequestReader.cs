@@ -169,7 +169,7 @@ public sealed class SubscriptionRequestReader(WebhookTargetPolicy targets, Relat
             : null,
         ["url"] = spec.Url,
         ["secretHeaderName"] = spec.SecretHeaderName,
-        ["secretHeaderMode"] = SecretHeaderModes.Name(spec.HeaderMode),
+        ["secretHeaderMode"] = WireText.Of(spec.HeaderMode),
         ["failureEmail"] = spec.FailureEmail,
         ["language"] = spec.Language,
         ["delivery"] = new JsonObject

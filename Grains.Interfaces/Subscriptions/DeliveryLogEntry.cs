@@ -10,7 +10,7 @@ public sealed record DeliveryLogEntry(
     [property: Id(4)] string EventName,
     [property: Id(5)] string EntityKey,
     [property: Id(6)] int Attempt,
-    [property: Id(7)] string Outcome,
+    [property: Id(7)] LogOutcome Outcome,
     [property: Id(8)] int? StatusCode,
     [property: Id(9)] int? DurationMs,
     [property: Id(10)] string? Error,

@@ -7,7 +7,7 @@ public sealed record DeliveryRecord(
     [property: Id(1)] string EventName,
     [property: Id(2)] string EntityKey,
     [property: Id(3)] long EntitySequence,
-    [property: Id(4)] string State,
+    [property: Id(4)] DeliveryState State,
     [property: Id(5)] int Attempts,
     [property: Id(6)] DateTimeOffset? NextAttemptOn,
     [property: Id(7)] DateTimeOffset CreatedOn,

@@ -4,5 +4,5 @@ namespace EventsSubscriptions.Grains.Interfaces.Subscriptions;
 [GenerateSerializer, Immutable, Alias("es.DeliveryRetry")]
 public sealed record DeliveryRetry(
     [property: Id(0)] SubscriptionOutcome Outcome,
-    [property: Id(1)] string? PreviousState,
+    [property: Id(1)] DeliveryState? PreviousState,
     [property: Id(2)] string? Detail);

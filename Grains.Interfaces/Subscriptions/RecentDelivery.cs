@@ -1,4 +1,4 @@
 namespace EventsSubscriptions.Grains.Interfaces.Subscriptions;
 
 [GenerateSerializer, Immutable, Alias("es.RecentDelivery")]
-public sealed record RecentDelivery([property: Id(0)] long SubscriptionId, [property: Id(1)] string State, [property: Id(2)] int Attempts);
+public sealed record RecentDelivery([property: Id(0)] long SubscriptionId, [property: Id(1)] DeliveryState State, [property: Id(2)] int Attempts);

@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Text;
 namespace EventsSubscriptions.Grains.Interfaces.Subscriptions;
 
 /// <summary>
@@ -11,26 +12,23 @@ public enum SecretHeaderMode
     /// every subscription sent before modes existed; they keep it (a stored subscription without a
     /// mode reads as this one).
     /// </summary>
+    [WireName(SecretHeaderModes.HmacSha512)]
     HmacSha512 = 0,
 
     /// <summary><c>secret</c>: the secret itself, as TrackTik sends it. The default of new subscriptions.</summary>
+    [WireName(SecretHeaderModes.Secret)]
     Secret = 1,
 }
 
-/// <summary>The API's names of the modes.</summary>
+/// <summary>The API's names of the modes (<see cref="WireText"/> reads and writes them).</summary>
 public static class SecretHeaderModes
 {
     public const string Secret = "secret";
     public const string HmacSha512 = "hmac-sha512";
 
-    public static string Name(SecretHeaderMode mode) => mode == SecretHeaderMode.Secret ? Secret : HmacSha512;
-
-    public static SecretHeaderMode? Parse(string name) => name switch
-    {
-        Secret => SecretHeaderMode.Secret,
-        HmacSha512 => SecretHeaderMode.HmacSha512,
-        _ => null,
-    };
+    /// <summary>The mode of exactly this name (lower case, as documented), or null.</summary>
+    public static SecretHeaderMode? Parse(string name) =>
+        WireText.Parse<SecretHeaderMode>(name) is { } mode && WireText.Of(mode) == name ? mode : null;
 
     /// <summary>
     /// Whether a secret can be sent as a header value as it is: printable ASCII, no space at either

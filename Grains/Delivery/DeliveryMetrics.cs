@@ -59,14 +59,14 @@ public sealed class DeliveryMetrics : IDisposable
         deliveriesQueued = meter.CreateCounter<long>("es.deliveries.queued", description: "Deliveries queued for a subscription (one per matching event and subscription), by tenant");
         suspensions = meter.CreateCounter<long>("es.subscriptions.suspended", description: "Subscriptions suspended by the service (410, or a day of failures), by cause and tenant");
         setApart = meter.CreateCounter<long>("es.routing.dead_letters",
-            description: "(event, subscription) pairs set apart because the subscription could not queue the event");
+            description: "(event, subscription) pairs kept as routing dead letters because the subscription could not queue the event");
         rejectedItems = meter.CreateCounter<long>("es.batch.items.rejected",
-            description: "Items a batched writer set apart because the database refused them (poison rows)");
+            description: "Items a batched writer left out of its batch because the database refused them (poison rows)");
         batchWait = meter.CreateHistogram("es.batch.wait", "s",
             "From an item's queuing with a batched writer to its batch's commit, by writer (EventQueueStore: an accepted change's wait for durability)",
             advice: seconds);
         routingYielded = meter.CreateCounter<double>("es.routing.yielded", "s",
-            "Time reads of the event queue for routing waited for a burst of entity changes to be committed (acceptance first)");
+            "Time reads of the event queue for routing waited for a burst of entity changes to be committed (routing yields to commits)");
         batchSize = meter.CreateHistogram("es.batch.size", "{item}", "Items one round trip of a batched writer carried, by writer",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = BatchSizeBuckets });
     }

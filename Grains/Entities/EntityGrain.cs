@@ -106,7 +106,7 @@ public sealed class EntityGrain(
         }
         try
         {
-            return await ChangeAsync(Normalize(JsonNode.Parse(json)!.AsObject()), "created", null);
+            return await ChangeAsync(Normalize(JsonNode.Parse(json)!.AsObject()), EntityTriggers.Created, null);
         }
         catch (InconsistentStateException) when (firstCall)
         {
@@ -125,7 +125,7 @@ public sealed class EntityGrain(
         var next = Normalize(JsonNode.Parse(json)!.AsObject());
         if (snapshot is null)
         {
-            return await ChangeAsync(next, "created", null);
+            return await ChangeAsync(next, EntityTriggers.Created, null);
         }
         return await UpdateAsync(next);
     }
@@ -154,7 +154,7 @@ public sealed class EntityGrain(
         {
             return EntityResult.Invalid("id", refused);
         }
-        return await ChangeAsync(current, "deleted", null);
+        return await ChangeAsync(current, EntityTriggers.Deleted, null);
     }
 
     public async Task<EntityResult> ActAsync(string action, string? body)
@@ -175,12 +175,12 @@ public sealed class EntityGrain(
             // whose first attempt's answer was lost learns the event its change fired).
             return new EntityResult(EntityOutcome.Ok, snapshot, null, lastEventId, false);
         }
-        return await ChangeAsync(next, "updated", null);
+        return await ChangeAsync(next, EntityTriggers.Updated, null);
     }
 
     private async Task<EntityResult> ChangeAsync(JsonObject entity, string trigger, string? actionBody)
     {
-        var delete = trigger == "deleted";
+        var delete = trigger == EntityTriggers.Deleted;
         // The region's path as the tree stands now (every move answers once each silo's copy holds
         // it): scopes are matched against it. A region's own events are scoped by the region itself;
         // a removed region keeps the path it had.
@@ -192,7 +192,7 @@ public sealed class EntityGrain(
         {
             var stored = Current();
             var storedParent = stored?["parentRegion"]?.GetValue<long>();
-            if (trigger is "created" or "updated")
+            if (trigger is EntityTriggers.Created or EntityTriggers.Updated)
             {
                 var parent = entity["parentRegion"]?.GetValue<long>();
                 if (await Tree().PlaceAsync(id, parent) is { } refused)

@@ -34,7 +34,7 @@ internal static partial class ServiceLog
     public static partial void QueueListenerDown(this ILogger logger, Exception error);
 
     [LoggerMessage(2008, LogLevel.Error, "Event {EventId} ({Event}) could not be queued for subscription {Subscription} after {Tries} tries; " +
-        "set apart in the routing dead letters, the {Others} other subscription(s) have it")]
+        "kept in the routing dead letters, the {Others} other subscription(s) have it")]
     public static partial void EventSetApart(this ILogger logger, Exception error, string eventId, string @event, long subscription, int tries, int others);
 
     [LoggerMessage(2009, LogLevel.Warning, "Stream error on {Key}")]
@@ -49,7 +49,7 @@ internal static partial class ServiceLog
     [LoggerMessage(2012, LogLevel.Warning, "Delivery log purge failed")]
     public static partial void PurgeFailed(this ILogger logger, Exception error);
 
-    [LoggerMessage(2013, LogLevel.Error, "{Writer}: one item was refused by the database and set apart from its batch")]
+    [LoggerMessage(2013, LogLevel.Error, "{Writer}: one item was refused by the database and left out of its batch")]
     public static partial void ItemRefused(this ILogger logger, Exception error, string writer);
 
     [LoggerMessage(2014, LogLevel.Warning, "{Writer}: a batch of {Count} failed")]

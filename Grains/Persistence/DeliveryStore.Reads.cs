@@ -93,13 +93,13 @@ public sealed partial class DeliveryStore
             {
                 events.Add((id, reader.GetString(1), reader.GetString(2), new DateTimeOffset(reader.GetDateTime(3), TimeSpan.Zero), []));
             }
-            events[^1].Deliveries.Add(new RecentDelivery(reader.GetInt64(4), reader.GetString(5), reader.GetInt32(6)));
+            events[^1].Deliveries.Add(new RecentDelivery(reader.GetInt64(4), DeliveryStates.Read(reader.GetString(5)), reader.GetInt32(6)));
         }
         return [.. events.Select(e => new RecentEvent(e.Id, e.Name, e.Entity, e.On, [.. e.Deliveries]))];
     }
 
     private static DeliveryRecord Record(NpgsqlDataReader reader, string? body) => new(
-        reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), reader.GetInt32(5),
+        reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), DeliveryStates.Read(reader.GetString(4)), reader.GetInt32(5),
         reader.IsDBNull(6) ? null : new DateTimeOffset(reader.GetDateTime(6), TimeSpan.Zero),
         new DateTimeOffset(reader.GetDateTime(7), TimeSpan.Zero), body);
 
@@ -149,7 +149,7 @@ public sealed partial class DeliveryStore
         while (await reader.ReadAsync(cancellationToken))
         {
             entries.Add(new DeliveryLogEntry(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3),
-                reader.GetString(4), reader.GetString(5), reader.GetInt32(6), reader.GetString(7),
+                reader.GetString(4), reader.GetString(5), reader.GetInt32(6), DeliveryStates.ReadOutcome(reader.GetString(7)),
                 reader.IsDBNull(8) ? null : reader.GetInt32(8), reader.IsDBNull(9) ? null : reader.GetInt32(9),
                 reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetString(11),
                 new DateTimeOffset(reader.GetDateTime(12), TimeSpan.Zero),

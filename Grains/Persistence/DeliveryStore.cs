@@ -1,5 +1,6 @@
 using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
+using EventsSubscriptions.Grains.Interfaces.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -26,8 +27,6 @@ public sealed partial class DeliveryStore(NpgsqlDataSource dataSource, IOptions<
     /// <summary>How many deliveries of a subscription wait to be sent, and when it last queued one.</summary>
     public Task<(long Pending, DateTimeOffset? LastQueuedOn)> ReadQueueAsync(long subscriptionId, CancellationToken cancellationToken = default) =>
         outbox.ReadSubscriptionAsync(subscriptionId, cancellationToken);
-
-    public static readonly string Pending = DeliveryText.Of(DeliveryState.Pending);
 
     public Task RecordAsync(AttemptRecord record) => EnqueueAsync(record);
 
@@ -62,16 +61,16 @@ public sealed partial class DeliveryStore(NpgsqlDataSource dataSource, IOptions<
         Add(command, batch.Select(b => b.EventName).ToArray(), NpgsqlDbType.Text);
         Add(command, batch.Select(b => b.EntityKey).ToArray(), NpgsqlDbType.Text);
         Add(command, batch.Select(b => b.Attempt).ToArray(), NpgsqlDbType.Integer);
-        Add(command, batch.Select(b => DeliveryText.Of(b.Outcome)).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => WireText.Of(b.Outcome)).ToArray(), NpgsqlDbType.Text);
         Add(command, batch.Select(b => b.StatusCode).ToArray(), NpgsqlDbType.Integer);
         Add(command, batch.Select(b => b.DurationMs).ToArray(), NpgsqlDbType.Integer);
         // Error and excerpt come from WebhookSender, which cleans what a receiver sends; a row the
-        // database still refuses is set apart from its batch by BatchingWriter.
+        // database still refuses is left out of its batch by BatchingWriter.
         Add(command, batch.Select(b => b.Error).ToArray(), NpgsqlDbType.Text);
         Add(command, batch.Select(b => b.ResponseExcerpt).ToArray(), NpgsqlDbType.Text);
         Add(command, batch.Select(b => b.CreatedOn.UtcDateTime).ToArray(), NpgsqlDbType.TimestampTz);
         Add(command, batch.Select(b => b.NextAttemptOn?.UtcDateTime).ToArray(), NpgsqlDbType.TimestampTz);
-        Add(command, batch.Select(b => DeliveryText.Of(b.State)).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => WireText.Of(b.State)).ToArray(), NpgsqlDbType.Text);
         Add(command, batch.Select(b => b.ResponseHeaders).ToArray(), NpgsqlDbType.Text);
         await command.ExecuteNonQueryAsync(cancellationToken);
         return batch.Select(_ => true).ToList();
@@ -126,7 +125,7 @@ public sealed partial class DeliveryStore(NpgsqlDataSource dataSource, IOptions<
     /// Makes one delivery pending and due now: its attempts are kept while it was pending, and
     /// start again from zero when it had finished. Its state before, or null when there is no such delivery.
     /// </summary>
-    public async Task<string?> RetryOneAsync(long subscriptionId, string eventId, CancellationToken cancellationToken = default)
+    public async Task<DeliveryState?> RetryOneAsync(long subscriptionId, string eventId, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand($"""
             WITH previous AS (
@@ -144,7 +143,7 @@ public sealed partial class DeliveryStore(NpgsqlDataSource dataSource, IOptions<
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = subscriptionId });
         command.Parameters.Add(new NpgsqlParameter { Value = eventId });
-        return await command.ExecuteScalarAsync(cancellationToken) as string;
+        return await command.ExecuteScalarAsync(cancellationToken) is string previous ? DeliveryStates.Read(previous) : null;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Text;
 using System.Collections.Concurrent;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using Microsoft.Extensions.Hosting;
@@ -87,7 +88,7 @@ public sealed class HealthProjection(NpgsqlDataSource dataSource, IOptions<Clust
         command.Parameters.Add(new NpgsqlParameter { Value = entries.Select(e => e.Key).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter
         {
-            Value = entries.Select(e => SubscriptionReadModel.HealthText(e.Value.State)).ToArray(),
+            Value = entries.Select(e => WireText.Of(e.Value.State)).ToArray(),
             NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text,
         });
         command.Parameters.Add(new NpgsqlParameter

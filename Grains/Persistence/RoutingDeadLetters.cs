@@ -10,7 +10,7 @@ namespace EventsSubscriptions.Grains.Persistence;
 
 /// <summary>
 /// The <c>routing_dead_letter</c> table: events a subscription could not queue while the other
-/// subscriptions of the event did. Written by routers, taken back by the subscription's grain.
+/// subscriptions of the event did. Written by routers, requeued by the subscription's grain.
 /// </summary>
 public sealed class RoutingDeadLetters(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, Delivery.DeliveryMetrics metrics)
 {
@@ -30,7 +30,7 @@ public sealed class RoutingDeadLetters(NpgsqlDataSource dataSource, IOptions<Clu
         metrics.SetApart(subscriptionIds.Count);
     }
 
-    /// <summary>The events set apart for one subscription, oldest first.</summary>
+    /// <summary>The routing dead letters of one subscription, oldest first.</summary>
     public async Task<List<EntityEvent>> ReadAsync(long subscriptionId, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""

@@ -3,6 +3,7 @@ using Orleans.Configuration;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using EventsSubscriptions.Grains.Interfaces.Filters;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Tenants;
 using EventsSubscriptions.Grains.Interfaces.Text;
@@ -43,13 +44,13 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource, IOptions<
         command.Parameters.Add(new NpgsqlParameter { Value = view.Id });
         command.Parameters.Add(new NpgsqlParameter { Value = StorableText.Clean(view.Spec.CustomId) });
         command.Parameters.Add(new NpgsqlParameter { Value = StorableText.Clean(view.Spec.Name) });
-        command.Parameters.Add(new NpgsqlParameter { Value = StatusText(view.Status) });
+        command.Parameters.Add(new NpgsqlParameter { Value = WireText.Of(view.Status) });
         command.Parameters.Add(new NpgsqlParameter { Value = view.Spec.Resource });
         command.Parameters.Add(new NpgsqlParameter { Value = view.CreatedOn.UtcDateTime });
         command.Parameters.Add(new NpgsqlParameter { Value = view.UpdatedOn.UtcDateTime });
         command.Parameters.Add(new NpgsqlParameter { Value = view.Version });
         command.Parameters.Add(new NpgsqlParameter { Value = ReadModelJson.Storable(view), NpgsqlDbType = NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new NpgsqlParameter { Value = HealthText(view.Health.State) });
+        command.Parameters.Add(new NpgsqlParameter { Value = WireText.Of(view.Health.State) });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)StorableText.CleanOrNull(view.CreatedBy) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = view.Tenant ?? Tenants.Default });
         await command.ExecuteNonQueryAsync(cancellationToken);
@@ -59,7 +60,7 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource, IOptions<
     public async Task<long> CountLiveByCallerAsync(string tenant, string caller, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT count(*) FROM subscription_list WHERE service_id = $1 AND tenant = $3 AND created_by = $2 AND status <> 'ARCHIVED'");
+            $"SELECT count(*) FROM subscription_list WHERE service_id = $1 AND tenant = $3 AND created_by = $2 AND {NotArchived}");
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = caller });
         command.Parameters.Add(new NpgsqlParameter { Value = tenant });
@@ -70,7 +71,7 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource, IOptions<
     public async Task<long> CountLiveOfTenantAsync(string tenant, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT count(*) FROM subscription_list WHERE service_id = $1 AND tenant = $2 AND status <> 'ARCHIVED'");
+            $"SELECT count(*) FROM subscription_list WHERE service_id = $1 AND tenant = $2 AND {NotArchived}");
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = tenant });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
@@ -100,7 +101,7 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource, IOptions<
     {
         var (tenant, resource) = Tenants.Split(qualifiedResource);
         await using var command = dataSource.CreateCommand(
-            "SELECT view FROM subscription_list WHERE service_id = $1 AND tenant = $3 AND resource = $2 AND status <> 'ARCHIVED'");
+            $"SELECT view FROM subscription_list WHERE service_id = $1 AND tenant = $3 AND resource = $2 AND {NotArchived}");
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = resource });
         command.Parameters.Add(new NpgsqlParameter { Value = tenant });
@@ -120,7 +121,7 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource, IOptions<
         var parameters = new List<NpgsqlParameter> { new() { Value = cluster.Value.ServiceId }, new() { Value = tenant } };
         if (!query.IncludeInactive && !query.Filters.Any(NamesArchived))
         {
-            where.Append(" AND status <> 'ARCHIVED'");
+            where.Append($" AND {NotArchived}");
         }
         foreach (var filter in query.Filters)
         {
@@ -147,16 +148,17 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource, IOptions<
         return new SubscriptionPage(count, [.. items]);
     }
 
-    public static string StatusText(SubscriptionStatus status) => status.ToString().ToUpperInvariant();
 
-    public static string HealthText(HealthState state) => state.ToString().ToUpperInvariant();
 
     public static HealthState ParseHealth(string text) => Enum.Parse<HealthState>(text, ignoreCase: true);
 
+    /// <summary>Written into the statements (not a parameter): the partial indexes of live subscriptions name this value.</summary>
+    private static readonly string NotArchived = $"status <> '{WireText.Of(SubscriptionStatus.Archived)}'";
+
     private static bool NamesArchived(ListFilter filter) =>
         filter.Field == ListField.Status
-        && filter.Operator is ListOperator.Equal or ListOperator.In
-        && filter.Values.Any(v => v.Equals("ARCHIVED", StringComparison.OrdinalIgnoreCase));
+        && filter.Operator is FilterOperator.Equal or FilterOperator.In
+        && filter.Values.Any(v => WireText.Parse<SubscriptionStatus>(v) == SubscriptionStatus.Archived);
 
     private static string Column(ListField field) => field switch
     {
@@ -189,21 +191,21 @@ public sealed class SubscriptionReadModel(NpgsqlDataSource dataSource, IOptions<
         var first = filter.Values[0];
         return filter.Operator switch
         {
-            ListOperator.Equal => $"{column} = {Add(Typed(first))}",
-            ListOperator.NotEqual => $"{column} <> {Add(Typed(first))}",
-            ListOperator.In => filter.Field switch
+            FilterOperator.Equal => $"{column} = {Add(Typed(first))}",
+            FilterOperator.NotEqual => $"{column} <> {Add(Typed(first))}",
+            FilterOperator.In => filter.Field switch
             {
                 ListField.Id => $"{column} = ANY({Add(filter.Values.Select(v => (long)Typed(v)).ToArray())})",
                 ListField.CreatedOn or ListField.UpdatedOn => $"{column} = ANY({Add(filter.Values.Select(v => (DateTime)Typed(v)).ToArray())})",
                 _ => $"{column} = ANY({Add(filter.Values.Select(v => (string)Typed(v)).ToArray())})",
             },
-            ListOperator.Contains => Like($"%{EscapeLike(first)}%"),
-            ListOperator.StartsWith => Like($"{EscapeLike(first)}%"),
-            ListOperator.EndsWith => Like($"%{EscapeLike(first)}"),
-            ListOperator.GreaterThan => $"{column} > {Add(Typed(first))}",
-            ListOperator.GreaterOrEqual => $"{column} >= {Add(Typed(first))}",
-            ListOperator.LessThan => $"{column} < {Add(Typed(first))}",
-            ListOperator.LessOrEqual => $"{column} <= {Add(Typed(first))}",
+            FilterOperator.Contains => Like($"%{EscapeLike(first)}%"),
+            FilterOperator.StartsWith => Like($"{EscapeLike(first)}%"),
+            FilterOperator.EndsWith => Like($"%{EscapeLike(first)}"),
+            FilterOperator.GreaterThan => $"{column} > {Add(Typed(first))}",
+            FilterOperator.GreaterOrEqual => $"{column} >= {Add(Typed(first))}",
+            FilterOperator.LessThan => $"{column} < {Add(Typed(first))}",
+            FilterOperator.LessOrEqual => $"{column} <= {Add(Typed(first))}",
             _ => throw new ArgumentOutOfRangeException(nameof(filter)),
         };
     }

@@ -16,7 +16,7 @@ namespace EventsSubscriptions.Grains.Routing;
 /// first (a dictionary look-up, so subscriptions of other events cost nothing), then region scope,
 /// then filters. Each matching subscription gets its events of the batch in one call, in stream
 /// order. The batch is acknowledged to the stream only when every match has queued its events, or
-/// when a match that keeps failing while the others succeeded was set apart in the routing dead
+/// when a match that keeps failing while the others succeeded was kept in the routing dead
 /// letters (it takes the events back when its grain activates again): one poison subscription
 /// never holds back the events of the others.
 /// </summary>
@@ -126,7 +126,7 @@ public sealed class EventRouterGrain(RouteTableCache tables, RoutingDeadLetters 
 
     /// <summary>
     /// A subscription keeps refusing its events of the batch (not an outage): each is offered alone,
-    /// so that only the events it cannot take are set apart, not the whole batch.
+    /// so that only the events it cannot take are kept apart (dead letters), not the whole batch.
     /// </summary>
     private async Task SetApartAsync(long subscription, List<EntityEvent> events, Exception reason, int others)
     {

@@ -26,7 +26,7 @@ public sealed class EventQueueOptions
     public TimeSpan FallbackPoll { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Acceptance first: while this silo's entity changes are committed this many or more to a
+    /// Routing yields to commits: while this silo's entity changes are committed this many or more to a
     /// commit on average (a burst), a read of a queue for routing waits for the burst to end, up to
     /// <see cref="RoutingYieldMax"/>. 0: reads never wait.
     /// </summary>

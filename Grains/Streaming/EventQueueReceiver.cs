@@ -98,7 +98,7 @@ public sealed partial class EventQueueReceiver(
                 return [];
             }
         }
-        // Acceptance first: during a burst of entity changes this read waits for it to end, at most
+        // Routing yields to commits: during a burst of entity changes this read waits for it to end, at most
         // RoutingYieldMax, and never past the time its held messages' claims need extending. A
         // read that waited as long as it could leaves the reads after it free to route as long:
         // a burst that does not end (a steady rate the cores cannot deliver, or slow commits) holds

@@ -34,7 +34,7 @@ public sealed class EventQueueStore(NpgsqlDataSource dataSource, IOptions<Cluste
     public Task<bool> AppendAsync(EventQueueItem item) => EnqueueAsync(item);
 
     /// <summary>
-    /// Acceptance first: while this silo commits entity changes <paramref name="items"/> or more to
+    /// Routing yields to commits: while this silo commits entity changes <paramref name="items"/> or more to
     /// a commit on average (callers queue for the commit: a burst), waits for the burst to end, at
     /// most <paramref name="longest"/>. A read of the queue for routing calls this before it
     /// claims: routing a batch and making its deliveries takes about ten times the CPU of accepting

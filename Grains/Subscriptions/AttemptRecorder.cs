@@ -36,7 +36,7 @@ internal sealed class AttemptRecorder(SubscriptionContext subscription, Delivery
         delivery.UnrecordedAttempts = 0;
         delivery.RecordRefusals = 0;
 
-        services.Metrics.Attempted(DeliveryText.Of(logged), outcome.ErrorKind, outcome.Duration, subscription.Tenant);
+        services.Metrics.Attempted(WireText.Of(logged), outcome.ErrorKind, outcome.Duration, subscription.Tenant);
         if (outcome.Result == AttemptResult.Succeeded && EventIds.AcceptedOn(delivery.EventId) is { } accepted)
         {
             services.Metrics.Delivered(now - accepted);

@@ -35,7 +35,6 @@ internal sealed class SubscriptionBackfill(
     TimeProvider clock)
 {
     public const string Reminder = "backfill";
-    public const string Trigger = "backfill";
 
     /// <summary>Entities read per chunk.</summary>
     internal const int Chunk = 100;
@@ -220,7 +219,7 @@ internal sealed class SubscriptionBackfill(
             var path = await regions.OfEntityAsync(subscription.Tenant, spec.Resource, row.Id, entity);
             if (RouteSelection.Selects(route, path, new EntityFields(entity)))
             {
-                events.Add(new EntityEvent(Guid.CreateVersion7().ToString(), spec.Resource, Trigger, row.Id, path, row.Snapshot, now, null, row.Sequence));
+                events.Add(new EntityEvent(Guid.CreateVersion7().ToString(), spec.Resource, EntityTriggers.Backfill, row.Id, path, row.Snapshot, now, null, row.Sequence));
             }
         }
         if (events.Count > 0)

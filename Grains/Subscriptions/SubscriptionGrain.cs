@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Interfaces.Text;
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Entities;
@@ -272,5 +273,5 @@ public sealed partial class SubscriptionGrain(
     private SubscriptionResult NotAllowed(string action) => SubscriptionResult.Fail(SubscriptionOutcome.StatusConflict, NotAllowedDetail(action));
 
     private string NotAllowedDetail(string action) =>
-        $"'{action}' does not apply to a subscription that is {SubscriptionReadModel.StatusText(Current.Status)}";
+        $"'{action}' does not apply to a subscription that is {WireText.Of(Current.Status)}";
 }

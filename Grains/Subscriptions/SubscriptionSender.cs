@@ -100,9 +100,9 @@ internal sealed class SubscriptionSender(SubscriptionContext subscription, Deliv
     }
 
     /// <summary>A delivery retried by hand: due at once if held already, else read again from the outbox.</summary>
-    public async Task RetriedAsync(string eventId, string previous)
+    public async Task RetriedAsync(string eventId, DeliveryState previous)
     {
-        if (previous == DeliveryStore.Pending)
+        if (previous == DeliveryState.Pending)
         {
             // Held in memory already (or read with a later read of the window): due at once.
             Queue.MakeDue(eventId);

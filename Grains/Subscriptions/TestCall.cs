@@ -16,7 +16,7 @@ internal sealed class TestCall(long subscriptionId, DeliveryServices services)
     {
         var now = services.Clock.GetUtcNow();
         var eventId = Guid.CreateVersion7().ToString();
-        var eventName = $"entity:{spec.Resource}:test";
+        var eventName = $"entity:{spec.Resource}:{EntityTriggers.Test}";
         var body = WebhookPayload.Build(subscriptionId, spec, eventName, eventId, now, []);
         var deliveryId = WebhookHeaders.DeliveryId(subscriptionId, eventId);
         var outcome = await services.Webhooks.SendAsync(secrets.CallOf(spec, body, deliveryId), CancellationToken.None);

@@ -41,7 +41,7 @@ public sealed class StreamSettings : ISettingsSection
     public int FallbackPollMilliseconds { get; set; } = 1000;
 
     /// <summary>
-    /// Acceptance first: while a silo commits this many entity changes or more per commit on
+    /// Routing yields to commits: while a silo commits this many entity changes or more per commit on
     /// average (callers queue for it: a burst), its reads of the queues for routing wait for the
     /// burst to end, up to <see cref="RoutingYieldMaxMilliseconds"/> per read. 0 turns it off.
     /// </summary>

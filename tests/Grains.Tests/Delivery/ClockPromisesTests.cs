@@ -53,7 +53,7 @@ public sealed class ClockPromisesTests : IAsyncLifetime
 
         // An entity change: saved, appended to the stream, routed, queued, tried three times.
         Assert.Equal(EntityOutcome.Ok, (await entity.CreateAsync("""{"name": "one"}""")).Outcome);
-        Assert.Equal("EXHAUSTED", (await DeliveryWaits.LogsAsync(silo.Cluster.Client, id, 3))[^1].Outcome);
+        Assert.Equal(LogOutcome.Exhausted, (await DeliveryWaits.LogsAsync(silo.Cluster.Client, id, 3))[^1].Outcome);
         Assert.Equal(SubscriptionStatus.Active, (await subscription.GetAsync())!.Status);
 
         // A day and an hour later, the next change's first failure suspends it; the delivery stays queued.
@@ -84,13 +84,13 @@ public sealed class ClockPromisesTests : IAsyncLifetime
         // A success an hour later: the subscription is not failing for a day, so it is not suspended.
         silo.Clock.Advance(TimeSpan.FromHours(1));
         await subscription.EnqueueAsync(silo.Event(entity: 2, sequence: 1));
-        Assert.Equal("SUCCEEDED", (await DeliveryWaits.LogsAsync(silo.Cluster.Client, id, 4))[^1].Outcome);
+        Assert.Equal(LogOutcome.Succeeded, (await DeliveryWaits.LogsAsync(silo.Cluster.Client, id, 4))[^1].Outcome);
 
         // 24 hours and a minute after the first e-mail, the next exhausted delivery mails again.
         silo.Clock.Advance(TimeSpan.FromHours(23) + TimeSpan.FromMinutes(1));
         var third = silo.Event(entity: 3, sequence: 1);
         await subscription.EnqueueAsync(third);
-        Assert.Equal("EXHAUSTED", (await DeliveryWaits.LogsAsync(silo.Cluster.Client, id, 7))[^1].Outcome);
+        Assert.Equal(LogOutcome.Exhausted, (await DeliveryWaits.LogsAsync(silo.Cluster.Client, id, 7))[^1].Outcome);
         var second = (await DeliveryWaits.MailsAsync(silo.Smtp, address, 2, "was given up"))[1];
         Assert.Contains("failed 3 times", second.Data);
         Assert.Contains(third.EventId, second.Data);
@@ -105,7 +105,7 @@ public sealed class ClockPromisesTests : IAsyncLifetime
         var second = await silo.CreateAsync(silo.Receiver.Url("down", "500"), $"b-{Guid.NewGuid():N}@example.com");
 
         await first.EnqueueAsync(silo.Event(entity: 1, sequence: 1));
-        Assert.Equal("EXHAUSTED", (await DeliveryWaits.LogsAsync(silo.Cluster.Client, first.GetPrimaryKeyLong(), 3))[^1].Outcome);
+        Assert.Equal(LogOutcome.Exhausted, (await DeliveryWaits.LogsAsync(silo.Cluster.Client, first.GetPrimaryKeyLong(), 3))[^1].Outcome);
         await Eventually.HoldsAsync(() => silo.Logs.Warnings("SMTP is not configured").Count == 1, TimeSpan.FromSeconds(30),
             "no warning that SMTP is not configured");
         Assert.Contains("Smtp__Host", silo.Logs.Warnings("SMTP is not configured")[0]);
@@ -113,7 +113,7 @@ public sealed class ClockPromisesTests : IAsyncLifetime
         // The second subscription's e-mail is due too: it claims it (its state says so) and
         // would send it at once; the warning is not repeated.
         await second.EnqueueAsync(silo.Event(entity: 1, sequence: 1));
-        Assert.Equal("EXHAUSTED", (await DeliveryWaits.LogsAsync(silo.Cluster.Client, second.GetPrimaryKeyLong(), 3))[^1].Outcome);
+        Assert.Equal(LogOutcome.Exhausted, (await DeliveryWaits.LogsAsync(silo.Cluster.Client, second.GetPrimaryKeyLong(), 3))[^1].Outcome);
         await Eventually.HoldsAsync(async () => await MailClaimedAsync((await second.GetAsync())!.Spec.CustomId), TimeSpan.FromSeconds(30),
             "the second subscription never claimed its e-mail");
         Assert.Single(silo.Logs.Warnings("SMTP is not configured"));

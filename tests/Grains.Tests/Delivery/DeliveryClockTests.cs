@@ -32,7 +32,7 @@ public sealed class DeliveryClockTests : IAsyncLifetime
         // Three attempts (two retries of about a second), then EXHAUSTED and one e-mail.
         await subscription.EnqueueAsync(silo.Event(entity: 1, sequence: 1));
         var first = await DeliveryWaits.LogsAsync(silo.Cluster.Client, id, 3);
-        Assert.Equal(["RETRY_SCHEDULED", "RETRY_SCHEDULED", "EXHAUSTED"], first.Select(l => l.Outcome));
+        Assert.Equal([LogOutcome.RetryScheduled, LogOutcome.RetryScheduled, LogOutcome.Exhausted], first.Select(l => l.Outcome));
         var exhausted = Assert.Single(await DeliveryWaits.MailsAsync(silo.Smtp, address, 1, GivenUp));
         Assert.Contains("failed 3 times", exhausted.Data);
         var view = (await subscription.GetAsync())!;
@@ -42,7 +42,7 @@ public sealed class DeliveryClockTests : IAsyncLifetime
         // not yet a day of failures, so the subscription stays active.
         silo.Clock.Advance(TimeSpan.FromHours(23));
         await subscription.EnqueueAsync(silo.Event(entity: 2, sequence: 1));
-        Assert.Equal(2, (await DeliveryWaits.LogsAsync(silo.Cluster.Client, id, 6)).Count(l => l.Outcome == "EXHAUSTED"));
+        Assert.Equal(2, (await DeliveryWaits.LogsAsync(silo.Cluster.Client, id, 6)).Count(l => l.Outcome == LogOutcome.Exhausted));
         // A control that never mailed, failing the same way from now on: its e-mail arrives seconds
         // after the subject's second exhaustion, so one the subject sent then would be here too.
         var controlAddress = $"control-{Guid.NewGuid():N}@example.com";

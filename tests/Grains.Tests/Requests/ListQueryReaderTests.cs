@@ -1,4 +1,5 @@
 using EventsSubscriptions.Gateway.Subscriptions;
+using EventsSubscriptions.Grains.Interfaces.Filters;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
@@ -34,9 +35,9 @@ public sealed class ListQueryReaderTests
 
         Assert.Empty(errors);
         Assert.Equal((20, 40, true), (query!.Limit, query.Offset, query.IncludeInactive));
-        Assert.Contains(query.Filters, f => f is { Field: ListField.Name, Operator: ListOperator.Contains } && f.Values.SequenceEqual(["hr"]));
-        Assert.Contains(query.Filters, f => f is { Field: ListField.Id, Operator: ListOperator.In } && f.Values.SequenceEqual(["1", "2", "3"]));
-        Assert.Contains(query.Filters, f => f is { Field: ListField.Status, Operator: ListOperator.Equal });
+        Assert.Contains(query.Filters, f => f is { Field: ListField.Name, Operator: FilterOperator.Contains } && f.Values.SequenceEqual(["hr"]));
+        Assert.Contains(query.Filters, f => f is { Field: ListField.Id, Operator: FilterOperator.In } && f.Values.SequenceEqual(["1", "2", "3"]));
+        Assert.Contains(query.Filters, f => f is { Field: ListField.Status, Operator: FilterOperator.Equal });
         Assert.Equal([new ListSort(ListField.CreatedOn, true), new ListSort(ListField.Name, false)], query.Sort);
     }
 

@@ -2,7 +2,7 @@ namespace EventsSubscriptions.Grains.Tests.Routing;
 
 /// <summary>
 /// A subscription that cannot take events (its stored state cannot be read) never holds back the
-/// events of the others: they are delivered, its own are set apart, and it takes them back once
+/// events of the others: they are delivered, its own are kept as routing dead letters, and it requeues them once
 /// it can activate again.
 /// </summary>
 [Trait("Category", "Integration")]
@@ -29,14 +29,14 @@ public sealed class PoisonSubscriptionTests : ReceiverClusterTest
         Assert.Equal([1, 2], Receiver.Calls("healthy").Select(c => JsonNode.Parse(c.Body)!["data"]!).Where(d => (long)d["id"]! == 1).Select(d => (int)d["step"]!));
         await Eventually.HoldsAsync(async () => await Database.ScalarAsync<int>(
             $"SELECT count(*) FROM routing_dead_letter WHERE subscription_id = {poison}") == 3, TimeSpan.FromSeconds(30),
-            "the poison subscription's events were not set apart");
+            "the poison subscription's events were not kept as routing dead letters");
         Assert.Empty(Receiver.Calls("poison"));
 
         // Its state is repaired: the next activation takes its events back and sends them, in order.
         await SetPayloadAsync(poison, stored);
         Assert.NotNull(await Cluster.Client.GetGrain<ISubscriptionGrain>(poison).GetAsync());
         await Eventually.HoldsAsync(() => Receiver.Calls("poison").Count == 3, TimeSpan.FromSeconds(30),
-            "the events set apart were not delivered once the subscription could activate");
+            "the dead-lettered events were not delivered once the subscription could activate");
         Assert.Equal([1, 2], Receiver.Calls("poison").Select(c => JsonNode.Parse(c.Body)!["data"]!).Where(d => (long)d["id"]! == 1).Select(d => (int)d["step"]!));
         Assert.Equal(0, await Database.ScalarAsync<int>($"SELECT count(*) FROM routing_dead_letter WHERE subscription_id = {poison}"));
     }

@@ -1,3 +1,5 @@
+using EventsSubscriptions.Grains.Interfaces.Filters;
+
 namespace EventsSubscriptions.Grains.Tests.Subscriptions;
 
 /// <summary>
@@ -82,7 +84,7 @@ public sealed class HealthIsolationTests : ReceiverClusterTest
         var list = Cluster.Client.GetGrain<ISubscriptionQueryGrain>(0);
         await Eventually.HoldsAsync(async () =>
         {
-            var page = await list.ListAsync("default", Query(new ListFilter(ListField.HealthState, ListOperator.Equal, ["FAILING"])));
+            var page = await list.ListAsync("default", Query(new ListFilter(ListField.HealthState, FilterOperator.Equal, ["FAILING"])));
             return page.Items.Select(v => v.Id).Order().SequenceEqual(failing.Order())
                 && page.Items.All(v => v.Health.ConsecutiveFailures == 6);
         }, TimeSpan.FromSeconds(30), "the listing's FAILING subscriptions never matched the failing grains");
@@ -98,7 +100,7 @@ public sealed class HealthIsolationTests : ReceiverClusterTest
             }
             return true;
         }, TimeSpan.FromSeconds(30), "the listing never told each subscription's health as its grain does");
-        var unknown = await list.ListAsync("default", Query(new ListFilter(ListField.HealthState, ListOperator.In, ["UNKNOWN"])));
+        var unknown = await list.ListAsync("default", Query(new ListFilter(ListField.HealthState, FilterOperator.In, ["UNKNOWN"])));
         Assert.Equal(fresh.Skip(1).Order(), unknown.Items.Select(v => v.Id).Order());
     }
 
@@ -129,7 +131,7 @@ public sealed class HealthIsolationTests : ReceiverClusterTest
 
         AssertUntouched((await Grain(untouched).GetAsync())!);
         var listed = (await Cluster.Client.GetGrain<ISubscriptionQueryGrain>(0).ListAsync("default", 
-            Query(new ListFilter(ListField.Id, ListOperator.Equal, [untouched.ToString()])))).Items.Single();
+            Query(new ListFilter(ListField.Id, FilterOperator.Equal, [untouched.ToString()])))).Items.Single();
         AssertUntouched(listed);
         var kept = (await Grain(failed).GetAsync())!;
         Assert.Equal((HealthState.Healthy, 0), (kept.Health.State, kept.Health.ConsecutiveFailures));

@@ -38,7 +38,7 @@ public sealed class SecretRekeyingTests : ReceiverClusterTest
         await Cluster.StartClientAsync();
         var test = await Grain(id).TestAsync();
         Assert.Equal(SubscriptionOutcome.Ok, test.Outcome);
-        Assert.Equal("SUCCEEDED", test.Entry!.Outcome);
+        Assert.Equal(LogOutcome.Succeeded, test.Entry!.Outcome);
         var call = Assert.Single(Receiver.Calls("rekey"));
         var headers = new Dictionary<string, string>(call.Headers, StringComparer.OrdinalIgnoreCase);
         Assert.Equal(Secret, headers["X-Secret"]);
