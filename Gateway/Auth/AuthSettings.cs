@@ -11,13 +11,18 @@ public sealed class AuthSettings : ISettingsSection, IValidatableObject
     /// <summary>The key committed for local development; refused outside the Development environment.</summary>
     public const string DevelopmentSigningKey = "development-only-signing-key-change-me-0123456789abcdef";
 
+    /// <summary>The <c>iss</c> tokens must carry (and the gateway's own tokens carry).</summary>
     [Required]
     public string Issuer { get; set; } = "events-subscriptions";
 
+    /// <summary>The <c>aud</c> tokens must carry (and the gateway's own tokens carry).</summary>
     [Required]
     public string Audience { get; set; } = "events-subscriptions";
 
-    /// <summary>Symmetric key, at least 32 bytes of UTF-8.</summary>
+    /// <summary>
+    /// The HS256 key, at least 32 characters: it signs console sessions and development tokens, and
+    /// is accepted on tokens. The development key is refused outside Development.
+    /// </summary>
     [Required, MinLength(32)]
     public string SigningKey { get; set; } = "";
 

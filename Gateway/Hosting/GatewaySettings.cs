@@ -59,6 +59,7 @@ public sealed class GatewaySettings : ISettingsSection, IValidatableObject
     /// </summary>
     public bool DevMailbox { get; set; }
 
+    /// <summary>The development SMTP server's port; <c>scripts/up.sh</c> points the silos at it unless <c>Smtp__Host</c> is set.</summary>
     [Range(0, 65535)]
     public int DevMailboxPort { get; set; } = 2525;
 
@@ -122,12 +123,15 @@ public sealed class GatewaySettings : ISettingsSection, IValidatableObject
 /// <summary>One caller's (or one tenant's) own limits; a limit left out is the default (none, for a tenant).</summary>
 public sealed class CallerLimits
 {
+    /// <summary>Requests a second, refilling a token bucket; past it the answer is 429 with <c>Retry-After</c>.</summary>
     [Range(0.1, 1_000_000)]
     public double? RequestsPerSecond { get; set; }
 
+    /// <summary>The token bucket's size: requests at once after a quiet time (a tenant's defaults to a second's rate).</summary>
     [Range(1, 10_000_000)]
     public int? Burst { get; set; }
 
+    /// <summary>Subscriptions (not archived) it may hold; past it a create is a 409.</summary>
     [Range(1, int.MaxValue)]
     public int? MaxSubscriptions { get; set; }
 

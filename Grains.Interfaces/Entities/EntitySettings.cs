@@ -67,5 +67,6 @@ public sealed class EntitySettings : ISettingsSection, IValidatableObject
 /// <summary>A resource declared by configuration.</summary>
 public sealed class ResourceDeclaration
 {
+    /// <summary>The resource's actions (lowercase names such as <c>clock-in</c>), each a trigger besides created, updated and deleted.</summary>
     public string[] Actions { get; set; } = [];
 }

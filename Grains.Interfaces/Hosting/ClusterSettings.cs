@@ -10,6 +10,7 @@ public sealed class ClusterSettings : ISettingsSection, IValidatableObject
 {
     public static string Section => "Cluster";
 
+    /// <summary>The Orleans cluster id: silos and gateway of one deployment share it.</summary>
     [Required, RegularExpression("^[A-Za-z0-9._-]{1,64}$")]
     public string ClusterId { get; set; } = "events-subscriptions";
 

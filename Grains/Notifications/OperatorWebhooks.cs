@@ -29,6 +29,7 @@ public sealed class OperatorWebhookSettings : ISettingsSection, IValidatableObje
 {
     public static string Section => "OperatorWebhooks";
 
+    /// <summary>Each tenant's operational webhooks (<c>subscription.failing</c>, <c>subscription.suspended</c>, <c>subscription.recovered</c>, <c>delivery.exhausted</c>; see docs/behaviour.md), by tenant.</summary>
     public Dictionary<string, OperatorWebhook> Tenants { get; set; } = new(StringComparer.Ordinal);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -9,8 +9,10 @@ public sealed class SmtpSettings : ISettingsSection, IValidatableObject
 {
     public static string Section => "Smtp";
 
+    /// <summary>The SMTP relay failure e-mails go through; none: no e-mail is sent.</summary>
     public string? Host { get; set; }
 
+    /// <summary>The relay's port.</summary>
     [Range(1, 65535)]
     public int Port { get; set; } = 587;
 
@@ -19,10 +21,13 @@ public sealed class SmtpSettings : ISettingsSection, IValidatableObject
         ErrorMessage = "must be StartTls, SslOnConnect, StartTlsWhenAvailable, None or Auto.")]
     public string Security { get; set; } = "StartTls";
 
+    /// <summary>The relay's login, when it asks for one.</summary>
     public string? Username { get; set; }
 
+    /// <summary>The login's password (a secret: better as a file, see <c>ES_SECRETS_DIR</c>).</summary>
     public string? Password { get; set; }
 
+    /// <summary>The sender of the e-mails: an e-mail address.</summary>
     public string From { get; set; } = "events-subscriptions@localhost";
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

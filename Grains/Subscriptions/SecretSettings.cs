@@ -12,7 +12,10 @@ public sealed class SecretSettings : ISettingsSection, IValidatableObject
     /// <summary>The key committed for local development; refused outside the Development environment.</summary>
     public const string DevelopmentKey = "ZGV2ZWxvcG1lbnQtb25seS1zZWNyZXQta2V5LTMyYiE=";
 
-    /// <summary>Base64 of 32 random bytes, e.g. <c>openssl rand -base64 32</c>.</summary>
+    /// <summary>
+    /// Required: base64 of 32 random bytes (<c>openssl rand -base64 32</c>); subscription secrets are stored
+    /// encrypted with it (AES-256-GCM). The development key is refused outside Development.
+    /// </summary>
     public string EncryptionKey { get; set; } = "";
 
     /// <summary>

@@ -8,9 +8,11 @@ public sealed class SiloSettings : ISettingsSection
 {
     public static string Section => "Silo";
 
+    /// <summary>The silo-to-silo port.</summary>
     [Range(1, 65535)]
     public int SiloPort { get; set; } = 11111;
 
+    /// <summary>The port the gateway (an Orleans client) connects to.</summary>
     [Range(1, 65535)]
     public int GatewayPort { get; set; } = 30000;
 
