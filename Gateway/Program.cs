@@ -1,5 +1,4 @@
 using EventsSubscriptions.Gateway.Apis;
-using EventsSubscriptions.Gateway.Auth;
 using EventsSubscriptions.Gateway.Development;
 using EventsSubscriptions.Gateway.Hosting;
 using EventsSubscriptions.Gateway.Portal;

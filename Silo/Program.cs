@@ -1,9 +1,4 @@
-using EventsSubscriptions.Grains.Interfaces.Hosting;
-using EventsSubscriptions.Silo.Hosting;
 using EventsSubscriptions.Silo.Schema;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 if (args.Length > 0 && args[0] == "health")
 {

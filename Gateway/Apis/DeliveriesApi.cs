@@ -1,11 +1,5 @@
-using EventsSubscriptions.Grains.Interfaces.Json;
 using EventsSubscriptions.Grains.Interfaces.Text;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.Auth;
-using EventsSubscriptions.Gateway.Subscriptions;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EventsSubscriptions.Gateway.Apis;
 

@@ -1,10 +1,7 @@
-using System.Text.Json.Nodes;
 using EventsSubscriptions.Gateway.Entities;
-using EventsSubscriptions.Gateway.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Filters;
 using EventsSubscriptions.Grains.Interfaces.Tenants;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace EventsSubscriptions.Gateway.Apis;

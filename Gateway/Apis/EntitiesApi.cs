@@ -1,14 +1,9 @@
-using EventsSubscriptions.Grains.Interfaces.Json;
 using EventsSubscriptions.Grains.Interfaces.Text;
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.Auth;
 using EventsSubscriptions.Gateway.Entities;
 using EventsSubscriptions.Gateway.Hosting;
-using EventsSubscriptions.Gateway.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Tenants;
 using EventsSubscriptions.Grains.Interfaces.Ids;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EventsSubscriptions.Gateway.Apis;
 

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.Auth;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 
 namespace EventsSubscriptions.Gateway.Apis;

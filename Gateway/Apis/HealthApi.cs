@@ -1,5 +1,4 @@
 using EventsSubscriptions.Gateway.Health;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EventsSubscriptions.Gateway.Apis;
 

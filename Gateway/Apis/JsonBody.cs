@@ -1,7 +1,5 @@
 using System.Text.Json;
-using EventsSubscriptions.Grains.Interfaces.Json;
 using EventsSubscriptions.Grains.Interfaces.Text;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 
 namespace EventsSubscriptions.Gateway.Apis;

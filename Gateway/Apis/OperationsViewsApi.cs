@@ -1,13 +1,7 @@
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.Auth;
-using EventsSubscriptions.Gateway.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Entities;
-using EventsSubscriptions.Grains.Interfaces.Json;
 using EventsSubscriptions.Grains.Interfaces.Regions;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Tenants;
 using EventsSubscriptions.Grains.Interfaces.Text;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EventsSubscriptions.Gateway.Apis;
 

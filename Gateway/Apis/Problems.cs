@@ -1,6 +1,3 @@
-using EventsSubscriptions.Grains.Interfaces.Json;
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace EventsSubscriptions.Gateway.Apis;
 
 /// <summary>The RFC 9457 answers of the API, with the titles and types of the status codes they carry.</summary>

@@ -1,8 +1,5 @@
 using EventsSubscriptions.Grains.Interfaces.Text;
 using System.Globalization;
-using EventsSubscriptions.Gateway.Subscriptions;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EventsSubscriptions.Gateway.Apis;
 

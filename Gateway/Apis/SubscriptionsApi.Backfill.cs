@@ -1,7 +1,3 @@
-using EventsSubscriptions.Gateway.Subscriptions;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace EventsSubscriptions.Gateway.Apis;
 
 public static partial class SubscriptionsApi

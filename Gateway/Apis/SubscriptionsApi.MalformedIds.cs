@@ -1,9 +1,3 @@
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.Auth;
-using EventsSubscriptions.Gateway.Subscriptions;
-using EventsSubscriptions.Grains.Interfaces.Json;
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace EventsSubscriptions.Gateway.Apis;
 
 // The routes that catch a path id that is not a subscription id, or an action that does not exist.

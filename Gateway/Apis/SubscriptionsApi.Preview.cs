@@ -1,9 +1,4 @@
 using System.Globalization;
-using EventsSubscriptions.Gateway.Auth;
-using EventsSubscriptions.Gateway.Subscriptions;
-using EventsSubscriptions.Grains.Interfaces.Json;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EventsSubscriptions.Gateway.Apis;
 

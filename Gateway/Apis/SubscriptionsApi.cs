@@ -1,13 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.Auth;
 using EventsSubscriptions.Gateway.Hosting;
-using EventsSubscriptions.Gateway.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Ids;
-using EventsSubscriptions.Grains.Interfaces.Json;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.OpenApi;
 
 namespace EventsSubscriptions.Gateway.Apis;

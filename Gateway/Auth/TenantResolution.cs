@@ -1,4 +1,3 @@
-using EventsSubscriptions.Gateway.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Tenants;
 
 namespace EventsSubscriptions.Gateway.Auth;

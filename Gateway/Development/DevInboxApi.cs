@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using EventsSubscriptions.Gateway.Hosting;
 

@@ -1,9 +1,6 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Filters;
-using EventsSubscriptions.Grains.Interfaces.Json;
 
 namespace EventsSubscriptions.Gateway.Entities;
 

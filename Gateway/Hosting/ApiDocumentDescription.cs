@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.Subscriptions;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;

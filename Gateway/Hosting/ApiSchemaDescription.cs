@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using EventsSubscriptions.Gateway.Subscriptions;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using EventsSubscriptions.Gateway.Apis;
-using EventsSubscriptions.Gateway.Auth;
 
 namespace EventsSubscriptions.Gateway.Hosting;
 

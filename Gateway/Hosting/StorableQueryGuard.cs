@@ -1,5 +1,4 @@
 using EventsSubscriptions.Gateway.Apis;
-using EventsSubscriptions.Grains.Interfaces.Json;
 using EventsSubscriptions.Grains.Interfaces.Text;
 
 namespace EventsSubscriptions.Gateway.Hosting;

@@ -1,13 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using EventsSubscriptions.Gateway.Apis;
-using EventsSubscriptions.Gateway.Auth;
 using EventsSubscriptions.Gateway.Hosting;
-using EventsSubscriptions.Gateway.Subscriptions;
-using EventsSubscriptions.Grains.Interfaces.Json;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Tenants;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using EventsSubscriptions.Gateway.Auth;
 using EventsSubscriptions.Gateway.Hosting;
 
 namespace EventsSubscriptions.Gateway.Portal;

@@ -1,5 +1,4 @@
 using EventsSubscriptions.Gateway.Apis;
-using EventsSubscriptions.Gateway.Subscriptions;
 
 namespace EventsSubscriptions.Gateway.Portal;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using EventsSubscriptions.Grains.Interfaces.Filters;
-using EventsSubscriptions.Grains.Interfaces.Json;
 
 namespace EventsSubscriptions.Gateway.Subscriptions;
 

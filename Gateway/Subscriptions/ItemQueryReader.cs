@@ -1,5 +1,3 @@
-using EventsSubscriptions.Grains.Interfaces.Json;
-
 namespace EventsSubscriptions.Gateway.Subscriptions;
 
 /// <summary>Reads the query string of <c>GET …/{id}</c>: only <c>include=logs</c>.</summary>

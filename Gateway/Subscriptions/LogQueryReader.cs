@@ -1,8 +1,6 @@
 using EventsSubscriptions.Grains.Interfaces.Text;
 using System.Globalization;
 using EventsSubscriptions.Grains.Interfaces.Filters;
-using EventsSubscriptions.Grains.Interfaces.Json;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 
 namespace EventsSubscriptions.Gateway.Subscriptions;
 

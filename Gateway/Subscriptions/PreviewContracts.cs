@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 
 namespace EventsSubscriptions.Gateway.Subscriptions;
 

@@ -1,5 +1,4 @@
 using EventsSubscriptions.Grains.Interfaces.Regions;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 
 namespace EventsSubscriptions.Gateway.Subscriptions;
 

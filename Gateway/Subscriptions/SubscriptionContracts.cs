@@ -2,7 +2,6 @@ using EventsSubscriptions.Grains.Interfaces.Text;
 using System.ComponentModel;
 using System.Text.Json;
 using EventsSubscriptions.Grains.Interfaces.Entities;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 
 namespace EventsSubscriptions.Gateway.Subscriptions;
 

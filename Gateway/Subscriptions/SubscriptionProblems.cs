@@ -1,6 +1,4 @@
 using EventsSubscriptions.Gateway.Apis;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EventsSubscriptions.Gateway.Subscriptions;
 

@@ -2,7 +2,6 @@ using EventsSubscriptions.Grains.Entities;
 using EventsSubscriptions.Grains.Hosting;
 using EventsSubscriptions.Grains.Streaming;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Orleans.Providers;
 using Orleans.Runtime;
 using Orleans.Storage;

@@ -1,8 +1,5 @@
 using EventsSubscriptions.Grains.Hosting;
 using EventsSubscriptions.Grains.Regions;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Npgsql;
 using NpgsqlTypes;
 using Orleans.Configuration;
 using Orleans.Storage;

@@ -2,8 +2,6 @@ using EventsSubscriptions.Grains.Hosting;
 using EventsSubscriptions.Grains.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace EventsSubscriptions.Grains.Delivery;
 

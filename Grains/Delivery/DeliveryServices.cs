@@ -2,7 +2,6 @@ using EventsSubscriptions.Grains.Hosting;
 using EventsSubscriptions.Grains.Notifications;
 using EventsSubscriptions.Grains.Persistence;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace EventsSubscriptions.Grains.Delivery;
 

@@ -1,5 +1,3 @@
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-
 namespace EventsSubscriptions.Grains.Delivery;
 
 /// <summary>What to do after an attempt: the new health, whether to save it now, and whether (and why) to suspend.</summary>

@@ -1,9 +1,6 @@
 using EventsSubscriptions.Grains.Persistence;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Npgsql;
 using Orleans.Configuration;
 using EventsSubscriptions.Grains.Hosting;
 

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Grains.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Entities;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Tenants;
 
 namespace EventsSubscriptions.Grains.Delivery;

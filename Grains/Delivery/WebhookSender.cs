@@ -1,4 +1,3 @@
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using EventsSubscriptions.Grains.Interfaces.Text;
 using System.Buffers;

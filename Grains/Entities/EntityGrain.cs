@@ -9,8 +9,6 @@ using EventsSubscriptions.Grains.Interfaces.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Regions;
 using EventsSubscriptions.Grains.Interfaces.Tenants;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Orleans.Storage;
 using Json = EventsSubscriptions.Grains.Interfaces.Json;

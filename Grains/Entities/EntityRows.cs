@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-using Npgsql;
 using NpgsqlTypes;
 using Orleans.Configuration;
 

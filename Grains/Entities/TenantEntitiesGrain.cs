@@ -1,6 +1,4 @@
 using EventsSubscriptions.Grains.Interfaces.Entities;
-using Microsoft.Extensions.Options;
-using Npgsql;
 using NpgsqlTypes;
 using Orleans.Configuration;
 

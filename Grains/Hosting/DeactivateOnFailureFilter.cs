@@ -1,7 +1,5 @@
 using EventsSubscriptions.Grains.Interfaces.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Tenants;
-using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace EventsSubscriptions.Grains.Hosting;
 

@@ -1,5 +1,4 @@
 using EventsSubscriptions.Grains.Interfaces.Ids;
-using Npgsql;
 using Orleans.Concurrency;
 
 namespace EventsSubscriptions.Grains.Ids;

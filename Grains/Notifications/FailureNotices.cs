@@ -1,5 +1,3 @@
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-
 namespace EventsSubscriptions.Grains.Notifications;
 
 /// <summary>Which notice an attempt calls for.</summary>

@@ -7,8 +7,6 @@ using EventsSubscriptions.Grains.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace EventsSubscriptions.Grains.Notifications;
 

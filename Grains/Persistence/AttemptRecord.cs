@@ -1,5 +1,3 @@
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-
 namespace EventsSubscriptions.Grains.Persistence;
 
 /// <summary>One attempt of one delivery: a log row, and the delivery's new state.</summary>

@@ -1,9 +1,6 @@
 using System.Diagnostics.Metrics;
 using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Npgsql;
 using Orleans.Configuration;
 
 namespace EventsSubscriptions.Grains.Persistence;

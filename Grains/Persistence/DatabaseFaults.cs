@@ -1,5 +1,3 @@
-using Npgsql;
-
 namespace EventsSubscriptions.Grains.Persistence;
 
 /// <summary>How the database refused a write: for what it carried, or because it could not be reached.</summary>

@@ -1,4 +1,3 @@
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Text;
 
 namespace EventsSubscriptions.Grains.Persistence;

@@ -1,5 +1,3 @@
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-using Npgsql;
 using NpgsqlTypes;
 
 namespace EventsSubscriptions.Grains.Persistence;

@@ -1,5 +1,3 @@
-using Npgsql;
-
 namespace EventsSubscriptions.Grains.Persistence;
 
 // Retention: the delivery log's daily partitions, and the purge of finished deliveries.

@@ -1,5 +1,4 @@
 using EventsSubscriptions.Grains.Delivery;
-using Npgsql;
 
 namespace EventsSubscriptions.Grains.Persistence;
 

@@ -1,9 +1,5 @@
 using EventsSubscriptions.Grains.Delivery;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Text;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Npgsql;
 using NpgsqlTypes;
 using Orleans.Configuration;
 

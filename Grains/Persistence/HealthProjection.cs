@@ -1,10 +1,6 @@
 using EventsSubscriptions.Grains.Interfaces.Text;
 using System.Collections.Concurrent;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Npgsql;
 using NpgsqlTypes;
 using Orleans.Configuration;
 using EventsSubscriptions.Grains.Hosting;

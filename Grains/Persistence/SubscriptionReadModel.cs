@@ -1,13 +1,10 @@
-using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using EventsSubscriptions.Grains.Interfaces.Filters;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Tenants;
 using EventsSubscriptions.Grains.Interfaces.Text;
-using Npgsql;
 using NpgsqlTypes;
 
 namespace EventsSubscriptions.Grains.Persistence;

@@ -3,8 +3,6 @@ using EventsSubscriptions.Grains.Interfaces.Operations;
 using EventsSubscriptions.Grains.Interfaces.Regions;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace EventsSubscriptions.Grains.Regions;
 

@@ -1,7 +1,4 @@
 using EventsSubscriptions.Grains.Compatibility;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Npgsql;
 using NpgsqlTypes;
 using Orleans.Configuration;
 using Orleans.Storage;

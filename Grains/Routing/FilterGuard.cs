@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Grains.Interfaces.Filters;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 
 namespace EventsSubscriptions.Grains.Routing;
 

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 
 namespace EventsSubscriptions.Grains.Routing;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 
 namespace EventsSubscriptions.Grains.Routing;
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace EventsSubscriptions.Grains.Streaming;
 
 // The receiver's log messages.

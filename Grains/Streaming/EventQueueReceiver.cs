@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 
 namespace EventsSubscriptions.Grains.Streaming;

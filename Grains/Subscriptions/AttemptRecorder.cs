@@ -1,5 +1,4 @@
 using EventsSubscriptions.Grains.Delivery;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Text;
 using EventsSubscriptions.Grains.Persistence;
 

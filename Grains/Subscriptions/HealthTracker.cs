@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Grains.Delivery;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Notifications;
 
 namespace EventsSubscriptions.Grains.Subscriptions;

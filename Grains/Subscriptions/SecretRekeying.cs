@@ -1,10 +1,6 @@
 using EventsSubscriptions.Grains.Hosting;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Persistence;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Npgsql;
 using Orleans.Configuration;
 
 namespace EventsSubscriptions.Grains.Subscriptions;

@@ -1,5 +1,3 @@
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-
 namespace EventsSubscriptions.Grains.Subscriptions;
 
 /// <summary>What a change to a subscription must satisfy once merged whole, beyond the request's own rules.</summary>

@@ -1,7 +1,5 @@
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Tenants;
 using EventsSubscriptions.Grains.Persistence;
-using Microsoft.Extensions.Logging;
 
 namespace EventsSubscriptions.Grains.Subscriptions;
 

@@ -1,5 +1,3 @@
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
-
 namespace EventsSubscriptions.Grains.Subscriptions;
 
 // The grain's backfill calls; the backfill itself is a SubscriptionBackfill.

@@ -1,6 +1,5 @@
 using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Interfaces.Entities;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using EventsSubscriptions.Grains.Notifications;
 using EventsSubscriptions.Grains.Persistence;

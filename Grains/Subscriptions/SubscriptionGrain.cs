@@ -3,12 +3,10 @@ using System.Text.Json.Nodes;
 using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Entities;
 using EventsSubscriptions.Grains.Interfaces.Requests;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Tenants;
 using EventsSubscriptions.Grains.Persistence;
 using EventsSubscriptions.Grains.Regions;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace EventsSubscriptions.Grains.Subscriptions;
 

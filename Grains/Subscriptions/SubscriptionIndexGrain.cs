@@ -1,9 +1,7 @@
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Entities;
 using EventsSubscriptions.Grains.Interfaces.Routing;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Persistence;
-using Microsoft.Extensions.Options;
 
 namespace EventsSubscriptions.Grains.Subscriptions;
 

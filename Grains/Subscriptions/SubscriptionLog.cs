@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace EventsSubscriptions.Grains.Subscriptions;
 
 /// <summary>What a subscription grain logs, source-generated; failures carry their exception.</summary>

@@ -5,7 +5,6 @@ using EventsSubscriptions.Grains.Entities;
 using EventsSubscriptions.Grains.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Entities;
 using EventsSubscriptions.Grains.Interfaces.Requests;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Tenants;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using EventsSubscriptions.Grains.Regions;

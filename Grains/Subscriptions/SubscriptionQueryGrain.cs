@@ -1,4 +1,3 @@
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Persistence;
 using Orleans.Concurrency;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using EventsSubscriptions.Grains.Delivery;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 
 namespace EventsSubscriptions.Grains.Subscriptions;
 

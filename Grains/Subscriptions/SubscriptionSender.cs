@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Hosting;
-using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using EventsSubscriptions.Grains.Persistence;
 

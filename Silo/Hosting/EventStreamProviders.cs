@@ -1,6 +1,3 @@
-using EventsSubscriptions.Grains.Interfaces.Hosting;
-using EventsSubscriptions.Grains.Streaming;
-using Npgsql;
 using Orleans.Streams;
 
 namespace EventsSubscriptions.Silo.Hosting;

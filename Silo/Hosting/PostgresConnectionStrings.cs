@@ -1,5 +1,3 @@
-using Npgsql;
-
 namespace EventsSubscriptions.Silo.Hosting;
 
 /// <summary>The silo's PostgreSQL connection strings: the configured one with the service's defaults filled in.</summary>

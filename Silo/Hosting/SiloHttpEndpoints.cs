@@ -1,12 +1,7 @@
-using EventsSubscriptions.Grains.Interfaces.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using OpenTelemetry.Metrics;
 using Orleans.Runtime;
 

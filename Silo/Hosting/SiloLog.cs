@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace EventsSubscriptions.Silo.Hosting;
 
 /// <summary>What the silo's host logs, source-generated, one event id each.</summary>

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using EventsSubscriptions.Grains.Interfaces.Hosting;
 
 namespace EventsSubscriptions.Silo.Hosting;
 

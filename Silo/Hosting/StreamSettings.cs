@@ -1,6 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using EventsSubscriptions.Grains.Interfaces.Hosting;
-using EventsSubscriptions.Grains.Streaming;
 
 namespace EventsSubscriptions.Silo.Hosting;
 

@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Logging;
-using Npgsql;
-using EventsSubscriptions.Silo.Hosting;
-
 namespace EventsSubscriptions.Silo.Schema;
 
 /// <summary>

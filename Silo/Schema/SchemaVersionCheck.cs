@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using EventsSubscriptions.Silo.Hosting;
-
 namespace EventsSubscriptions.Silo.Schema;
 
 /// <summary>
