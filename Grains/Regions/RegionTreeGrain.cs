@@ -12,11 +12,7 @@ public sealed class RegionTreeGrain(
     IOptions<EntitySettings> entities,
     ILogger<RegionTreeGrain> logger) : Grain, IRegionTreeGrain
 {
-    // The live regions: each one's parent, and each parent's children. Removed regions are not here
-    // (their rows stay in the table for routing).
-    private readonly Dictionary<long, long?> parents = [];
-    private readonly Dictionary<long, HashSet<long>> children = [];
-    private readonly HashSet<long> removed = [];
+    private readonly RegionForest forest = new();
     private long version;
 
     // A move saved that not every silo confirmed reading: the same request made again asks them again.
@@ -48,7 +44,7 @@ public sealed class RegionTreeGrain(
     {
         for (var attempt = 0; ; attempt++)
         {
-            if (CheckPlace(region, parent, out var unchanged) is { } refused)
+            if (forest.CheckPlace(region, parent, MaxDepth, out var unchanged) is { } refused)
             {
                 return refused;
             }
@@ -60,8 +56,8 @@ public sealed class RegionTreeGrain(
                 }
                 return null;
             }
-            var wasLive = parents.ContainsKey(region);
-            var moved = wasLive || removed.Contains(region);
+            var wasLive = forest.IsLive(region);
+            var moved = wasLive || forest.WasRemoved(region);
             if (await store.WriteAsync(Tenant, region, parent, removed: false, version) is not { } written)
             {
                 // Another activation of this grain changed the tree (briefly two after a silo was
@@ -69,13 +65,7 @@ public sealed class RegionTreeGrain(
                 await ReloadOnceAsync(attempt);
                 continue;
             }
-            Unlink(region);
-            parents[region] = parent;
-            removed.Remove(region);
-            if (parent is { } p)
-            {
-                ChildrenOf(p).Add(region);
-            }
+            forest.Place(region, parent);
             version = written;
             if (!wasLive)
             {
@@ -93,13 +83,13 @@ public sealed class RegionTreeGrain(
     {
         for (var attempt = 0; ; attempt++)
         {
-            if (!parents.TryGetValue(region, out var parent))
+            if (!forest.TryGetParent(region, out var parent))
             {
                 // Already removed (perhaps by an earlier try whose answer was lost): whoever cached it as existing forgets.
                 await Node(region).ForgetAsync();
                 return null;
             }
-            if (children.TryGetValue(region, out var below) && below.Count > 0)
+            if (forest.ChildrenOf(region) is { Count: > 0 } below)
             {
                 var listed = string.Join(", ", below.Order().Take(10));
                 return $"region {region} has {below.Count} child region(s) ({listed}{(below.Count > 10 ? ", …" : "")}): move or delete them first";
@@ -111,131 +101,16 @@ public sealed class RegionTreeGrain(
                 await ReloadOnceAsync(attempt);
                 continue;
             }
-            Unlink(region);
-            parents.Remove(region);
-            removed.Add(region);
+            forest.Remove(region);
             version = written;
             await Node(region).ForgetAsync();
             return null;
         }
     }
 
-    public Task<RegionNodeStateView?> DescribeAsync(long region, int maxChildren)
-    {
-        if (!parents.TryGetValue(region, out var parent))
-        {
-            return Task.FromResult<RegionNodeStateView?>(null);
-        }
-        var below = children.GetValueOrDefault(region);
-        return Task.FromResult<RegionNodeStateView?>(new RegionNodeStateView(true, parent,
-            [.. (below ?? []).Order().Take(maxChildren)], [.. PathOf(region)], below?.Count ?? 0));
-    }
+    public Task<RegionNodeStateView?> DescribeAsync(long region, int maxChildren) => Task.FromResult(forest.Describe(region, maxChildren));
 
-    public Task<RegionTreeEntry[]> SubtreeAsync(long region, int maxRegions, int maxDepth)
-    {
-        if (!parents.ContainsKey(region))
-        {
-            return Task.FromResult<RegionTreeEntry[]>([]);
-        }
-        var found = new List<RegionTreeEntry>();
-        var level = new List<long> { region };
-        for (var depth = 0; level.Count > 0 && depth <= maxDepth && found.Count < maxRegions; depth++)
-        {
-            var next = new List<long>();
-            foreach (var id in level)
-            {
-                if (found.Count == maxRegions)
-                {
-                    break;
-                }
-                var below = children.GetValueOrDefault(id);
-                found.Add(new RegionTreeEntry(id, id == region ? null : parents[id], below?.Count ?? 0));
-                // No more children than could still be listed (a parent may have 100,000).
-                next.AddRange((below ?? []).Order().Take(maxRegions - found.Count - next.Count));
-            }
-            level = next;
-        }
-        return Task.FromResult(found.ToArray());
-    }
-
-    /// <summary>Null when the placement may be written (<paramref name="unchanged"/> when there is nothing to write); else why not.</summary>
-    private string? CheckPlace(long region, long? parent, out bool unchanged)
-    {
-        var exists = parents.TryGetValue(region, out var current);
-        unchanged = exists && current == parent;
-        if (unchanged || parent is not { } p)
-        {
-            return null;
-        }
-        if (p == region)
-        {
-            return $"region {region} cannot be its own parent";
-        }
-        if (!parents.ContainsKey(p))
-        {
-            return $"region {p} does not exist";
-        }
-        var parentDepth = 0;
-        foreach (var ancestor in PathOf(p))
-        {
-            parentDepth++;
-            if (ancestor == region)
-            {
-                return $"region {p} is inside region {region}: the move would make a cycle";
-            }
-        }
-        var depth = parentDepth + (exists ? HeightOf(region) : 1);
-        if (depth > MaxDepth)
-        {
-            return $"the tree would be {depth} levels deep under region {p}; at most {MaxDepth} are allowed";
-        }
-        return null;
-    }
-
-    /// <summary>The region then its ancestors, root last (a cycle, which no write makes, ends the walk).</summary>
-    private IEnumerable<long> PathOf(long region)
-    {
-        var seen = new HashSet<long>();
-        for (long? at = region; at is { } id && seen.Add(id); at = parents.GetValueOrDefault(id))
-        {
-            yield return id;
-        }
-    }
-
-    /// <summary>Levels of the region's subtree, the region's own included.</summary>
-    private int HeightOf(long region)
-    {
-        var height = 0;
-        var seen = new HashSet<long> { region };
-        var level = new List<long> { region };
-        while (level.Count > 0)
-        {
-            height++;
-            level = [.. level.SelectMany(id => children.GetValueOrDefault(id) ?? []).Where(seen.Add)];
-        }
-        return height;
-    }
-
-    private void Unlink(long region)
-    {
-        if (parents.GetValueOrDefault(region) is { } old && children.TryGetValue(old, out var siblings))
-        {
-            siblings.Remove(region);
-            if (siblings.Count == 0)
-            {
-                children.Remove(old);
-            }
-        }
-    }
-
-    private HashSet<long> ChildrenOf(long parent)
-    {
-        if (!children.TryGetValue(parent, out var set))
-        {
-            children[parent] = set = [];
-        }
-        return set;
-    }
+    public Task<RegionTreeEntry[]> SubtreeAsync(long region, int maxRegions, int maxDepth) => Task.FromResult(forest.Subtree(region, maxRegions, maxDepth));
 
     private async Task ReloadOnceAsync(int attempt)
     {
@@ -248,29 +123,14 @@ public sealed class RegionTreeGrain(
 
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
-        parents.Clear();
-        children.Clear();
-        removed.Clear();
+        forest.Clear();
         version = 0;
         foreach (var row in await store.ChangesAsync(0, Tenant, cancellationToken))
         {
             version = row.Version;
-            if (row.Removed)
-            {
-                removed.Add(row.Id);
-            }
-            else
-            {
-                parents[row.Id] = row.Parent;
-            }
+            forest.Load(row.Id, row.Parent, row.Removed);
         }
-        foreach (var (id, parent) in parents)
-        {
-            if (parent is { } p)
-            {
-                ChildrenOf(p).Add(id);
-            }
-        }
+        forest.LinkChildren();
     }
 
     /// <summary>

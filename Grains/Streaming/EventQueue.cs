@@ -13,7 +13,7 @@ public sealed class EventQueue
 {
     private readonly Serializer<EventQueueBatch> serializer;
 
-    public EventQueue(string providerName, EventQueueOptions options, EventQueueStore store, Serializer<EventQueueBatch> serializer)
+    public EventQueue(string providerName, StreamSettings options, EventQueueStore store, Serializer<EventQueueBatch> serializer)
     {
         ProviderName = providerName;
         Options = options;
@@ -24,7 +24,7 @@ public sealed class EventQueue
 
     public string ProviderName { get; }
 
-    public EventQueueOptions Options { get; }
+    public StreamSettings Options { get; }
 
     public EventQueueStore Store { get; }
 

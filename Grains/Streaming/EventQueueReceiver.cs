@@ -18,7 +18,7 @@ public sealed partial class EventQueueReceiver(
     private static readonly TimeSpan PollWithoutListener = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan PollSlack = TimeSpan.FromMilliseconds(2);
 
-    private readonly EventQueueOptions options = events.Options;
+    private readonly StreamSettings options = events.Options;
     private bool more = true;
     private DateTimeOffset nextPoll;
     private DateTimeOffset nextExtension;
@@ -105,7 +105,7 @@ public sealed partial class EventQueueReceiver(
         if (now >= routeFreelyUntil)
         {
             var longest = TimeSpan.FromTicks(Math.Max(0, Math.Min(options.RoutingYieldMax.Ticks, (nextExtension - now).Ticks)));
-            if (await events.Store.WaitOutBurstAsync(options.RoutingYieldAt, longest, stopping.Token) is var waited
+            if (await events.Store.WaitOutBurstAsync(options.RoutingYieldBatch, longest, stopping.Token) is var waited
                 && longest > TimeSpan.Zero && waited >= longest)
             {
                 routeFreelyUntil = clock.GetUtcNow() + options.RoutingYieldMax;

@@ -8,10 +8,10 @@ namespace EventsSubscriptions.Grains.Streaming;
 /// Wakes the pulls of the queues that received messages. Each commit of the event queue notifies
 /// channel <c>es_event_queue</c> with the queues it wrote; one connection per silo listens and
 /// marks them. A pull reads the database only for a marked queue, after a full read (more may be
-/// waiting), or when <see cref="EventQueueOptions.FallbackPoll"/> passed (a notification lost while
+/// waiting), or when <see cref="StreamSettings.FallbackPoll"/> passed (a notification lost while
 /// the listener reconnected); while the listener is down, pulls poll every 100 ms.
 /// </summary>
-public sealed class EventQueueSignal(string connectionString, IOptions<ClusterOptions> cluster, EventQueueOptions options, ILogger<EventQueueSignal> logger)
+public sealed class EventQueueSignal(string connectionString, IOptions<ClusterOptions> cluster, StreamSettings options, ILogger<EventQueueSignal> logger)
     : BackgroundService
 {
     public const string Channel = "es_event_queue";

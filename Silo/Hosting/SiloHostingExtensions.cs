@@ -55,7 +55,7 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<RoutingDeadLetters>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HealthProjection>());
         builder.Services.AddSingleton<OutboxWriter>();
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<StreamSettings>>().Value.EventQueue());
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<StreamSettings>>().Value);
         builder.Services.AddSingleton<EventQueueStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventQueueStore>());
         builder.Services.AddSingleton<EventsSubscriptions.Grains.Entities.EntityRows>();

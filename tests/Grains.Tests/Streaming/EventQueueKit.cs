@@ -3,7 +3,7 @@ namespace EventsSubscriptions.Grains.Tests.Streaming;
 /// <summary>What the event queue's tests build by hand: stores, signals and receivers outside a silo's pulling agents.</summary>
 internal static class EventQueueKit
 {
-    public static EventQueueSignal Signal(TestDatabase database, string service, EventQueueOptions options) =>
+    public static EventQueueSignal Signal(TestDatabase database, string service, StreamSettings options) =>
         new(database.ConnectionString, Options.Create(new ClusterOptions { ServiceId = service }), options, NullLogger<EventQueueSignal>.Instance);
 
     public static EventQueueReceiver Receiver(int queue, EventQueue events, EventQueueSignal signal) =>

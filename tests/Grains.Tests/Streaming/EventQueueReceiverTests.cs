@@ -17,7 +17,7 @@ public sealed class EventQueueReceiverTests
         await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         // A service of its own: the silo's pulling agents do not read these queues.
         const string service = "tokens";
-        var options = new EventQueueOptions { Queues = 8, FallbackPoll = TimeSpan.FromMilliseconds(50) };
+        var options = new StreamSettings { Queues = 8, FallbackPollMilliseconds = 50 };
         var events = new EventQueue("tokens", options, EventQueueKit.Store(dataSource, service), silo.Services.GetRequiredService<Orleans.Serialization.Serializer<EventQueueBatch>>());
         var signal = EventQueueKit.Signal(database, service, options);
         var receiver = EventQueueKit.Receiver(3, events, signal);
@@ -82,7 +82,7 @@ public sealed class EventQueueReceiverTests
             _ => { if (down) { throw new NpgsqlException("the database is down (test)"); } },
             _ => down ? Task.FromException(new NpgsqlException("the database is down (test)")) : Task.CompletedTask);
         await using var dataSource = builder.Build();
-        var options = new EventQueueOptions { Queues = 8, FallbackPoll = TimeSpan.FromMilliseconds(50), VisibilityTimeout = TimeSpan.FromMinutes(10) };
+        var options = new StreamSettings { Queues = 8, FallbackPollMilliseconds = 50, VisibilityTimeoutSeconds = 600 };
         var events = new EventQueue(service, options, EventQueueKit.Store(dataSource, service), silo.Services.GetRequiredService<Orleans.Serialization.Serializer<EventQueueBatch>>());
         var signal = EventQueueKit.Signal(database, service, options);
         var receiver = EventQueueKit.Receiver(3, events, signal);
@@ -122,12 +122,12 @@ public sealed class EventQueueReceiverTests
         var store = EventQueueKit.Store(dataSource, service);
         await store.StartAsync(CancellationToken.None);
         var serializer = silo.Services.GetRequiredService<Orleans.Serialization.Serializer<EventQueueBatch>>();
-        var yielding = new EventQueueOptions { Queues = 8, FallbackPoll = TimeSpan.FromMilliseconds(50), RoutingYieldAt = 4, RoutingYieldMax = TimeSpan.FromSeconds(30) };
+        var yielding = new StreamSettings { Queues = 8, FallbackPollMilliseconds = 50, RoutingYieldBatch = 4, RoutingYieldMaxMilliseconds = 30000 };
         var events = new EventQueue(service, yielding, store, serializer);
         var signal = EventQueueKit.Signal(database, service, yielding);
         var receiver = EventQueueKit.Receiver(3, events, signal);
         // The same store and queue table, read by a receiver with the wait turned off.
-        var eager = EventQueueKit.Receiver(4, new EventQueue(service, new EventQueueOptions { Queues = 8, FallbackPoll = TimeSpan.FromMilliseconds(50), RoutingYieldAt = 0 }, store, serializer), signal);
+        var eager = EventQueueKit.Receiver(4, new EventQueue(service, new StreamSettings { Queues = 8, FallbackPollMilliseconds = 50, RoutingYieldBatch = 0 }, store, serializer), signal);
         var stream = StreamId.Create(ProbeProducerGrain.Namespace, "bursts");
         var entity = 0L;
         Task<bool> Change() => store.AppendAsync(new EventQueueItem("employees", ++entity, 1, "{}", 5,
@@ -191,7 +191,7 @@ public sealed class EventQueueReceiverTests
         // route freely for as long, so that routing goes on half the time at least. The longest wait
         // is 5 s, so that a read that does not wait stays well under it on a loaded machine.
         var longest = TimeSpan.FromSeconds(5);
-        var bounded = EventQueueKit.Receiver(6, new EventQueue(service, new EventQueueOptions { Queues = 8, FallbackPoll = TimeSpan.FromMilliseconds(50), RoutingYieldAt = 4, RoutingYieldMax = longest }, store, serializer), signal);
+        var bounded = EventQueueKit.Receiver(6, new EventQueue(service, new StreamSettings { Queues = 8, FallbackPollMilliseconds = 50, RoutingYieldBatch = 4, RoutingYieldMaxMilliseconds = (int)longest.TotalMilliseconds }, store, serializer), signal);
         (held, slow) = await BurstAsync();
         await InsertAsync(6, 1006);
         var watch = System.Diagnostics.Stopwatch.StartNew();

@@ -1,8 +1,9 @@
 using System.ComponentModel.DataAnnotations;
+using EventsSubscriptions.Grains.Interfaces.Hosting;
 
-namespace EventsSubscriptions.Silo.Hosting;
+namespace EventsSubscriptions.Grains.Streaming;
 
-/// <summary>The durable entity-event stream (section <c>Streams</c>).</summary>
+/// <summary>The durable entity-event stream (section <c>Streams</c>): the silos' settings, and what the event queue works with.</summary>
 public sealed class StreamSettings : ISettingsSection
 {
     public static string Section => "Streams";
@@ -57,16 +58,12 @@ public sealed class StreamSettings : ISettingsSection
     [Range(60, 30 * 24 * 3600)]
     public int ExpirySeconds { get; set; } = 7 * 24 * 3600;
 
-    /// <summary>What the event queue takes of these settings.</summary>
-    public EventQueueOptions EventQueue() => new()
-    {
-        Queues = Queues,
-        MaxAttempts = MaxAttempts,
-        VisibilityTimeout = TimeSpan.FromSeconds(VisibilityTimeoutSeconds),
-        PullBatchSize = PullBatchSize,
-        FallbackPoll = TimeSpan.FromMilliseconds(FallbackPollMilliseconds),
-        DeadLetterRetention = TimeSpan.FromSeconds(DeadLetterRetentionSeconds),
-        RoutingYieldAt = RoutingYieldBatch,
-        RoutingYieldMax = TimeSpan.FromMilliseconds(RoutingYieldMaxMilliseconds),
-    };
+    // The durations above in the unit the queue works in.
+    public TimeSpan VisibilityTimeout => TimeSpan.FromSeconds(VisibilityTimeoutSeconds);
+
+    public TimeSpan FallbackPoll => TimeSpan.FromMilliseconds(FallbackPollMilliseconds);
+
+    public TimeSpan DeadLetterRetention => TimeSpan.FromSeconds(DeadLetterRetentionSeconds);
+
+    public TimeSpan RoutingYieldMax => TimeSpan.FromMilliseconds(RoutingYieldMaxMilliseconds);
 }
