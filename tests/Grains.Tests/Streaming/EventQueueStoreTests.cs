@@ -74,7 +74,7 @@ public sealed class EventQueueStoreTests
     {
         // A claim or an outbox row committed without waiting for the WAL flush can be forgotten by
         // a PostgreSQL crash while the confirm that follows, made after the restart, still deletes
-        // the event: a delivery lost (bench/history.md, section 9). A trigger notes, inside each
+        // the event: a delivery lost (bench/HISTORY.md, section 9). A trigger notes, inside each
         // writing transaction, whether its commit will wait for the WAL to reach the disk; every
         // write goes through one connection, so a setting that outlived its transaction would show.
         await using var database = await TestDatabase.CreateAsync();
