@@ -56,6 +56,9 @@ public sealed record AttemptOutcome(AttemptResult Result, int? StatusCode, TimeS
     public const string RefusedPrefix = "refused by the SSRF guard";
     public const string ConnectionPrefix = "connection failed";
 
+    /// <summary>Why the attempt got no answer, as the sender knew where it caught the failure (<see cref="AttemptFailure.None"/>: it got one).</summary>
+    public AttemptFailure Failure { get; init; }
+
     /// <summary>What kind of failure this was, for metrics: none, timeout, dns, ssrf, connection, 3xx, 4xx, 410, 5xx.</summary>
     public string ErrorKind => this switch
     {
@@ -65,13 +68,38 @@ public sealed record AttemptOutcome(AttemptResult Result, int? StatusCode, TimeS
         { StatusCode: >= 400 } => "4xx",
         { StatusCode: >= 300 } => "3xx",
         { StatusCode: not null } => "status",
-        _ when Error?.StartsWith(TimeoutPrefix, StringComparison.Ordinal) == true => "timeout",
-        _ when Error?.StartsWith(RefusedPrefix, StringComparison.Ordinal) == true => "ssrf",
-        _ when Error?.Contains("Name or service not known", StringComparison.Ordinal) == true
-            || Error?.Contains("No such host", StringComparison.OrdinalIgnoreCase) == true
-            || Error?.Contains("nodename nor servname", StringComparison.Ordinal) == true => "dns",
+        { Failure: AttemptFailure.Timeout } => "timeout",
+        { Failure: AttemptFailure.Refused } => "ssrf",
+        { Failure: AttemptFailure.NameNotResolved } => "dns",
         _ => "connection",
     };
+
+    /// <summary>The service's own words for a failure without an answer, leaving out what the network or the receiver said.</summary>
+    public string FailureWords => Failure switch
+    {
+        AttemptFailure.Timeout => Error ?? TimeoutPrefix,
+        AttemptFailure.Refused => RefusedPrefix,
+        _ => ConnectionPrefix,
+    };
+}
+
+/// <summary>Why an attempt got no answer from its receiver.</summary>
+public enum AttemptFailure
+{
+    /// <summary>It got an answer (its status line), whatever the status.</summary>
+    None,
+
+    /// <summary>No status line within the subscription's timeout.</summary>
+    Timeout,
+
+    /// <summary>The SSRF guard refused the address the URL resolved to.</summary>
+    Refused,
+
+    /// <summary>The host name did not resolve.</summary>
+    NameNotResolved,
+
+    /// <summary>The connection failed, or the answer could not be read (a broken status line, bad framing).</summary>
+    Connection,
 }
 
 /// <summary>
@@ -127,24 +155,54 @@ public sealed class WebhookSender(GuardedConnector connector, ISiloFence fence, 
         }
         catch (TimeoutRejectedException)
         {
-            return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, $"{AttemptOutcome.TimeoutPrefix} {call.TimeoutSeconds} s", null, null);
+            return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, $"{AttemptOutcome.TimeoutPrefix} {call.TimeoutSeconds} s", null, null)
+            {
+                Failure = AttemptFailure.Timeout,
+            };
         }
         catch (HttpRequestException e) when (Refusal(e) is { } refused)
         {
             // The handler wraps what its ConnectCallback throws.
-            return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, $"{AttemptOutcome.RefusedPrefix}: {refused.Message}", null, null);
+            return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, $"{AttemptOutcome.RefusedPrefix}: {refused.Message}", null, null)
+            {
+                Failure = AttemptFailure.Refused,
+            };
         }
         catch (HttpRequestException e)
         {
-            return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, StorableText.Clean($"{AttemptOutcome.ConnectionPrefix}: {e.Message}"), null, null);
+            return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed, StorableText.Clean($"{AttemptOutcome.ConnectionPrefix}: {e.Message}"), null, null)
+            {
+                Failure = NameNotResolved(e) ? AttemptFailure.NameNotResolved : AttemptFailure.Connection,
+            };
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or NotSupportedException or FormatException)
         {
             // Whatever else a receiver can make the client throw (a broken status line, a body cut
             // short, bad framing) is a failed attempt like a lost connection: never an unrecorded one.
             return new AttemptOutcome(AttemptResult.Failed, null, watch.Elapsed,
-                StorableText.Clean($"{AttemptOutcome.ConnectionPrefix}: {e.GetType().Name}: {e.Message}"), null, null);
+                StorableText.Clean($"{AttemptOutcome.ConnectionPrefix}: {e.GetType().Name}: {e.Message}"), null, null)
+            {
+                Failure = AttemptFailure.Connection,
+            };
         }
+    }
+
+    /// <summary>Whether the host name did not resolve: the guard's own lookup throws a socket error, the handler's sets its error.</summary>
+    private static bool NameNotResolved(HttpRequestException e)
+    {
+        if (e.HttpRequestError == HttpRequestError.NameResolutionError)
+        {
+            return true;
+        }
+        for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.HostNotFound
+                or System.Net.Sockets.SocketError.TryAgain or System.Net.Sockets.SocketError.NoData })
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static WebhookTargetRefusedException? Refusal(Exception? e)

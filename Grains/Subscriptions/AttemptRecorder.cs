@@ -86,9 +86,6 @@ internal sealed class AttemptRecorder(SubscriptionContext subscription, Delivery
         ResponseHeaders = null,
         Error = outcome.Error is null ? null
             : outcome.StatusCode is { } status ? $"the receiver answered {status} (its answer could not be stored)"
-            : $"{StorableText.Clean(KindOf(outcome.Error))} (the rest of the error could not be stored)",
+            : $"{StorableText.Clean(outcome.FailureWords)} (the rest of the error could not be stored)",
     };
-
-    /// <summary>The service's own words that open an error ("connection failed", "no answer within 15 s"), which name its kind.</summary>
-    private static string KindOf(string error) => error.IndexOf(':') is var colon and > 0 ? error[..colon] : error;
 }
