@@ -38,6 +38,38 @@ public sealed class DeliverySigningTests(DeliveryCluster service) : DeliveryTest
     }
 
     [Fact]
+    public async Task A_delivery_read_back_shows_its_request_as_sent_with_secrets_and_signatures_hidden()
+    {
+        var subscription = await SubscribeAsync(Receiver.Url("shown"), """{"headers": {"X-Api-Key": "key-never-shown-12345"}}""");
+        var eventId = await Api.OkAsync(HttpMethod.Post, $"/rest/v1/{Resource}", new JsonObject { ["name"] = "Una" });
+        var call = Assert.Single(await CallsAsync("shown", 1));
+        await LogsAsync(subscription, 1);
+
+        var (status, read, _) = await Api.SendAsync(HttpMethod.Get, $"/rest/v1/events-subscriptions/{subscription}/deliveries/{eventId}");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var delivery = read.GetProperty("data").GetProperty("delivery");
+        Assert.Equal((eventId, "SUCCEEDED", 1), (delivery.GetProperty("eventId").GetString(), delivery.GetProperty("state").GetString(),
+            delivery.GetProperty("attempts").GetInt32()));
+        var request = read.GetProperty("data").GetProperty("request");
+        Assert.Equal(("POST", Receiver.Url("shown")), (request.GetProperty("method").GetString(), request.GetProperty("url").GetString()));
+        // The body as the receiver got it; the headers by name, every secret and signature hidden.
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(call.Body), JsonNode.Parse(request.GetProperty("body").GetRawText())));
+        var headers = request.GetProperty("headers");
+        Assert.Equal(call.Headers["webhook-id"], headers.GetProperty("webhook-id").GetString());
+        Assert.Contains("hidden", headers.GetProperty("webhook-signature").GetString());
+        Assert.Contains("hidden", headers.GetProperty("X-Api-Key").GetString());
+        Assert.DoesNotContain(Secret, read.GetRawText());
+        Assert.DoesNotContain("key-never-shown-12345", read.GetRawText());
+        Assert.DoesNotContain(call.Headers["webhook-signature"], read.GetRawText());
+
+        // A list without a limit is a page of the default size, 100.
+        var (_, list, _) = await Api.SendAsync(HttpMethod.Get, $"/rest/v1/events-subscriptions/{subscription}/deliveries");
+        Assert.Equal(100, list.GetProperty("meta").GetProperty("limit").GetInt32());
+        var (_, subscriptions, _) = await Api.SendAsync(HttpMethod.Get, $"/rest/v1/events-subscriptions?id:in={subscription}");
+        Assert.Equal(100, subscriptions.GetProperty("meta").GetProperty("limit").GetInt32());
+    }
+
+    [Fact]
     public async Task After_a_secret_change_calls_carry_signatures_with_the_new_and_the_previous_secret()
     {
         // In the HMAC mode (subscriptions made before TrackTik's scheme keep it), the header signs with the new secret.
