@@ -21,18 +21,7 @@ public static class ListQueryReader
         ["health.state"] = ListField.HealthState,
     };
 
-    private static readonly Dictionary<string, FilterOperator> OperatorNames = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["not"] = FilterOperator.NotEqual,
-        ["in"] = FilterOperator.In,
-        ["contains"] = FilterOperator.Contains,
-        ["startswith"] = FilterOperator.StartsWith,
-        ["endswith"] = FilterOperator.EndsWith,
-        ["gt"] = FilterOperator.GreaterThan,
-        ["gte"] = FilterOperator.GreaterOrEqual,
-        ["lt"] = FilterOperator.LessThan,
-        ["lte"] = FilterOperator.LessOrEqual,
-    };
+    private static IReadOnlyDictionary<string, FilterOperator> OperatorNames => FilterOperatorNames.ForLists;
 
     private static readonly string[] Statuses = [.. WireText.All<SubscriptionStatus>()];
 

@@ -16,22 +16,7 @@ public static partial class UserFilterParser
     /// <summary>The most values one filter may list (<c>in</c>, <c>inSet</c>).</summary>
     public const int MaxValues = 100;
 
-    private static readonly Dictionary<string, FilterOperator> Operators = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["not"] = FilterOperator.NotEqual,
-        ["in"] = FilterOperator.In,
-        ["contains"] = FilterOperator.Contains,
-        ["startswith"] = FilterOperator.StartsWith,
-        ["endswith"] = FilterOperator.EndsWith,
-        ["gt"] = FilterOperator.GreaterThan,
-        ["gte"] = FilterOperator.GreaterOrEqual,
-        ["lt"] = FilterOperator.LessThan,
-        ["lte"] = FilterOperator.LessOrEqual,
-        ["before"] = FilterOperator.Before,
-        ["after"] = FilterOperator.After,
-        ["between"] = FilterOperator.Between,
-        ["inset"] = FilterOperator.InSet,
-    };
+    private static IReadOnlyDictionary<string, FilterOperator> Operators => FilterOperatorNames.All;
 
     public static UserDefinedFilters? Parse(JsonElement filters, string at, IDictionary<string, List<string>> errors)
     {
