@@ -3,6 +3,7 @@ using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Entities;
 using EventsSubscriptions.Grains.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Entities;
+using EventsSubscriptions.Grains.Interfaces.Requests;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using EventsSubscriptions.Grains.Notifications;
 using EventsSubscriptions.Grains.Persistence;

@@ -83,7 +83,7 @@ public sealed class ProbeProducerGrain : Grain, IProbeProducerGrain
     public const string Namespace = "tests-probe";
 
     public Task PublishAsync(ProbeMessage message) =>
-        this.GetStreamProvider(EventsSubscriptions.Grains.Interfaces.Hosting.StorageNames.EventStream)
+        this.GetStreamProvider(EventsSubscriptions.Silo.Hosting.StorageNames.EventStream)
             .GetStream<ProbeMessage>(StreamId.Create(Namespace, this.GetPrimaryKeyString()))
             .OnNextAsync(message);
 }

@@ -1,11 +1,11 @@
 using EventsSubscriptions.Grains.Interfaces.Entities;
-using EventsSubscriptions.Grains.Interfaces.Requests;
+using EventsSubscriptions.Grains.Interfaces.Hosting;
 using EventsSubscriptions.Grains.Interfaces.Subscriptions;
 using EventsSubscriptions.Grains.Interfaces.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace EventsSubscriptions.Grains.Interfaces.Hosting;
+namespace EventsSubscriptions.Grains.Interfaces.Requests;
 
 /// <summary>
 /// What a subscription body is read against (the webhook address policy, the declared resources,

@@ -1,4 +1,4 @@
-namespace EventsSubscriptions.Grains.Interfaces.Hosting;
+namespace EventsSubscriptions.Silo.Hosting;
 
 /// <summary>Names of the providers every silo registers.</summary>
 public static class StorageNames
