@@ -1,4 +1,3 @@
-using EventsSubscriptions.Grains.Entities;
 using EventsSubscriptions.Grains.Hosting;
 using EventsSubscriptions.Grains.Streaming;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Compatibility;
 using EventsSubscriptions.Grains.Subscriptions;
 using Orleans.Serialization;
 

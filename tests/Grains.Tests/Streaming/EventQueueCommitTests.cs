@@ -1,3 +1,4 @@
+using EventsSubscriptions.Grains.Compatibility;
 using Orleans.Providers;
 using Orleans.Storage;
 

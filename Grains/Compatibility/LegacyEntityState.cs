@@ -1,7 +1,11 @@
 using EventsSubscriptions.Grains.Interfaces.Entities;
 
-namespace EventsSubscriptions.Grains.Entities;
+namespace EventsSubscriptions.Grains.Compatibility;
 
+/// <summary>
+/// An entity as versions before the event queue kept it in Orleans' grain storage, read once by
+/// <see cref="LegacyEntityStorage"/>. Its serializer alias keeps the name stored rows carry.
+/// </summary>
 [GenerateSerializer, Alias("es.EntityState")]
 public sealed class EntityState
 {
