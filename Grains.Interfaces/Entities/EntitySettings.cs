@@ -13,7 +13,11 @@ public sealed class EntitySettings : ISettingsSection, IValidatableObject
 {
     public static string Section => "Entities";
 
-    /// <summary>Field name to the resource its ids belong to, added to (or replacing) <see cref="RelationMap.Defaults"/>.</summary>
+    /// <summary>
+    /// A relation field and the resource its ids belong to (<c>Entities__Relations__supervisor=employees</c>),
+    /// added to or replacing the built-in ones (<c>region</c>, <c>parentRegion</c>, <c>employee</c>, <c>site</c>…: see
+    /// docs/api.md); <c>entityResponse.include</c> follows them.
+    /// </summary>
     public Dictionary<string, string> Relations { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Resources declared by configuration, with their actions beside created, updated and deleted.</summary>
