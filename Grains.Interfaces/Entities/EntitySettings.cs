@@ -5,9 +5,9 @@ using EventsSubscriptions.Grains.Interfaces.Text;
 namespace EventsSubscriptions.Grains.Interfaces.Entities;
 
 /// <summary>
-/// Entities beyond the built-in ones (section <c>Entities</c>): relation fields
-/// (<c>Entities:Relations:&lt;field&gt;=&lt;resource&gt;</c>, read by <see cref="RelationMap"/>) and
-/// the actions of resources (<c>Entities:Resources:&lt;name&gt;:Actions:0…</c>, read by <see cref="ResourceCatalog"/>).
+/// Entities beyond the built-in ones (section <c>Entities</c>): more relation fields, and more
+/// resources with their actions; a subscription's <c>events</c> naming one a letter or two away from
+/// a declared resource or action is refused as a typo.
 /// </summary>
 public sealed class EntitySettings : ISettingsSection, IValidatableObject
 {

@@ -4,9 +4,8 @@ using Microsoft.Extensions.Options;
 namespace EventsSubscriptions.Grains.Interfaces.Hosting;
 
 /// <summary>
-/// Where PostgreSQL and Redis are (section <c>ConnectionStrings</c>, read as
-/// <c>GetConnectionString</c> would). PostgreSQL is required everywhere; Redis by the silo and
-/// the gateway (<see cref="RequireRedis"/>), not by <c>migrate</c>.
+/// Where PostgreSQL and Redis are (section <c>ConnectionStrings</c>). PostgreSQL is required
+/// everywhere; Redis by the silos and the gateway, not by <c>migrate</c>.
 /// </summary>
 public sealed class ConnectionStringSettings : ISettingsSection
 {
