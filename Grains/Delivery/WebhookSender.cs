@@ -47,61 +47,6 @@ public sealed record WebhookCall(
 /// <summary>One header of a webhook call; <paramref name="Secret"/>: its value is the subscription's secret or one of its extra headers.</summary>
 public sealed record WebhookHeader(string Name, string Value, bool Secret);
 
-public sealed record AttemptOutcome(AttemptResult Result, int? StatusCode, TimeSpan Duration, string? Error, string? ResponseExcerpt, TimeSpan? RetryAfter)
-{
-    /// <summary>The headers a receiver answered a failed attempt with, "Name: value" lines, bounded and cleaned; null for a success.</summary>
-    public string? ResponseHeaders { get; init; }
-
-    public const string TimeoutPrefix = "no answer within";
-    public const string RefusedPrefix = "refused by the SSRF guard";
-    public const string ConnectionPrefix = "connection failed";
-
-    /// <summary>Why the attempt got no answer, as the sender knew where it caught the failure (<see cref="AttemptFailure.None"/>: it got one).</summary>
-    public AttemptFailure Failure { get; init; }
-
-    /// <summary>What kind of failure this was, for metrics: none, timeout, dns, ssrf, connection, 3xx, 4xx, 410, 5xx.</summary>
-    public string ErrorKind => this switch
-    {
-        { Result: AttemptResult.Succeeded } => "none",
-        { StatusCode: 410 } => "410",
-        { StatusCode: >= 500 } => "5xx",
-        { StatusCode: >= 400 } => "4xx",
-        { StatusCode: >= 300 } => "3xx",
-        { StatusCode: not null } => "status",
-        { Failure: AttemptFailure.Timeout } => "timeout",
-        { Failure: AttemptFailure.Refused } => "ssrf",
-        { Failure: AttemptFailure.NameNotResolved } => "dns",
-        _ => "connection",
-    };
-
-    /// <summary>The service's own words for a failure without an answer, leaving out what the network or the receiver said.</summary>
-    public string FailureWords => Failure switch
-    {
-        AttemptFailure.Timeout => Error ?? TimeoutPrefix,
-        AttemptFailure.Refused => RefusedPrefix,
-        _ => ConnectionPrefix,
-    };
-}
-
-/// <summary>Why an attempt got no answer from its receiver.</summary>
-public enum AttemptFailure
-{
-    /// <summary>It got an answer (its status line), whatever the status.</summary>
-    None,
-
-    /// <summary>No status line within the subscription's timeout.</summary>
-    Timeout,
-
-    /// <summary>The SSRF guard refused the address the URL resolved to.</summary>
-    Refused,
-
-    /// <summary>The host name did not resolve.</summary>
-    NameNotResolved,
-
-    /// <summary>The connection failed, or the answer could not be read (a broken status line, bad framing).</summary>
-    Connection,
-}
-
 /// <summary>
 /// Makes one signed webhook call through the SSRF-guarded client, bounded by the subscription's
 /// timeout (a Polly timeout), and says how it went. It never throws for the receiver's sake.
