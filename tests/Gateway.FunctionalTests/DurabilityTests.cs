@@ -33,6 +33,25 @@ public sealed class DurabilityTests(RecoveryCluster service) : IAsyncLifetime
     public Task DisposeAsync() => api.ArchiveSubscribedAsync();
 
     [Fact]
+    public async Task Without_tracing_a_webhook_carries_no_traceparent_even_when_its_caller_traced()
+    {
+        // This cluster sets no Telemetry__OtlpEndpoint: nothing is traced, so nothing is propagated.
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var res = $"untraced-{Guid.NewGuid():N}"[..20];
+        var body = EventsClient.Subscription($"entity:{res}:created", """{"filters": [{"tag": "context.*"}]}""");
+        body["url"] = receiver.Url("untraced");
+        await api.SubscribeAsync(body);
+        using var request = service.Request(HttpMethod.Post, $"/rest/v1/{res}", service.Token(ServiceCluster.AllScopes));
+        request.Headers.Add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        request.Content = JsonContent.Create(new JsonObject { ["name"] = "untraced" });
+        using var response = await service.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+
+        await Eventually.HoldsAsync(() => receiver.Calls("untraced").Count >= 1, TimeSpan.FromSeconds(60), "the webhook never arrived");
+        Assert.DoesNotContain("traceparent", receiver.Calls("untraced")[0].Headers.Keys, StringComparer.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task Deliveries_pending_with_retries_scheduled_survive_the_whole_cluster_being_killed()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
