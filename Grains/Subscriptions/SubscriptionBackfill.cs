@@ -46,6 +46,7 @@ internal sealed class SubscriptionBackfill(
 
     private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(250);
 
+    private readonly SubscriptionReminder reminder = new(subscription, Reminder);
     private readonly SemaphoreSlim enqueueGate = new(1, 1);
     private IGrainTimer? timer;
     private (IReadOnlyList<EntityRow> Rows, DateTimeOffset ReadOn, bool Deferred)? chunk;
@@ -108,15 +109,7 @@ internal sealed class SubscriptionBackfill(
             Interleave = false,
             KeepAlive = true,
         });
-        try
-        {
-            await subscription.Grain.RegisterOrUpdateReminder(Reminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        }
-        catch (Exception e)
-        {
-            // The timer runs all the same; only a crash before the reminder holds would pause the backfill until the next call.
-            subscription.Logger.ReminderNotRegistered(e, subscription.Id);
-        }
+        await reminder.EnsureAsync();
     }
 
     public async Task FinishAsync(BackfillStatus status)
@@ -138,20 +131,7 @@ internal sealed class SubscriptionBackfill(
         }
     }
 
-    public async Task DropReminderAsync()
-    {
-        try
-        {
-            if (await subscription.Grain.GetReminder(Reminder) is { } reminder)
-            {
-                await subscription.Grain.UnregisterReminder(reminder);
-            }
-        }
-        catch (Exception e)
-        {
-            subscription.Logger.ReminderNotRemoved(e, subscription.Id);
-        }
-    }
+    public Task DropReminderAsync() => reminder.DropAsync();
 
     private async Task StepAsync(CancellationToken cancellationToken)
     {

@@ -10,10 +10,12 @@ namespace EventsSubscriptions.Grains.Subscriptions;
 /// slot is free as soon as the answer is in, so a record holds back only its own entity. The
 /// pending deliveries held in memory are a window (<see cref="DeliveryWindow"/>); the others wait
 /// in the outbox. A reminder brings the grain back after a restart while deliveries are pending
-/// (<see cref="SendingReminder"/>).
+/// (<see cref="SubscriptionReminder"/>).
 /// </summary>
 internal sealed partial class SubscriptionSender(SubscriptionContext subscription, DeliveryServices services)
 {
+    public const string Reminder = "deliveries";
+
     /// <summary>Entities answered and waiting for their records, per request slot (bounds what a crash could send twice).</summary>
     private const int RecordingPerSlot = 4;
     private static readonly TimeSpan PumpPeriod = TimeSpan.FromSeconds(1);
@@ -21,7 +23,7 @@ internal sealed partial class SubscriptionSender(SubscriptionContext subscriptio
     private readonly DeliveryWindow window = services.Windows.Create();
     private readonly DeliveryRateLimiter rate = new();
     private readonly AttemptRecorder recorder = new(subscription, services);
-    private readonly SendingReminder reminder = new(subscription);
+    private readonly SubscriptionReminder reminder = new(subscription, Reminder);
     private IGrainTimer? pump;
 
     /// <summary>Kept in memory, read back from the outbox on activation: no state write per delivery.</summary>

@@ -1,13 +1,15 @@
 namespace EventsSubscriptions.Grains.Subscriptions;
 
 /// <summary>
-/// The reminder that brings a subscription grain back after a restart while deliveries are pending.
-/// Registered when sending starts, dropped by its own tick once nothing is pending: queues that
-/// drain and refill all the time do not write the reminder table each time.
+/// A reminder that brings a subscription grain back after a restart while it has work under way
+/// (pending deliveries, a running backfill), ticking once a minute. Registered when the work starts;
+/// dropped once it is done (the deliveries' by its own tick: queues that drain and refill all the
+/// time do not write the reminder table each time). A failure to register or drop is logged, never
+/// thrown: the work goes on, and the next try registers or drops it.
 /// </summary>
-internal sealed class SendingReminder(SubscriptionContext subscription)
+internal sealed class SubscriptionReminder(SubscriptionContext subscription, string name)
 {
-    public const string Name = "deliveries";
+    public string Name => name;
 
     private Task? registration;
 
@@ -15,8 +17,8 @@ internal sealed class SendingReminder(SubscriptionContext subscription)
 
     /// <summary>
     /// Registers it unless held. A failure (storage down, a concurrent change of the reminder row)
-    /// does not fail the caller: the deliveries are queued already, and the pump tries again on
-    /// each tick until it holds. One registration at a time; whoever asks meanwhile waits for it.
+    /// does not fail the caller: its work is saved already, and it asks again until it holds. One
+    /// registration at a time; whoever asks meanwhile waits for it.
     /// </summary>
     public Task EnsureAsync() =>
         Held ? Task.CompletedTask
@@ -28,7 +30,7 @@ internal sealed class SendingReminder(SubscriptionContext subscription)
         try
         {
             // Also after a restart, when this activation did not register it itself.
-            if (await subscription.Grain.GetReminder(Name) is { } reminder)
+            if (await subscription.Grain.GetReminder(name) is { } reminder)
             {
                 await subscription.Grain.UnregisterReminder(reminder);
             }
@@ -45,7 +47,7 @@ internal sealed class SendingReminder(SubscriptionContext subscription)
     {
         try
         {
-            await subscription.Grain.RegisterOrUpdateReminder(Name, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            await subscription.Grain.RegisterOrUpdateReminder(name, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
             Held = true;
         }
         catch (Exception e)
