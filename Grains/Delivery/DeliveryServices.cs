@@ -24,5 +24,8 @@ public sealed class DeliveryServices(
     public DeliveryMetrics Metrics => metrics;
     public FailureNotifier Notifier => notifier;
     public DeliverySettings Settings => settings.Value;
+
+    /// <summary>The retry schedule, built once (the settings do not change while the silo runs): it is read after every attempt.</summary>
+    public RetrySchedule Schedule { get; } = settings.Value.Schedule;
     public TimeProvider Clock => clock;
 }

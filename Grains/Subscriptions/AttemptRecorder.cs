@@ -15,7 +15,7 @@ internal sealed class AttemptRecorder(SubscriptionContext subscription, Delivery
     public async Task<(LogOutcome Logged, DeliveryState State, DateTimeOffset RecordedOn)> RecordAsync(PendingDelivery delivery, string deliveryId, int attempt, AttemptOutcome outcome)
     {
         var now = services.Clock.GetUtcNow();
-        var (logged, state, next) = services.Settings.Schedule.After(outcome, attempt, now, Random.Shared.NextDouble());
+        var (logged, state, next) = services.Schedule.After(outcome, attempt, now, Random.Shared.NextDouble());
         var error = outcome.Error;
         if (state == DeliveryState.Pending && subscription.State.Status == SubscriptionStatus.Archived)
         {
