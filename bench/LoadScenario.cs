@@ -33,11 +33,15 @@ internal static class LoadScenario
         // the difference between the two.
         var silosBefore = await SiloMetrics.ScrapeAsync(options.Metrics);
         var gatewayBefore = await SiloMetrics.ScrapeAsync([GatewayMetrics(options)], options.Token);
+        var writesBefore = await DatabaseWrites.ReadAsync(options.Postgres);
         var report = await LoadRun.RunAsync(api, receiver, options, resource, hooks, label);
         // The exporters refresh their scrape at most every few hundred milliseconds.
         await Task.Delay(TimeSpan.FromSeconds(2));
         var silosAfter = await SiloMetrics.ScrapeAsync(options.Metrics);
         var gatewayAfter = await SiloMetrics.ScrapeAsync([GatewayMetrics(options)], options.Token);
+        // PostgreSQL's backends report their counters once idle for ten seconds.
+        await Task.Delay(TimeSpan.FromSeconds(11));
+        var writesAfter = await DatabaseWrites.ReadAsync(options.Postgres);
         double? limit = null;
         if (!options.NoLimit)
         {
@@ -83,6 +87,7 @@ internal static class LoadScenario
             Console.WriteLine($"  silos per delivery: {PerDelivery(SiloMetrics.RuntimeCounters[0]):0.0} thread-pool work items, " +
                               $"{PerDelivery(SiloMetrics.RuntimeCounters[1]) * 1e6:0} µs CPU, {PerDelivery(SiloMetrics.RuntimeCounters[2]) * 1e6:0.0} µs GC pause");
         }
+        writesAfter.Print(writesBefore, report.Delivered, report.Accepted);
         return report.Lost == 0 ? 0 : 1;
     }
 
