@@ -75,13 +75,21 @@ internal static class OutageScenario
         return report.Lost == 0 && report.Inversions == 0 ? 0 : 1;
     }
 
-    /// <summary>The deliveries waiting in the outbox, and their bodies' bytes.</summary>
+    /// <summary>
+    /// The deliveries waiting in the outbox, and the bytes of the bodies they will send (data shared
+    /// by several counted for each, meta as about 200 bytes): what a silo would hold to keep them all.
+    /// </summary>
     private static async Task<(long Count, long Bytes)> WaitingAsync(BenchOptions options)
     {
         await using var connection = new Npgsql.NpgsqlConnection(options.Postgres);
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(
-            "SELECT count(*), coalesce(sum(octet_length(body)), 0)::bigint FROM delivery_outbox WHERE state = 'PENDING'", connection);
+            """
+            SELECT count(*), coalesce(sum(coalesce(octet_length(o.body), octet_length(coalesce(o.data, b.data)) + 200)), 0)::bigint
+            FROM delivery_outbox o
+            LEFT JOIN delivery_body b ON b.service_id = o.service_id AND b.event_id = o.event_id AND b.shape = o.body_shape
+            WHERE o.state = 'PENDING'
+            """, connection);
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
         return (reader.GetInt64(0), reader.GetInt64(1));

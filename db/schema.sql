@@ -407,6 +407,14 @@ CREATE FUNCTION public.subscription_health_from_log(p_service text, p_subscripti
            (SELECT min(created_on) FROM failure_since_success)
 $$;
 
+-- TABLE delivery_body
+CREATE TABLE public.delivery_body (
+    service_id text NOT NULL,
+    event_id text NOT NULL,
+    shape text NOT NULL,
+    data text NOT NULL
+);
+
 -- TABLE delivery_log
 CREATE TABLE public.delivery_log (
     service_id text NOT NULL,
@@ -462,15 +470,20 @@ CREATE TABLE public.delivery_outbox (
     seq bigint NOT NULL,
     entity_key text NOT NULL,
     event_name text NOT NULL,
-    body text NOT NULL,
+    body text,
     state text DEFAULT 'PENDING'::text NOT NULL,
     attempts integer DEFAULT 0 NOT NULL,
     next_attempt_on timestamp with time zone,
     created_on timestamp with time zone NOT NULL,
     entity_seq bigint DEFAULT 0 NOT NULL,
-    trace_parent text
+    trace_parent text,
+    occurred_on timestamp with time zone,
+    custom_id text,
+    language text,
+    body_shape text,
+    data text
 )
-WITH (autovacuum_vacuum_scale_factor='0', autovacuum_vacuum_threshold='20000', autovacuum_vacuum_cost_limit='2000');
+WITH (autovacuum_vacuum_scale_factor='0', autovacuum_vacuum_threshold='20000', autovacuum_vacuum_cost_limit='2000', fillfactor='60');
 
 -- SEQUENCE delivery_outbox_seq_seq
 ALTER TABLE public.delivery_outbox ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY (
@@ -722,6 +735,10 @@ CREATE TABLE public.subscription_list (
 -- DEFAULT delivery_log id
 ALTER TABLE ONLY public.delivery_log ALTER COLUMN id SET DEFAULT nextval('public.delivery_log_id'::regclass);
 
+-- CONSTRAINT delivery_body delivery_body_pkey
+ALTER TABLE ONLY public.delivery_body
+    ADD CONSTRAINT delivery_body_pkey PRIMARY KEY (service_id, event_id, shape);
+
 -- CONSTRAINT delivery_log_count delivery_log_count_pkey
 ALTER TABLE ONLY public.delivery_log_count
     ADD CONSTRAINT delivery_log_count_pkey PRIMARY KEY (service_id, subscription_id, day);
@@ -885,6 +902,8 @@ INSERT INTO public.schema_migrations (version, name, checksum) VALUES (24, 'enti
 INSERT INTO public.schema_migrations (version, name, checksum) VALUES (25, 'secret_rekeying', '123f7adc5199bd6df033539a24f0350692e2e5d1387fe59e890f61bed9dafbb3');
 INSERT INTO public.schema_migrations (version, name, checksum) VALUES (26, 'attempt_response_headers', 'd7ad5184bca04b423737b5d60a0df94a90c836230a8c603840ba926937b44fdb');
 INSERT INTO public.schema_migrations (version, name, checksum) VALUES (27, 'delivery_trace_parent', '634e90d7f2d1080754ad9bf2c8eef9d4371593691d195bc0a46c9760b319e9e7');
+INSERT INTO public.schema_migrations (version, name, checksum) VALUES (28, 'outbox_fillfactor', 'eefe1541f2ea12b709d8f71b4085c4bd7d77ca3d03f18594d2aa88e3592a4959');
+INSERT INTO public.schema_migrations (version, name, checksum) VALUES (29, 'delivery_body', '55049077b3f72492a94e6b80c2c5b17682d28a57884cf157cfd406fdc92d0685');
 
 -- Rows of orleansquery
 INSERT INTO public.orleansquery (querykey, querytext) VALUES ('ClearStorageKey', '

@@ -8,7 +8,8 @@ namespace EventsSubscriptions.Grains.Delivery;
 /// <summary>
 /// Keeps the delivery log's daily partitions: makes the next days' ahead, and drops the days past
 /// the retention whole (a day goes once its end is past: rows are kept the retention and at most a
-/// day more). Finished deliveries older than the retention are purged in bounded batches. Hourly,
+/// day more). Finished deliveries older than the retention are purged in bounded batches, then the data
+/// their events shared (pending deliveries keep a copy). Hourly,
 /// on one silo of the cluster: the one that holds the <see cref="ClusterLease"/>. Every
 /// silo tries the lease each minute, so the purge moves within a minute when its silo leaves, and
 /// a silo that takes the lease purges at once.
@@ -50,10 +51,14 @@ public sealed class DeliveryLogRetention(DeliveryStore store, ClusterLease lease
                 var before = now - TimeSpan.FromDays(settings.Value.LogRetentionDays);
                 var logRows = await store.DropLogPartitionsAsync(before, stoppingToken)
                     + await PurgeAsync(store.PurgeUpgradedLogAsync, before, stoppingToken);
+                // Pending deliveries get their own copy of shared data first; then the finished ones
+                // go, and with them the last rows that could read the shared data of their days.
+                var copied = await store.KeepSharedDataAsync(before, stoppingToken);
                 var deliveries = await PurgeAsync(store.PurgeFinishedAsync, before, stoppingToken);
-                if (logRows + deliveries > 0)
+                var shared = await PurgeAsync(store.PurgeSharedDataAsync, SharedDataBefore(before), stoppingToken);
+                if (logRows + deliveries + shared + copied > 0)
                 {
-                    logger.Purged(logRows, deliveries, before);
+                    logger.Purged(logRows, deliveries, shared, copied, before);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -63,6 +68,13 @@ public sealed class DeliveryLogRetention(DeliveryStore store, ClusterLease lease
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
+
+    /// <summary>
+    /// The events whose shared data may go when deliveries queued before <paramref name="before"/>
+    /// are past the retention: a delivery shares its event's data only when queued within
+    /// <see cref="WebhookBodies.SharedFor"/> of the event (an hour more for clocks that differ).
+    /// </summary>
+    public static DateTimeOffset SharedDataBefore(DateTimeOffset before) => before - WebhookBodies.SharedFor - TimeSpan.FromHours(1);
 
     private async Task AddPartitionsAsync(CancellationToken cancellationToken)
     {

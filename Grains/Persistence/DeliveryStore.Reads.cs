@@ -45,15 +45,20 @@ public sealed partial class DeliveryStore
 
     public async Task<DeliveryRecord?> GetAsync(long subscriptionId, string eventId, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT event_id, event_name, entity_key, entity_seq, state, attempts, next_attempt_on, created_on, body
-            FROM delivery_outbox WHERE service_id = $1 AND subscription_id = $2 AND event_id = $3
+        await using var command = dataSource.CreateCommand($"""
+            SELECT o.event_id, o.event_name, o.entity_key, o.entity_seq, o.state, o.attempts, o.next_attempt_on, o.created_on,
+                   {StoredBodies.Columns}
+            FROM delivery_outbox o
+            {StoredBodies.Join}
+            WHERE o.service_id = $1 AND o.subscription_id = $2 AND o.event_id = $3
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = subscriptionId });
         command.Parameters.Add(new NpgsqlParameter { Value = eventId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? Record(reader, reader.GetString(8)) : null;
+        return await reader.ReadAsync(cancellationToken)
+            ? Record(reader, StoredBodies.Read(reader, 8, subscriptionId, reader.GetString(0), reader.GetString(1)))
+            : null;
     }
 
     /// <summary>

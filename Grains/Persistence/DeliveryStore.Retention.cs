@@ -1,6 +1,6 @@
 namespace EventsSubscriptions.Grains.Persistence;
 
-// Retention: the delivery log's daily partitions, and the purge of finished deliveries.
+// Retention: the delivery log's daily partitions, the purge of finished deliveries and of shared data.
 public sealed partial class DeliveryStore
 {
     /// <summary>
@@ -51,6 +51,46 @@ public sealed partial class DeliveryStore
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = before.UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Copies shared data into the pending deliveries queued before <paramref name="before"/> that
+    /// still read it from <c>delivery_body</c>, so that <see cref="PurgeSharedDataAsync"/> can remove
+    /// it: a delivery waits as long as it must, whatever the age of its event. Reads the pending
+    /// deliveries only (by their index); returns how many were given a copy.
+    /// </summary>
+    public async Task<int> KeepSharedDataAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            UPDATE delivery_outbox o SET data = b.data
+            FROM delivery_body b
+            WHERE o.service_id = $1 AND o.state = {DeliverySql.Pending} AND o.created_on < $2 AND o.body IS NULL AND o.data IS NULL
+              AND b.service_id = o.service_id AND b.event_id = o.event_id AND b.shape = o.body_shape
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = before.UtcDateTime });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes the shared data of events accepted before <paramref name="acceptedBefore"/>, a bounded
+    /// batch at a time, by the key's order (event ids are version 7 UUIDs, lowercase hex: their text
+    /// sorts by acceptance time in any collation). Safe once every delivery that may still need it
+    /// has a copy: the finished ones queued since are younger than the retention, the pending ones were
+    /// given copies by <see cref="KeepSharedDataAsync"/>, and a replay copies the data into the rows it requeues.
+    /// </summary>
+    public async Task<int> PurgeSharedDataAsync(DateTimeOffset acceptedBefore, int batch, CancellationToken cancellationToken = default)
+    {
+        var ms = acceptedBefore.ToUnixTimeMilliseconds();
+        await using var command = dataSource.CreateCommand("""
+            DELETE FROM delivery_body WHERE (service_id, event_id, shape) IN (
+                SELECT service_id, event_id, shape FROM delivery_body
+                WHERE service_id = $1 AND event_id < $2 ORDER BY event_id LIMIT $3)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = $"{ms >> 16:x8}-{ms & 0xFFFF:x4}" });
         command.Parameters.Add(new NpgsqlParameter { Value = batch });
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }

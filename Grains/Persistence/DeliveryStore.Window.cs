@@ -19,25 +19,31 @@ public sealed partial class DeliveryStore
         await using var command = dataSource.CreateCommand($"""
             WITH page AS (
                 SELECT p.*, row_number() OVER (ORDER BY seq) AS n,
-                       sum(length(body)::bigint + {FixedCharacters}) OVER (ORDER BY seq) - length(body) - {FixedCharacters} AS chars_before
-                FROM (SELECT seq, event_id, event_name, entity_key, entity_seq, body, attempts, next_attempt_on, trace_parent
-                      FROM delivery_outbox
-                      WHERE service_id = $1 AND subscription_id = $2 AND state = {DeliverySql.Pending} AND seq > $3
-                      ORDER BY seq LIMIT $4 + 1) p
+                       sum(p.chars + {FixedCharacters}) OVER (ORDER BY seq) - p.chars - {FixedCharacters} AS chars_before
+                FROM (SELECT o.seq, o.event_id, o.event_name, o.entity_key, o.entity_seq, o.attempts, o.next_attempt_on, o.trace_parent,
+                             {StoredBodies.Columns}, {StoredBodies.Length} AS chars
+                      FROM delivery_outbox o
+                      {StoredBodies.Join}
+                      WHERE o.service_id = $1 AND o.subscription_id = $2 AND o.state = {DeliverySql.Pending} AND o.seq > $3
+                      ORDER BY o.seq LIMIT $4 + 1) p
             ), taken AS (
                 SELECT * FROM page WHERE n <= $4 AND (n = 1 OR chars_before < $5)
             ), more AS (
                 SELECT (SELECT count(*) FROM page) > (SELECT count(*) FROM taken) AS more, (SELECT max(seq) FROM taken) AS last
             )
-            SELECT t.seq, t.event_id, t.event_name, t.entity_key, t.entity_seq, t.body, t.attempts, t.next_attempt_on, m.more, m.last, t.trace_parent
+            SELECT t.seq, t.event_id, t.event_name, t.entity_key, t.entity_seq, t.attempts, t.next_attempt_on, m.more, m.last, t.trace_parent,
+                   t.body, t.data, t.custom_id, t.language, t.occurred_on
             FROM taken t CROSS JOIN more m
             UNION ALL
-            SELECT o.seq, o.event_id, o.event_name, o.entity_key, o.entity_seq, o.body, o.attempts, o.next_attempt_on, m.more, m.last, o.trace_parent
+            SELECT o.seq, o.event_id, o.event_name, o.entity_key, o.entity_seq, o.attempts, o.next_attempt_on, m.more, m.last, o.trace_parent,
+                   o.body, o.data, o.custom_id, o.language, o.occurred_on
             FROM (SELECT entity_key, max(entity_seq) AS top FROM taken GROUP BY entity_key) h
             CROSS JOIN more m
             CROSS JOIN LATERAL (
-                SELECT seq, event_id, event_name, entity_key, entity_seq, body, attempts, next_attempt_on, trace_parent
+                SELECT o.seq, o.event_id, o.event_name, o.entity_key, o.entity_seq, o.attempts, o.next_attempt_on, o.trace_parent,
+                       {StoredBodies.Columns}
                 FROM delivery_outbox o
+                {StoredBodies.Join}
                 WHERE o.service_id = $1 AND o.subscription_id = $2 AND o.state = {DeliverySql.Pending}
                   AND o.entity_key = h.entity_key AND o.entity_seq < h.top AND o.seq > m.last
             ) o
@@ -53,20 +59,23 @@ public sealed partial class DeliveryStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
+            var eventId = reader.GetString(1);
+            var eventName = reader.GetString(2);
             deliveries.Add(new PendingDelivery
             {
                 OutboxSeq = reader.GetInt64(0),
-                EventId = reader.GetString(1),
-                EventName = reader.GetString(2),
+                EventId = eventId,
+                EventName = eventName,
                 EntityKey = reader.GetString(3),
                 EntitySequence = reader.GetInt64(4),
-                Body = reader.GetString(5),
-                Attempts = reader.GetInt32(6),
-                NextAttemptOn = reader.IsDBNull(7) ? null : new DateTimeOffset(reader.GetDateTime(7), TimeSpan.Zero),
-                TraceParent = reader.IsDBNull(10) ? null : reader.GetString(10),
+                Attempts = reader.GetInt32(5),
+                NextAttemptOn = reader.IsDBNull(6) ? null : new DateTimeOffset(reader.GetDateTime(6), TimeSpan.Zero),
+                TraceParent = reader.IsDBNull(9) ? null : reader.GetString(9),
+                Body = StoredBodies.Read(reader, 10, subscriptionId, eventId, eventName)
+                       ?? throw new InvalidDataException($"the pending delivery of event {eventId} to subscription {subscriptionId} has no data"),
             });
-            more = reader.GetBoolean(8);
-            last = reader.GetInt64(9);
+            more = reader.GetBoolean(7);
+            last = reader.GetInt64(8);
         }
         return new WindowPage(deliveries, last, more);
     }

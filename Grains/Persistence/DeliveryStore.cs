@@ -105,9 +105,9 @@ public sealed partial class DeliveryStore(NpgsqlDataSource dataSource, IOptions<
         CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand($"""
-            UPDATE delivery_outbox SET state = {DeliverySql.Pending}, attempts = 0, next_attempt_on = NULL
-            WHERE service_id = $1 AND subscription_id = $2 AND created_on >= $3 AND ($4::timestamptz IS NULL OR created_on < $4)
-              AND state <> {DeliverySql.Pending} AND (NOT $5 OR state = {DeliverySql.Exhausted})
+            UPDATE delivery_outbox o SET state = {DeliverySql.Pending}, attempts = 0, next_attempt_on = NULL, data = {StoredBodies.OwnData}
+            WHERE o.service_id = $1 AND o.subscription_id = $2 AND o.created_on >= $3 AND ($4::timestamptz IS NULL OR o.created_on < $4)
+              AND o.state <> {DeliverySql.Pending} AND (NOT $5 OR o.state = {DeliverySql.Exhausted}) AND {StoredBodies.Available}
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = subscriptionId });
@@ -130,10 +130,10 @@ public sealed partial class DeliveryStore(NpgsqlDataSource dataSource, IOptions<
                 FOR UPDATE
             )
             UPDATE delivery_outbox o
-            SET state = {DeliverySql.Pending}, next_attempt_on = NULL,
+            SET state = {DeliverySql.Pending}, next_attempt_on = NULL, data = {StoredBodies.OwnData},
                 attempts = CASE WHEN p.state = {DeliverySql.Pending} THEN o.attempts ELSE 0 END
             FROM previous p
-            WHERE o.service_id = $1 AND o.subscription_id = $2 AND o.event_id = $3
+            WHERE o.service_id = $1 AND o.subscription_id = $2 AND o.event_id = $3 AND {StoredBodies.Available}
             RETURNING p.state
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });

@@ -1,17 +1,31 @@
+using EventsSubscriptions.Grains.Delivery;
 using NpgsqlTypes;
 using Orleans.Configuration;
 
 namespace EventsSubscriptions.Grains.Persistence;
 
-/// <summary>A delivery to queue: one (subscription, event) with the body built for it, and the event's trace context when tracing is on.</summary>
-public sealed record OutboxRow(long SubscriptionId, string EventId, string EntityKey, long EntitySequence, string EventName, string Body,
-    DateTimeOffset CreatedOn, string? TraceParent = null);
+/// <summary>
+/// A delivery to queue: one (subscription, event), its body's meta and data, and the event's trace
+/// context when tracing is on. <see cref="Shape"/> names the data shared by the event's deliveries
+/// (written once in <c>delivery_body</c>); null keeps the data in the delivery's own row.
+/// </summary>
+public sealed record OutboxRow(long SubscriptionId, string EntityKey, long EntitySequence, WebhookMeta Meta, string Data, string? Shape,
+    DateTimeOffset CreatedOn, string? TraceParent = null)
+{
+    public string EventId => Meta.EventId;
+
+    public string EventName => Meta.EventName;
+
+    /// <summary>The webhook body, as a read of the row puts it together again.</summary>
+    public string Body() => WebhookPayload.Compose(Meta, Data);
+}
 
 /// <summary>
-/// Writes <c>delivery_outbox</c> for the subscription grains of this silo, batched. A row's task
-/// completes with true when it is durable, false when it was there already (a re-delivered event).
+/// Writes <c>delivery_outbox</c> for the subscription grains of this silo, batched, and the data
+/// their rows share in <c>delivery_body</c>. A row's task completes with true when it is durable,
+/// false when it was there already (a re-delivered event).
 /// </summary>
-public sealed class OutboxWriter(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, Delivery.DeliveryMetrics metrics, ILogger<OutboxWriter> logger)
+public sealed class OutboxWriter(NpgsqlDataSource dataSource, IOptions<ClusterOptions> cluster, DeliveryMetrics metrics, ILogger<OutboxWriter> logger)
     : BatchingWriter<OutboxRow, bool>(logger, metrics)
 {
     public Task<bool> AppendAsync(OutboxRow row) => EnqueueAsync(row);
@@ -24,24 +38,48 @@ public sealed class OutboxWriter(NpgsqlDataSource dataSource, IOptions<ClusterOp
 
     private async Task<HashSet<(long, string)>> InsertAsync(IReadOnlyList<OutboxRow> batch, CancellationToken cancellationToken)
     {
+        // Each shared data once, in key order: two batches that share data never wait on each
+        // other's inserts in opposite orders. An event's data may be there already (written by
+        // another silo's batch, or before a re-delivery): the first copy stays.
+        var shared = batch.Where(row => row.Shape is not null)
+            .DistinctBy(row => (row.EventId, row.Shape))
+            .OrderBy(row => row.EventId, StringComparer.Ordinal).ThenBy(row => row.Shape, StringComparer.Ordinal)
+            .ToList();
         await using var command = dataSource.CreateCommand("""
-            INSERT INTO delivery_outbox (service_id, subscription_id, event_id, entity_key, entity_seq, event_name, body, created_on, trace_parent)
-            SELECT $1, r.subscription_id, r.event_id, r.entity_key, r.entity_seq, r.event_name, r.body, r.created_on, r.trace_parent
-            FROM unnest($2::bigint[], $3::text[], $4::text[], $8::bigint[], $5::text[], $6::text[], $7::timestamptz[], $9::text[])
-                 WITH ORDINALITY AS r(subscription_id, event_id, entity_key, entity_seq, event_name, body, created_on, trace_parent, n)
+            WITH shared AS (
+                INSERT INTO delivery_body (service_id, event_id, shape, data)
+                SELECT $1, b.event_id, b.shape, b.data FROM unnest($12::text[], $13::text[], $14::text[]) WITH ORDINALITY AS b(event_id, shape, data, n)
+                ORDER BY b.n
+                ON CONFLICT (service_id, event_id, shape) DO NOTHING
+            )
+            INSERT INTO delivery_outbox (service_id, subscription_id, event_id, entity_key, entity_seq, event_name, created_on, trace_parent,
+                                         occurred_on, custom_id, language, body_shape, data)
+            SELECT $1, r.subscription_id, r.event_id, r.entity_key, r.entity_seq, r.event_name, r.created_on, r.trace_parent,
+                   r.occurred_on, r.custom_id, r.language, r.shape, r.data
+            FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::timestamptz[], $8::text[],
+                        $9::timestamptz[], $10::text[], $11::text[], $15::text[], $16::text[])
+                 WITH ORDINALITY AS r(subscription_id, event_id, entity_key, entity_seq, event_name, created_on, trace_parent,
+                                      occurred_on, custom_id, language, shape, data, n)
             ORDER BY r.n
             ON CONFLICT (service_id, subscription_id, event_id) DO NOTHING
             RETURNING subscription_id, event_id
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
-        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.SubscriptionId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.EventId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.EntityKey).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.EventName).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.Body).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.CreatedOn.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.EntitySequence).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(b => b.TraceParent).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        Add(command, batch.Select(b => b.SubscriptionId).ToArray(), NpgsqlDbType.Bigint);
+        Add(command, batch.Select(b => b.EventId).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => b.EntityKey).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => b.EntitySequence).ToArray(), NpgsqlDbType.Bigint);
+        Add(command, batch.Select(b => b.EventName).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => b.CreatedOn.UtcDateTime).ToArray(), NpgsqlDbType.TimestampTz);
+        Add(command, batch.Select(b => b.TraceParent).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => b.Meta.OccurredOn.UtcDateTime).ToArray(), NpgsqlDbType.TimestampTz);
+        Add(command, batch.Select(b => b.Meta.CustomId).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => b.Meta.Language).ToArray(), NpgsqlDbType.Text);
+        Add(command, shared.Select(b => b.EventId).ToArray(), NpgsqlDbType.Text);
+        Add(command, shared.Select(b => b.Shape).ToArray(), NpgsqlDbType.Text);
+        Add(command, shared.Select(b => b.Data).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => b.Shape).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => b.Shape is null ? b.Data : null).ToArray(), NpgsqlDbType.Text);
         var inserted = new HashSet<(long, string)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -50,6 +88,9 @@ public sealed class OutboxWriter(NpgsqlDataSource dataSource, IOptions<ClusterOp
         }
         return inserted;
     }
+
+    private static void Add<T>(NpgsqlCommand command, T[] values, NpgsqlDbType type) =>
+        command.Parameters.Add(new NpgsqlParameter { Value = values, NpgsqlDbType = NpgsqlDbType.Array | type });
 
     /// <summary>
     /// How many deliveries of a subscription wait to be sent, and when it last queued one. Both read

@@ -25,10 +25,11 @@ public sealed partial class SubscriptionGrain
         var rows = new List<OutboxRow>(entityEvents.Length);
         foreach (var entityEvent in entityEvents)
         {
-            // The webhook body, built once (WebhookBodies).
-            var body = await WebhookBodies.BuildAsync(GrainFactory, requests.Relations, Tenant, Id, spec, entityEvent);
-            rows.Add(new OutboxRow(Id, entityEvent.EventId, $"{entityEvent.Resource}/{entityEvent.EntityId}", entityEvent.Sequence,
-                entityEvent.Name, body, now, entityEvent.TraceParent));
+            // The webhook body, built once (WebhookBodies): its data shared with the subscriptions that shape the event alike.
+            var data = await WebhookBodies.DataAsync(GrainFactory, requests.Relations, Tenant, spec, entityEvent);
+            rows.Add(new OutboxRow(Id, $"{entityEvent.Resource}/{entityEvent.EntityId}", entityEvent.Sequence,
+                WebhookMeta.Of(Id, spec, entityEvent.Name, entityEvent.EventId, entityEvent.OccurredOn), data,
+                WebhookBodies.SharedShape(spec, entityEvent.EventId, now), now, entityEvent.TraceParent));
         }
         await Sender.QueueAsync(rows);
         return true;

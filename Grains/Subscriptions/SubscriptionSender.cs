@@ -74,7 +74,7 @@ internal sealed partial class SubscriptionSender(SubscriptionContext subscriptio
             window.Offer(new PendingDelivery
             {
                 EventId = rows[i].EventId, EventName = rows[i].EventName, EntityKey = rows[i].EntityKey,
-                EntitySequence = rows[i].EntitySequence, Body = rows[i].Body, TraceParent = rows[i].TraceParent,
+                EntitySequence = rows[i].EntitySequence, Body = rows[i].Body(), TraceParent = rows[i].TraceParent,
             });
             added++;
         }

@@ -73,8 +73,22 @@ public sealed class EventsClient(ServiceCluster service, string? bearer = null)
         return body;
     }
 
-    public Task<List<QueuedDelivery>> QueuedAsync(long subscriptionId) => service.RowsAsync(
-        "SELECT event_id, entity_key, event_name, body, entity_seq FROM delivery_outbox WHERE subscription_id = $1 ORDER BY seq",
+    /// <summary>
+    /// The deliveries a subscription queued, bodies put together in SQL from the outbox as stored
+    /// (meta in columns, data in the row or shared in delivery_body), independently of the silo's code.
+    /// </summary>
+    public Task<List<QueuedDelivery>> QueuedAsync(long subscriptionId) => service.RowsAsync("""
+        SELECT o.event_id, o.entity_key, o.event_name,
+               coalesce(o.body, json_build_object(
+                   'meta', json_build_object('event', o.event_name, 'eventId', o.event_id, 'subscription', o.subscription_id,
+                                             'customId', o.custom_id, 'language', o.language,
+                                             'occurredOn', to_char(o.occurred_on AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+                   'data', coalesce(o.data, b.data)::json)::text),
+               o.entity_seq
+        FROM delivery_outbox o
+        LEFT JOIN delivery_body b ON b.service_id = o.service_id AND b.event_id = o.event_id AND b.shape = o.body_shape
+        WHERE o.subscription_id = $1 ORDER BY o.seq
+        """,
         reader => new QueuedDelivery(reader.GetString(0), reader.GetString(1), reader.GetString(2), JsonNode.Parse(reader.GetString(3))!.AsObject(), reader.GetInt64(4)),
         subscriptionId);
 

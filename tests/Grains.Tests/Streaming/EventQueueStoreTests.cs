@@ -89,6 +89,7 @@ public sealed class EventQueueStoreTests
             END $$;
             CREATE TRIGGER note AFTER INSERT OR UPDATE OR DELETE ON event_queue FOR EACH STATEMENT EXECUTE FUNCTION note_commit_mode();
             CREATE TRIGGER note AFTER INSERT ON delivery_outbox FOR EACH STATEMENT EXECUTE FUNCTION note_commit_mode();
+            CREATE TRIGGER note AFTER INSERT ON delivery_body FOR EACH STATEMENT EXECUTE FUNCTION note_commit_mode();
             """))
         {
             await setup.ExecuteNonQueryAsync();
@@ -110,8 +111,10 @@ public sealed class EventQueueStoreTests
         await CommitEventAsync();
         var claimed = Assert.Single(await store.ClaimAsync(5, 10, TimeSpan.FromSeconds(60)));
         await CommitEventAsync();
-        Assert.True(await outbox.AppendAsync(new OutboxRow(
-            7, "event-1", "employees/1", 1, "employees.created", "{}", DateTimeOffset.UtcNow)));
+        var now = DateTimeOffset.UtcNow;
+        var eventId = Guid.CreateVersion7(now).ToString();
+        Assert.True(await outbox.AppendAsync(new OutboxRow(7, "employees/1", 1,
+            new WebhookMeta(7, "hr", "en", "entity:employees:created", eventId, now), "{}", "entity", now)));
         await store.ConfirmAsync(5, [(claimed.Id, claimed.Receipt)]);
         await outbox.StopAsync(CancellationToken.None);
 
@@ -129,6 +132,7 @@ public sealed class EventQueueStoreTests
             "event_queue UPDATE on",
             "event_queue INSERT on",
             "delivery_outbox INSERT on",
+            "delivery_body INSERT on",
             "event_queue DELETE on",
         ], modes);
     }
