@@ -87,7 +87,8 @@ internal static class OutageScenario
             """
             SELECT count(*), coalesce(sum(coalesce(octet_length(o.body), octet_length(coalesce(o.data, b.data)) + 200)), 0)::bigint
             FROM delivery_outbox o
-            LEFT JOIN delivery_body b ON b.service_id = o.service_id AND b.event_id = o.event_id AND b.shape = o.body_shape
+            LEFT JOIN LATERAL (SELECT b.data FROM delivery_body b
+                               WHERE b.service_id = o.service_id AND b.event_id = o.event_id AND b.shape = o.body_shape LIMIT 1) b ON true
             WHERE o.state = 'PENDING'
             """, connection);
         await using var reader = await command.ExecuteReaderAsync();

@@ -735,10 +735,6 @@ CREATE TABLE public.subscription_list (
 -- DEFAULT delivery_log id
 ALTER TABLE ONLY public.delivery_log ALTER COLUMN id SET DEFAULT nextval('public.delivery_log_id'::regclass);
 
--- CONSTRAINT delivery_body delivery_body_pkey
-ALTER TABLE ONLY public.delivery_body
-    ADD CONSTRAINT delivery_body_pkey PRIMARY KEY (service_id, event_id, shape);
-
 -- CONSTRAINT delivery_log_count delivery_log_count_pkey
 ALTER TABLE ONLY public.delivery_log_count
     ADD CONSTRAINT delivery_log_count_pkey PRIMARY KEY (service_id, subscription_id, day);
@@ -823,6 +819,9 @@ ALTER TABLE ONLY public.secret_rekeying
 ALTER TABLE ONLY public.subscription_list
     ADD CONSTRAINT subscription_list_pkey PRIMARY KEY (service_id, id);
 
+-- INDEX delivery_body_event
+CREATE INDEX delivery_body_event ON public.delivery_body USING btree (service_id, event_id, shape);
+
 -- INDEX delivery_log_subscription
 CREATE INDEX delivery_log_subscription ON ONLY public.delivery_log USING btree (service_id, subscription_id, id DESC);
 
@@ -903,7 +902,7 @@ INSERT INTO public.schema_migrations (version, name, checksum) VALUES (25, 'secr
 INSERT INTO public.schema_migrations (version, name, checksum) VALUES (26, 'attempt_response_headers', 'd7ad5184bca04b423737b5d60a0df94a90c836230a8c603840ba926937b44fdb');
 INSERT INTO public.schema_migrations (version, name, checksum) VALUES (27, 'delivery_trace_parent', '634e90d7f2d1080754ad9bf2c8eef9d4371593691d195bc0a46c9760b319e9e7');
 INSERT INTO public.schema_migrations (version, name, checksum) VALUES (28, 'outbox_fillfactor', 'eefe1541f2ea12b709d8f71b4085c4bd7d77ca3d03f18594d2aa88e3592a4959');
-INSERT INTO public.schema_migrations (version, name, checksum) VALUES (29, 'delivery_body', '55049077b3f72492a94e6b80c2c5b17682d28a57884cf157cfd406fdc92d0685');
+INSERT INTO public.schema_migrations (version, name, checksum) VALUES (29, 'delivery_body', '689db51d5b42ca9213b0f7bde12facd95a15a37bef88c6da6e0b40d9a8217173');
 
 -- Rows of orleansquery
 INSERT INTO public.orleansquery (querykey, querytext) VALUES ('ClearStorageKey', '

@@ -64,10 +64,8 @@ public sealed partial class DeliveryStore
     public async Task<int> KeepSharedDataAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand($"""
-            UPDATE delivery_outbox o SET data = b.data
-            FROM delivery_body b
+            UPDATE delivery_outbox o SET data = {StoredBodies.OwnData}
             WHERE o.service_id = $1 AND o.state = {DeliverySql.Pending} AND o.created_on < $2 AND o.body IS NULL AND o.data IS NULL
-              AND b.service_id = o.service_id AND b.event_id = o.event_id AND b.shape = o.body_shape
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = before.UtcDateTime });
@@ -85,9 +83,8 @@ public sealed partial class DeliveryStore
     {
         var ms = acceptedBefore.ToUnixTimeMilliseconds();
         await using var command = dataSource.CreateCommand("""
-            DELETE FROM delivery_body WHERE (service_id, event_id, shape) IN (
-                SELECT service_id, event_id, shape FROM delivery_body
-                WHERE service_id = $1 AND event_id < $2 ORDER BY event_id LIMIT $3)
+            DELETE FROM delivery_body WHERE ctid = ANY (ARRAY(
+                SELECT ctid FROM delivery_body WHERE service_id = $1 AND event_id < $2 ORDER BY event_id LIMIT $3))
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = $"{ms >> 16:x8}-{ms & 0xFFFF:x4}" });

@@ -38,9 +38,9 @@ public sealed class OutboxWriter(NpgsqlDataSource dataSource, IOptions<ClusterOp
 
     private async Task<HashSet<(long, string)>> InsertAsync(IReadOnlyList<OutboxRow> batch, CancellationToken cancellationToken)
     {
-        // Each shared data once, in key order: two batches that share data never wait on each
-        // other's inserts in opposite orders. An event's data may be there already (written by
-        // another silo's batch, or before a re-delivery): the first copy stays.
+        // Each shared data once per batch. Data already committed (by another silo's batch, or
+        // before a re-delivery) is not written again; data another batch is writing at this moment
+        // may be, rather than wait for that batch (delivery_body's key is not unique).
         var shared = batch.Where(row => row.Shape is not null)
             .DistinctBy(row => (row.EventId, row.Shape))
             .OrderBy(row => row.EventId, StringComparer.Ordinal).ThenBy(row => row.Shape, StringComparer.Ordinal)
@@ -49,8 +49,8 @@ public sealed class OutboxWriter(NpgsqlDataSource dataSource, IOptions<ClusterOp
             WITH shared AS (
                 INSERT INTO delivery_body (service_id, event_id, shape, data)
                 SELECT $1, b.event_id, b.shape, b.data FROM unnest($12::text[], $13::text[], $14::text[]) WITH ORDINALITY AS b(event_id, shape, data, n)
+                WHERE NOT EXISTS (SELECT 1 FROM delivery_body d WHERE d.service_id = $1 AND d.event_id = b.event_id AND d.shape = b.shape)
                 ORDER BY b.n
-                ON CONFLICT (service_id, event_id, shape) DO NOTHING
             )
             INSERT INTO delivery_outbox (service_id, subscription_id, event_id, entity_key, entity_seq, event_name, created_on, trace_parent,
                                          occurred_on, custom_id, language, body_shape, data)

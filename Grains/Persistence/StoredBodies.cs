@@ -14,8 +14,10 @@ internal static class StoredBodies
 
     /// <summary>The shared data of the row, when it has no copy of its own.</summary>
     public const string Join = """
-        LEFT JOIN delivery_body b ON o.body IS NULL AND o.data IS NULL
-            AND b.service_id = o.service_id AND b.event_id = o.event_id AND b.shape = o.body_shape
+        LEFT JOIN LATERAL (
+            SELECT b.data FROM delivery_body b
+            WHERE o.body IS NULL AND o.data IS NULL AND b.service_id = o.service_id AND b.event_id = o.event_id AND b.shape = o.body_shape
+            LIMIT 1) b ON true
         """;
 
     /// <summary>The body's length in characters, near enough for a read's budget (meta counted as a fixed part).</summary>
@@ -27,7 +29,8 @@ internal static class StoredBodies
     /// </summary>
     public const string OwnData = """
         coalesce(o.data, (SELECT b.data FROM delivery_body b
-                          WHERE o.body IS NULL AND b.service_id = o.service_id AND b.event_id = o.event_id AND b.shape = o.body_shape))
+                          WHERE o.body IS NULL AND b.service_id = o.service_id AND b.event_id = o.event_id AND b.shape = o.body_shape
+                          LIMIT 1))
         """;
 
     /// <summary>Whether a row's body can still be put together (<see cref="OwnData"/> finds its data).</summary>

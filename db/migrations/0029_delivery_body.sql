@@ -4,13 +4,18 @@
 -- and each delivery keeps only its meta, in columns. Rows queued before this migration keep their
 -- whole body in `body`; rows queued after have `body` null and `occurred_on` set. A row's data is in
 -- its own `data` column instead when it must outlive the shared copy (see docs/operations.md).
+--
+-- The key is not unique: the subscriptions of one event are spread over the silos, which queue it
+-- at the same moment, and a unique key would make each silo's write wait for the other's commit
+-- (an insert that meets an uncommitted duplicate waits to see whether it commits). A writer skips
+-- the data it sees committed; a rare second copy costs less than that wait. Readers take any copy.
 CREATE TABLE delivery_body (
     service_id text NOT NULL,
     event_id text NOT NULL,
     shape text NOT NULL,
-    data text NOT NULL,
-    PRIMARY KEY (service_id, event_id, shape)
+    data text NOT NULL
 );
+CREATE INDEX delivery_body_event ON delivery_body (service_id, event_id, shape);
 
 -- Nullable, no default: no existing row is rewritten.
 ALTER TABLE delivery_outbox

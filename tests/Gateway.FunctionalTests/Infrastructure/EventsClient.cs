@@ -86,7 +86,8 @@ public sealed class EventsClient(ServiceCluster service, string? bearer = null)
                    'data', coalesce(o.data, b.data)::json)::text),
                o.entity_seq
         FROM delivery_outbox o
-        LEFT JOIN delivery_body b ON b.service_id = o.service_id AND b.event_id = o.event_id AND b.shape = o.body_shape
+        LEFT JOIN LATERAL (SELECT b.data FROM delivery_body b
+                           WHERE b.service_id = o.service_id AND b.event_id = o.event_id AND b.shape = o.body_shape LIMIT 1) b ON true
         WHERE o.subscription_id = $1 ORDER BY o.seq
         """,
         reader => new QueuedDelivery(reader.GetString(0), reader.GetString(1), reader.GetString(2), JsonNode.Parse(reader.GetString(3))!.AsObject(), reader.GetInt64(4)),
