@@ -80,6 +80,32 @@ public sealed class PreviewTests(DeliveryCluster service) : ReceivingTest(servic
         Assert.All(["url", "secret", "limit"], field => Assert.True(errors.TryGetProperty(field, out _), $"{field}: {errors}"));
     }
 
+    [Fact]
+    public async Task A_preview_reads_the_last_event_of_twenty_entities_unless_told_otherwise()
+    {
+        // 22 entities changed: the preview looks at the 20 changed last, or at `limit` of them.
+        var ids = new List<long>();
+        for (var n = 0; n < 22; n++)
+        {
+            ids.Add(await CreateAsync(new JsonObject { ["name"] = $"E{n}", ["status"] = "active" }));
+        }
+        var draft = EventsClient.Subscription($"entity:{resource}:created", """{"filters": [{"tag": "context.*"}]}""");
+
+        var (status, answer, _) = await Api.SendAsync(HttpMethod.Post, "/rest/v1/events-subscriptions/actions/preview", draft);
+        Assert.Equal(HttpStatusCode.OK, status);
+        var data = answer.GetProperty("data");
+        Assert.Equal(20, data.GetProperty("window").GetProperty("eventsRead").GetInt32());
+        // Newest first: the two created first are left out.
+        Assert.Equal(ids.AsEnumerable().Reverse().Take(20), data.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("entityId").GetInt64()));
+        Assert.Equal(22, data.GetProperty("matchingNow").GetProperty("count").GetInt64());
+
+        (status, answer, _) = await Api.SendAsync(HttpMethod.Post, "/rest/v1/events-subscriptions/actions/preview?limit=22", draft);
+        Assert.Equal(HttpStatusCode.OK, status);
+        var more = answer.GetProperty("data");
+        Assert.Equal(22, more.GetProperty("window").GetProperty("eventsRead").GetInt32());
+        Assert.Equal(22, more.GetProperty("events").GetArrayLength());
+    }
+
     private async Task<long> CreateAsync(JsonObject entity)
     {
         var (status, body, _) = await Api.SendAsync(HttpMethod.Post, $"/rest/v1/{resource}", entity);
