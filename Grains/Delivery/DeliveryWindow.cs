@@ -29,6 +29,9 @@ public sealed record WindowPage(IReadOnlyList<PendingDelivery> Deliveries, long 
 /// taken back from the read's older snapshot (and the window reads that part again, in case it was
 /// made pending again); a delivery queued meanwhile keeps the window from counting as complete; a
 /// read overtaken by <see cref="ReadFromStart"/> or <see cref="Release"/> is dropped whole.</para>
+/// <para>A row committed before its write returns (another batch of the same write still under way)
+/// may be read, sent and settled before it is offered: noted as <see cref="Writing"/>, it is not
+/// held again when offered.</para>
 /// </remarks>
 public sealed class DeliveryWindow(DeliveryWindowLimits limits, DeliveryWindows silo)
 {
@@ -37,6 +40,9 @@ public sealed class DeliveryWindow(DeliveryWindowLimits limits, DeliveryWindows 
     private int generation;
     private int leftOnDisk;
     private Read? reading;
+
+    /// <summary>Event ids whose outbox rows are being written, and whether a read took them meanwhile.</summary>
+    private readonly Dictionary<string, bool> writing = new(StringComparer.Ordinal);
 
     /// <summary>What the window noted while a read was under way.</summary>
     private sealed class Read(WindowRead request, int generation, int leftOnDisk)
@@ -74,6 +80,21 @@ public sealed class DeliveryWindow(DeliveryWindowLimits limits, DeliveryWindows 
     }
 
     /// <summary>
+    /// Notes rows whose outbox write starts (before it is awaited); returns those noted here (not by
+    /// a write of the same events still under way), for <see cref="Written"/>.
+    /// </summary>
+    public List<string> Writing(IEnumerable<string> eventIds) => [.. eventIds.Where(id => writing.TryAdd(id, false))];
+
+    /// <summary>The writes of these rows ended (their deliveries offered, or not queued).</summary>
+    public void Written(IEnumerable<string> eventIds)
+    {
+        foreach (var id in eventIds)
+        {
+            writing.Remove(id);
+        }
+    }
+
+    /// <summary>
     /// A delivery just queued in the outbox: held when the window holds every pending delivery and
     /// has room for it, or when it comes before one held of its entity (an older change queued
     /// late: it must go first, whatever the room); otherwise it waits on disk and a later read
@@ -81,6 +102,11 @@ public sealed class DeliveryWindow(DeliveryWindowLimits limits, DeliveryWindows 
     /// </summary>
     public bool Offer(PendingDelivery delivery)
     {
+        if (writing.TryGetValue(delivery.EventId, out var read) && read)
+        {
+            // A read took its row already: held from there, or settled (a second copy would be sent again).
+            return false;
+        }
         if (Queue.HoldsLater(delivery.EntityKey, delivery.EntitySequence)
             || (complete && reading is null && Fits(delivery.MemoryBytes)))
         {
@@ -133,6 +159,13 @@ public sealed class DeliveryWindow(DeliveryWindowLimits limits, DeliveryWindows 
     {
         var read = reading ?? throw new InvalidOperationException("no read of the window is under way");
         reading = null;
+        foreach (var delivery in page.Deliveries)
+        {
+            if (writing.ContainsKey(delivery.EventId))
+            {
+                writing[delivery.EventId] = true;
+            }
+        }
         if (read.Generation != generation)
         {
             // Overtaken (replayed deliveries, or the window released): its snapshot is not trusted.

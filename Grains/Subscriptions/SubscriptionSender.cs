@@ -60,23 +60,33 @@ internal sealed partial class SubscriptionSender(SubscriptionContext subscriptio
     /// <summary>Queues deliveries already built, in this order; false for none (all were queued before).</summary>
     public async Task QueueAsync(IReadOnlyList<OutboxRow> rows)
     {
-        // One write carries them all; the outbox keeps their order.
-        var queued = await Task.WhenAll(rows.Select(services.Store.AppendAsync));
+        // The writer may commit them in several batches: a read may take (and send) the first ones
+        // before the last is in; the window then does not hold them a second time.
+        var writing = window.Writing(rows.Select(row => row.EventId));
         var added = 0;
-        for (var i = 0; i < rows.Count; i++)
+        try
         {
-            // False: the subscription had the event queued already (a re-delivered event).
-            if (!queued[i])
+            // The outbox keeps their order.
+            var queued = await Task.WhenAll(rows.Select(services.Store.AppendAsync));
+            for (var i = 0; i < rows.Count; i++)
             {
-                continue;
+                // False: the subscription had the event queued already (a re-delivered event).
+                if (!queued[i])
+                {
+                    continue;
+                }
+                // Held in memory if the window has room, else it waits on disk for a read.
+                window.Offer(new PendingDelivery
+                {
+                    EventId = rows[i].EventId, EventName = rows[i].EventName, EntityKey = rows[i].EntityKey,
+                    EntitySequence = rows[i].EntitySequence, Body = rows[i].Body(), TraceParent = rows[i].TraceParent,
+                });
+                added++;
             }
-            // Held in memory if the window has room, else it waits on disk for a read.
-            window.Offer(new PendingDelivery
-            {
-                EventId = rows[i].EventId, EventName = rows[i].EventName, EntityKey = rows[i].EntityKey,
-                EntitySequence = rows[i].EntitySequence, Body = rows[i].Body(), TraceParent = rows[i].TraceParent,
-            });
-            added++;
+        }
+        finally
+        {
+            window.Written(writing);
         }
         if (added > 0)
         {

@@ -183,4 +183,41 @@ public sealed class DeliveryWindowTests
         Assert.True(window.EndRead(Page(1, more: false, Delivery("employees/1", 1))));
         Assert.Equal(1, window.Queue.Count);
     }
+
+    [Fact]
+    public void A_delivery_read_and_settled_before_its_write_returned_is_not_held_again_when_offered()
+    {
+        var window = Silo(deliveries: 10).Create();
+        // The sender queues two rows; the outbox writer commits the first in a batch of its own.
+        var writing = window.Writing(["employees/1-60", "employees/2-60"]);
+        window.BeginRead();
+        window.EndRead(Page(5, more: false, Delivery("employees/1", 60, outboxSeq: 5)));
+        Assert.True(window.Complete);
+        window.Settle(Assert.Single(window.Queue.TakeDue(Now, 10)));
+
+        // The second batch is in: the write returns and the sender offers both rows.
+        Assert.False(window.Offer(Delivery("employees/1", 60)));
+        Assert.True(window.Offer(Delivery("employees/2", 60)));
+        window.Written(writing);
+
+        Assert.Equal("employees/2-60", Assert.Single(window.Queue.TakeDue(Now, 10)).EventId);
+    }
+
+    [Fact]
+    public void A_delivery_read_and_settled_before_its_write_returned_is_not_held_again_by_the_next_read()
+    {
+        var window = Silo(deliveries: 10).Create();
+        var writing = window.Writing(["employees/1-60"]);
+        window.BeginRead();
+        window.EndRead(Page(5, more: true, Delivery("employees/1", 60, outboxSeq: 5)));
+        window.BeginRead();
+        window.Settle(Assert.Single(window.Queue.TakeDue(Now, 10)));
+        // Offered while the next read runs, which brings the entity's newer change.
+        Assert.False(window.Offer(Delivery("employees/1", 60)));
+        window.Written(writing);
+
+        window.EndRead(Page(9, more: false, Delivery("employees/1", 61, outboxSeq: 9)));
+
+        Assert.Equal("employees/1-61", Assert.Single(window.Queue.TakeDue(Now, 10)).EventId);
+    }
 }
