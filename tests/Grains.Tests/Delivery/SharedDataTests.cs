@@ -111,6 +111,22 @@ public sealed class SharedDataTests : IAsyncLifetime
         Assert.Equal(row.Body(), Assert.Single(window.Deliveries).Body);
     }
 
+    [Fact]
+    public async Task A_row_queued_before_shared_data_is_read_and_replayed_with_its_whole_body()
+    {
+        // As migration 0029 found it: the whole body in `body`, no meta columns.
+        const string body = """{"meta":{"event":"entity:employees:created","eventId":"old-1","subscription":31},"data":{"id":1}}""";
+        await database.ExecuteAsync($"""
+            INSERT INTO delivery_outbox (service_id, subscription_id, event_id, entity_key, entity_seq, event_name, body, state, created_on)
+            VALUES ('{Service}', 31, 'old-1', 'employees/1', 1, 'entity:employees:created', '{body}', 'SUCCEEDED', now())
+            """);
+
+        Assert.Equal(body, (await store.GetAsync(31, "old-1"))!.Body);
+        Assert.Equal(1, await store.RequeueAsync(31, Now - TimeSpan.FromHours(1), null, onlyFailed: false));
+        var window = await store.ReadWindowAsync(31, new WindowRead(0, 10, 100_000));
+        Assert.Equal(body, Assert.Single(window.Deliveries).Body);
+    }
+
     private static OutboxRow Row(long subscription, string eventId, string data, string? shape, string customId, DateTimeOffset? createdOn = null) =>
         new(subscription, "employees/7", 1,
             new WebhookMeta(subscription, customId, "fr", "entity:employees:created", eventId, createdOn ?? Now), data, shape, createdOn ?? Now);
