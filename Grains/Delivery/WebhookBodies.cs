@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -51,12 +52,16 @@ public static class WebhookBodies
         {
             return null;
         }
-        if (!Shapes(spec))
-        {
-            return "entity";
-        }
-        var shaping = string.Join('\n', ["fields", .. spec.EntityResponse!.Fields, "include", .. spec.EntityResponse.Include]);
-        return "shaped:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(shaping)).AsSpan(0, 12));
+        return Shapes(spec) ? ShapeKeys.GetValue(spec.EntityResponse!, ShapeKey) : "entity";
+    }
+
+    /// <summary>Each shaping's key, made once per spec rather than per delivery.</summary>
+    private static readonly ConditionalWeakTable<EntityResponse, string> ShapeKeys = new();
+
+    private static string ShapeKey(EntityResponse shaping)
+    {
+        var text = string.Join('\n', ["fields", .. shaping.Fields, "include", .. shaping.Include]);
+        return "shaped:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 12));
     }
 
     private static bool Shapes(SubscriptionSpec spec) =>

@@ -41,16 +41,12 @@ public sealed class OutboxWriter(NpgsqlDataSource dataSource, IOptions<ClusterOp
         // Each shared data once per batch. Data already committed (by another silo's batch, or
         // before a re-delivery) is not written again; data another batch is writing at this moment
         // may be, rather than wait for that batch (delivery_body's key is not unique).
-        var shared = batch.Where(row => row.Shape is not null)
-            .DistinctBy(row => (row.EventId, row.Shape))
-            .OrderBy(row => row.EventId, StringComparer.Ordinal).ThenBy(row => row.Shape, StringComparer.Ordinal)
-            .ToList();
+        var shared = batch.Where(row => row.Shape is not null).DistinctBy(row => (row.EventId, row.Shape)).ToList();
         await using var command = dataSource.CreateCommand("""
             WITH shared AS (
                 INSERT INTO delivery_body (service_id, event_id, shape, data)
-                SELECT $1, b.event_id, b.shape, b.data FROM unnest($12::text[], $13::text[], $14::text[]) WITH ORDINALITY AS b(event_id, shape, data, n)
+                SELECT $1, b.event_id, b.shape, b.data FROM unnest($12::text[], $13::text[], $14::text[]) AS b(event_id, shape, data)
                 WHERE NOT EXISTS (SELECT 1 FROM delivery_body d WHERE d.service_id = $1 AND d.event_id = b.event_id AND d.shape = b.shape)
-                ORDER BY b.n
             )
             INSERT INTO delivery_outbox (service_id, subscription_id, event_id, entity_key, entity_seq, event_name, created_on, trace_parent,
                                          occurred_on, custom_id, language, body_shape, data)

@@ -27,4 +27,22 @@ public sealed class WebhookPayloadTests
         Assert.Equal(42, (long?)meta["subscription"]);
         Assert.Equal("hr-<sync>", (string?)meta["customId"]);
     }
+
+    [Fact]
+    public void Subscriptions_that_shape_alike_share_a_key_and_late_events_keep_their_own_data()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var recent = Guid.CreateVersion7(now - TimeSpan.FromHours(2)).ToString();
+        SubscriptionSpec Shaped(string[] fields, string[] include) => Spec with { EntityResponse = new EntityResponse(fields, include) };
+
+        Assert.Equal("entity", WebhookBodies.SharedShape(Spec, recent, now));
+        var key = WebhookBodies.SharedShape(Shaped(["id", "name"], ["region"]), recent, now);
+        Assert.StartsWith("shaped:", key);
+        Assert.Equal(key, WebhookBodies.SharedShape(Shaped(["id", "name"], ["region"]), recent, now));
+        Assert.NotEqual(key, WebhookBodies.SharedShape(Shaped(["name", "id"], ["region"]), recent, now));
+        Assert.NotEqual(key, WebhookBodies.SharedShape(Shaped(["id"], ["name", "region"]), recent, now));
+        // Queued over a day after its event, or with an id that does not say when: its own copy.
+        Assert.Null(WebhookBodies.SharedShape(Spec, Guid.CreateVersion7(now - TimeSpan.FromDays(2)).ToString(), now));
+        Assert.Null(WebhookBodies.SharedShape(Spec, "backfill-1", now));
+    }
 }
