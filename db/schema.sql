@@ -5,9 +5,94 @@
 -- A database migrated from scratch (dotnet Silo.dll migrate), dumped with pg_dump --schema-only
 -- --no-owner --no-privileges, less the preamble of SET lines, then the rows of schema_migrations
 -- (without applied_on) and of orleansquery (the queries the Orleans ADO.NET providers read).
--- Left out: the partitions of delivery_log (delivery_log_YYYYMMDD, one per UTC day, added by
--- delivery_log_add_partitions; delivery_log_upgraded, the log from before migration 0017), which
--- depend on the day the migrations ran.
+-- Left out: the daily partitions of delivery_log, delivery_outbox and delivery_body (TABLE_YYYYMMDD,
+-- one per UTC day, added by delivery_log_add_partitions and delivery_add_partitions; TABLE_upgraded,
+-- the rows from before the partitions), which depend on the day the migrations ran.
+
+-- FUNCTION delivery_add_partitions(timestamp with time zone, integer)
+CREATE FUNCTION public.delivery_add_partitions(p_today timestamp with time zone, p_days_ahead integer) RETURNS integer
+    LANGUAGE plpgsql
+    SET "TimeZone" TO 'UTC'
+    SET "DateStyle" TO 'ISO'
+    SET lock_timeout TO '2s'
+    AS $$
+DECLARE
+    day_start timestamptz;
+    tbl text;
+    part text;
+    low text;
+    high text;
+    added integer := 0;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('delivery_partitions', 0));
+    FOR d IN 0..p_days_ahead LOOP
+        day_start := (date_trunc('day', p_today AT TIME ZONE 'UTC') + make_interval(days => d)) AT TIME ZONE 'UTC';
+        low := event_id_at(day_start);
+        high := event_id_at(day_start + interval '1 day');
+        FOREACH tbl IN ARRAY ARRAY['delivery_outbox', 'delivery_body'] LOOP
+            part := tbl || '_' || to_char(day_start, 'YYYYMMDD');
+            CONTINUE WHEN EXISTS (SELECT 1 FROM event_day_partition p
+                                  WHERE p.parent = tbl AND p.ends_on > day_start
+                                    AND (p.starts_on IS NULL OR p.starts_on < day_start + interval '1 day'));
+            CONTINUE WHEN tbl = 'delivery_outbox' AND EXISTS (
+                SELECT 1 FROM delivery_outbox_default WHERE event_id >= low AND event_id < high);
+            CONTINUE WHEN tbl = 'delivery_body' AND EXISTS (
+                SELECT 1 FROM delivery_body_default WHERE event_id >= low AND event_id < high);
+            EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)%s', part, tbl, low, high,
+                           CASE WHEN tbl = 'delivery_outbox' THEN ' WITH (fillfactor = 60, autovacuum_vacuum_scale_factor = 0, '
+                                || 'autovacuum_vacuum_threshold = 20000, autovacuum_vacuum_cost_limit = 2000)' ELSE '' END);
+            INSERT INTO event_day_partition (name, parent, starts_on, ends_on) VALUES (part, tbl, day_start, day_start + interval '1 day');
+            added := added + 1;
+        END LOOP;
+    END LOOP;
+    RETURN added;
+END
+$$;
+
+-- FUNCTION delivery_body_drop_partitions(timestamp with time zone)
+CREATE FUNCTION public.delivery_body_drop_partitions(p_before timestamp with time zone) RETURNS bigint
+    LANGUAGE plpgsql
+    SET "TimeZone" TO 'UTC'
+    SET "DateStyle" TO 'ISO'
+    SET lock_timeout TO '2s'
+    AS $$
+DECLARE
+    p record;
+    n bigint;
+    dropped bigint := 0;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('delivery_partitions', 0));
+    FOR p IN SELECT name FROM event_day_partition WHERE parent = 'delivery_body' AND ends_on <= p_before ORDER BY ends_on LOOP
+        IF to_regclass(p.name) IS NOT NULL THEN
+            SELECT greatest(coalesce(c.reltuples, 0), 0)::bigint INTO n FROM pg_class c WHERE c.oid = to_regclass(p.name);
+            dropped := dropped + n;
+            EXECUTE format('DROP TABLE %I', p.name);
+        END IF;
+        DELETE FROM event_day_partition WHERE name = p.name;
+    END LOOP;
+    RETURN dropped;
+END
+$$;
+
+-- FUNCTION delivery_body_purge_unpartitioned(text, timestamp with time zone, integer)
+CREATE FUNCTION public.delivery_body_purge_unpartitioned(p_service text, p_before timestamp with time zone, p_batch integer) RETURNS integer
+    LANGUAGE plpgsql
+    AS $_$
+DECLARE
+    part text;
+    n integer;
+    deleted integer := 0;
+BEGIN
+    FOREACH part IN ARRAY ARRAY['delivery_body_upgraded', 'delivery_body_default'] LOOP
+        CONTINUE WHEN to_regclass(part) IS NULL OR deleted >= p_batch;
+        EXECUTE format('DELETE FROM %1$I WHERE ctid = ANY (ARRAY(SELECT ctid FROM %1$I WHERE service_id = $1 AND event_id < $2 '
+                       'ORDER BY event_id LIMIT $3))', part) USING p_service, event_id_at(p_before), p_batch - deleted;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        deleted := deleted + n;
+    END LOOP;
+    RETURN deleted;
+END
+$_$;
 
 -- FUNCTION delivery_log_add_partitions(timestamp with time zone, integer)
 CREATE FUNCTION public.delivery_log_add_partitions(p_today timestamp with time zone, p_days_ahead integer) RETURNS integer
@@ -87,10 +172,79 @@ BEGIN
 END
 $$;
 
+-- FUNCTION delivery_outbox_drop_partitions(timestamp with time zone)
+CREATE FUNCTION public.delivery_outbox_drop_partitions(p_before timestamp with time zone, OUT dropped bigint, OUT kept bigint) RETURNS record
+    LANGUAGE plpgsql
+    SET "TimeZone" TO 'UTC'
+    SET "DateStyle" TO 'ISO'
+    SET lock_timeout TO '2s'
+    AS $_$
+DECLARE
+    p record;
+    n bigint;
+    estimate bigint;
+BEGIN
+    dropped := 0;
+    kept := 0;
+    PERFORM pg_advisory_xact_lock(hashtextextended('delivery_partitions', 0));
+    FOR p IN SELECT name FROM event_day_partition WHERE parent = 'delivery_outbox' AND ends_on <= p_before ORDER BY ends_on LOOP
+        IF to_regclass(p.name) IS NOT NULL THEN
+            SELECT greatest(coalesce(c.reltuples, 0), 0)::bigint INTO estimate FROM pg_class c WHERE c.oid = to_regclass(p.name);
+            EXECUTE format('ALTER TABLE delivery_outbox DETACH PARTITION %I', p.name);
+            EXECUTE format($sql$
+                INSERT INTO delivery_outbox (service_id, subscription_id, event_id, seq, entity_key, event_name, body, state, attempts,
+                                             next_attempt_on, created_on, entity_seq, trace_parent, occurred_on, custom_id, language,
+                                             body_shape, data)
+                SELECT o.service_id, o.subscription_id, o.event_id, o.seq, o.entity_key, o.event_name, o.body, o.state, o.attempts,
+                       o.next_attempt_on, o.created_on, o.entity_seq, o.trace_parent, o.occurred_on, o.custom_id, o.language,
+                       o.body_shape,
+                       coalesce(o.data, CASE WHEN o.body IS NULL THEN (
+                           SELECT b.data FROM delivery_body b
+                           WHERE b.service_id = o.service_id AND b.event_id = o.event_id AND b.shape = o.body_shape LIMIT 1) END)
+                FROM %I o WHERE o.state = 'PENDING'
+                $sql$, p.name);
+            GET DIAGNOSTICS n = ROW_COUNT;
+            kept := kept + n;
+            dropped := dropped + greatest(estimate - n, 0);
+            EXECUTE format('DROP TABLE %I', p.name);
+        END IF;
+        DELETE FROM event_day_partition WHERE name = p.name;
+    END LOOP;
+END
+$_$;
+
+-- FUNCTION delivery_outbox_purge_unpartitioned(text, timestamp with time zone, integer)
+CREATE FUNCTION public.delivery_outbox_purge_unpartitioned(p_service text, p_before timestamp with time zone, p_batch integer) RETURNS integer
+    LANGUAGE plpgsql
+    AS $_$
+DECLARE
+    part text;
+    n integer;
+    deleted integer := 0;
+BEGIN
+    FOREACH part IN ARRAY ARRAY['delivery_outbox_upgraded', 'delivery_outbox_default'] LOOP
+        CONTINUE WHEN to_regclass(part) IS NULL OR deleted >= p_batch;
+        EXECUTE format('DELETE FROM %1$I WHERE ctid = ANY (ARRAY(SELECT ctid FROM %1$I WHERE service_id = $1 AND state <> ''PENDING'' '
+                       'AND created_on < $2 LIMIT $3))', part) USING p_service, p_before, p_batch - deleted;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        deleted := deleted + n;
+    END LOOP;
+    RETURN deleted;
+END
+$_$;
+
 -- FUNCTION entity_tenant(text)
 CREATE FUNCTION public.entity_tenant(resource text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ SELECT CASE WHEN strpos(resource, ':') > 0 THEN split_part(resource, ':', 1) ELSE 'default' END $$;
+
+-- FUNCTION event_id_at(timestamp with time zone)
+CREATE FUNCTION public.event_id_at(p_at timestamp with time zone) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT lpad(to_hex(ms >> 16), 8, '0') || '-' || lpad(to_hex(ms & 65535), 4, '0')
+    FROM (SELECT floor(extract(epoch FROM p_at) * 1000)::bigint AS ms) t
+$$;
 
 -- FUNCTION event_queue_bury(text, integer, bigint[], integer[])
 CREATE FUNCTION public.event_queue_bury(p_service text, p_queue integer, p_ids bigint[], p_receipts integer[]) RETURNS integer
@@ -413,6 +567,15 @@ CREATE TABLE public.delivery_body (
     event_id text NOT NULL,
     shape text NOT NULL,
     data text NOT NULL
+)
+PARTITION BY RANGE (event_id);
+
+-- TABLE delivery_body_default
+CREATE TABLE public.delivery_body_default (
+    service_id text NOT NULL,
+    event_id text NOT NULL,
+    shape text NOT NULL,
+    data text NOT NULL
 );
 
 -- TABLE delivery_log
@@ -483,17 +646,41 @@ CREATE TABLE public.delivery_outbox (
     body_shape text,
     data text
 )
-WITH (autovacuum_vacuum_scale_factor='0', autovacuum_vacuum_threshold='20000', autovacuum_vacuum_cost_limit='2000', fillfactor='60');
+PARTITION BY RANGE (event_id);
 
--- SEQUENCE delivery_outbox_seq_seq
-ALTER TABLE public.delivery_outbox ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME public.delivery_outbox_seq_seq
+-- SEQUENCE delivery_outbox_position
+CREATE SEQUENCE public.delivery_outbox_position
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
     NO MAXVALUE
-    CACHE 1
-);
+    CACHE 1;
+
+-- SEQUENCE OWNED BY delivery_outbox_position
+ALTER SEQUENCE public.delivery_outbox_position OWNED BY public.delivery_outbox.seq;
+
+-- TABLE delivery_outbox_default
+CREATE TABLE public.delivery_outbox_default (
+    service_id text NOT NULL,
+    subscription_id bigint NOT NULL,
+    event_id text NOT NULL,
+    seq bigint DEFAULT nextval('public.delivery_outbox_position'::regclass) NOT NULL,
+    entity_key text NOT NULL,
+    event_name text NOT NULL,
+    body text,
+    state text DEFAULT 'PENDING'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_on timestamp with time zone,
+    created_on timestamp with time zone NOT NULL,
+    entity_seq bigint DEFAULT 0 NOT NULL,
+    trace_parent text,
+    occurred_on timestamp with time zone,
+    custom_id text,
+    language text,
+    body_shape text,
+    data text
+)
+WITH (fillfactor='60', autovacuum_vacuum_scale_factor='0', autovacuum_vacuum_threshold='20000', autovacuum_vacuum_cost_limit='2000');
 
 -- SEQUENCE entity_id
 CREATE SEQUENCE public.entity_id
@@ -514,6 +701,14 @@ CREATE TABLE public.entity_state (
     event_id text,
     event_trigger text,
     event_on timestamp with time zone
+);
+
+-- TABLE event_day_partition
+CREATE TABLE public.event_day_partition (
+    name text NOT NULL,
+    parent text NOT NULL,
+    starts_on timestamp with time zone,
+    ends_on timestamp with time zone NOT NULL
 );
 
 -- SEQUENCE event_queue_id
@@ -732,8 +927,17 @@ CREATE TABLE public.subscription_list (
     tenant text DEFAULT 'default'::text NOT NULL
 );
 
+-- TABLE ATTACH delivery_body_default
+ALTER TABLE ONLY public.delivery_body ATTACH PARTITION public.delivery_body_default DEFAULT;
+
+-- TABLE ATTACH delivery_outbox_default
+ALTER TABLE ONLY public.delivery_outbox ATTACH PARTITION public.delivery_outbox_default DEFAULT;
+
 -- DEFAULT delivery_log id
 ALTER TABLE ONLY public.delivery_log ALTER COLUMN id SET DEFAULT nextval('public.delivery_log_id'::regclass);
+
+-- DEFAULT delivery_outbox seq
+ALTER TABLE ONLY public.delivery_outbox ALTER COLUMN seq SET DEFAULT nextval('public.delivery_outbox_position'::regclass);
 
 -- CONSTRAINT delivery_log_count delivery_log_count_pkey
 ALTER TABLE ONLY public.delivery_log_count
@@ -751,9 +955,17 @@ ALTER TABLE ONLY public.delivery_log
 ALTER TABLE ONLY public.delivery_outbox
     ADD CONSTRAINT delivery_outbox_pkey PRIMARY KEY (service_id, subscription_id, event_id);
 
+-- CONSTRAINT delivery_outbox_default delivery_outbox_default_pkey
+ALTER TABLE ONLY public.delivery_outbox_default
+    ADD CONSTRAINT delivery_outbox_default_pkey PRIMARY KEY (service_id, subscription_id, event_id);
+
 -- CONSTRAINT entity_state entity_state_pkey
 ALTER TABLE ONLY public.entity_state
     ADD CONSTRAINT entity_state_pkey PRIMARY KEY (service_id, resource, id);
+
+-- CONSTRAINT event_day_partition event_day_partition_pkey
+ALTER TABLE ONLY public.event_day_partition
+    ADD CONSTRAINT event_day_partition_pkey PRIMARY KEY (name);
 
 -- CONSTRAINT event_queue_dead_letter event_queue_dead_letter_pkey
 ALTER TABLE ONLY public.event_queue_dead_letter
@@ -820,16 +1032,25 @@ ALTER TABLE ONLY public.subscription_list
     ADD CONSTRAINT subscription_list_pkey PRIMARY KEY (service_id, id);
 
 -- INDEX delivery_body_event
-CREATE INDEX delivery_body_event ON public.delivery_body USING btree (service_id, event_id, shape);
+CREATE INDEX delivery_body_event ON ONLY public.delivery_body USING btree (service_id, event_id, shape);
+
+-- INDEX delivery_body_default_service_id_event_id_shape_idx
+CREATE INDEX delivery_body_default_service_id_event_id_shape_idx ON public.delivery_body_default USING btree (service_id, event_id, shape);
 
 -- INDEX delivery_log_subscription
 CREATE INDEX delivery_log_subscription ON ONLY public.delivery_log USING btree (service_id, subscription_id, id DESC);
 
 -- INDEX delivery_outbox_entity_order
-CREATE INDEX delivery_outbox_entity_order ON public.delivery_outbox USING btree (service_id, subscription_id, entity_key, entity_seq) WHERE (state = 'PENDING'::text);
+CREATE INDEX delivery_outbox_entity_order ON ONLY public.delivery_outbox USING btree (service_id, subscription_id, entity_key, entity_seq) WHERE (state = 'PENDING'::text);
+
+-- INDEX delivery_outbox_default_service_id_subscription_id_entity_k_idx
+CREATE INDEX delivery_outbox_default_service_id_subscription_id_entity_k_idx ON public.delivery_outbox_default USING btree (service_id, subscription_id, entity_key, entity_seq) WHERE (state = 'PENDING'::text);
 
 -- INDEX delivery_outbox_pending
-CREATE INDEX delivery_outbox_pending ON public.delivery_outbox USING btree (service_id, subscription_id, seq) WHERE (state = 'PENDING'::text);
+CREATE INDEX delivery_outbox_pending ON ONLY public.delivery_outbox USING btree (service_id, subscription_id, seq) WHERE (state = 'PENDING'::text);
+
+-- INDEX delivery_outbox_default_service_id_subscription_id_seq_idx
+CREATE INDEX delivery_outbox_default_service_id_subscription_id_seq_idx ON public.delivery_outbox_default USING btree (service_id, subscription_id, seq) WHERE (state = 'PENDING'::text);
 
 -- INDEX entity_state_tenant
 CREATE INDEX entity_state_tenant ON public.entity_state USING btree (service_id, public.entity_tenant(resource));
@@ -873,6 +1094,18 @@ CREATE INDEX subscription_list_status ON public.subscription_list USING btree (s
 -- INDEX subscription_list_tenant
 CREATE INDEX subscription_list_tenant ON public.subscription_list USING btree (service_id, tenant, status, id);
 
+-- INDEX ATTACH delivery_body_default_service_id_event_id_shape_idx
+ALTER INDEX public.delivery_body_event ATTACH PARTITION public.delivery_body_default_service_id_event_id_shape_idx;
+
+-- INDEX ATTACH delivery_outbox_default_pkey
+ALTER INDEX public.delivery_outbox_pkey ATTACH PARTITION public.delivery_outbox_default_pkey;
+
+-- INDEX ATTACH delivery_outbox_default_service_id_subscription_id_entity_k_idx
+ALTER INDEX public.delivery_outbox_entity_order ATTACH PARTITION public.delivery_outbox_default_service_id_subscription_id_entity_k_idx;
+
+-- INDEX ATTACH delivery_outbox_default_service_id_subscription_id_seq_idx
+ALTER INDEX public.delivery_outbox_pending ATTACH PARTITION public.delivery_outbox_default_service_id_subscription_id_seq_idx;
+
 -- Rows of schema_migrations
 INSERT INTO public.schema_migrations (version, name, checksum) VALUES (1, 'orleans_grain_storage', '610cede656ac83dac8904760a30ebf2930ad4eede2d65bec5b9dad0c35577234');
 INSERT INTO public.schema_migrations (version, name, checksum) VALUES (2, 'orleans_reminders', 'b657c6dcd89608176fe7d6dd71dd4841afbdef0bb3695cdfa74b7f858b5e90b3');
@@ -903,6 +1136,7 @@ INSERT INTO public.schema_migrations (version, name, checksum) VALUES (26, 'atte
 INSERT INTO public.schema_migrations (version, name, checksum) VALUES (27, 'delivery_trace_parent', '634e90d7f2d1080754ad9bf2c8eef9d4371593691d195bc0a46c9760b319e9e7');
 INSERT INTO public.schema_migrations (version, name, checksum) VALUES (28, 'outbox_fillfactor', 'eefe1541f2ea12b709d8f71b4085c4bd7d77ca3d03f18594d2aa88e3592a4959');
 INSERT INTO public.schema_migrations (version, name, checksum) VALUES (29, 'delivery_body', '689db51d5b42ca9213b0f7bde12facd95a15a37bef88c6da6e0b40d9a8217173');
+INSERT INTO public.schema_migrations (version, name, checksum) VALUES (30, 'delivery_partitions', 'ef4f203f962af5062695e7d6c67478ebcf068dfd724b130c5bacbc989ceb7121');
 
 -- Rows of orleansquery
 INSERT INTO public.orleansquery (querykey, querytext) VALUES ('ClearStorageKey', '

@@ -94,13 +94,15 @@ generate() {
 -- A database migrated from scratch (dotnet Silo.dll migrate), dumped with pg_dump --schema-only
 -- --no-owner --no-privileges, less the preamble of SET lines, then the rows of schema_migrations
 -- (without applied_on) and of orleansquery (the queries the Orleans ADO.NET providers read).
--- Left out: the partitions of delivery_log (delivery_log_YYYYMMDD, one per UTC day, added by
--- delivery_log_add_partitions; delivery_log_upgraded, the log from before migration 0017), which
--- depend on the day the migrations ran.
+-- Left out: the daily partitions of delivery_log, delivery_outbox and delivery_body (TABLE_YYYYMMDD,
+-- one per UTC day, added by delivery_log_add_partitions and delivery_add_partitions; TABLE_upgraded,
+-- the rows from before the partitions), which depend on the day the migrations ran.
 
 EOF
   "$ES_PG_BIN/pg_dump" --schema-only --no-owner --no-privileges \
     --exclude-table='public.delivery_log_[0-9]*' --exclude-table=public.delivery_log_upgraded \
+    --exclude-table='public.delivery_outbox_[0-9]*' --exclude-table=public.delivery_outbox_upgraded \
+    --exclude-table='public.delivery_body_[0-9]*' --exclude-table=public.delivery_body_upgraded \
     --dbname="$database" | normalise
   printf '\n-- Rows of schema_migrations\n'
   rows "SELECT format('INSERT INTO public.schema_migrations (version, name, checksum) VALUES (%s, %L, %L);',

@@ -6,10 +6,10 @@ using Microsoft.Extensions.Hosting;
 namespace EventsSubscriptions.Grains.Delivery;
 
 /// <summary>
-/// Keeps the delivery log's daily partitions: makes the next days' ahead, and drops the days past
-/// the retention whole (a day goes once its end is past: rows are kept the retention and at most a
-/// day more). Finished deliveries older than the retention are purged in bounded batches, then the data
-/// their events shared (pending deliveries keep a copy). Hourly,
+/// Keeps the daily partitions of the delivery log (days of attempts) and of the deliveries and their
+/// shared data (days of events): makes the next days' ahead, and drops the days past the retention
+/// whole (a day goes once its end is past: rows are kept the retention and at most a day more). A
+/// pending delivery is kept, whatever its day (it moves out of the day first). Hourly,
 /// on one silo of the cluster: the one that holds the <see cref="ClusterLease"/>. Every
 /// silo tries the lease each minute, so the purge moves within a minute when its silo leaves, and
 /// a silo that takes the lease purges at once.
@@ -45,20 +45,10 @@ public sealed class DeliveryLogRetention(DeliveryStore store, ClusterLease lease
             lastRun = clock.GetUtcNow();
             try
             {
-                var now = clock.GetUtcNow();
-                // The days ahead first: a log row always finds its day's partition.
-                await store.AddLogPartitionsAsync(now, DaysAhead, stoppingToken);
-                var before = now - TimeSpan.FromDays(settings.Value.LogRetentionDays);
-                var logRows = await store.DropLogPartitionsAsync(before, stoppingToken)
-                    + await PurgeAsync(store.PurgeUpgradedLogAsync, before, stoppingToken);
-                // Pending deliveries get their own copy of shared data first; then the finished ones
-                // go, and with them the last rows that could read the shared data of their days.
-                var copied = await store.KeepSharedDataAsync(before, stoppingToken);
-                var deliveries = await PurgeAsync(store.PurgeFinishedAsync, before, stoppingToken);
-                var shared = await PurgeAsync(store.PurgeSharedDataAsync, SharedDataBefore(before), stoppingToken);
-                if (logRows + deliveries + shared + copied > 0)
+                var run = await RunAsync(store, clock.GetUtcNow(), settings.Value.LogRetentionDays, stoppingToken);
+                if (run.LogRows + run.Deliveries + run.SharedData + run.Copied > 0)
                 {
-                    logger.Purged(logRows, deliveries, shared, copied, before);
+                    logger.Purged(run.LogRows, run.Deliveries, run.SharedData, run.Copied, run.Before);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -67,6 +57,30 @@ public sealed class DeliveryLogRetention(DeliveryStore store, ClusterLease lease
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>
+    /// One run of the job at <paramref name="now"/>: the days ahead made, then everything past the
+    /// retention purged, in the order that keeps every pending delivery and its body.
+    /// </summary>
+    public static async Task<RetentionRun> RunAsync(DeliveryStore store, DateTimeOffset now, int retentionDays, CancellationToken cancellationToken)
+    {
+        // The days ahead first: a log row and a delivery always find their day's partition.
+        await store.AddLogPartitionsAsync(now, DaysAhead, cancellationToken);
+        await store.AddDeliveryPartitionsAsync(now, DaysAhead, cancellationToken);
+        var before = now - TimeSpan.FromDays(retentionDays);
+        var logRows = await store.DropLogPartitionsAsync(before, cancellationToken)
+            + await PurgeAsync(store.PurgeUpgradedLogAsync, before, cancellationToken);
+        // The deliveries' days go whole, their pending deliveries kept with a copy of their data;
+        // pending deliveries outside the days get their copy too. Then the finished ones outside the
+        // days go, and last the shared data no delivery can read any more.
+        var (deliveries, kept) = await store.DropDeliveryPartitionsAsync(before, cancellationToken);
+        var copied = kept + await store.KeepSharedDataAsync(before, cancellationToken);
+        deliveries += await PurgeAsync(store.PurgeFinishedAsync, before, cancellationToken);
+        var sharedBefore = SharedDataBefore(before);
+        var shared = await store.DropSharedDataAsync(sharedBefore, cancellationToken)
+            + await PurgeAsync(store.PurgeSharedDataAsync, sharedBefore, cancellationToken);
+        return new RetentionRun(before, logRows, deliveries, shared, copied);
     }
 
     /// <summary>
@@ -81,6 +95,7 @@ public sealed class DeliveryLogRetention(DeliveryStore store, ClusterLease lease
         try
         {
             await store.AddLogPartitionsAsync(clock.GetUtcNow(), DaysAhead, cancellationToken);
+            await store.AddDeliveryPartitionsAsync(clock.GetUtcNow(), DaysAhead, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -103,3 +118,9 @@ public sealed class DeliveryLogRetention(DeliveryStore store, ClusterLease lease
         return total;
     }
 }
+
+/// <summary>
+/// What a run of <see cref="DeliveryLogRetention"/> purged before <see cref="Before"/> (rows of whole
+/// days are the planner's estimates) and how many pending deliveries it gave their own copy of their data.
+/// </summary>
+public sealed record RetentionRun(DateTimeOffset Before, long LogRows, long Deliveries, long SharedData, long Copied);

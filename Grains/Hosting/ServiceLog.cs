@@ -41,9 +41,9 @@ internal static partial class ServiceLog
     [LoggerMessage(2010, LogLevel.Debug, "The pending deliveries could not be measured")]
     public static partial void BacklogNotMeasured(this ILogger logger, Exception error);
 
-    [LoggerMessage(2011, LogLevel.Information, "Purged about {Log} delivery log row(s) (whole days), {Deliveries} finished deliveries older than {Before:o} " +
-                                               "and {Shared} shared webhook data; {Copied} pending deliveries given their own copy")]
-    public static partial void Purged(this ILogger logger, long log, int deliveries, int shared, int copied, DateTimeOffset before);
+    [LoggerMessage(2011, LogLevel.Information, "Purged about {Log} delivery log row(s), {Deliveries} finished deliveries and {Shared} shared webhook data " +
+                                               "older than {Before:o} (mostly whole days: the planner's estimates); {Copied} pending deliveries kept with their own copy")]
+    public static partial void Purged(this ILogger logger, long log, long deliveries, long shared, long copied, DateTimeOffset before);
 
     [LoggerMessage(2012, LogLevel.Warning, "Delivery log purge failed")]
     public static partial void PurgeFailed(this ILogger logger, Exception error);

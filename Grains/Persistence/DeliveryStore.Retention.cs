@@ -1,6 +1,6 @@
 namespace EventsSubscriptions.Grains.Persistence;
 
-// Retention: the delivery log's daily partitions, the purge of finished deliveries and of shared data.
+// Retention: the daily partitions of the delivery log, of the deliveries and of their shared data.
 public sealed partial class DeliveryStore
 {
     /// <summary>
@@ -39,20 +39,45 @@ public sealed partial class DeliveryStore
     }
 
     /// <summary>
-    /// Deletes finished deliveries (sent, exhausted or cancelled) queued before the retention, a
-    /// bounded batch at a time; pending ones stay whatever their age. Replay reaches back as far.
+    /// Makes sure the deliveries and their shared data have a partition for each day of events from
+    /// <paramref name="today"/> to <paramref name="daysAhead"/> days on; returns how many were added.
+    /// </summary>
+    public async Task<int> AddDeliveryPartitionsAsync(DateTimeOffset today, int daysAhead, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT delivery_add_partitions($1, $2)");
+        command.Parameters.Add(new NpgsqlParameter { Value = today.UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter { Value = daysAhead });
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>
+    /// Drops the deliveries of events accepted before <paramref name="before"/>, a day at a time,
+    /// whatever its rows, keeping the pending ones: each day's pending deliveries move, with their own
+    /// copy of the data they shared, into the partition that takes ids no day holds. Returns about
+    /// how many rows went (the planner's estimate) and how many pending deliveries were kept.
+    /// </summary>
+    public async Task<(long Dropped, long Kept)> DropDeliveryPartitionsAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT dropped, kept FROM delivery_outbox_drop_partitions($1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = before.UtcDateTime });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    /// <summary>
+    /// Deletes finished deliveries (sent, exhausted or cancelled) queued before the retention from the
+    /// partitions that are not a day (the rows kept from before the partitions, and the pending ones
+    /// kept past their day once they finish), a bounded batch at a time; pending ones stay whatever
+    /// their age. Replay reaches back as far.
     /// </summary>
     public async Task<int> PurgeFinishedAsync(DateTimeOffset before, int batch, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand($"""
-            DELETE FROM delivery_outbox WHERE (service_id, subscription_id, event_id) IN (
-                SELECT service_id, subscription_id, event_id FROM delivery_outbox
-                WHERE service_id = $1 AND state <> {DeliverySql.Pending} AND created_on < $2 LIMIT $3)
-            """);
+        await using var command = dataSource.CreateCommand("SELECT delivery_outbox_purge_unpartitioned($1, $2, $3)");
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter { Value = before.UtcDateTime });
         command.Parameters.Add(new NpgsqlParameter { Value = batch });
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>
@@ -73,22 +98,29 @@ public sealed partial class DeliveryStore
     }
 
     /// <summary>
-    /// Deletes the shared data of events accepted before <paramref name="acceptedBefore"/>, a bounded
-    /// batch at a time, by the key's order (event ids are version 7 UUIDs, lowercase hex: their text
-    /// sorts by acceptance time in any collation). Safe once every delivery that may still need it
-    /// has a copy: the finished ones queued since are younger than the retention, the pending ones were
-    /// given copies by <see cref="KeepSharedDataAsync"/>, and a replay copies the data into the rows it requeues.
+    /// Drops the shared data of events accepted before <paramref name="acceptedBefore"/>, a day at a
+    /// time; returns about how many rows went. Safe once every delivery that may still need it has a
+    /// copy: the finished ones queued since are younger than the retention, the pending ones were given
+    /// copies (by <see cref="DropDeliveryPartitionsAsync"/> and <see cref="KeepSharedDataAsync"/>), and
+    /// a replay copies the data into the rows it requeues.
+    /// </summary>
+    public async Task<long> DropSharedDataAsync(DateTimeOffset acceptedBefore, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT delivery_body_drop_partitions($1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = acceptedBefore.UtcDateTime });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>
+    /// The same for the shared data outside the days' partitions (kept from before them), a bounded
+    /// batch at a time by the key's order (event ids are version 7 UUIDs: their text sorts by time).
     /// </summary>
     public async Task<int> PurgeSharedDataAsync(DateTimeOffset acceptedBefore, int batch, CancellationToken cancellationToken = default)
     {
-        var ms = acceptedBefore.ToUnixTimeMilliseconds();
-        await using var command = dataSource.CreateCommand("""
-            DELETE FROM delivery_body WHERE ctid = ANY (ARRAY(
-                SELECT ctid FROM delivery_body WHERE service_id = $1 AND event_id < $2 ORDER BY event_id LIMIT $3))
-            """);
+        await using var command = dataSource.CreateCommand("SELECT delivery_body_purge_unpartitioned($1, $2, $3)");
         command.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
-        command.Parameters.Add(new NpgsqlParameter { Value = $"{ms >> 16:x8}-{ms & 0xFFFF:x4}" });
+        command.Parameters.Add(new NpgsqlParameter { Value = acceptedBefore.UtcDateTime });
         command.Parameters.Add(new NpgsqlParameter { Value = batch });
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 }

@@ -61,7 +61,7 @@ public sealed class DeliveryLogUpgradeTests : IAsyncLifetime
         // The dropped days' counts went with them (the row written here directly was never counted).
         Assert.Equal(0, await CountedAsync());
         Assert.Equal("gone", await database.ScalarAsync<string>("SELECT coalesce(to_regclass('delivery_log_upgraded')::text, 'gone')"));
-        // The outbox is not partitioned: the delivery pending for 40 days is there, whatever the log's retention.
+        // The deliveries have days of their own (by their event): both are there, whatever the log's retention.
         Assert.Equal(["pending-40 PENDING", "sent-40 SUCCEEDED"], await ColumnAsync("SELECT event_id || ' ' || state FROM delivery_outbox ORDER BY event_id"));
     }
 
