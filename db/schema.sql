@@ -18,6 +18,7 @@ CREATE FUNCTION public.delivery_add_partitions(p_today timestamp with time zone,
     AS $$
 DECLARE
     day_start timestamptz;
+    week_end timestamptz;
     tbl text;
     part text;
     low text;
@@ -26,14 +27,15 @@ DECLARE
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended('delivery_partitions', 0));
     FOR d IN 0..p_days_ahead LOOP
-        day_start := (date_trunc('day', p_today AT TIME ZONE 'UTC') + make_interval(days => d)) AT TIME ZONE 'UTC';
+        day_start := date_trunc('week', (date_trunc('day', p_today AT TIME ZONE 'UTC') + make_interval(days => d))) AT TIME ZONE 'UTC';
+        week_end := day_start + interval '7 days';
         low := event_id_at(day_start);
-        high := event_id_at(day_start + interval '1 day');
+        high := event_id_at(week_end);
         FOREACH tbl IN ARRAY ARRAY['delivery_outbox', 'delivery_body'] LOOP
             part := tbl || '_' || to_char(day_start, 'YYYYMMDD');
-            CONTINUE WHEN EXISTS (SELECT 1 FROM event_day_partition p
+            CONTINUE WHEN EXISTS (SELECT 1 FROM delivery_partition p
                                   WHERE p.parent = tbl AND p.ends_on > day_start
-                                    AND (p.starts_on IS NULL OR p.starts_on < day_start + interval '1 day'));
+                                    AND (p.starts_on IS NULL OR p.starts_on < week_end));
             CONTINUE WHEN tbl = 'delivery_outbox' AND EXISTS (
                 SELECT 1 FROM delivery_outbox_default WHERE event_id >= low AND event_id < high);
             CONTINUE WHEN tbl = 'delivery_body' AND EXISTS (
@@ -41,7 +43,7 @@ BEGIN
             EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)%s', part, tbl, low, high,
                            CASE WHEN tbl = 'delivery_outbox' THEN ' WITH (fillfactor = 60, autovacuum_vacuum_scale_factor = 0, '
                                 || 'autovacuum_vacuum_threshold = 20000, autovacuum_vacuum_cost_limit = 2000)' ELSE '' END);
-            INSERT INTO event_day_partition (name, parent, starts_on, ends_on) VALUES (part, tbl, day_start, day_start + interval '1 day');
+            INSERT INTO delivery_partition (name, parent, starts_on, ends_on) VALUES (part, tbl, day_start, week_end);
             added := added + 1;
         END LOOP;
     END LOOP;
@@ -62,13 +64,13 @@ DECLARE
     dropped bigint := 0;
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended('delivery_partitions', 0));
-    FOR p IN SELECT name FROM event_day_partition WHERE parent = 'delivery_body' AND ends_on <= p_before ORDER BY ends_on LOOP
+    FOR p IN SELECT name FROM delivery_partition WHERE parent = 'delivery_body' AND ends_on <= p_before ORDER BY ends_on LOOP
         IF to_regclass(p.name) IS NOT NULL THEN
             SELECT greatest(coalesce(c.reltuples, 0), 0)::bigint INTO n FROM pg_class c WHERE c.oid = to_regclass(p.name);
             dropped := dropped + n;
             EXECUTE format('DROP TABLE %I', p.name);
         END IF;
-        DELETE FROM event_day_partition WHERE name = p.name;
+        DELETE FROM delivery_partition WHERE name = p.name;
     END LOOP;
     RETURN dropped;
 END
@@ -187,7 +189,7 @@ BEGIN
     dropped := 0;
     kept := 0;
     PERFORM pg_advisory_xact_lock(hashtextextended('delivery_partitions', 0));
-    FOR p IN SELECT name FROM event_day_partition WHERE parent = 'delivery_outbox' AND ends_on <= p_before ORDER BY ends_on LOOP
+    FOR p IN SELECT name FROM delivery_partition WHERE parent = 'delivery_outbox' AND ends_on <= p_before ORDER BY ends_on LOOP
         IF to_regclass(p.name) IS NOT NULL THEN
             SELECT greatest(coalesce(c.reltuples, 0), 0)::bigint INTO estimate FROM pg_class c WHERE c.oid = to_regclass(p.name);
             EXECUTE format('ALTER TABLE delivery_outbox DETACH PARTITION %I', p.name);
@@ -208,7 +210,7 @@ BEGIN
             dropped := dropped + greatest(estimate - n, 0);
             EXECUTE format('DROP TABLE %I', p.name);
         END IF;
-        DELETE FROM event_day_partition WHERE name = p.name;
+        DELETE FROM delivery_partition WHERE name = p.name;
     END LOOP;
 END
 $_$;
@@ -682,6 +684,14 @@ CREATE TABLE public.delivery_outbox_default (
 )
 WITH (fillfactor='60', autovacuum_vacuum_scale_factor='0', autovacuum_vacuum_threshold='20000', autovacuum_vacuum_cost_limit='2000');
 
+-- TABLE delivery_partition
+CREATE TABLE public.delivery_partition (
+    name text NOT NULL,
+    parent text NOT NULL,
+    starts_on timestamp with time zone,
+    ends_on timestamp with time zone NOT NULL
+);
+
 -- SEQUENCE entity_id
 CREATE SEQUENCE public.entity_id
     START WITH 1
@@ -701,14 +711,6 @@ CREATE TABLE public.entity_state (
     event_id text,
     event_trigger text,
     event_on timestamp with time zone
-);
-
--- TABLE event_day_partition
-CREATE TABLE public.event_day_partition (
-    name text NOT NULL,
-    parent text NOT NULL,
-    starts_on timestamp with time zone,
-    ends_on timestamp with time zone NOT NULL
 );
 
 -- SEQUENCE event_queue_id
@@ -959,13 +961,13 @@ ALTER TABLE ONLY public.delivery_outbox
 ALTER TABLE ONLY public.delivery_outbox_default
     ADD CONSTRAINT delivery_outbox_default_pkey PRIMARY KEY (service_id, subscription_id, event_id);
 
+-- CONSTRAINT delivery_partition delivery_partition_pkey
+ALTER TABLE ONLY public.delivery_partition
+    ADD CONSTRAINT delivery_partition_pkey PRIMARY KEY (name);
+
 -- CONSTRAINT entity_state entity_state_pkey
 ALTER TABLE ONLY public.entity_state
     ADD CONSTRAINT entity_state_pkey PRIMARY KEY (service_id, resource, id);
-
--- CONSTRAINT event_day_partition event_day_partition_pkey
-ALTER TABLE ONLY public.event_day_partition
-    ADD CONSTRAINT event_day_partition_pkey PRIMARY KEY (name);
 
 -- CONSTRAINT event_queue_dead_letter event_queue_dead_letter_pkey
 ALTER TABLE ONLY public.event_queue_dead_letter
@@ -1136,7 +1138,7 @@ INSERT INTO public.schema_migrations (version, name, checksum) VALUES (26, 'atte
 INSERT INTO public.schema_migrations (version, name, checksum) VALUES (27, 'delivery_trace_parent', '634e90d7f2d1080754ad9bf2c8eef9d4371593691d195bc0a46c9760b319e9e7');
 INSERT INTO public.schema_migrations (version, name, checksum) VALUES (28, 'outbox_fillfactor', 'eefe1541f2ea12b709d8f71b4085c4bd7d77ca3d03f18594d2aa88e3592a4959');
 INSERT INTO public.schema_migrations (version, name, checksum) VALUES (29, 'delivery_body', '689db51d5b42ca9213b0f7bde12facd95a15a37bef88c6da6e0b40d9a8217173');
-INSERT INTO public.schema_migrations (version, name, checksum) VALUES (30, 'delivery_partitions', 'ef4f203f962af5062695e7d6c67478ebcf068dfd724b130c5bacbc989ceb7121');
+INSERT INTO public.schema_migrations (version, name, checksum) VALUES (30, 'delivery_partitions', 'c1ce91ed2ac96242cba981b0f3f8bd3cbbb0e3d71cc5b5a8df71d49637a88129');
 
 -- Rows of orleansquery
 INSERT INTO public.orleansquery (querykey, querytext) VALUES ('ClearStorageKey', '

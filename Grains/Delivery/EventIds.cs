@@ -16,4 +16,48 @@ public static class EventIds
         && long.TryParse(eventId.AsSpan(9, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var low)
             ? DateTimeOffset.FromUnixTimeMilliseconds((high << 16) | low)
             : null;
+
+    /// <summary>
+    /// The lowest and highest of <paramref name="eventIds"/> when every one is a UUID written in
+    /// lowercase hex (what the service makes): such ids sort alike in every collation, so the bounds
+    /// are exact in SQL and let PostgreSQL read only the days' partitions they span. Null otherwise.
+    /// </summary>
+    public static (string Low, string High)? Range(IEnumerable<string> eventIds)
+    {
+        string? low = null, high = null;
+        foreach (var id in eventIds)
+        {
+            if (!IsLowercaseUuid(id))
+            {
+                return null;
+            }
+            if (low is null || string.CompareOrdinal(id, low) < 0)
+            {
+                low = id;
+            }
+            if (high is null || string.CompareOrdinal(id, high) > 0)
+            {
+                high = id;
+            }
+        }
+        return low is null ? null : (low, high!);
+    }
+
+    private static bool IsLowercaseUuid(string id)
+    {
+        if (id.Length != 36)
+        {
+            return false;
+        }
+        for (var i = 0; i < id.Length; i++)
+        {
+            var c = id[i];
+            var ok = i is 8 or 13 or 18 or 23 ? c == '-' : char.IsAsciiDigit(c) || c is >= 'a' and <= 'f';
+            if (!ok)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 }

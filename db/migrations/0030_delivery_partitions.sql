@@ -1,17 +1,17 @@
--- Deliveries (delivery_outbox) and the data they share (delivery_body) partitioned by the day of
--- their event, so that retention drops whole days instead of deleting row by row. The partition
+-- Deliveries (delivery_outbox) and the data they share (delivery_body) partitioned by the week of
+-- their event, so that retention drops whole weeks instead of deleting row by row. The partition
 -- key is the event id: event ids are version 7 UUIDs, whose text starts with the time they were
--- made (48 bits of Unix milliseconds, as hex), so a day is a range of ids. The outbox's key
+-- made (48 bits of Unix milliseconds, as hex), so a week is a range of ids. The outbox's key
 -- (service, subscription, event) includes it as it is: an event is still queued once per
 -- subscription, and every update of a delivery, which names its event, reads one partition.
 --
--- A pending delivery is never dropped with its day: retention detaches the day, moves its pending
--- rows (with their own copy of shared data) into the default partition, which takes every id no
--- day holds, then drops the day. The default partition also takes ids of any other form.
+-- A pending delivery is never dropped with its week: retention detaches the week, moves its
+-- pending rows (with their own copy of shared data) into the default partition, which takes every
+-- id no week holds, then drops the week. The default partition also takes ids of any other form.
 --
 -- Upgrade: nothing is copied. Each old table, unless empty, becomes the partition of everything
--- before the end of the upgrade's UTC day (`*_upgraded`), dropped whole once that day is past the
--- retention; the few rows whose ids sort after that day (ids of another form) move to the default
+-- before the end of the upgrade's UTC week (`*_upgraded`), dropped whole once that week is past the
+-- retention; the few rows whose ids sort after it (ids of another form) move to the default
 -- partition.
 
 SET LOCAL TimeZone = 'UTC';
@@ -26,9 +26,9 @@ AS $fn$
     FROM (SELECT floor(extract(epoch FROM p_at) * 1000)::bigint AS ms) t
 $fn$;
 
--- Each day's partition of the two tables and its range of event times (starts_on NULL: from the
+-- Each partition of the two tables and its range of event times (starts_on NULL: from the
 -- beginning of time), which the functions below read.
-CREATE TABLE event_day_partition (
+CREATE TABLE delivery_partition (
     name       text        PRIMARY KEY,
     parent     text        NOT NULL,
     starts_on  timestamptz,
@@ -86,17 +86,24 @@ CREATE TABLE delivery_outbox_default PARTITION OF delivery_outbox DEFAULT
     WITH (fillfactor = 60, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 20000, autovacuum_vacuum_cost_limit = 2000);
 CREATE TABLE delivery_body_default PARTITION OF delivery_body DEFAULT;
 
--- Makes sure every UTC day from p_today's to p_days_ahead days on has its partition in both
--- tables; returns how many it added. Idempotent, and safe from several silos at once. A day whose
--- ids the default partition holds already (a clock far ahead, ids of another form) is left to it.
+-- Makes sure every UTC day from p_today's to p_days_ahead days on is in a partition of both
+-- tables: a partition holds a week of events (Monday to Monday, UTC); returns how many it added.
+-- Idempotent, and safe from several silos at once. A week whose ids the default partition holds
+-- already (a clock far ahead, ids of another form) is left to it.
+--
+-- Weeks, not days: every read of the deliveries that does not name an event (a subscription's
+-- pending deliveries, its window) visits each partition, and with a month of days that cost the
+-- event path about a third more of PostgreSQL's time; five or six weeks cost little. Retention
+-- goes by whole weeks: deliveries are kept the retention and at most a week more.
 CREATE FUNCTION delivery_add_partitions(p_today timestamptz, p_days_ahead integer) RETURNS integer
 LANGUAGE plpgsql
--- UTC days whatever the session's zone; and no long wait for the parent's lock, which would hold
--- up every delivery behind it (days are made three ahead: the next hour tries again).
+-- UTC weeks whatever the session's zone; and no long wait for the parent's lock, which would hold
+-- up every delivery behind it (weeks are made days ahead: the next hour tries again).
 SET TimeZone = 'UTC' SET DateStyle = 'ISO' SET lock_timeout = '2s'
 AS $fn$
 DECLARE
     day_start timestamptz;
+    week_end timestamptz;
     tbl text;
     part text;
     low text;
@@ -105,14 +112,15 @@ DECLARE
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended('delivery_partitions', 0));
     FOR d IN 0..p_days_ahead LOOP
-        day_start := (date_trunc('day', p_today AT TIME ZONE 'UTC') + make_interval(days => d)) AT TIME ZONE 'UTC';
+        day_start := date_trunc('week', (date_trunc('day', p_today AT TIME ZONE 'UTC') + make_interval(days => d))) AT TIME ZONE 'UTC';
+        week_end := day_start + interval '7 days';
         low := event_id_at(day_start);
-        high := event_id_at(day_start + interval '1 day');
+        high := event_id_at(week_end);
         FOREACH tbl IN ARRAY ARRAY['delivery_outbox', 'delivery_body'] LOOP
             part := tbl || '_' || to_char(day_start, 'YYYYMMDD');
-            CONTINUE WHEN EXISTS (SELECT 1 FROM event_day_partition p
+            CONTINUE WHEN EXISTS (SELECT 1 FROM delivery_partition p
                                   WHERE p.parent = tbl AND p.ends_on > day_start
-                                    AND (p.starts_on IS NULL OR p.starts_on < day_start + interval '1 day'));
+                                    AND (p.starts_on IS NULL OR p.starts_on < week_end));
             CONTINUE WHEN tbl = 'delivery_outbox' AND EXISTS (
                 SELECT 1 FROM delivery_outbox_default WHERE event_id >= low AND event_id < high);
             CONTINUE WHEN tbl = 'delivery_body' AND EXISTS (
@@ -120,7 +128,7 @@ BEGIN
             EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)%s', part, tbl, low, high,
                            CASE WHEN tbl = 'delivery_outbox' THEN ' WITH (fillfactor = 60, autovacuum_vacuum_scale_factor = 0, '
                                 || 'autovacuum_vacuum_threshold = 20000, autovacuum_vacuum_cost_limit = 2000)' ELSE '' END);
-            INSERT INTO event_day_partition (name, parent, starts_on, ends_on) VALUES (part, tbl, day_start, day_start + interval '1 day');
+            INSERT INTO delivery_partition (name, parent, starts_on, ends_on) VALUES (part, tbl, day_start, week_end);
             added := added + 1;
         END LOOP;
     END LOOP;
@@ -128,8 +136,8 @@ BEGIN
 END
 $fn$;
 
--- Drops the outbox's days whose events were all accepted before p_before, keeping their pending
--- deliveries: each day is detached, its pending rows are moved into the default partition with
+-- Drops the outbox's weeks whose events were all accepted before p_before, keeping their pending
+-- deliveries: each week is detached, its pending rows are moved into the default partition with
 -- their own copy of the data they shared, and it is dropped. Returns the rows dropped (the
 -- planner's estimate: a count would read them) and the pending deliveries kept.
 CREATE FUNCTION delivery_outbox_drop_partitions(p_before timestamptz, OUT dropped bigint, OUT kept bigint)
@@ -144,7 +152,7 @@ BEGIN
     dropped := 0;
     kept := 0;
     PERFORM pg_advisory_xact_lock(hashtextextended('delivery_partitions', 0));
-    FOR p IN SELECT name FROM event_day_partition WHERE parent = 'delivery_outbox' AND ends_on <= p_before ORDER BY ends_on LOOP
+    FOR p IN SELECT name FROM delivery_partition WHERE parent = 'delivery_outbox' AND ends_on <= p_before ORDER BY ends_on LOOP
         IF to_regclass(p.name) IS NOT NULL THEN
             SELECT greatest(coalesce(c.reltuples, 0), 0)::bigint INTO estimate FROM pg_class c WHERE c.oid = to_regclass(p.name);
             EXECUTE format('ALTER TABLE delivery_outbox DETACH PARTITION %I', p.name);
@@ -165,12 +173,12 @@ BEGIN
             dropped := dropped + greatest(estimate - n, 0);
             EXECUTE format('DROP TABLE %I', p.name);
         END IF;
-        DELETE FROM event_day_partition WHERE name = p.name;
+        DELETE FROM delivery_partition WHERE name = p.name;
     END LOOP;
 END
 $fn$;
 
--- Drops the shared data's days whose events were all accepted before p_before (no delivery can
+-- Drops the shared data's weeks whose events were all accepted before p_before (no delivery can
 -- read them any more: see docs/operations.md); returns about how many rows went.
 CREATE FUNCTION delivery_body_drop_partitions(p_before timestamptz) RETURNS bigint
 LANGUAGE plpgsql
@@ -182,26 +190,26 @@ DECLARE
     dropped bigint := 0;
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended('delivery_partitions', 0));
-    FOR p IN SELECT name FROM event_day_partition WHERE parent = 'delivery_body' AND ends_on <= p_before ORDER BY ends_on LOOP
+    FOR p IN SELECT name FROM delivery_partition WHERE parent = 'delivery_body' AND ends_on <= p_before ORDER BY ends_on LOOP
         IF to_regclass(p.name) IS NOT NULL THEN
             SELECT greatest(coalesce(c.reltuples, 0), 0)::bigint INTO n FROM pg_class c WHERE c.oid = to_regclass(p.name);
             dropped := dropped + n;
             EXECUTE format('DROP TABLE %I', p.name);
         END IF;
-        DELETE FROM event_day_partition WHERE name = p.name;
+        DELETE FROM delivery_partition WHERE name = p.name;
     END LOOP;
     RETURN dropped;
 END
 $fn$;
 
--- The rows already there: everything whose id sorts before the end of today (UTC) stays where it
--- is, as one partition; the rest (ids of another form, or made by a clock ahead) moves to the
+-- The rows already there: everything whose id sorts before the end of this week (UTC) stays where
+-- it is, as one partition; the rest (ids of another form, or made by a clock ahead) moves to the
 -- default partition. The check lets the attachment skip its own scan of the rows. A new database
--- (no rows) has days from today on instead.
+-- (no rows) has weeks from this one on instead.
 DO $do$
 DECLARE
-    boundary timestamptz := date_trunc('day', now()) + interval '1 day';
-    high text := event_id_at(date_trunc('day', now()) + interval '1 day');
+    boundary timestamptz := date_trunc('week', now()) + interval '7 days';
+    high text := event_id_at(date_trunc('week', now()) + interval '7 days');
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM delivery_outbox_upgraded) AND NOT EXISTS (SELECT 1 FROM delivery_body_upgraded) THEN
         DROP TABLE delivery_outbox_upgraded;
@@ -224,14 +232,14 @@ BEGIN
     EXECUTE format('ALTER TABLE delivery_body_upgraded ADD CONSTRAINT delivery_body_upgraded_range CHECK (event_id < %L)', high);
     EXECUTE format('ALTER TABLE delivery_body ATTACH PARTITION delivery_body_upgraded FOR VALUES FROM (MINVALUE) TO (%L)', high);
     ALTER TABLE delivery_body_upgraded DROP CONSTRAINT delivery_body_upgraded_range;
-    INSERT INTO event_day_partition (name, parent, starts_on, ends_on)
+    INSERT INTO delivery_partition (name, parent, starts_on, ends_on)
     VALUES ('delivery_outbox_upgraded', 'delivery_outbox', NULL, boundary),
            ('delivery_body_upgraded', 'delivery_body', NULL, boundary);
 END
 $do$;
 
--- Deletes finished deliveries queued before p_before from the partitions that are not a day (the
--- upgraded rows, until their day goes, and the default partition), a bounded batch at a time;
+-- Deletes finished deliveries queued before p_before from the partitions that are not a week (the
+-- upgraded rows, until their week goes, and the default partition), a bounded batch at a time;
 -- returns how many went. Pending ones stay whatever their age.
 CREATE FUNCTION delivery_outbox_purge_unpartitioned(p_service text, p_before timestamptz, p_batch integer) RETURNS integer
 LANGUAGE plpgsql AS $fn$

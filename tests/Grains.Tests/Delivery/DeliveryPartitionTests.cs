@@ -8,9 +8,9 @@ using Orleans.Configuration;
 namespace EventsSubscriptions.Grains.Tests.Delivery;
 
 /// <summary>
-/// Deliveries and their shared data are kept in partitions by the day of their event (migration
-/// 0030): retention drops a day whole, and never a pending delivery, which moves out of its day with
-/// its own copy of its data; the upgrade from the previous version keeps every row.
+/// Deliveries and their shared data are kept in partitions by the week of their event (migration
+/// 0030): retention drops a week whole, and never a pending delivery, which moves out of its week
+/// with its own copy of its data; the upgrade from the previous version keeps every row.
 /// </summary>
 [Trait("Category", "Integration")]
 public sealed class DeliveryPartitionTests : IAsyncLifetime
@@ -35,11 +35,11 @@ public sealed class DeliveryPartitionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_day_of_deliveries_goes_whole_and_its_pending_delivery_stays_with_its_body()
+    public async Task A_week_of_deliveries_goes_whole_and_its_pending_delivery_stays_with_its_body()
     {
         await new SchemaMigrator(database.ConnectionString, NullLogger.Instance).MigrateAsync();
         await StartAsync();
-        // The day of events 40 days ago (a clock that ran then made it), and one 10 days ago.
+        // The week of events 40 days ago (a clock that ran then made it), and the one of 10 days ago.
         var old = Now - TimeSpan.FromDays(40);
         Assert.Equal(2, await store.AddDeliveryPartitionsAsync(old, 0));
         Assert.Equal(2, await store.AddDeliveryPartitionsAsync(Now - TimeSpan.FromDays(10), 0));
@@ -51,13 +51,13 @@ public sealed class DeliveryPartitionTests : IAsyncLifetime
         var recent = Row(2, Guid.CreateVersion7(Now - TimeSpan.FromDays(10)).ToString(), data, Now - TimeSpan.FromDays(10));
         Assert.All(await Task.WhenAll(new[] { waiting, sent, recent }.Select(outbox.AppendAsync)), Assert.True);
         await database.ExecuteAsync("UPDATE delivery_outbox SET state = 'SUCCEEDED' WHERE subscription_id = 2");
-        var oldDay = $"delivery_outbox_{old.UtcDateTime:yyyyMMdd}";
+        var oldDay = $"delivery_outbox_{WeekOf(old):yyyyMMdd}";
         Assert.Equal(oldDay, await database.ScalarAsync<string>($"SELECT tableoid::regclass::text FROM delivery_outbox WHERE subscription_id = 1"));
         var seq = await database.ScalarAsync<long>("SELECT seq FROM delivery_outbox WHERE subscription_id = 1");
 
         var run = await DeliveryLogRetention.RunAsync(store, Now, 30, CancellationToken.None);
 
-        // The old day went whole, the finished delivery with it; the recent day is there.
+        // The old week went whole, the finished delivery with it; the recent week is there.
         Assert.Equal("gone", await database.ScalarAsync<string>($"SELECT coalesce(to_regclass('{oldDay}')::text, 'gone')"));
         Assert.Equal(1, run.Copied);
         Assert.Equal([(1L, "PENDING"), (2L, "SUCCEEDED")], await RowsAsync());
@@ -77,7 +77,7 @@ public sealed class DeliveryPartitionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Deliveries_made_by_the_previous_version_are_kept_and_age_out_with_the_upgrade_day()
+    public async Task Deliveries_made_by_the_previous_version_are_kept_and_age_out_with_the_upgrade_week()
     {
         var previous = new SchemaMigrator(database.ConnectionString, NullLogger.Instance) { Migrations = [.. Migration.Embedded.Where(m => m.Version <= 29)] };
         await previous.MigrateAsync();
@@ -99,21 +99,22 @@ public sealed class DeliveryPartitionTests : IAsyncLifetime
         Assert.Equal([30], (await new SchemaMigrator(database.ConnectionString, NullLogger.Instance).MigrateAsync()).Where(v => v >= 30));
         await StartAsync();
 
-        // Every row is there: the upgraded table holds the v7 ids up to today, the other form moved out.
+        // Every row is there: the upgraded table holds the v7 ids up to this week's end, the other form moved out.
         Assert.Equal(["delivery_outbox_upgraded", "delivery_outbox_upgraded", "delivery_outbox_default"],
             await ColumnAsync("SELECT tableoid::regclass::text FROM delivery_outbox ORDER BY subscription_id"));
         var body = Assert.Single((await store.ReadWindowAsync(1, new WindowRead(0, 10, 100_000))).Deliveries).Body;
         Assert.Contains($"\"eventId\":\"{old}\"", body);
         Assert.EndsWith("\"data\":{\"id\":1}}", body);
-        // New deliveries go on from the previous positions, into their day.
-        var next = Row(4, Guid.CreateVersion7(Now + TimeSpan.FromDays(1)).ToString(), WebhookPayload.Data("{}"), Now);
+        // New deliveries go on from the previous positions, into their week (next week's, made here).
+        await store.AddDeliveryPartitionsAsync(Now + TimeSpan.FromDays(7), 0);
+        var next = Row(4, Guid.CreateVersion7(Now + TimeSpan.FromDays(7)).ToString(), WebhookPayload.Data("{}"), Now);
         Assert.True(await outbox.AppendAsync(next));
         Assert.True(await database.ScalarAsync<long>("SELECT seq FROM delivery_outbox WHERE subscription_id = 4") > lastSeq);
-        Assert.Equal($"delivery_outbox_{Now.AddDays(1).UtcDateTime:yyyyMMdd}",
+        Assert.Equal($"delivery_outbox_{WeekOf(Now.AddDays(7)):yyyyMMdd}",
             await database.ScalarAsync<string>("SELECT tableoid::regclass::text FROM delivery_outbox WHERE subscription_id = 4"));
 
-        // Past the retention of the upgrade day, the upgraded rows go as one table; the pending ones stay, with their data.
-        await DeliveryLogRetention.RunAsync(store, Now + TimeSpan.FromDays(31), 30, CancellationToken.None);
+        // Past the retention of the upgrade week, the upgraded rows go as one table; the pending ones stay, with their data.
+        await DeliveryLogRetention.RunAsync(store, Now + TimeSpan.FromDays(38), 30, CancellationToken.None);
         Assert.Equal("gone", await database.ScalarAsync<string>("SELECT coalesce(to_regclass('delivery_outbox_upgraded')::text, 'gone')"));
         Assert.Equal([(1L, "PENDING"), (3L, "PENDING"), (4L, "PENDING")], await RowsAsync());
         Assert.Equal(body, Assert.Single((await store.ReadWindowAsync(1, new WindowRead(0, 10, 100_000))).Deliveries).Body);
@@ -129,6 +130,9 @@ public sealed class DeliveryPartitionTests : IAsyncLifetime
         store = new DeliveryStore(dataSource, cluster, outbox, metrics, NullLogger<DeliveryStore>.Instance);
         await outbox.StartAsync(CancellationToken.None);
     }
+
+    /// <summary>The Monday (UTC) of the week of <paramref name="at"/>: the first day of its partition.</summary>
+    private static DateTime WeekOf(DateTimeOffset at) => at.UtcDateTime.Date.AddDays(-(((int)at.UtcDateTime.DayOfWeek + 6) % 7));
 
     private static OutboxRow Row(long subscription, string eventId, string data, DateTimeOffset at) =>
         new(subscription, "employees/4", 1, new WebhookMeta(subscription, "hr", "en", "entity:employees:updated", eventId, at), data, "entity", at);
