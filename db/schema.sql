@@ -196,13 +196,14 @@ BEGIN
             EXECUTE format($sql$
                 INSERT INTO delivery_outbox (service_id, subscription_id, event_id, seq, entity_key, event_name, body, state, attempts,
                                              next_attempt_on, created_on, entity_seq, trace_parent, occurred_on, custom_id, language,
-                                             body_shape, data)
+                                             body_shape, data, action_body)
                 SELECT o.service_id, o.subscription_id, o.event_id, o.seq, o.entity_key, o.event_name, o.body, o.state, o.attempts,
                        o.next_attempt_on, o.created_on, o.entity_seq, o.trace_parent, o.occurred_on, o.custom_id, o.language,
                        o.body_shape,
                        coalesce(o.data, CASE WHEN o.body IS NULL THEN (
                            SELECT b.data FROM delivery_body b
-                           WHERE b.service_id = o.service_id AND b.event_id = o.event_id AND b.shape = o.body_shape LIMIT 1) END)
+                           WHERE b.service_id = o.service_id AND b.event_id = o.event_id AND b.shape = o.body_shape LIMIT 1) END),
+                       o.action_body
                 FROM %I o WHERE o.state = 'PENDING'
                 $sql$, p.name);
             GET DIAGNOSTICS n = ROW_COUNT;
@@ -646,7 +647,8 @@ CREATE TABLE public.delivery_outbox (
     custom_id text,
     language text,
     body_shape text,
-    data text
+    data text,
+    action_body text
 )
 PARTITION BY RANGE (event_id);
 
@@ -680,7 +682,8 @@ CREATE TABLE public.delivery_outbox_default (
     custom_id text,
     language text,
     body_shape text,
-    data text
+    data text,
+    action_body text
 )
 WITH (fillfactor='60', autovacuum_vacuum_scale_factor='0', autovacuum_vacuum_threshold='20000', autovacuum_vacuum_cost_limit='2000');
 
@@ -1139,6 +1142,7 @@ INSERT INTO public.schema_migrations (version, name, checksum) VALUES (27, 'deli
 INSERT INTO public.schema_migrations (version, name, checksum) VALUES (28, 'outbox_fillfactor', 'eefe1541f2ea12b709d8f71b4085c4bd7d77ca3d03f18594d2aa88e3592a4959');
 INSERT INTO public.schema_migrations (version, name, checksum) VALUES (29, 'delivery_body', '689db51d5b42ca9213b0f7bde12facd95a15a37bef88c6da6e0b40d9a8217173');
 INSERT INTO public.schema_migrations (version, name, checksum) VALUES (30, 'delivery_partitions', 'c1ce91ed2ac96242cba981b0f3f8bd3cbbb0e3d71cc5b5a8df71d49637a88129');
+INSERT INTO public.schema_migrations (version, name, checksum) VALUES (31, 'delivery_action_body', '49b75fd8697fe9606da1c48583c03604242ada2046309e0f9630b8eac6fc0c37');
 
 -- Rows of orleansquery
 INSERT INTO public.orleansquery (querykey, querytext) VALUES ('ClearStorageKey', '

@@ -6,10 +6,10 @@ using Microsoft.Extensions.Hosting;
 namespace EventsSubscriptions.Grains.Delivery;
 
 /// <summary>
-/// Keeps the daily partitions of the delivery log (days of attempts) and of the deliveries and their
-/// shared data (days of events): makes the next days' ahead, and drops the days past the retention
-/// whole (a day goes once its end is past: rows are kept the retention and at most a day more). A
-/// pending delivery is kept, whatever its day (it moves out of the day first). Hourly,
+/// Keeps the partitions of the delivery log (days of attempts) and of the deliveries and their
+/// shared data (weeks of events): makes the next days' ahead, and drops the days and weeks past the
+/// retention whole (one goes once its end is past: rows are kept the retention and at most a day, or
+/// a week, more). A pending delivery is kept, whatever its week (it moves out of the week first). Hourly,
 /// on one silo of the cluster: the one that holds the <see cref="ClusterLease"/>. Every
 /// silo tries the lease each minute, so the purge moves within a minute when its silo leaves, and
 /// a silo that takes the lease purges at once.
@@ -71,9 +71,9 @@ public sealed class DeliveryLogRetention(DeliveryStore store, ClusterLease lease
         var before = now - TimeSpan.FromDays(retentionDays);
         var logRows = await store.DropLogPartitionsAsync(before, cancellationToken)
             + await PurgeAsync(store.PurgeUpgradedLogAsync, before, cancellationToken);
-        // The deliveries' days go whole, their pending deliveries kept with a copy of their data;
-        // pending deliveries outside the days get their copy too. Then the finished ones outside the
-        // days go, and last the shared data no delivery can read any more.
+        // The deliveries' weeks go whole, their pending deliveries kept with a copy of their data;
+        // pending deliveries outside the weeks get their copy too. Then the finished ones outside the
+        // weeks go, and last the shared data no delivery can read any more.
         var (deliveries, kept) = await store.DropDeliveryPartitionsAsync(before, cancellationToken);
         var copied = kept + await store.KeepSharedDataAsync(before, cancellationToken);
         deliveries += await PurgeAsync(store.PurgeFinishedAsync, before, cancellationToken);

@@ -20,7 +20,7 @@ public static class WebhookBodies
 
     public static async Task<string> BuildAsync(IGrainFactory grains, RelationMap relations, string tenant, long subscriptionId,
         SubscriptionSpec spec, EntityEvent entityEvent) =>
-        WebhookPayload.Compose(WebhookMeta.Of(subscriptionId, spec, entityEvent.Name, entityEvent.EventId, entityEvent.OccurredOn),
+        WebhookPayload.Compose(WebhookMeta.Of(subscriptionId, spec, entityEvent.Name, entityEvent.EventId, entityEvent.OccurredOn, entityEvent.ActionBody),
             await DataAsync(grains, relations, tenant, spec, entityEvent));
 
     /// <summary><c>data</c>: the entity as the subscription shapes it.</summary>

@@ -6,11 +6,17 @@ using System.Text.Json.Nodes;
 
 namespace EventsSubscriptions.Grains.Delivery;
 
-/// <summary>What <c>meta</c> says: the subscription's part of a webhook body (the rest, <c>data</c>, may be shared).</summary>
-public sealed record WebhookMeta(long Subscription, string CustomId, string Language, string EventName, string EventId, DateTimeOffset OccurredOn)
+/// <summary>
+/// What a webhook body says besides <c>data</c> (which may be shared): <c>meta</c>, the subscription's
+/// part, and <see cref="ActionBody"/>, the JSON an action was fired with (written by
+/// <see cref="WebhookPayload.Data(string)"/>), null for other events.
+/// </summary>
+public sealed record WebhookMeta(long Subscription, string CustomId, string Language, string EventName, string EventId, DateTimeOffset OccurredOn,
+    string? ActionBody = null)
 {
-    public static WebhookMeta Of(long subscriptionId, SubscriptionSpec spec, string eventName, string eventId, DateTimeOffset occurredOn) =>
-        new(subscriptionId, spec.CustomId, spec.Language, eventName, eventId, occurredOn);
+    public static WebhookMeta Of(long subscriptionId, SubscriptionSpec spec, string eventName, string eventId, DateTimeOffset occurredOn,
+        string? actionBody = null) =>
+        new(subscriptionId, spec.CustomId, spec.Language, eventName, eventId, occurredOn, actionBody);
 }
 
 /// <summary>
@@ -42,7 +48,10 @@ public static class WebhookPayload
         return Write(writer => entity.RootElement.WriteTo(writer));
     }
 
-    /// <summary>The body: <paramref name="meta"/>, then <paramref name="data"/> as written by <see cref="Data(JsonObject)"/>.</summary>
+    /// <summary>
+    /// The body: <paramref name="meta"/>, then <paramref name="data"/> as written by <see cref="Data(JsonObject)"/>,
+    /// then the action's body when the event is an action fired with one.
+    /// </summary>
     public static string Compose(WebhookMeta meta, string data) => Write(writer =>
     {
         writer.WriteStartObject();
@@ -57,6 +66,11 @@ public static class WebhookPayload
         writer.WritePropertyName("data");
         // Written by this class's own writer settings, so copied as it is.
         writer.WriteRawValue(data, skipInputValidation: true);
+        if (meta.ActionBody is { } actionBody)
+        {
+            writer.WritePropertyName("actionBody");
+            writer.WriteRawValue(actionBody, skipInputValidation: true);
+        }
         writer.WriteEndObject();
     });
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventsSubscriptions.Grains.Compatibility;
+using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Hosting;
 using EventsSubscriptions.Grains.Regions;
 using EventsSubscriptions.Grains.Streaming;
@@ -162,7 +163,8 @@ public sealed class EntityGrain(
         {
             return EntityResult.NotFound;
         }
-        return await ChangeAsync(current, action, body);
+        // Kept with the event as its webhook bodies carry it (compact, as the service writes JSON).
+        return await ChangeAsync(current, action, body is null ? null : WebhookPayload.Data(body));
     }
 
     private async Task<EntityResult> UpdateAsync(JsonObject next)

@@ -1,6 +1,6 @@
 namespace EventsSubscriptions.Grains.Persistence;
 
-// Retention: the daily partitions of the delivery log, of the deliveries and of their shared data.
+// Retention: the partitions of the delivery log (days), of the deliveries and of their shared data (weeks).
 public sealed partial class DeliveryStore
 {
     /// <summary>
@@ -39,8 +39,8 @@ public sealed partial class DeliveryStore
     }
 
     /// <summary>
-    /// Makes sure the deliveries and their shared data have a partition for each day of events from
-    /// <paramref name="today"/> to <paramref name="daysAhead"/> days on; returns how many were added.
+    /// Makes sure the deliveries and their shared data have a partition (a week of events) for each
+    /// day from <paramref name="today"/> to <paramref name="daysAhead"/> days on; returns how many were added.
     /// </summary>
     public async Task<int> AddDeliveryPartitionsAsync(DateTimeOffset today, int daysAhead, CancellationToken cancellationToken = default)
     {
@@ -51,9 +51,9 @@ public sealed partial class DeliveryStore
     }
 
     /// <summary>
-    /// Drops the deliveries of events accepted before <paramref name="before"/>, a day at a time,
-    /// whatever its rows, keeping the pending ones: each day's pending deliveries move, with their own
-    /// copy of the data they shared, into the partition that takes ids no day holds. Returns about
+    /// Drops the deliveries of events accepted before <paramref name="before"/>, a week at a time,
+    /// whatever its rows, keeping the pending ones: each week's pending deliveries move, with their own
+    /// copy of the data they shared, into the partition that takes ids no week holds. Returns about
     /// how many rows went (the planner's estimate) and how many pending deliveries were kept.
     /// </summary>
     public async Task<(long Dropped, long Kept)> DropDeliveryPartitionsAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
@@ -67,8 +67,8 @@ public sealed partial class DeliveryStore
 
     /// <summary>
     /// Deletes finished deliveries (sent, exhausted or cancelled) queued before the retention from the
-    /// partitions that are not a day (the rows kept from before the partitions, and the pending ones
-    /// kept past their day once they finish), a bounded batch at a time; pending ones stay whatever
+    /// partitions that are not a week (the rows kept from before the partitions, and the pending ones
+    /// kept past their week once they finish), a bounded batch at a time; pending ones stay whatever
     /// their age. Replay reaches back as far.
     /// </summary>
     public async Task<int> PurgeFinishedAsync(DateTimeOffset before, int batch, CancellationToken cancellationToken = default)
@@ -98,7 +98,7 @@ public sealed partial class DeliveryStore
     }
 
     /// <summary>
-    /// Drops the shared data of events accepted before <paramref name="acceptedBefore"/>, a day at a
+    /// Drops the shared data of events accepted before <paramref name="acceptedBefore"/>, a week at a
     /// time; returns about how many rows went. Safe once every delivery that may still need it has a
     /// copy: the finished ones queued since are younger than the retention, the pending ones were given
     /// copies (by <see cref="DropDeliveryPartitionsAsync"/> and <see cref="KeepSharedDataAsync"/>), and
@@ -112,7 +112,7 @@ public sealed partial class DeliveryStore
     }
 
     /// <summary>
-    /// The same for the shared data outside the days' partitions (kept from before them), a bounded
+    /// The same for the shared data outside the weeks' partitions (kept from before them), a bounded
     /// batch at a time by the key's order (event ids are version 7 UUIDs: their text sorts by time).
     /// </summary>
     public async Task<int> PurgeSharedDataAsync(DateTimeOffset acceptedBefore, int batch, CancellationToken cancellationToken = default)

@@ -32,11 +32,11 @@ public sealed partial class DeliveryStore
                 SELECT (SELECT count(*) FROM page) > (SELECT count(*) FROM taken) AS more, (SELECT max(seq) FROM taken) AS last
             )
             SELECT t.seq, t.event_id, t.event_name, t.entity_key, t.entity_seq, t.attempts, t.next_attempt_on, m.more, m.last, t.trace_parent,
-                   t.body, t.data, t.custom_id, t.language, t.occurred_on
+                   t.body, t.data, t.custom_id, t.language, t.occurred_on, t.action_body
             FROM taken t CROSS JOIN more m
             UNION ALL
             SELECT o.seq, o.event_id, o.event_name, o.entity_key, o.entity_seq, o.attempts, o.next_attempt_on, m.more, m.last, o.trace_parent,
-                   o.body, o.data, o.custom_id, o.language, o.occurred_on
+                   o.body, o.data, o.custom_id, o.language, o.occurred_on, o.action_body
             FROM (SELECT entity_key, max(entity_seq) AS top FROM taken GROUP BY entity_key) h
             CROSS JOIN more m
             CROSS JOIN LATERAL (

@@ -28,8 +28,8 @@ public sealed partial class DeliveryStore(NpgsqlDataSource dataSource, IOptions<
 
     protected override async Task<IReadOnlyList<bool>> WriteAsync(IReadOnlyList<AttemptRecord> batch, CancellationToken cancellationToken)
     {
-        // The batch's range of event ids, when it has one that holds in SQL, names the days'
-        // partitions the update reads: PostgreSQL then sets up only those, not every day's.
+        // The batch's range of event ids, when it has one that holds in SQL, names the partitions
+        // (weeks of events) the update reads: PostgreSQL then sets up only those, not every week's.
         var range = EventIds.Range(batch.Select(b => b.EventId));
         await using var command = dataSource.CreateCommand($"""
             WITH r AS (

@@ -42,23 +42,23 @@ public sealed class OutboxWriter(NpgsqlDataSource dataSource, IOptions<ClusterOp
         // before a re-delivery) is not written again; data another batch is writing at this moment
         // may be, rather than wait for that batch (delivery_body's key is not unique).
         var shared = batch.Where(row => row.Shape is not null).DistinctBy(row => (row.EventId, row.Shape)).ToList();
-        // The range of their event ids, when it holds in SQL, names the days' partitions the check reads.
+        // The range of their event ids, when it holds in SQL, names the partitions the check reads.
         var range = EventIds.Range(shared.Select(row => row.EventId));
         await using var command = dataSource.CreateCommand($$"""
             WITH shared AS (
                 INSERT INTO delivery_body (service_id, event_id, shape, data)
                 SELECT $1, b.event_id, b.shape, b.data FROM unnest($12::text[], $13::text[], $14::text[]) AS b(event_id, shape, data)
                 WHERE NOT EXISTS (SELECT 1 FROM delivery_body d WHERE d.service_id = $1 AND d.event_id = b.event_id AND d.shape = b.shape
-                                  {{(range is null ? "" : "AND d.event_id >= $17 AND d.event_id <= $18")}})
+                                  {{(range is null ? "" : "AND d.event_id >= $18 AND d.event_id <= $19")}})
             )
             INSERT INTO delivery_outbox (service_id, subscription_id, event_id, entity_key, entity_seq, event_name, created_on, trace_parent,
-                                         occurred_on, custom_id, language, body_shape, data)
+                                         occurred_on, custom_id, language, body_shape, data, action_body)
             SELECT $1, r.subscription_id, r.event_id, r.entity_key, r.entity_seq, r.event_name, r.created_on, r.trace_parent,
-                   r.occurred_on, r.custom_id, r.language, r.shape, r.data
+                   r.occurred_on, r.custom_id, r.language, r.shape, r.data, r.action_body
             FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::timestamptz[], $8::text[],
-                        $9::timestamptz[], $10::text[], $11::text[], $15::text[], $16::text[])
+                        $9::timestamptz[], $10::text[], $11::text[], $15::text[], $16::text[], $17::text[])
                  WITH ORDINALITY AS r(subscription_id, event_id, entity_key, entity_seq, event_name, created_on, trace_parent,
-                                      occurred_on, custom_id, language, shape, data, n)
+                                      occurred_on, custom_id, language, shape, data, action_body, n)
             ORDER BY r.n
             ON CONFLICT (service_id, subscription_id, event_id) DO NOTHING
             RETURNING subscription_id, event_id
@@ -79,6 +79,7 @@ public sealed class OutboxWriter(NpgsqlDataSource dataSource, IOptions<ClusterOp
         Add(command, shared.Select(b => b.Data).ToArray(), NpgsqlDbType.Text);
         Add(command, batch.Select(b => b.Shape).ToArray(), NpgsqlDbType.Text);
         Add(command, batch.Select(b => b.Shape is null ? b.Data : null).ToArray(), NpgsqlDbType.Text);
+        Add(command, batch.Select(b => b.Meta.ActionBody).ToArray(), NpgsqlDbType.Text);
         if (range is { } bounds)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = bounds.Low });

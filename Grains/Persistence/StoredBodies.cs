@@ -4,13 +4,13 @@ namespace EventsSubscriptions.Grains.Persistence;
 
 /// <summary>
 /// A delivery's body as the outbox keeps it: whole in <c>body</c> (rows queued before migration
-/// 0029), or meta in columns with data in the row's <c>data</c> or shared in <c>delivery_body</c>.
+/// 0029), or meta (and an action's body) in columns with data in the row's <c>data</c> or shared in <c>delivery_body</c>.
 /// The SQL pieces read it from an outbox row named <c>o</c>; <see cref="Read"/> puts it together.
 /// </summary>
 internal static class StoredBodies
 {
-    /// <summary>The five columns <see cref="Read"/> takes, in its order.</summary>
-    public const string Columns = "o.body, coalesce(o.data, b.data) AS data, o.custom_id, o.language, o.occurred_on";
+    /// <summary>The six columns <see cref="Read"/> takes, in its order.</summary>
+    public const string Columns = "o.body, coalesce(o.data, b.data) AS data, o.custom_id, o.language, o.occurred_on, o.action_body";
 
     /// <summary>The shared data of the row, when it has no copy of its own.</summary>
     public const string Join = """
@@ -37,7 +37,7 @@ internal static class StoredBodies
     public const string Available = $"(o.body IS NOT NULL OR {OwnData} IS NOT NULL)";
 
     /// <summary>
-    /// The body from the five columns at <paramref name="first"/> onwards; null for a finished
+    /// The body from the six columns at <paramref name="first"/> onwards; null for a finished
     /// delivery whose shared data is gone (retention removes it only after the delivery's own time
     /// is past, and copies it first into every row still waiting to be sent).
     /// </summary>
@@ -52,7 +52,7 @@ internal static class StoredBodies
             return null;
         }
         var meta = new WebhookMeta(subscriptionId, reader.GetString(first + 2), reader.GetString(first + 3), eventName, eventId,
-            new DateTimeOffset(reader.GetDateTime(first + 4), TimeSpan.Zero));
+            new DateTimeOffset(reader.GetDateTime(first + 4), TimeSpan.Zero), reader.IsDBNull(first + 5) ? null : reader.GetString(first + 5));
         return WebhookPayload.Compose(meta, reader.GetString(first + 1));
     }
 }

@@ -28,7 +28,7 @@ public sealed partial class SubscriptionGrain
             // The webhook body, built once (WebhookBodies): its data shared with the subscriptions that shape the event alike.
             var data = await WebhookBodies.DataAsync(GrainFactory, requests.Relations, Tenant, spec, entityEvent);
             rows.Add(new OutboxRow(Id, $"{entityEvent.Resource}/{entityEvent.EntityId}", entityEvent.Sequence,
-                WebhookMeta.Of(Id, spec, entityEvent.Name, entityEvent.EventId, entityEvent.OccurredOn), data,
+                WebhookMeta.Of(Id, spec, entityEvent.Name, entityEvent.EventId, entityEvent.OccurredOn, entityEvent.ActionBody), data,
                 WebhookBodies.SharedShape(spec, entityEvent.EventId, now), now, entityEvent.TraceParent));
         }
         await Sender.QueueAsync(rows);

@@ -286,6 +286,9 @@ public sealed class EventRoutingTests(ServiceCluster service) : IAsyncLifetime
         Assert.Equal([created, action, deleted], queued.Select(q => q.EventId));
         Assert.Equal(["entity:" + res + ":created", "entity:" + res + ":clock-in", "entity:" + res + ":deleted"], queued.Select(q => q.EventName));
         Assert.Equal("ABC", queued[^1].Body["data"]!["plate"]!.GetValue<string>());
+        // The action's body goes with its event, after data; the other events have none.
+        Assert.Equal("""{"at":"gate 2"}""", queued[1].Body["actionBody"]!.ToJsonString());
+        Assert.False(queued[0].Body.ContainsKey("actionBody") || queued[2].Body.ContainsKey("actionBody"));
         Assert.Equal(HttpStatusCode.NotFound, (await api.SendAsync(HttpMethod.Get, $"/rest/v1/{res}/7")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await api.SendAsync(HttpMethod.Delete, $"/rest/v1/{res}/7")).Status);
     }

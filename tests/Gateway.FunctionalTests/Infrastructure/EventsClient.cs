@@ -75,7 +75,7 @@ public sealed class EventsClient(ServiceCluster service, string? bearer = null)
 
     /// <summary>
     /// The deliveries a subscription queued, bodies put together in SQL from the outbox as stored
-    /// (meta in columns, data in the row or shared in delivery_body), independently of the silo's code.
+    /// (meta and an action's body in columns, data in the row or shared in delivery_body), independently of the silo's code.
     /// </summary>
     public Task<List<QueuedDelivery>> QueuedAsync(long subscriptionId) => service.RowsAsync("""
         SELECT o.event_id, o.entity_key, o.event_name,
@@ -84,14 +84,24 @@ public sealed class EventsClient(ServiceCluster service, string? bearer = null)
                                              'customId', o.custom_id, 'language', o.language,
                                              'occurredOn', to_char(o.occurred_on AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
                    'data', coalesce(o.data, b.data)::json)::text),
-               o.entity_seq
+               o.entity_seq, o.action_body
         FROM delivery_outbox o
         LEFT JOIN LATERAL (SELECT b.data FROM delivery_body b
                            WHERE b.service_id = o.service_id AND b.event_id = o.event_id AND b.shape = o.body_shape LIMIT 1) b ON true
         WHERE o.subscription_id = $1 ORDER BY o.seq
         """,
-        reader => new QueuedDelivery(reader.GetString(0), reader.GetString(1), reader.GetString(2), JsonNode.Parse(reader.GetString(3))!.AsObject(), reader.GetInt64(4)),
+        reader => new QueuedDelivery(reader.GetString(0), reader.GetString(1), reader.GetString(2), WithAction(JsonNode.Parse(reader.GetString(3))!.AsObject(),
+            reader.IsDBNull(5) ? null : reader.GetString(5)), reader.GetInt64(4)),
         subscriptionId);
+
+    private static JsonObject WithAction(JsonObject body, string? actionBody)
+    {
+        if (actionBody is not null)
+        {
+            body["actionBody"] = JsonNode.Parse(actionBody);
+        }
+        return body;
+    }
 
     /// <summary>
     /// Waits until the subscription has queued at least <paramref name="count"/> deliveries and

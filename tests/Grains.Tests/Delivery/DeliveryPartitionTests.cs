@@ -46,7 +46,7 @@ public sealed class DeliveryPartitionTests : IAsyncLifetime
         var oldEvent = Guid.CreateVersion7(old).ToString();
         var data = WebhookPayload.Data("""{"id":4,"name":"Ana"}""");
         // Two subscriptions share the event's data: one receiver has been down since (pending), one took it.
-        var waiting = Row(1, oldEvent, data, old);
+        var waiting = Row(1, oldEvent, data, old, actionBody: """{"reason":"late"}""");
         var sent = Row(2, oldEvent, data, old);
         var recent = Row(2, Guid.CreateVersion7(Now - TimeSpan.FromDays(10)).ToString(), data, Now - TimeSpan.FromDays(10));
         Assert.All(await Task.WhenAll(new[] { waiting, sent, recent }.Select(outbox.AppendAsync)), Assert.True);
@@ -96,7 +96,7 @@ public sealed class DeliveryPartitionTests : IAsyncLifetime
             """);
         var lastSeq = await database.ScalarAsync<long>("SELECT max(seq) FROM delivery_outbox");
 
-        Assert.Equal([30], (await new SchemaMigrator(database.ConnectionString, NullLogger.Instance).MigrateAsync()).Where(v => v >= 30));
+        Assert.Contains(30, await new SchemaMigrator(database.ConnectionString, NullLogger.Instance).MigrateAsync());
         await StartAsync();
 
         // Every row is there: the upgraded table holds the v7 ids up to this week's end, the other form moved out.
@@ -134,8 +134,9 @@ public sealed class DeliveryPartitionTests : IAsyncLifetime
     /// <summary>The Monday (UTC) of the week of <paramref name="at"/>: the first day of its partition.</summary>
     private static DateTime WeekOf(DateTimeOffset at) => at.UtcDateTime.Date.AddDays(-(((int)at.UtcDateTime.DayOfWeek + 6) % 7));
 
-    private static OutboxRow Row(long subscription, string eventId, string data, DateTimeOffset at) =>
-        new(subscription, "employees/4", 1, new WebhookMeta(subscription, "hr", "en", "entity:employees:updated", eventId, at), data, "entity", at);
+    private static OutboxRow Row(long subscription, string eventId, string data, DateTimeOffset at, string? actionBody = null) =>
+        new(subscription, "employees/4", 1, new WebhookMeta(subscription, "hr", "en", "entity:employees:updated", eventId, at, actionBody), data,
+            "entity", at);
 
     private async Task<List<(long, string)>> RowsAsync()
     {

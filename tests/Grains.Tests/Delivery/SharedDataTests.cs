@@ -49,7 +49,7 @@ public sealed class SharedDataTests : IAsyncLifetime
         {
             Row(1, eventId, data, "entity", customId: "hr \"one\""),
             Row(2, eventId, data, "entity", customId: "payroll"),
-            Row(3, eventId, data, "entity", customId: "café"),
+            Row(3, eventId, data, "entity", customId: "café", actionBody: """{"at":"gate \"2\"","n":[1,null]}"""),
             Row(4, eventId, """{"id":7}""", "shaped:abc", customId: "slim"),
             Row(5, eventId, data, shape: null, customId: "own copy"),
         };
@@ -63,7 +63,8 @@ public sealed class SharedDataTests : IAsyncLifetime
             Assert.Equal(row.Body(), Assert.Single(window.Deliveries).Body);
             Assert.Equal(row.Body(), (await store.GetAsync(row.SubscriptionId, eventId))!.Body);
         }
-        // The meta is each subscription's own.
+        // The meta is each subscription's own; an action's body follows data.
+        Assert.EndsWith(""","actionBody":{"at":"gate \"2\"","n":[1,null]}}""", rows[2].Body());
         Assert.Contains("\"subscription\":2,\"customId\":\"payroll\"", rows[1].Body());
         Assert.StartsWith("{\"meta\":{\"event\":\"entity:employees:created\"", rows[0].Body());
     }
@@ -127,7 +128,8 @@ public sealed class SharedDataTests : IAsyncLifetime
         Assert.Equal(body, Assert.Single(window.Deliveries).Body);
     }
 
-    private static OutboxRow Row(long subscription, string eventId, string data, string? shape, string customId, DateTimeOffset? createdOn = null) =>
+    private static OutboxRow Row(long subscription, string eventId, string data, string? shape, string customId, DateTimeOffset? createdOn = null,
+        string? actionBody = null) =>
         new(subscription, "employees/7", 1,
-            new WebhookMeta(subscription, customId, "fr", "entity:employees:created", eventId, createdOn ?? Now), data, shape, createdOn ?? Now);
+            new WebhookMeta(subscription, customId, "fr", "entity:employees:created", eventId, createdOn ?? Now, actionBody), data, shape, createdOn ?? Now);
 }
