@@ -113,10 +113,11 @@ public sealed class DeliveryClockTests : IAsyncLifetime
         Assert.Equal(2, told.Count(t => t == "delivery.exhausted"));
         Assert.Equal(1, told.Count(t => t == "subscription.suspended"));
 
-        // 32 days later, a silo purges at start what the 30-day retention no longer keeps: the log
+        // 39 days later, a silo purges at start what the 30-day retention no longer keeps: the log
         // (whole days: a day goes once its end is 30 days past, so a day more than the retention at
-        // most), and the deliveries that are finished (none is pending any more).
-        silo.Clock.Advance(TimeSpan.FromDays(32));
+        // most), and the deliveries that are finished (none is pending any more; whole weeks of
+        // events: a week more at most).
+        silo.Clock.Advance(TimeSpan.FromDays(39));
         await silo.RestartAsync();
         await Eventually.HoldsAsync(async () =>
             (await silo.Cluster.Client.GetGrain<ISubscriptionQueryGrain>(0).LogsAsync(id, new DeliveryLogQuery(100, 0, null, null, null, null))).Count == 0
