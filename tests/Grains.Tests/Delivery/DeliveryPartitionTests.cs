@@ -1,9 +1,7 @@
 using EventsSubscriptions.Grains.Delivery;
 using EventsSubscriptions.Grains.Persistence;
 using EventsSubscriptions.Silo.Schema;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Orleans.Configuration;
 
 namespace EventsSubscriptions.Grains.Tests.Delivery;
 
@@ -18,7 +16,7 @@ public sealed class DeliveryPartitionTests : IAsyncLifetime
     private const string Service = "days";
     private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
     private TestDatabase database = null!;
-    private NpgsqlDataSource dataSource = null!;
+    private DeliveryStores? stores;
     private OutboxWriter outbox = null!;
     private DeliveryStore store = null!;
 
@@ -26,10 +24,9 @@ public sealed class DeliveryPartitionTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (outbox is not null)
+        if (stores is not null)
         {
-            await outbox.StopAsync(CancellationToken.None);
-            await dataSource.DisposeAsync();
+            await stores.DisposeAsync();
         }
         await database.DisposeAsync();
     }
@@ -101,7 +98,7 @@ public sealed class DeliveryPartitionTests : IAsyncLifetime
 
         // Every row is there: the upgraded table holds the v7 ids up to this week's end, the other form moved out.
         Assert.Equal(["delivery_outbox_upgraded", "delivery_outbox_upgraded", "delivery_outbox_default"],
-            await ColumnAsync("SELECT tableoid::regclass::text FROM delivery_outbox ORDER BY subscription_id"));
+            await database.ColumnAsync("SELECT tableoid::regclass::text FROM delivery_outbox ORDER BY subscription_id"));
         var body = Assert.Single((await store.ReadWindowAsync(1, new WindowRead(0, 10, 100_000))).Deliveries).Body;
         Assert.Contains($"\"eventId\":\"{old}\"", body);
         Assert.EndsWith("\"data\":{\"id\":1}}", body);
@@ -122,13 +119,8 @@ public sealed class DeliveryPartitionTests : IAsyncLifetime
 
     private async Task StartAsync()
     {
-        dataSource = NpgsqlDataSource.Create(database.ConnectionString);
-        var cluster = Options.Create(new ClusterOptions { ServiceId = Service });
-        var metrics = new DeliveryMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider()
-            .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
-        outbox = new OutboxWriter(dataSource, cluster, metrics, NullLogger<OutboxWriter>.Instance);
-        store = new DeliveryStore(dataSource, cluster, outbox, metrics, NullLogger<DeliveryStore>.Instance);
-        await outbox.StartAsync(CancellationToken.None);
+        stores = await DeliveryStores.StartAsync(database, Service);
+        (outbox, store) = (stores.Outbox, stores.Store);
     }
 
     /// <summary>The Monday (UTC) of the week of <paramref name="at"/>: the first day of its partition.</summary>
@@ -138,31 +130,7 @@ public sealed class DeliveryPartitionTests : IAsyncLifetime
         new(subscription, "employees/4", 1, new WebhookMeta(subscription, "hr", "en", "entity:employees:updated", eventId, at, actionBody), data,
             "entity", at);
 
-    private async Task<List<(long, string)>> RowsAsync()
-    {
-        var rows = new List<(long, string)>();
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT subscription_id, state FROM delivery_outbox ORDER BY subscription_id, event_id", connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            rows.Add((reader.GetInt64(0), reader.GetString(1)));
-        }
-        return rows;
-    }
-
-    private async Task<List<string>> ColumnAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        var values = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            values.Add(reader.GetString(0));
-        }
-        return values;
-    }
+    private Task<List<(long, string)>> RowsAsync() =>
+        database.RowsAsync("SELECT subscription_id, state FROM delivery_outbox ORDER BY subscription_id, event_id",
+            reader => (reader.GetInt64(0), reader.GetString(1)));
 }

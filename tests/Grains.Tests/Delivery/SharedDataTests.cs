@@ -1,7 +1,4 @@
 using EventsSubscriptions.Grains.Persistence;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Orleans.Configuration;
 
 namespace EventsSubscriptions.Grains.Tests.Delivery;
 
@@ -16,26 +13,20 @@ public sealed class SharedDataTests : IAsyncLifetime
     private const string Service = "shared";
     private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
     private TestDatabase database = null!;
-    private NpgsqlDataSource dataSource = null!;
+    private DeliveryStores stores = null!;
     private OutboxWriter outbox = null!;
     private DeliveryStore store = null!;
 
     public async Task InitializeAsync()
     {
         database = await TestDatabase.CreateAsync();
-        dataSource = NpgsqlDataSource.Create(database.ConnectionString);
-        var cluster = Options.Create(new ClusterOptions { ServiceId = Service });
-        var metrics = new DeliveryMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider()
-            .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
-        outbox = new OutboxWriter(dataSource, cluster, metrics, NullLogger<OutboxWriter>.Instance);
-        store = new DeliveryStore(dataSource, cluster, outbox, metrics, NullLogger<DeliveryStore>.Instance);
-        await outbox.StartAsync(CancellationToken.None);
+        stores = await DeliveryStores.StartAsync(database, Service);
+        (outbox, store) = (stores.Outbox, stores.Store);
     }
 
     public async Task DisposeAsync()
     {
-        await outbox.StopAsync(CancellationToken.None);
-        await dataSource.DisposeAsync();
+        await stores.DisposeAsync();
         await database.DisposeAsync();
     }
 

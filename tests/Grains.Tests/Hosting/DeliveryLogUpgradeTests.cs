@@ -38,7 +38,7 @@ public sealed class DeliveryLogUpgradeTests : IAsyncLifetime
         Assert.Equal(3, await CountedAsync());
 
         // Everything is there, read as before (newest first, by id), and new rows take the next ids.
-        Assert.Equal(["e0", "e10", "e40"], await ColumnAsync("SELECT event_id FROM delivery_log WHERE service_id = 'svc' AND subscription_id = 7 ORDER BY id DESC"));
+        Assert.Equal(["e0", "e10", "e40"], await database.ColumnAsync("SELECT event_id FROM delivery_log WHERE service_id = 'svc' AND subscription_id = 7 ORDER BY id DESC"));
         await database.ExecuteAsync("""
             INSERT INTO delivery_log (service_id, subscription_id, delivery_id, event_id, event_name, entity_key, attempt, outcome, created_on)
             VALUES ('svc', 7, '7-new', 'new', 'entity:employees:updated', 'employees/1', 1, 'SUCCEEDED', now() + interval '2 days');
@@ -52,17 +52,17 @@ public sealed class DeliveryLogUpgradeTests : IAsyncLifetime
         Assert.Equal(4, await database.ScalarAsync<int>("SELECT count(*) FROM delivery_log"));
         // Until then, their expired rows go in bounded batches, as before the partitions.
         Assert.Equal(1, await database.ScalarAsync<int>("SELECT delivery_log_purge_upgraded(now() - interval '30 days', 1000)"));
-        Assert.Equal(["new", "e0", "e10"], await ColumnAsync("SELECT event_id FROM delivery_log ORDER BY id DESC"));
+        Assert.Equal(["new", "e0", "e10"], await database.ColumnAsync("SELECT event_id FROM delivery_log ORDER BY id DESC"));
         Assert.Equal(2, await CountedAsync());
 
         // 30 days after the upgrade day, the upgraded rows go as one partition; the later day stays.
         await database.ExecuteAsync("SELECT delivery_log_drop_partitions(date_trunc('day', now()) + interval '2 days')");
-        Assert.Equal(["new"], await ColumnAsync("SELECT event_id FROM delivery_log"));
+        Assert.Equal(["new"], await database.ColumnAsync("SELECT event_id FROM delivery_log"));
         // The dropped days' counts went with them (the row written here directly was never counted).
         Assert.Equal(0, await CountedAsync());
         Assert.Equal("gone", await database.ScalarAsync<string>("SELECT coalesce(to_regclass('delivery_log_upgraded')::text, 'gone')"));
         // The deliveries have days of their own (by their event): both are there, whatever the log's retention.
-        Assert.Equal(["pending-40 PENDING", "sent-40 SUCCEEDED"], await ColumnAsync("SELECT event_id || ' ' || state FROM delivery_outbox ORDER BY event_id"));
+        Assert.Equal(["pending-40 PENDING", "sent-40 SUCCEEDED"], await database.ColumnAsync("SELECT event_id || ' ' || state FROM delivery_outbox ORDER BY event_id"));
     }
 
     [Fact]
@@ -94,18 +94,4 @@ public sealed class DeliveryLogUpgradeTests : IAsyncLifetime
 
     private Task<long> CountedAsync() =>
         database.ScalarAsync<long>("SELECT coalesce(sum(n), 0) FROM delivery_log_count WHERE service_id = 'svc' AND subscription_id = 7");
-
-    private async Task<List<string>> ColumnAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        var values = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            values.Add(reader.GetString(0));
-        }
-        return values;
-    }
 }

@@ -48,6 +48,24 @@ public sealed class TestDatabase : IAsyncDisposable
         return (T)Convert.ChangeType((await command.ExecuteScalarAsync())!, typeof(T));
     }
 
+    /// <summary>Every row of <paramref name="sql"/>, each read by <paramref name="read"/>.</summary>
+    public async Task<List<T>> RowsAsync<T>(string sql, Func<NpgsqlDataReader, T> read)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<T>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(read(reader));
+        }
+        return rows;
+    }
+
+    /// <summary>The first column of every row of <paramref name="sql"/>, as text.</summary>
+    public Task<List<string>> ColumnAsync(string sql) => RowsAsync(sql, reader => reader.GetString(0));
+
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
