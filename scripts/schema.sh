@@ -94,9 +94,10 @@ generate() {
 -- A database migrated from scratch (dotnet Silo.dll migrate), dumped with pg_dump --schema-only
 -- --no-owner --no-privileges, less the preamble of SET lines, then the rows of schema_migrations
 -- (without applied_on) and of orleansquery (the queries the Orleans ADO.NET providers read).
--- Left out: the daily partitions of delivery_log, delivery_outbox and delivery_body (TABLE_YYYYMMDD,
--- one per UTC day, added by delivery_log_add_partitions and delivery_add_partitions; TABLE_upgraded,
--- the rows from before the partitions), which depend on the day the migrations ran.
+-- Left out: the partitions of delivery_log (one per UTC day), delivery_outbox and delivery_body (one
+-- per UTC week), named TABLE_YYYYMMDD and added by delivery_log_add_partitions and
+-- delivery_add_partitions, and TABLE_upgraded (the rows from before the partitions), which depend
+-- on the day the migrations ran.
 
 EOF
   "$ES_PG_BIN/pg_dump" --schema-only --no-owner --no-privileges \

@@ -20,7 +20,7 @@ public static class EventIds
     /// <summary>
     /// The lowest and highest of <paramref name="eventIds"/> when every one is a UUID written in
     /// lowercase hex (what the service makes): such ids sort alike in every collation, so the bounds
-    /// are exact in SQL and let PostgreSQL read only the days' partitions they span. Null otherwise.
+    /// are exact in SQL and let PostgreSQL read only the partitions (weeks of events) they span. Null otherwise.
     /// </summary>
     public static (string Low, string High)? Range(IEnumerable<string> eventIds)
     {

@@ -6,8 +6,8 @@ using Orleans.Configuration;
 namespace EventsSubscriptions.Grains.Tests.Delivery;
 
 /// <summary>
-/// The silo's outbox writer and delivery store over a test database, for one service: what the
-/// tests of stored deliveries write and read through, without a silo.
+/// The silo's outbox writer and delivery store (its batched attempt records included) over a test
+/// database, for one service: what the tests of stored deliveries write and read through, without a silo.
 /// </summary>
 internal sealed class DeliveryStores : IAsyncDisposable
 {
@@ -33,11 +33,13 @@ internal sealed class DeliveryStores : IAsyncDisposable
         var outbox = new OutboxWriter(dataSource, cluster, metrics, NullLogger<OutboxWriter>.Instance);
         var store = new DeliveryStore(dataSource, cluster, outbox, metrics, NullLogger<DeliveryStore>.Instance);
         await outbox.StartAsync(CancellationToken.None);
+        await store.StartAsync(CancellationToken.None);
         return new DeliveryStores(dataSource, outbox, store);
     }
 
     public async ValueTask DisposeAsync()
     {
+        await Store.StopAsync(CancellationToken.None);
         await Outbox.StopAsync(CancellationToken.None);
         await dataSource.DisposeAsync();
     }
